@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package Gatehouse needs to build, test, run its conformance suite and
+# benchmarks. Idempotent: only missing packages are installed.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libre2-dev libssl-dev libnghttp2-dev
+  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
+TEST_PKGS=(curl openssl python3 python3-yaml python3-h2 python3-grpcio python3-protobuf
+  python3-websockets nghttp2-client iproute2 util-linux procps)
+BENCH_PKGS=(nginx-light haproxy wrk)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PKGS[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
