@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("gatehouse"); return 0; }
