@@ -1,0 +1,186 @@
+#pragma once
+// The compiled, immutable configuration the data plane serves. The translator builds one
+// Snapshot per accepted configuration; workers pin it per connection (shared_ptr<const>), so
+// in-flight requests finish on the tables they started with and the last reference frees them.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace gatehouse::snapshot {
+
+// ---- upstreams ------------------------------------------------------------------------------
+
+struct Endpoint {
+  std::string ip;  // numeric IPv4/IPv6 literal
+  uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
+enum class UpstreamProtocol { Http1, H2c, WebSocket };
+
+// One backendRef target: a Service port (namespace/name:port). Endpoints come from the
+// Service's EndpointSlices; an empty list means the backend has no ready endpoint (503).
+struct Cluster {
+  std::string name;  // "namespace/service:port"
+  UpstreamProtocol protocol = UpstreamProtocol::Http1;
+  std::vector<Endpoint> endpoints;
+};
+
+// ---- filters (Gateway API HTTPRoute filters, compiled) ---------------------------------------
+
+struct HeaderModifier {
+  std::vector<std::pair<std::string, std::string>> set;  // names as written
+  std::vector<std::pair<std::string, std::string>> add;
+  std::vector<std::string> remove;
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+};
+
+struct PathModifier {
+  enum class Type { ReplaceFullPath, ReplacePrefixMatch };
+  Type type = Type::ReplaceFullPath;
+  std::string value;
+};
+
+struct RequestRedirect {
+  std::optional<std::string> scheme;    // "http" | "https"
+  std::optional<std::string> hostname;
+  std::optional<PathModifier> path;
+  std::optional<uint16_t> port;
+  uint16_t status_code = 302;
+};
+
+struct UrlRewrite {
+  std::optional<std::string> hostname;
+  std::optional<PathModifier> path;
+};
+
+struct RequestMirror {
+  uint32_t cluster = 0;  // index into Snapshot::clusters
+  // Fraction mirrored = numerator / denominator (Gateway API percent or fraction).
+  uint32_t numerator = 100;
+  uint32_t denominator = 100;
+};
+
+// The filters of one rule or of one backendRef, in the order the spec applies them.
+struct Filters {
+  HeaderModifier request_headers;
+  HeaderModifier response_headers;
+  std::optional<RequestRedirect> redirect;
+  std::optional<UrlRewrite> rewrite;
+  std::vector<RequestMirror> mirrors;
+};
+
+// ---- routes ---------------------------------------------------------------------------------
+
+struct StringMatch {
+  enum class Type { Exact, RegularExpression };
+  Type type = Type::Exact;
+  std::string name;   // header names lower-cased; query param names as written (case-sensitive)
+  std::string value;
+  std::shared_ptr<const re2::RE2> regex;  // set for RegularExpression
+};
+
+struct PathMatch {
+  enum class Type { Exact, PathPrefix, RegularExpression };
+  Type type = Type::PathPrefix;
+  std::string value = "/";
+  std::shared_ptr<const re2::RE2> regex;
+};
+
+struct RouteMatch {
+  PathMatch path;
+  std::vector<StringMatch> headers;
+  std::vector<StringMatch> query_params;
+  std::optional<std::string> method;
+};
+
+struct WeightedBackend {
+  // Index into Snapshot::clusters, or nullopt when the backendRef is invalid (unresolved,
+  // not permitted, unsupported kind): requests picked for it get a 500, as the spec requires.
+  std::optional<uint32_t> cluster;
+  uint32_t weight = 1;
+  Filters filters;
+};
+
+struct Rule {
+  std::string route;  // "namespace/name" of the HTTPRoute, for logs and metrics
+  std::string name;   // the rule's sectionName, may be empty
+  Filters filters;
+  std::vector<WeightedBackend> backends;  // weight 0 entries are dropped at compile time
+  uint64_t total_weight = 0;
+  // When no backendRefs were given and no redirect applies; HTTPRoute with no backends answers
+  // per spec: 500 if backendRefs were all invalid; a rule without backendRefs and without a
+  // redirect also answers 500.
+  bool has_backend_refs = false;
+  std::optional<uint32_t> request_timeout_ms;
+  std::optional<uint32_t> backend_request_timeout_ms;
+};
+
+// One (match, rule) pair. A route table holds them sorted by Gateway API precedence, so
+// routing takes the first entry that matches.
+struct RouteEntry {
+  RouteMatch match;
+  uint32_t rule = 0;  // index into RouteTable::rules
+};
+
+struct RouteTable {
+  std::vector<RouteEntry> entries;
+  std::vector<Rule> rules;
+};
+
+// Host name -> route table for one listener. Exact names first, then wildcard suffixes longest
+// first ("*.example.com" matches any name ending in ".example.com"), then the catch-all.
+struct HostTable {
+  std::unordered_map<std::string, uint32_t> exact;               // lower-case host -> table
+  std::vector<std::pair<std::string, uint32_t>> wildcard_suffix;  // ".example.com" -> table
+  std::optional<uint32_t> any;                                    // routes with no host limit
+  std::vector<RouteTable> tables;
+};
+
+// ---- listeners ------------------------------------------------------------------------------
+
+struct TlsCertificate {
+  std::string cert_pem;  // leaf + chain
+  std::string key_pem;
+};
+
+// A Gateway listener as served: requests pick the most specific listener of their socket whose
+// hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
+struct Listener {
+  std::string gateway;  // "namespace/name"
+  std::string name;     // spec.listeners[].name
+  std::string hostname;  // empty = any host
+  HostTable hosts;
+  std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these
+};
+
+enum class Protocol { Http, Https };
+
+// One bound socket: address + port. Listeners of any Gateway that share it are merged here;
+// `identity` stays equal across snapshots while the socket's bind parameters are unchanged,
+// so the data plane keeps the socket (and its connections) open.
+struct Socket {
+  std::string address;
+  uint16_t port = 0;
+  Protocol protocol = Protocol::Http;
+  std::vector<Listener> listeners;  // most specific hostname first; "" last
+  std::string identity() const { return address + ":" + std::to_string(port); }
+};
+
+struct Snapshot {
+  uint64_t version = 0;
+  std::vector<Socket> sockets;
+  std::vector<Cluster> clusters;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace gatehouse::snapshot
