@@ -1,2 +1,50 @@
+// The gatehouse binary: wiring only.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
 #include <cstdio>
-int main() { std::puts("gatehouse"); return 0; }
+#include <fstream>
+#include <thread>
+
+#include "admin/admin_server.h"
+#include "common/log.h"
+#include "controller/controller.h"
+#include "main/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Gatehouse: Kubernetes Gateway API controller and proxy in one binary"};
+  app.require_subcommand(1);
+
+  gatehouse::main::ServeFlags serve_flags;
+  auto* serve = app.add_subcommand("serve", "Serve the Gateway API manifests under DIR and watch it for changes");
+  serve->add_option("dir", serve_flags.dir, "Directory of *.yaml, *.yml and *.json manifests")->required();
+  serve->add_option("--admin-address", serve_flags.admin_address, "Admin API HOST:PORT")
+      ->default_val("127.0.0.1:15000");
+  serve->add_option("--address-pool", serve_flags.address_pool,
+                    "CIDR of addresses handed to Gateways that don't name one (loopback by default: nothing "
+                    "is exposed by accident)")
+      ->default_val("127.0.1.0/24");
+  serve->add_option("--controller-name", serve_flags.controller_name, "GatewayClass controllerName to serve")
+      ->default_val("gatehouse.dev/gateway-controller");
+  serve->add_option("--workers", serve_flags.workers, "Data plane worker threads (default: one per core)")
+      ->default_val(std::thread::hardware_concurrency());
+  serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
+
+  gatehouse::main::ValidateFlags validate_flags;
+  auto* validate = app.add_subcommand("validate", "Check the manifests under DIR without serving");
+  validate->add_option("dir", validate_flags.dir, "Directory of manifests")->required();
+  validate->add_option("--controller-name", validate_flags.controller_name)
+      ->default_val("gatehouse.dev/gateway-controller");
+  validate->add_option("--address-pool", validate_flags.address_pool)->default_val("127.0.1.0/24");
+
+  gatehouse::main::GoldenFlags golden_flags;
+  auto* golden = app.add_subcommand("golden", "Translator golden test: IN.in.yaml against IN.out.yaml");
+  golden->add_option("input", golden_flags.input, "The .in.yaml case")->required();
+  golden->add_flag("--update", golden_flags.update, "Rewrite the .out.yaml from the current translator");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve) return gatehouse::main::serve(serve_flags);
+  if (*validate) return gatehouse::main::validate(validate_flags);
+  if (*golden) return gatehouse::main::golden(golden_flags);
+  return 2;
+}

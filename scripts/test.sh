@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Exits non-zero on the first failing stage. The unit
+# stage runs last so that CTest's summary is the closing line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+
+echo "== build (optimised) for the conformance suite"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TESTS=OFF >/dev/null
+cmake --build build -j "$JOBS"
+
+echo "== conformance (fails if a test listed in conformance/expected-pass.txt fails)"
+bash scripts/conformance.sh build/gatehouse --expected-pass conformance/expected-pass.txt
+
+echo "== build (ASan + UBSan, -Wall -Wextra -Werror)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF >/dev/null
+cmake --build build-asan -j "$JOBS"
+
+echo "== unit, golden, fuzz-corpus replay and integration tests (ASan + UBSan)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-asan && ctest --output-on-failure -j "$JOBS"

@@ -1,0 +1,22 @@
+#pragma once
+#include <string>
+
+namespace gatehouse::main {
+
+struct ServeFlags {
+  std::string dir, admin_address, address_pool, controller_name, log_level;
+  unsigned workers = 1;
+};
+struct ValidateFlags {
+  std::string dir, controller_name, address_pool;
+};
+struct GoldenFlags {
+  std::string input;
+  bool update = false;
+};
+
+int serve(const ServeFlags& flags);
+int validate(const ValidateFlags& flags);
+int golden(const GoldenFlags& flags);
+
+}  // namespace gatehouse::main

@@ -1,0 +1,21 @@
+#pragma once
+// Loading a directory or a file into a store and translating it without serving: shared by
+// `validate` and `golden`.
+#include <string>
+
+#include "controller/controller.h"
+
+namespace gatehouse::main {
+
+// Every object's status as a report ("Kind/ns/name" -> status) plus the config errors.
+struct OfflineResult {
+  model::Json statuses = model::Json::object();
+  model::Json errors = model::Json::array();
+  model::Json snapshot;
+  bool all_accepted = true;
+};
+
+OfflineResult translateFiles(const std::vector<providers::FileChange>& files, const translator::Options& options,
+                             store::Store::Clock clock);
+
+}  // namespace gatehouse::main

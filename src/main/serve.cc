@@ -1,0 +1,77 @@
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "admin/admin_server.h"
+#include "common/log.h"
+#include "controller/controller.h"
+#include "dataplane/dataplane.h"
+#include "main/commands.h"
+#include "main/features.h"
+
+namespace gatehouse::main {
+namespace {
+
+// Hands snapshots to the data plane and turns its bind errors into unusable addresses.
+class DataPlaneSink : public controller::SnapshotSink {
+ public:
+  explicit DataPlaneSink(dataplane::DataPlane* dp) : dp_(dp) {}
+  std::map<std::string, std::string> apply(snapshot::SnapshotPtr snapshot) override {
+    std::map<std::string, std::string> unusable;
+    for (const auto& e : dp_->apply(std::move(snapshot))) {
+      spdlog::error("cannot listen on {}:{}: {}", e.address, e.port, e.message);
+      unusable[e.address] = "cannot listen on " + e.address + ":" + std::to_string(e.port) + ": " + e.message;
+    }
+    return unusable;
+  }
+
+ private:
+  dataplane::DataPlane* dp_;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+
+}  // namespace
+
+int serve(const ServeFlags& flags) {
+  auto level = spdlog::level::from_str(flags.log_level);
+  log::init(level);
+  if (!std::filesystem::is_directory(flags.dir)) {
+    spdlog::error("serve: {} is not a directory", flags.dir);
+    return 2;
+  }
+  dataplane::Options dp_options;
+  dp_options.workers = flags.workers == 0 ? 1 : flags.workers;
+  dataplane::DataPlane dataplane(dp_options);
+  DataPlaneSink sink(&dataplane);
+  controller::StatusBoard board;
+  translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
+  controller::Controller controller(options, &sink, &board);
+
+  admin::AdminServer admin(&board);
+  if (auto started = admin.start(flags.admin_address); !started) {
+    spdlog::error("{}", started.error().message);
+    return 2;
+  }
+  providers::DirectoryWatcher watcher(flags.dir);
+  std::string error;
+  // Watch before the first scan so that nothing written in between is missed.
+  if (!watcher.start([&](std::vector<providers::FileChange> batch) { controller.onFiles(batch); }, &error)) {
+    spdlog::error("serve: {}", error);
+    return 2;
+  }
+  controller.onFiles(watcher.scan());
+  spdlog::info("serving {} with {} workers; admin API on http://{}", flags.dir, dp_options.workers,
+               flags.admin_address);
+
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  while (!g_stop) pause();
+  spdlog::info("stopping");
+  watcher.stop();
+  admin.stop();
+  dataplane.stop();
+  return 0;
+}
+
+}  // namespace gatehouse::main

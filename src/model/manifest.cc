@@ -1,0 +1,110 @@
+#include "model/manifest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace gatehouse::model {
+namespace {
+
+std::optional<Json> plainScalar(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Json(nullptr);
+  if (s == "true" || s == "True" || s == "TRUE") return Json(true);
+  if (s == "false" || s == "False" || s == "FALSE") return Json(false);
+  const char* begin = s.data();
+  const char* end = s.data() + s.size();
+  const char* digits = begin + ((s[0] == '-' || s[0] == '+') ? 1 : 0);
+  if (digits == end) return std::nullopt;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) return std::nullopt;  // keep as string
+  int64_t i = 0;
+  auto [p, ec] = std::from_chars(s[0] == '+' ? begin + 1 : begin, end, i);
+  if (ec == std::errc() && p == end) return Json(i);
+  bool numeric = true, seen_digit = false;
+  for (const char* c = digits; c != end; ++c) {
+    if (*c >= '0' && *c <= '9') seen_digit = true;
+    else if (*c != '.' && *c != 'e' && *c != 'E' && *c != '-' && *c != '+') numeric = false;
+  }
+  if (numeric && seen_digit) {
+    double d = 0;
+    auto [q, ec2] = std::from_chars(s[0] == '+' ? begin + 1 : begin, end, d);
+    if (ec2 == std::errc() && q == end && std::isfinite(d)) return Json(d);
+  }
+  return std::nullopt;
+}
+
+Json toJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return Json(nullptr);
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "?") {  // plain scalar: resolve by the core schema
+        if (auto v = plainScalar(s)) return *v;
+      }
+      return Json(s);
+    }
+    case YAML::NodeType::Sequence: {
+      Json out = Json::array();
+      for (const auto& item : node) out.push_back(toJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      Json out = Json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = toJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return Json(nullptr);
+}
+
+void appendObject(Json doc, std::vector<Json>& out) {
+  if (doc.is_null()) return;  // empty document between separators
+  if (doc.is_object() && doc.value("kind", "") == "List" && doc.contains("items") && doc["items"].is_array()) {
+    for (auto& item : doc["items"]) appendObject(std::move(item), out);
+    return;
+  }
+  out.push_back(std::move(doc));
+}
+
+}  // namespace
+
+Result<std::vector<Json>> decodeManifests(std::string_view text) {
+  std::vector<Json> out;
+  try {
+    // JSON is a subset of YAML 1.2 for our purposes, and yaml-cpp reads it; one path for both.
+    for (const auto& doc : YAML::LoadAll(std::string(text))) appendObject(toJson(doc), out);
+  } catch (const YAML::Exception& e) {
+    return Error{"line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1) +
+                 ": " + e.msg};
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].is_object())
+      return Error{"document " + std::to_string(i + 1) + ": not a mapping (a Kubernetes object is expected)"};
+  }
+  return out;
+}
+
+Result<ObjectKey> objectKeyOf(const Json& object) {
+  auto str = [&](const Json& j, const char* key) -> std::string {
+    auto it = j.find(key);
+    return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
+  };
+  ObjectKey key;
+  key.kind = str(object, "kind");
+  if (key.kind.empty()) return Error{"kind: required"};
+  if (str(object, "apiVersion").empty()) return Error{"apiVersion: required"};
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return Error{"metadata: required"};
+  key.name = str(*meta, "name");
+  if (key.name.empty()) return Error{"metadata.name: required"};
+  if (!isClusterScoped(key.kind)) {
+    key.ns = str(*meta, "namespace");
+    if (key.ns.empty()) key.ns = "default";
+  }
+  return key;
+}
+
+}  // namespace gatehouse::model

@@ -1,0 +1,41 @@
+#pragma once
+// A Kubernetes object as the store keeps it: identity, API-server-managed metadata, and the
+// manifest as JSON (defaults applied). Typed views are decoded from `object` where needed.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace gatehouse::model {
+
+using Json = nlohmann::json;
+
+struct ObjectKey {
+  std::string kind;
+  std::string ns;  // empty for cluster-scoped kinds
+  std::string name;
+  auto operator<=>(const ObjectKey&) const = default;
+  std::string str() const { return kind + "/" + (ns.empty() ? "" : ns + "/") + name; }
+};
+
+struct Resource {
+  ObjectKey key;
+  std::string api_version;
+  Json object;  // the whole manifest; metadata.generation/creationTimestamp kept current
+  int64_t generation = 1;
+  std::string creation_timestamp;  // RFC 3339
+  std::string source;              // file it came from, for messages
+  uint64_t first_seen_order = 0;   // tie-break for equal creation timestamps
+
+  const Json& spec() const;
+  const Json& metadata() const { return object["metadata"]; }
+  std::map<std::string, std::string> labels() const;
+};
+
+using ResourcePtr = std::shared_ptr<const Resource>;
+
+bool isClusterScoped(const std::string& kind);
+
+}  // namespace gatehouse::model

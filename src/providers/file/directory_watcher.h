@@ -1,0 +1,47 @@
+#pragma once
+// The file provider: reads every *.yaml, *.yml and *.json under a directory (recursively) and
+// reports changes through inotify. Writers are expected to replace files atomically (write a
+// temporary name, then rename), which arrives here as IN_MOVED_TO.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gatehouse::providers {
+
+struct FileChange {
+  std::string path;
+  bool removed = false;
+  std::string content;  // when not removed
+};
+
+class DirectoryWatcher {
+ public:
+  using Callback = std::function<void(std::vector<FileChange>)>;
+
+  explicit DirectoryWatcher(std::string root) : root_(std::move(root)) {}
+  ~DirectoryWatcher();
+
+  // Every manifest file now under the root.
+  std::vector<FileChange> scan() const;
+  // Starts watching on a thread of its own; `callback` gets each batch of changes.
+  bool start(Callback callback, std::string* error);
+  void stop();
+
+  static bool isManifest(const std::string& path);
+
+ private:
+  void loop();
+  void addWatches(const std::string& dir);
+
+  std::string root_;
+  Callback callback_;
+  int inotify_fd_ = -1;
+  int stop_fd_ = -1;
+  std::map<int, std::string> watch_dirs_;
+  std::thread thread_;
+};
+
+}  // namespace gatehouse::providers

@@ -1,0 +1,142 @@
+#include "snapshot/dump.h"
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+
+namespace gatehouse::snapshot {
+
+using nlohmann::json;
+
+namespace {
+
+std::string subjectOf(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+                                                   X509_free);
+  if (!cert) return "<unreadable>";
+  char buf[256];
+  X509_NAME_oneline(X509_get_subject_name(cert.get()), buf, sizeof buf);
+  return buf;
+}
+
+json headerModifier(const HeaderModifier& m) {
+  json out = json::object();
+  auto pairs = [](const auto& list) {
+    json a = json::array();
+    for (auto& [k, v] : list) a.push_back({{"name", k}, {"value", v}});
+    return a;
+  };
+  if (!m.set.empty()) out["set"] = pairs(m.set);
+  if (!m.add.empty()) out["add"] = pairs(m.add);
+  if (!m.remove.empty()) out["remove"] = m.remove;
+  return out;
+}
+
+json pathModifier(const PathModifier& p) {
+  return {{p.type == PathModifier::Type::ReplaceFullPath ? "replaceFullPath" : "replacePrefixMatch", p.value}};
+}
+
+json filters(const Filters& f) {
+  json out = json::object();
+  if (!f.request_headers.empty()) out["requestHeaders"] = headerModifier(f.request_headers);
+  if (!f.response_headers.empty()) out["responseHeaders"] = headerModifier(f.response_headers);
+  if (f.redirect) {
+    json r = {{"statusCode", f.redirect->status_code}};
+    if (f.redirect->scheme) r["scheme"] = *f.redirect->scheme;
+    if (f.redirect->hostname) r["hostname"] = *f.redirect->hostname;
+    if (f.redirect->port) r["port"] = *f.redirect->port;
+    if (f.redirect->path) r["path"] = pathModifier(*f.redirect->path);
+    out["redirect"] = r;
+  }
+  if (f.rewrite) {
+    json r = json::object();
+    if (f.rewrite->hostname) r["hostname"] = *f.rewrite->hostname;
+    if (f.rewrite->path) r["path"] = pathModifier(*f.rewrite->path);
+    out["rewrite"] = r;
+  }
+  for (auto& m : f.mirrors)
+    out["mirrors"].push_back({{"cluster", m.cluster}, {"fraction", std::to_string(m.numerator) + "/" +
+                                                                        std::to_string(m.denominator)}});
+  return out;
+}
+
+json stringMatches(const std::vector<StringMatch>& list) {
+  json a = json::array();
+  for (auto& m : list)
+    a.push_back({{"name", m.name},
+                 {m.type == StringMatch::Type::Exact ? "exact" : "regex", m.value}});
+  return a;
+}
+
+json routeTable(const RouteTable& table) {
+  json entries = json::array();
+  for (auto& e : table.entries) {
+    const char* ptype = e.match.path.type == PathMatch::Type::Exact        ? "exact"
+                        : e.match.path.type == PathMatch::Type::PathPrefix ? "prefix"
+                                                                           : "regex";
+    json m = {{"path", {{ptype, e.match.path.value}}}, {"rule", e.rule}};
+    if (!e.match.headers.empty()) m["headers"] = stringMatches(e.match.headers);
+    if (!e.match.query_params.empty()) m["queryParams"] = stringMatches(e.match.query_params);
+    if (e.match.method) m["method"] = *e.match.method;
+    entries.push_back(m);
+  }
+  json rules = json::array();
+  for (auto& r : table.rules) {
+    json rule = {{"route", r.route}};
+    if (!r.name.empty()) rule["name"] = r.name;
+    json f = filters(r.filters);
+    if (!f.empty()) rule["filters"] = f;
+    json backends = json::array();
+    for (auto& b : r.backends) {
+      json jb = {{"weight", b.weight}};
+      jb["cluster"] = b.cluster ? json(*b.cluster) : json("invalid");
+      json bf = filters(b.filters);
+      if (!bf.empty()) jb["filters"] = bf;
+      backends.push_back(jb);
+    }
+    rule["backends"] = backends;
+    if (r.request_timeout_ms) rule["requestTimeoutMs"] = *r.request_timeout_ms;
+    if (r.backend_request_timeout_ms) rule["backendRequestTimeoutMs"] = *r.backend_request_timeout_ms;
+    rules.push_back(rule);
+  }
+  return {{"entries", entries}, {"rules", rules}};
+}
+
+}  // namespace
+
+json toJson(const Snapshot& snapshot) {
+  json sockets = json::array();
+  for (auto& s : snapshot.sockets) {
+    json listeners = json::array();
+    for (auto& l : s.listeners) {
+      json hosts = json::object();
+      for (auto& [host, index] : l.hosts.exact) hosts[host] = routeTable(l.hosts.tables[index]);
+      for (auto& [suffix, index] : l.hosts.wildcard_suffix) hosts["*" + suffix] = routeTable(l.hosts.tables[index]);
+      if (l.hosts.any) hosts["*"] = routeTable(l.hosts.tables[*l.hosts.any]);
+      json certs = json::array();
+      for (auto& c : l.certificates) certs.push_back(subjectOf(c.cert_pem));
+      json jl = {{"gateway", l.gateway}, {"name", l.name}, {"hostname", l.hostname}, {"hosts", hosts}};
+      if (!certs.empty()) jl["certificates"] = certs;
+      listeners.push_back(jl);
+    }
+    sockets.push_back({{"address", s.address},
+                       {"port", s.port},
+                       {"protocol", s.protocol == Protocol::Http ? "HTTP" : "HTTPS"},
+                       {"listeners", listeners}});
+  }
+  json clusters = json::array();
+  for (auto& c : snapshot.clusters) {
+    json eps = json::array();
+    for (auto& e : c.endpoints) eps.push_back(e.ip + ":" + std::to_string(e.port));
+    const char* proto = c.protocol == UpstreamProtocol::Http1 ? "http1"
+                        : c.protocol == UpstreamProtocol::H2c ? "h2c"
+                                                              : "websocket";
+    clusters.push_back({{"name", c.name}, {"protocol", proto}, {"endpoints", eps}});
+  }
+  return {{"version", snapshot.version}, {"sockets", sockets}, {"clusters", clusters}};
+}
+
+}  // namespace gatehouse::snapshot

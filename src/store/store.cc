@@ -1,0 +1,176 @@
+#include "store/store.h"
+
+#include <chrono>
+#include <ctime>
+
+#include "model/manifest.h"
+#include "model/validation.h"
+
+namespace gatehouse::store {
+
+using model::Json;
+using model::ObjectKey;
+
+std::string ConfigError::str() const {
+  std::string out = file;
+  if (!object.empty()) out += ": " + object;
+  if (!field.empty()) out += ": " + field;
+  return out + ": " + reason;
+}
+
+model::ResourcePtr View::find(const ObjectKey& key) const {
+  auto it = objects.find(key);
+  return it == objects.end() ? nullptr : it->second;
+}
+
+std::vector<model::ResourcePtr> View::ofKind(std::string_view kind) const {
+  std::vector<model::ResourcePtr> out;
+  auto it = objects.lower_bound(ObjectKey{std::string(kind), "", ""});
+  for (; it != objects.end() && it->first.kind == kind; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string nowRfc3339() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Store::Store(Clock clock) : clock_(clock ? std::move(clock) : Clock(nowRfc3339)) {
+  view_ = std::make_shared<View>();
+}
+
+namespace {
+
+// What counts as "spec" for generation: spec for API objects, everything but metadata and
+// status for core objects without a spec (Secrets, ConfigMaps, EndpointSlices).
+Json generationRelevant(const Json& object) {
+  if (object.contains("spec")) return object["spec"];
+  Json copy = object;
+  copy.erase("metadata");
+  copy.erase("status");
+  return copy;
+}
+
+}  // namespace
+
+bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
+  auto& meta = object["metadata"];
+  if (!model::isClusterScoped(key.kind)) meta["namespace"] = key.ns;
+  if (key.kind == "Namespace") meta["labels"]["kubernetes.io/metadata.name"] = key.name;
+  object.erase("status");  // status is ours to write
+
+  auto it = objects_.find(key);
+  auto resource = std::make_shared<model::Resource>();
+  resource->key = key;
+  resource->api_version = object.value("apiVersion", "");
+  resource->source = file;
+  if (it != objects_.end()) {
+    const auto& old = *it->second;
+    if (old.object == object) return false;
+    resource->generation = old.generation;
+    if (generationRelevant(old.object) != generationRelevant(object)) resource->generation++;
+    resource->creation_timestamp = old.creation_timestamp;
+    resource->first_seen_order = old.first_seen_order;
+  } else {
+    resource->creation_timestamp = clock_();
+    resource->first_seen_order = ++order_;
+  }
+  if (auto ts = meta.find("creationTimestamp"); ts != meta.end() && ts->is_string() && !ts->get<std::string>().empty())
+    resource->creation_timestamp = ts->get<std::string>();
+  resource->object = std::move(object);
+  auto& m = resource->object["metadata"];
+  m["generation"] = resource->generation;
+  m["creationTimestamp"] = resource->creation_timestamp;
+  objects_[key] = std::move(resource);
+  return true;
+}
+
+bool Store::applyFile(const std::string& file, std::string_view text) {
+  auto& errors = errors_[file];
+  errors.clear();
+  auto docs = model::decodeManifests(text);
+  if (!docs) {
+    // Unreadable file: keep every object it defined as it was.
+    errors.push_back({file, "", "", docs.error().message});
+    return false;
+  }
+  bool changed = false;
+  std::set<ObjectKey> seen;
+  for (auto& doc : *docs) {
+    auto key = model::objectKeyOf(doc);
+    if (!key) {
+      errors.push_back({file, "", "", key.error().message});
+      continue;
+    }
+    const std::string object_name = key->str();
+    if (auto owner = owner_.find(*key); owner != owner_.end() && owner->second != file) {
+      errors.push_back({file, object_name, "metadata.name", "already defined in " + owner->second});
+      continue;
+    }
+    if (!seen.insert(*key).second) {
+      errors.push_back({file, object_name, "metadata.name", "defined twice in this file"});
+      continue;
+    }
+    model::applyDefaults(key->kind, doc);
+    auto field_errors = model::validate(key->kind, doc);
+    if (!field_errors.empty()) {
+      // Rejected as the API server would; the last valid version (if any) keeps serving.
+      for (auto& fe : field_errors) errors.push_back({file, object_name, fe.field, fe.reason});
+      if (objects_.count(*key)) by_file_[file].insert(*key);
+      continue;
+    }
+    changed |= upsert(file, std::move(doc), *key);
+    owner_[*key] = file;
+  }
+  // Objects that this file defined before and no longer does are deleted, except rejected ones.
+  auto& owned = by_file_[file];
+  for (auto it = owned.begin(); it != owned.end();) {
+    bool rejected = false;
+    for (auto& e : errors) rejected |= (e.object == it->str());
+    if (seen.count(*it) || rejected) {
+      ++it;
+      continue;
+    }
+    objects_.erase(*it);
+    owner_.erase(*it);
+    changed = true;
+    it = owned.erase(it);
+  }
+  for (auto& key : seen)
+    if (objects_.count(key)) owned.insert(key);
+  if (errors.empty()) errors_.erase(file);
+  if (changed) publish();
+  return changed;
+}
+
+bool Store::removeFile(const std::string& file) {
+  errors_.erase(file);
+  auto it = by_file_.find(file);
+  if (it == by_file_.end()) return false;
+  for (auto& key : it->second) {
+    objects_.erase(key);
+    owner_.erase(key);
+  }
+  by_file_.erase(it);
+  publish();
+  return true;
+}
+
+std::vector<ConfigError> Store::errors() const {
+  std::vector<ConfigError> out;
+  for (auto& [file, list] : errors_) out.insert(out.end(), list.begin(), list.end());
+  return out;
+}
+
+void Store::publish() {
+  auto view = std::make_shared<View>();
+  view->revision = view_->revision + 1;
+  for (auto& [key, resource] : objects_) view->objects.emplace(key, resource);
+  view_ = std::move(view);
+}
+
+}  // namespace gatehouse::store

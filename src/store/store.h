@@ -1,0 +1,66 @@
+#pragma once
+// The object store emulates the API server for standalone mode: CRD defaults and validation,
+// metadata.generation bumped on spec change only, creationTimestamp kept from first sight, and
+// the kubernetes.io/metadata.name label on Namespaces. An invalid object is rejected with an
+// error naming file, object, field and reason, and its last valid version keeps serving.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/resource.h"
+
+namespace gatehouse::store {
+
+struct ConfigError {
+  std::string file;
+  std::string object;  // "Kind/namespace/name", empty when the file itself is unreadable
+  std::string field;
+  std::string reason;
+  std::string str() const;
+};
+
+// An immutable view of every object at one revision; the translator reads only this.
+struct View {
+  uint64_t revision = 0;
+  std::map<model::ObjectKey, model::ResourcePtr> objects;
+
+  model::ResourcePtr find(const model::ObjectKey& key) const;
+  // Objects of one kind, in key order.
+  std::vector<model::ResourcePtr> ofKind(std::string_view kind) const;
+};
+
+class Store {
+ public:
+  using Clock = std::function<std::string()>;  // RFC 3339 "now", replaceable in tests
+  explicit Store(Clock clock = {});
+
+  // Replaces the objects that came from `file` with those decoded from `text`. Returns true if
+  // anything changed. Errors of that file replace its previous errors.
+  bool applyFile(const std::string& file, std::string_view text);
+  // Deletes the objects that came from `file`.
+  bool removeFile(const std::string& file);
+
+  std::vector<ConfigError> errors() const;
+  std::shared_ptr<const View> view() const { return view_; }
+
+ private:
+  bool upsert(const std::string& file, model::Json object, const model::ObjectKey& key);
+  void publish();
+
+  Clock clock_;
+  uint64_t order_ = 0;
+  std::map<model::ObjectKey, std::shared_ptr<model::Resource>> objects_;
+  std::map<std::string, std::set<model::ObjectKey>> by_file_;
+  std::map<model::ObjectKey, std::string> owner_;  // which file defines an object
+  std::map<std::string, std::vector<ConfigError>> errors_;
+  std::shared_ptr<const View> view_;
+};
+
+std::string nowRfc3339();
+
+}  // namespace gatehouse::store

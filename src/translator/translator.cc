@@ -1,0 +1,791 @@
+#include "translator/translator.h"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "translator/conditions.h"
+#include "translator/hostnames.h"
+#include "translator/precedence.h"
+#include "translator/references.h"
+
+namespace gatehouse::translator {
+
+using model::Json;
+using model::ObjectKey;
+using model::ResourcePtr;
+namespace snap = gatehouse::snapshot;
+
+namespace {
+
+constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
+
+std::string str(const Json& j, const char* key, std::string fallback = "") {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return (it != j.end() && it->is_string()) ? it->get<std::string>() : fallback;
+}
+
+int64_t integer(const Json& j, const char* key, int64_t fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return (it != j.end() && it->is_number_integer()) ? it->get<int64_t>() : fallback;
+}
+
+const Json& arr(const Json& j, const char* key) {
+  static const Json kEmpty = Json::array();
+  if (!j.is_object()) return kEmpty;
+  auto it = j.find(key);
+  return (it != j.end() && it->is_array()) ? *it : kEmpty;
+}
+
+std::string nsName(const model::Resource& r) { return r.key.ns + "/" + r.key.name; }
+
+// ---- Gateway API durations ("1h2m3s", "500ms") ---------------------------------------------
+
+std::optional<uint32_t> parseDurationMs(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  double total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && (isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (start == i) return std::nullopt;
+    double value = std::stod(s.substr(start, i - start));
+    std::string unit;
+    while (i < s.size() && isalpha(static_cast<unsigned char>(s[i]))) unit.push_back(s[i++]);
+    if (unit == "h") total += value * 3600000;
+    else if (unit == "m") total += value * 60000;
+    else if (unit == "s") total += value * 1000;
+    else if (unit == "ms") total += value;
+    else return std::nullopt;
+  }
+  return static_cast<uint32_t>(total);
+}
+
+// ---- namespaces and label selectors -----------------------------------------------------------
+
+std::map<std::string, std::string> namespaceLabels(const store::View& view, const std::string& ns) {
+  auto r = view.find(ObjectKey{"Namespace", "", ns});
+  auto labels = r ? r->labels() : std::map<std::string, std::string>{};
+  labels["kubernetes.io/metadata.name"] = ns;
+  return labels;
+}
+
+bool selectorMatches(const Json& selector, const std::map<std::string, std::string>& labels) {
+  for (auto& [k, v] : selector.value("matchLabels", Json::object()).items()) {
+    auto it = labels.find(k);
+    if (it == labels.end() || !v.is_string() || it->second != v.get<std::string>()) return false;
+  }
+  for (const auto& expr : arr(selector, "matchExpressions")) {
+    const std::string key = str(expr, "key"), op = str(expr, "operator");
+    auto it = labels.find(key);
+    bool in_values = false;
+    for (const auto& v : arr(expr, "values"))
+      in_values |= it != labels.end() && v.is_string() && v.get<std::string>() == it->second;
+    if (op == "In" && !in_values) return false;
+    if (op == "NotIn" && in_values) return false;
+    if (op == "Exists" && it == labels.end()) return false;
+    if (op == "DoesNotExist" && it != labels.end()) return false;
+  }
+  return true;
+}
+
+// ---- addresses --------------------------------------------------------------------------------
+
+class AddressPool {
+ public:
+  explicit AddressPool(const std::string& cidr) {
+    auto slash = cidr.find('/');
+    in_addr a{};
+    if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &a) != 1) return;
+    int bits = std::stoi(cidr.substr(slash + 1));
+    if (bits < 8 || bits > 32) return;
+    uint32_t base = ntohl(a.s_addr) & (bits == 32 ? 0xffffffffu : ~((1u << (32 - bits)) - 1));
+    uint32_t size = bits == 32 ? 1 : (1u << (32 - bits));
+    first_ = size > 2 ? base + 1 : base;  // skip the network address of real subnets
+    last_ = size > 2 ? base + size - 2 : base + size - 1;
+    valid_ = true;
+  }
+  bool contains(const std::string& ip) const {
+    in_addr a{};
+    if (!valid_ || inet_pton(AF_INET, ip.c_str(), &a) != 1) return false;
+    uint32_t v = ntohl(a.s_addr);
+    return v >= first_ && v <= last_;
+  }
+  std::optional<std::string> next(const std::set<std::string>& taken) const {
+    if (!valid_) return std::nullopt;
+    for (uint64_t v = first_; v <= last_; ++v) {
+      in_addr a{htonl(static_cast<uint32_t>(v))};
+      char buf[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &a, buf, sizeof buf);
+      if (!taken.count(buf)) return std::string(buf);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  bool valid_ = false;
+  uint32_t first_ = 0, last_ = 0;
+};
+
+bool isIpLiteral(const std::string& s) {
+  in6_addr a6{};
+  in_addr a4{};
+  return inet_pton(AF_INET, s.c_str(), &a4) == 1 || inet_pton(AF_INET6, s.c_str(), &a6) == 1;
+}
+
+// ---- translation state ------------------------------------------------------------------------
+
+struct RouteCandidate {
+  snap::RouteMatch match;
+  const snap::Rule* rule = nullptr;  // owned by the route's compiled rules
+  std::string creation;
+  uint64_t order = 0;
+  std::string route;  // namespace/name
+  size_t rule_index = 0, match_index = 0;
+};
+
+struct ListenerState {
+  std::string name, protocol, hostname;
+  int64_t port = 0;
+  Json spec;
+  Conditions conditions;
+  std::vector<std::string> supported_kinds;
+  int attached = 0;
+  bool usable = true;  // accepted, not conflicted, refs resolved: it serves traffic
+  bool accepted = true;
+  std::vector<snap::TlsCertificate> certificates;
+  // host ("" = any) -> candidates
+  std::map<std::string, std::vector<RouteCandidate>> routes;
+};
+
+struct GatewayState {
+  ResourcePtr resource;
+  Conditions conditions;
+  std::vector<ListenerState> listeners;
+  std::string address;
+  bool accepted = true;
+};
+
+struct CompiledRoute {
+  std::vector<snap::Rule> rules;  // stable storage; candidates point into it
+  std::vector<std::vector<snap::RouteMatch>> matches;
+  std::vector<std::string> hostnames;
+  Condition resolved_refs{"ResolvedRefs", true, "ResolvedRefs", "All references resolved"};
+  std::optional<Condition> not_accepted;  // e.g. UnsupportedValue
+};
+
+class Translator {
+ public:
+  Translator(const Options& options, const Input& input) : options_(options), input_(input), view_(*input.view) {
+    snapshot_ = std::make_shared<snap::Snapshot>();
+    snapshot_->version = view_.revision;
+  }
+
+  Output run() {
+    gatewayClasses();
+    gateways();
+    httpRoutes();
+    buildSockets();
+    gatewayStatuses();
+    Output out;
+    out.statuses = std::move(statuses_);
+    out.snapshot = std::move(snapshot_);
+    out.pool_assignments = std::move(assignments_);
+    return out;
+  }
+
+ private:
+  // ---- GatewayClass ----
+  void gatewayClasses() {
+    for (const auto& gc : view_.ofKind("GatewayClass")) {
+      if (str(gc->spec(), "controllerName") != options_.controller_name) continue;
+      classes_.insert(gc->key.name);
+      Conditions conditions;
+      const Json& params = gc->spec().value("parametersRef", Json());
+      if (params.is_object()) {
+        // We take no parameters: a reference to anything is invalid, per the spec's reason.
+        setCondition(conditions, {"Accepted", false, "InvalidParameters",
+                                  "gatehouse takes no GatewayClass parameters"});
+      } else {
+        setCondition(conditions, {"Accepted", true, "Accepted", "Handled by " + options_.controller_name});
+      }
+      setCondition(conditions, {"SupportedVersion", true, "SupportedVersion", "Gateway API v1.6"});
+      Json features = Json::array();
+      auto names = options_.supported_features;
+      std::sort(names.begin(), names.end());
+      for (auto& f : names) features.push_back({{"name", f}});
+      statuses_[gc->key] = {{"conditions", toJson(conditions, gc->generation)}, {"supportedFeatures", features}};
+    }
+  }
+
+  // ---- Gateway ----
+  void gateways() {
+    AddressPool pool(options_.address_pool);
+    std::set<std::string> taken;
+    std::vector<GatewayState*> need_pool;
+    for (const auto& gw : view_.ofKind("Gateway")) {
+      if (!classes_.count(str(gw->spec(), "gatewayClassName"))) continue;
+      GatewayState& state = gateways_[nsName(*gw)];
+      state.resource = gw;
+      // Addresses.
+      std::optional<Condition> address_problem;
+      for (const auto& a : arr(gw->spec(), "addresses")) {
+        const std::string type = str(a, "type", "IPAddress"), value = str(a, "value");
+        if (type != "IPAddress") {
+          address_problem = Condition{"Accepted", false, "UnsupportedAddress",
+                                      "address type " + type + " is not supported; use IPAddress"};
+          break;
+        }
+        if (value.empty()) continue;  // a value-less entry asks for an assigned address
+        if (!isIpLiteral(value)) {
+          address_problem = Condition{"Accepted", false, "UnsupportedAddress", value + " is not an IP address"};
+          break;
+        }
+        if (state.address.empty()) state.address = value;
+      }
+      if (address_problem) {
+        state.accepted = false;
+        setCondition(state.conditions, *address_problem);
+      }
+      if (!state.address.empty()) taken.insert(state.address);
+      else need_pool.push_back(&state);
+      listeners(state);
+    }
+    // Pool addresses: keep what each Gateway had, then hand out the lowest free ones.
+    for (auto* state : need_pool) {
+      auto it = input_.pool_assignments.find(nsName(*state->resource));
+      if (it != input_.pool_assignments.end() && !taken.count(it->second) && pool.contains(it->second)) {
+        state->address = it->second;
+        taken.insert(state->address);
+      }
+    }
+    for (auto* state : need_pool) {
+      if (!state->address.empty()) continue;
+      if (auto next = pool.next(taken)) {
+        state->address = *next;
+        taken.insert(*next);
+      }
+    }
+    for (auto* state : need_pool)
+      if (!state->address.empty()) assignments_[nsName(*state->resource)] = state->address;
+  }
+
+  void listeners(GatewayState& gw) {
+    const Json& spec = gw.resource->spec();
+    for (const auto& l : arr(spec, "listeners")) {
+      ListenerState ls;
+      ls.spec = l;
+      ls.name = str(l, "name");
+      ls.protocol = str(l, "protocol");
+      ls.port = integer(l, "port", 0);
+      ls.hostname = str(l, "hostname");
+      gw.listeners.push_back(std::move(ls));
+    }
+    for (auto& ls : gw.listeners) listenerKinds(gw, ls);
+    listenerConflicts(gw);
+    for (auto& ls : gw.listeners) {
+      if (!ls.accepted) continue;
+      if (ls.protocol == "HTTPS") listenerTls(gw, ls);
+    }
+    for (auto& ls : gw.listeners) {
+      if (!findCondition(ls.conditions, "Accepted")) setCondition(ls.conditions, {"Accepted", true, "Accepted", ""});
+      if (!findCondition(ls.conditions, "ResolvedRefs"))
+        setCondition(ls.conditions, {"ResolvedRefs", true, "ResolvedRefs", ""});
+      if (!findCondition(ls.conditions, "Conflicted"))
+        setCondition(ls.conditions, {"Conflicted", false, "NoConflicts", ""});
+      const bool ok = ls.accepted && findCondition(ls.conditions, "ResolvedRefs")->status &&
+                      !findCondition(ls.conditions, "Conflicted")->status;
+      ls.usable = ok && gw.accepted;
+      if (!findCondition(ls.conditions, "Programmed"))
+        setCondition(ls.conditions, ok ? Condition{"Programmed", true, "Programmed", ""}
+                                       : Condition{"Programmed", false, "Invalid", "listener is not valid"});
+    }
+  }
+
+  void listenerKinds(GatewayState&, ListenerState& ls) {
+    static const std::set<std::string> kSupportedProtocols = {"HTTP", "HTTPS"};
+    if (!kSupportedProtocols.count(ls.protocol)) {
+      ls.accepted = false;
+      setCondition(ls.conditions, {"Accepted", false, "UnsupportedProtocol",
+                                   "protocol " + ls.protocol + " is not supported"});
+      return;
+    }
+    const std::set<std::string> allowed = {"HTTPRoute"};
+    const Json& kinds = arr(ls.spec.value("allowedRoutes", Json::object()), "kinds");
+    if (kinds.empty()) {
+      ls.supported_kinds = {"HTTPRoute"};
+      return;
+    }
+    bool invalid = false;
+    for (const auto& k : kinds) {
+      const std::string group = str(k, "group", kGatewayGroup), kind = str(k, "kind");
+      if (group == kGatewayGroup && allowed.count(kind)) {
+        if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), kind) == ls.supported_kinds.end())
+          ls.supported_kinds.push_back(kind);
+      } else {
+        invalid = true;
+      }
+    }
+    if (invalid)
+      setCondition(ls.conditions, {"ResolvedRefs", false, "InvalidRouteKinds",
+                                   "allowedRoutes.kinds names a kind this listener cannot serve"});
+  }
+
+  void listenerConflicts(GatewayState& gw) {
+    for (size_t i = 0; i < gw.listeners.size(); ++i) {
+      auto& a = gw.listeners[i];
+      if (!a.accepted) continue;
+      for (size_t j = 0; j < i; ++j) {
+        auto& b = gw.listeners[j];
+        if (!b.accepted || a.port != b.port) continue;
+        const char* reason = a.protocol != b.protocol ? "ProtocolConflict"
+                             : a.hostname == b.hostname ? "HostnameConflict" : nullptr;
+        if (!reason) continue;
+        // The earlier listener keeps the port; the later one is conflicted.
+        std::string msg = std::string("conflicts with listener ") + b.name;
+        setCondition(a.conditions, {"Conflicted", true, reason, msg});
+        setCondition(a.conditions, {"Accepted", false, reason, msg});
+        setCondition(a.conditions, {"Programmed", false, reason, msg});
+        break;
+      }
+    }
+  }
+
+  void listenerTls(GatewayState& gw, ListenerState& ls) {
+    const Json& tls = ls.spec.value("tls", Json::object());
+    const Json& refs = arr(tls, "certificateRefs");
+    auto fail = [&](const char* reason, const std::string& msg) {
+      setCondition(ls.conditions, {"ResolvedRefs", false, reason, msg});
+    };
+    if (str(tls, "mode", "Terminate") != "Terminate") {
+      setCondition(ls.conditions, {"Accepted", false, "UnsupportedTLSMode", "HTTPS listeners terminate TLS"});
+      ls.accepted = false;
+      return;
+    }
+    if (refs.empty()) return fail("InvalidCertificateRef", "HTTPS listener needs tls.certificateRefs");
+    for (const auto& ref : refs) {
+      const std::string group = str(ref, "group"), kind = str(ref, "kind", "Secret"), name = str(ref, "name");
+      const std::string ns = str(ref, "namespace", gw.resource->key.ns);
+      if (!group.empty() || kind != "Secret")
+        return fail("InvalidCertificateRef", "certificateRefs must name core Secrets, not " + group + "/" + kind);
+      if (!referenceAllowed(view_, {kGatewayGroup, "Gateway", gw.resource->key.ns}, {"", "Secret", ns, name}))
+        return fail("RefNotPermitted", "no ReferenceGrant in " + ns + " allows this Gateway to use Secret " + name);
+      auto secret = view_.find(ObjectKey{"Secret", ns, name});
+      if (!secret) return fail("InvalidCertificateRef", "Secret " + ns + "/" + name + " does not exist");
+      auto cert = loadTlsSecret(*secret);
+      if (!cert.certificate) return fail("InvalidCertificateRef", "Secret " + ns + "/" + name + ": " + cert.error);
+      ls.certificates.push_back(std::move(*cert.certificate));
+    }
+  }
+
+  // ---- HTTPRoute ----
+  uint32_t internCluster(const std::string& name, snap::UpstreamProtocol protocol,
+                         std::vector<snap::Endpoint> endpoints) {
+    auto it = cluster_index_.find(name);
+    if (it != cluster_index_.end()) return it->second;
+    uint32_t index = static_cast<uint32_t>(snapshot_->clusters.size());
+    snapshot_->clusters.push_back({name, protocol, std::move(endpoints)});
+    cluster_index_[name] = index;
+    return index;
+  }
+
+  // Resolves a backendRef; on failure returns nullopt and sets `problem` (ResolvedRefs=False).
+  std::optional<uint32_t> resolveBackend(const model::Resource& route, const Json& ref,
+                                         std::optional<Condition>& problem) {
+    const std::string group = str(ref, "group"), kind = str(ref, "kind", "Service"), name = str(ref, "name");
+    const std::string ns = str(ref, "namespace", route.key.ns);
+    auto note = [&](Condition c) {
+      if (!problem) problem = std::move(c);
+    };
+    if (!group.empty() || kind != "Service") {
+      note({"ResolvedRefs", false, "InvalidKind", "backendRef kind " + group + "/" + kind + " is not supported"});
+      return std::nullopt;
+    }
+    if (!referenceAllowed(view_, {kGatewayGroup, route.key.kind, route.key.ns}, {"", "Service", ns, name})) {
+      note({"ResolvedRefs", false, "RefNotPermitted",
+            "no ReferenceGrant in " + ns + " allows " + route.key.kind + " " + nsName(route) + " to use Service " +
+                name});
+      return std::nullopt;
+    }
+    auto service = view_.find(ObjectKey{"Service", ns, name});
+    if (!service) {
+      note({"ResolvedRefs", false, "BackendNotFound", "Service " + ns + "/" + name + " does not exist"});
+      return std::nullopt;
+    }
+    const int64_t port = integer(ref, "port", -1);
+    auto sp = findServicePort(*service, port);
+    if (!sp) {
+      note({"ResolvedRefs", false, "BackendNotFound",
+            "Service " + ns + "/" + name + " has no port " + std::to_string(port)});
+      return std::nullopt;
+    }
+    snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
+    if (sp->app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
+    else if (sp->app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;
+    return internCluster(ns + "/" + name + ":" + std::to_string(port), protocol, endpointsOf(view_, *service, *sp));
+  }
+
+  static snap::HeaderModifier headerModifier(const Json& j) {
+    snap::HeaderModifier m;
+    for (const auto& h : arr(j, "set")) m.set.emplace_back(str(h, "name"), str(h, "value"));
+    for (const auto& h : arr(j, "add")) m.add.emplace_back(str(h, "name"), str(h, "value"));
+    for (const auto& h : arr(j, "remove"))
+      if (h.is_string()) m.remove.push_back(h.get<std::string>());
+    return m;
+  }
+
+  static std::optional<snap::PathModifier> pathModifier(const Json& j) {
+    if (!j.is_object()) return std::nullopt;
+    snap::PathModifier p;
+    if (str(j, "type") == "ReplacePrefixMatch") {
+      p.type = snap::PathModifier::Type::ReplacePrefixMatch;
+      p.value = str(j, "replacePrefixMatch");
+    } else {
+      p.value = str(j, "replaceFullPath");
+    }
+    return p;
+  }
+
+  // Compiles filters; an unsupported filter makes the rule answer 500 via `broken`.
+  snap::Filters filters(const model::Resource& route, const Json& list, std::optional<Condition>& problem,
+                        bool& broken) {
+    snap::Filters f;
+    for (const auto& filter : list) {
+      const std::string type = str(filter, "type");
+      if (type == "RequestHeaderModifier") {
+        f.request_headers = headerModifier(filter.value("requestHeaderModifier", Json::object()));
+      } else if (type == "ResponseHeaderModifier") {
+        f.response_headers = headerModifier(filter.value("responseHeaderModifier", Json::object()));
+      } else if (type == "RequestRedirect") {
+        const Json& r = filter.value("requestRedirect", Json::object());
+        snap::RequestRedirect rr;
+        if (r.contains("scheme") && r["scheme"].is_string()) rr.scheme = r["scheme"].get<std::string>();
+        if (r.contains("hostname") && r["hostname"].is_string()) rr.hostname = r["hostname"].get<std::string>();
+        if (r.contains("port") && r["port"].is_number_integer()) rr.port = static_cast<uint16_t>(r["port"].get<int>());
+        rr.path = pathModifier(r.value("path", Json()));
+        rr.status_code = static_cast<uint16_t>(integer(r, "statusCode", 302));
+        f.redirect = rr;
+      } else if (type == "URLRewrite") {
+        const Json& r = filter.value("urlRewrite", Json::object());
+        snap::UrlRewrite rw;
+        if (r.contains("hostname") && r["hostname"].is_string()) rw.hostname = r["hostname"].get<std::string>();
+        rw.path = pathModifier(r.value("path", Json()));
+        f.rewrite = rw;
+      } else if (type == "RequestMirror") {
+        const Json& m = filter.value("requestMirror", Json::object());
+        std::optional<Condition> mirror_problem;
+        auto cluster = resolveBackend(route, m.value("backendRef", Json::object()), mirror_problem);
+        if (mirror_problem && !problem) problem = mirror_problem;
+        if (cluster) {
+          snap::RequestMirror mirror{*cluster, 100, 100};
+          if (m.contains("percent")) mirror = {*cluster, static_cast<uint32_t>(integer(m, "percent", 100)), 100};
+          if (m.contains("fraction")) {
+            const Json& fr = m["fraction"];
+            mirror = {*cluster, static_cast<uint32_t>(integer(fr, "numerator", 0)),
+                      static_cast<uint32_t>(integer(fr, "denominator", 100))};
+          }
+          f.mirrors.push_back(mirror);
+        }
+      } else {
+        // ExtensionRef, CORS, and filters not built yet: the spec says never to skip a filter;
+        // requests that would have passed through it get an error response.
+        broken = true;
+        if (!problem && type == "ExtensionRef")
+          problem = Condition{"ResolvedRefs", false, "InvalidKind", "ExtensionRef filters are not supported"};
+      }
+    }
+    return f;
+  }
+
+  std::optional<snap::RouteMatch> compileMatch(const Json& m, std::string& error) {
+    snap::RouteMatch out;
+    const Json& path = m.value("path", Json::object());
+    const std::string ptype = str(path, "type", "PathPrefix");
+    out.path.value = str(path, "value", "/");
+    if (ptype == "Exact") out.path.type = snap::PathMatch::Type::Exact;
+    else if (ptype == "RegularExpression") {
+      out.path.type = snap::PathMatch::Type::RegularExpression;
+      auto re = std::make_shared<re2::RE2>(out.path.value, re2::RE2::Quiet);
+      if (!re->ok()) {
+        error = "path regular expression " + out.path.value + ": " + re->error();
+        return std::nullopt;
+      }
+      out.path.regex = std::move(re);
+    }
+    auto strings = [&](const Json& list, bool lower, std::vector<snap::StringMatch>& into) {
+      for (const auto& h : list) {
+        snap::StringMatch sm;
+        sm.name = str(h, "name");
+        if (lower) std::transform(sm.name.begin(), sm.name.end(), sm.name.begin(), ::tolower);
+        sm.value = str(h, "value");
+        if (str(h, "type", "Exact") == "RegularExpression") {
+          sm.type = snap::StringMatch::Type::RegularExpression;
+          auto re = std::make_shared<re2::RE2>(sm.value, re2::RE2::Quiet);
+          if (!re->ok()) {
+            error = "regular expression " + sm.value + ": " + re->error();
+            return false;
+          }
+          sm.regex = std::move(re);
+        }
+        into.push_back(std::move(sm));
+      }
+      return true;
+    };
+    if (!strings(arr(m, "headers"), true, out.headers)) return std::nullopt;
+    if (!strings(arr(m, "queryParams"), false, out.query_params)) return std::nullopt;
+    if (m.contains("method") && m["method"].is_string()) out.method = m["method"].get<std::string>();
+    return out;
+  }
+
+  CompiledRoute compileHttpRoute(const model::Resource& route) {
+    CompiledRoute cr;
+    const Json& spec = route.spec();
+    for (const auto& h : arr(spec, "hostnames"))
+      if (h.is_string()) cr.hostnames.push_back(h.get<std::string>());
+    std::optional<Condition> problem;
+    const Json& rules = arr(spec, "rules");
+    cr.rules.reserve(rules.size());
+    for (const auto& r : rules) {
+      snap::Rule rule;
+      rule.route = nsName(route);
+      rule.name = str(r, "name");
+      bool broken = false;
+      rule.filters = filters(route, arr(r, "filters"), problem, broken);
+      const Json& refs = arr(r, "backendRefs");
+      rule.has_backend_refs = !refs.empty();
+      for (const auto& ref : refs) {
+        snap::WeightedBackend wb;
+        wb.weight = static_cast<uint32_t>(integer(ref, "weight", 1));
+        if (wb.weight == 0) continue;
+        wb.cluster = resolveBackend(route, ref, problem);
+        bool backend_broken = false;
+        wb.filters = filters(route, arr(ref, "filters"), problem, backend_broken);
+        if (backend_broken) wb.cluster.reset();
+        rule.total_weight += wb.weight;
+        rule.backends.push_back(std::move(wb));
+      }
+      if (broken) {
+        // A filter we cannot apply: every backend of the rule answers 500.
+        rule.filters.redirect.reset();
+        rule.backends.assign(1, snap::WeightedBackend{});
+        rule.total_weight = 1;
+      }
+      const Json& timeouts = r.value("timeouts", Json::object());
+      rule.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
+      rule.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
+      std::vector<snap::RouteMatch> matches;
+      Json match_list = arr(r, "matches");
+      if (match_list.empty()) match_list = Json::array({Json::object()});
+      for (const auto& m : match_list) {
+        std::string error;
+        auto compiled = compileMatch(m, error);
+        if (!compiled) {
+          cr.not_accepted = Condition{"Accepted", false, "UnsupportedValue", error};
+          break;
+        }
+        matches.push_back(std::move(*compiled));
+      }
+      cr.rules.push_back(std::move(rule));
+      cr.matches.push_back(std::move(matches));
+    }
+    if (problem) cr.resolved_refs = *problem;
+    return cr;
+  }
+
+  void httpRoutes() {
+    for (const auto& route : view_.ofKind("HTTPRoute")) {
+      const Json& spec = route->spec();
+      // Only routes with a parent of ours get compiled and a status from us.
+      bool ours = false;
+      for (const auto& p : arr(spec, "parentRefs"))
+        ours |= gateways_.count(str(p, "namespace", route->key.ns) + "/" + str(p, "name")) > 0;
+      if (!ours) continue;
+      auto& compiled = compiled_routes_.emplace_back(std::make_unique<CompiledRoute>(compileHttpRoute(*route)));
+      Json parents = Json::array();
+      for (const auto& p : arr(spec, "parentRefs")) {
+        const std::string group = str(p, "group", kGatewayGroup), kind = str(p, "kind", "Gateway");
+        const std::string ns = str(p, "namespace", route->key.ns), name = str(p, "name");
+        if (group != kGatewayGroup || kind != "Gateway") continue;
+        auto gw_it = gateways_.find(ns + "/" + name);
+        if (gw_it == gateways_.end()) continue;
+        Conditions conditions;
+        setCondition(conditions, attach(*route, *compiled, gw_it->second, p));
+        setCondition(conditions, compiled->resolved_refs);
+        Json parent_ref = {{"group", group}, {"kind", kind}, {"namespace", ns}, {"name", name}};
+        if (p.contains("sectionName")) parent_ref["sectionName"] = p["sectionName"];
+        if (p.contains("port")) parent_ref["port"] = p["port"];
+        parents.push_back({{"parentRef", parent_ref},
+                           {"controllerName", options_.controller_name},
+                           {"conditions", toJson(conditions, route->generation)}});
+      }
+      statuses_[route->key] = {{"parents", parents}};
+    }
+  }
+
+  // Attaches a route to the listeners a parentRef selects; returns the Accepted condition.
+  Condition attach(const model::Resource& route, const CompiledRoute& compiled, GatewayState& gw, const Json& ref) {
+    if (compiled.not_accepted) return *compiled.not_accepted;
+    const std::string section = str(ref, "sectionName");
+    const int64_t port = integer(ref, "port", 0);
+    bool any_listener = false, kind_or_ns_ok = false, attached = false;
+    for (auto& ls : gw.listeners) {
+      if (!section.empty() && ls.name != section) continue;
+      if (port != 0 && ls.port != port) continue;
+      any_listener = true;
+      if (!ls.usable) continue;
+      if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), route.key.kind) == ls.supported_kinds.end())
+        continue;
+      const Json& ns_rule = ls.spec.value("allowedRoutes", Json::object()).value("namespaces", Json::object());
+      const std::string from = str(ns_rule, "from", "Same");
+      bool ns_ok = from == "All" || (from == "Same" && route.key.ns == gw.resource->key.ns) ||
+                   (from == "Selector" &&
+                    selectorMatches(ns_rule.value("selector", Json::object()), namespaceLabels(view_, route.key.ns)));
+      if (!ns_ok) continue;
+      kind_or_ns_ok = true;
+      auto hosts = intersectHostnames(ls.hostname, compiled.hostnames);
+      if (!hosts) continue;
+      attached = true;
+      ls.attached++;
+      for (size_t ri = 0; ri < compiled.rules.size(); ++ri) {
+        for (size_t mi = 0; mi < compiled.matches[ri].size(); ++mi) {
+          for (const auto& host : *hosts) {
+            ls.routes[host].push_back({compiled.matches[ri][mi], &compiled.rules[ri], route.creation_timestamp,
+                                       route.first_seen_order, nsName(route), ri, mi});
+          }
+        }
+      }
+    }
+    if (attached) return {"Accepted", true, "Accepted", "Accepted by " + nsName(*gw.resource)};
+    if (!any_listener) return {"Accepted", false, "NoMatchingParent", "no listener matches the parentRef"};
+    if (!kind_or_ns_ok)
+      return {"Accepted", false, "NotAllowedByListeners", "no listener of the parent allows this route"};
+    return {"Accepted", false, "NoMatchingListenerHostname", "no listener hostname intersects the route's"};
+  }
+
+  // ---- snapshot ----
+  void buildSockets() {
+    std::map<std::pair<std::string, int64_t>, snap::Socket> sockets;
+    for (auto& [key, gw] : gateways_) {
+      if (!gw.accepted || gw.address.empty()) continue;
+      for (auto& ls : gw.listeners) {
+        if (!ls.usable) continue;
+        snap::Socket& socket = sockets[{gw.address, ls.port}];
+        socket.address = gw.address;
+        socket.port = static_cast<uint16_t>(ls.port);
+        socket.protocol = ls.protocol == "HTTPS" ? snap::Protocol::Https : snap::Protocol::Http;
+        snap::Listener listener;
+        listener.gateway = key;
+        listener.name = ls.name;
+        listener.hostname = ls.hostname;
+        listener.certificates = ls.certificates;
+        listener.hosts = hostTable(ls);
+        socket.listeners.push_back(std::move(listener));
+      }
+    }
+    for (auto& [k, socket] : sockets) {
+      // Most specific listener hostname first: exact, then longer wildcards, then any.
+      std::stable_sort(socket.listeners.begin(), socket.listeners.end(), [](const auto& a, const auto& b) {
+        auto rank = [](const std::string& h) { return h.empty() ? 2 : h[0] == '*' ? 1 : 0; };
+        if (rank(a.hostname) != rank(b.hostname)) return rank(a.hostname) < rank(b.hostname);
+        return a.hostname.size() > b.hostname.size();
+      });
+      snapshot_->sockets.push_back(std::move(socket));
+    }
+  }
+
+  snap::HostTable hostTable(ListenerState& ls) {
+    snap::HostTable table;
+    for (auto& [host, candidates] : ls.routes) {
+      std::stable_sort(candidates.begin(), candidates.end(), [](const RouteCandidate& a, const RouteCandidate& b) {
+        if (precedes(a.match, b.match)) return true;
+        if (precedes(b.match, a.match)) return false;
+        if (a.creation != b.creation) return a.creation < b.creation;
+        if (a.route != b.route) return a.route < b.route;
+        if (a.rule_index != b.rule_index) return a.rule_index < b.rule_index;
+        return a.match_index < b.match_index;
+      });
+      snap::RouteTable rt;
+      std::unordered_map<const snap::Rule*, uint32_t> rule_index;
+      for (auto& c : candidates) {
+        auto [it, inserted] = rule_index.emplace(c.rule, static_cast<uint32_t>(rt.rules.size()));
+        if (inserted) rt.rules.push_back(*c.rule);
+        rt.entries.push_back({std::move(c.match), it->second});
+      }
+      uint32_t index = static_cast<uint32_t>(table.tables.size());
+      table.tables.push_back(std::move(rt));
+      if (host.empty()) table.any = index;
+      else if (host.rfind("*.", 0) == 0) table.wildcard_suffix.emplace_back(host.substr(1), index);
+      else table.exact[host] = index;
+    }
+    std::stable_sort(table.wildcard_suffix.begin(), table.wildcard_suffix.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    return table;
+  }
+
+  void gatewayStatuses() {
+    for (auto& [key, gw] : gateways_) {
+      const auto& r = *gw.resource;
+      bool any_invalid = false, all_invalid = !gw.listeners.empty();
+      for (auto& ls : gw.listeners) {
+        bool valid = ls.accepted && !findCondition(ls.conditions, "Conflicted")->status;
+        any_invalid |= !valid || !findCondition(ls.conditions, "ResolvedRefs")->status;
+        all_invalid &= !valid;
+      }
+      if (gw.accepted) {
+        if (all_invalid) {
+          gw.accepted = false;
+          setCondition(gw.conditions, {"Accepted", false, "ListenersNotValid", "no listener is valid"});
+        } else if (any_invalid) {
+          setCondition(gw.conditions, {"Accepted", true, "ListenersNotValid", "some listeners are not valid"});
+        } else {
+          setCondition(gw.conditions, {"Accepted", true, "Accepted", ""});
+        }
+      }
+      Json addresses = Json::array();
+      auto unusable = input_.unusable_addresses.find(gw.address);
+      if (!gw.accepted) {
+        setCondition(gw.conditions, {"Programmed", false, "Invalid", "the Gateway is not accepted"});
+      } else if (gw.address.empty()) {
+        setCondition(gw.conditions, {"Programmed", false, "AddressNotAssigned", "the address pool is exhausted"});
+      } else if (unusable != input_.unusable_addresses.end()) {
+        setCondition(gw.conditions, {"Programmed", false, "AddressNotUsable", unusable->second});
+      } else {
+        setCondition(gw.conditions, {"Programmed", true, "Programmed", ""});
+        addresses.push_back({{"type", "IPAddress"}, {"value", gw.address}});
+      }
+      Json listeners = Json::array();
+      for (auto& ls : gw.listeners) {
+        Json kinds = Json::array();
+        for (auto& k : ls.supported_kinds) kinds.push_back({{"group", kGatewayGroup}, {"kind", k}});
+        listeners.push_back({{"name", ls.name},
+                             {"supportedKinds", kinds},
+                             {"attachedRoutes", ls.attached},
+                             {"conditions", toJson(ls.conditions, r.generation)}});
+      }
+      statuses_[r.key] = {{"addresses", addresses},
+                          {"conditions", toJson(gw.conditions, r.generation)},
+                          {"listeners", listeners}};
+    }
+  }
+
+  const Options& options_;
+  const Input& input_;
+  const store::View& view_;
+  std::shared_ptr<snap::Snapshot> snapshot_;
+  std::set<std::string> classes_;
+  std::map<std::string, GatewayState> gateways_;
+  std::vector<std::unique_ptr<CompiledRoute>> compiled_routes_;
+  std::unordered_map<std::string, uint32_t> cluster_index_;
+  std::map<ObjectKey, Json> statuses_;
+  std::map<std::string, std::string> assignments_;
+};
+
+}  // namespace
+
+Output translate(const Options& options, const Input& input) { return Translator(options, input).run(); }
+
+}  // namespace gatehouse::translator
