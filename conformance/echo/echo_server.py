@@ -19,13 +19,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import EchoLog, PodContext, TLSInfo, format_addr, make_server_tls_context  # noqa: E402
-from grpc_server import GrpcEchoServer  # noqa: E402
-from http1 import MAX_HEADER_BYTES, Http1Connection  # noqa: E402
-from http2 import serve_http  # noqa: E402
-from http_app import EchoApp  # noqa: E402
-from l4 import TcpEcho, UdpEcho  # noqa: E402
 
-STREAM_LIMIT = MAX_HEADER_BYTES + 8192
+# Mode modules are imported on demand: ~30 pods run at once, so each loads only what it serves.
+STREAM_LIMIT = (1 << 20) + 8192  # http1.MAX_HEADER_BYTES plus slack
 
 
 class ConfigError(Exception):
@@ -80,6 +76,10 @@ class EchoProcess:
         await getattr(self, f"_start_{self.mode}")()
 
     async def _start_http(self) -> None:
+        from http1 import Http1Connection
+        from http2 import serve_http
+        from http_app import EchoApp
+
         env = self.env
         http_port = _port(env, "HTTP_PORT", "3000")
         h2c_port = _port(env, "H2C_PORT", "3001")
@@ -111,6 +111,8 @@ class EchoProcess:
             await self._listen("https", https_port, https, ctx)
 
     async def _start_grpc(self) -> None:
+        from grpc_server import GrpcEchoServer
+
         env = self.env
         server = GrpcEchoServer(self.ctx, self.log)
         await self._listen("grpc", _port(env, "HTTP_PORT", "3000"), server.serve_connection)
@@ -120,6 +122,8 @@ class EchoProcess:
             await self._listen("grpcs", _port(env, "HTTPS_PORT", "8443"), server.serve_connection, ctx)
 
     async def _start_tcp(self) -> None:
+        from l4 import TcpEcho
+
         env = self.env
         tcp_port = _port(env, "TCP_PORT", "3000")
         tls_port = _port(env, "TLS_PORT", "8443")
@@ -130,6 +134,8 @@ class EchoProcess:
             await self._listen("tls", tls_port, echo.handle, make_server_tls_context(cert, key))
 
     async def _start_udp(self) -> None:
+        from l4 import UdpEcho
+
         port = _port(self.env, "UDP_PORT", "8080")
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(

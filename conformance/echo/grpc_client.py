@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """gRPC client for the GrpcEcho service, for the conformance runner and tests (python3-grpcio).
 
-Import (with conformance/echo on sys.path, or as conformance.echo.grpc_client):
+Import as `conformance.echo.grpc_client` (repository root on sys.path) or as `grpc_client`
+(conformance/echo on sys.path); importing it does not modify sys.path.
 
     call(target, method, *, authority=None, metadata=None, timeout=10.0, tls=None) -> EchoResult
         One unary call on a fresh channel.
@@ -36,16 +37,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from typing import Optional
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import grpc
 
-import grpc  # noqa: E402
-
-import grpcecho_pb as pb  # noqa: E402
+try:  # imported as conformance.echo.grpc_client: leave sys.path alone
+    from . import grpcecho_pb as pb
+except ImportError:  # run as a script, or conformance/echo is on sys.path
+    import grpcecho_pb as pb
 
 
 @dataclass
