@@ -22,7 +22,7 @@ authority  overrides :authority (channel option grpc.default_authority).
 metadata   {key: value} or [(key, value)], keys lower-case.
 tls        TLSOptions: trusted root(s), optional SNI/host-name override and client certificate.
 
-EchoResult fields:
+EchoResult fields (it also unpacks as `code, assertions = call(...)`):
     code        canonical status name: "OK", "UNIMPLEMENTED", "DEADLINE_EXCEEDED", ...
     details     status message ("" on OK)
     response    EchoResponse as a dict with proto field names, or None when code != "OK":
@@ -62,6 +62,10 @@ class EchoResult:
     code: str
     details: str = ""
     response: Optional[dict] = None
+
+    def __iter__(self):
+        """Unpacks as `code, assertions = call(...)`."""
+        return iter((self.code, self.assertions))
 
     @property
     def ok(self) -> bool:

@@ -544,6 +544,11 @@ class GrpcModeTest(unittest.TestCase):
                 self.assertNotIn("te", {k for k, _ in headers})
                 self.assertNotIn("tls_assertions", a)
 
+    def test_result_unpacks_to_code_and_assertions(self):
+        code, assertions = grpc_client.call(self.target, "EchoTwo", timeout=TIMEOUT)
+        self.assertEqual(code, "OK")
+        self.assertEqual(assertions["context"]["pod"], self.env["POD_NAME"])
+
     def test_echo_three_and_unknown_methods(self):
         res = grpc_client.call(self.target, "EchoThree", timeout=TIMEOUT)
         self.assertEqual((res.code, res.details), ("UNIMPLEMENTED", "method EchoThree not implemented"))
@@ -625,6 +630,17 @@ class L4ModesTest(unittest.TestCase):
         self.assertTrue(reply["isTLS"])
         self.assertEqual(reply["tls"]["serverName"], "abc.example.com")
         self.assertEqual(reply["tls"]["version"], "TLS 1.3")
+
+    def test_tcp_reset_mode(self):
+        ip = fresh_ip()
+        pod = Pod(self.tmp, {"TCP_ECHO_SERVER": "1", "TCP_MODE": "RESET", "POD_NAME": "tcp-reset-0-0",
+                             "TCP_PORT": free_port(ip)})
+        try:
+            with socket.create_connection((pod.ip, pod.ready["ports"]["tcp"]), timeout=TIMEOUT) as s:
+                with self.assertRaises(ConnectionResetError):
+                    s.recv(100)
+        finally:
+            pod.stop()
 
     def test_udp(self):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
