@@ -1,0 +1,31 @@
+#pragma once
+// The whole-object schema of every kind validation.h supports. Each is built once, on first
+// use, and lives for the program.
+#include "model/schema.h"
+
+namespace gatehouse::model::kinds {
+
+// Gateway API, standard channel v1.6.1.
+const schema::Node& gatewayClass();
+const schema::Node& gateway();
+const schema::Node& listenerSet();
+const schema::Node& httpRoute();
+const schema::Node& grpcRoute();
+const schema::Node& tcpRoute();
+const schema::Node& udpRoute();
+const schema::Node& tlsRoute();
+const schema::Node& referenceGrant();
+const schema::Node& backendTLSPolicy();
+
+// Core kinds (basic checks).
+const schema::Node& namespace_();
+const schema::Node& service();
+const schema::Node& endpointSlice();
+const schema::Node& secret();
+const schema::Node& configMap();
+
+// The top-level object: apiVersion, kind, metadata (with `nameRule`), spec, status.
+schema::Schema TopLevel(schema::Schema metadata, schema::Schema spec, bool specRequired = true,
+                        nlohmann::json statusDefault = nullptr);
+
+}  // namespace gatehouse::model::kinds
