@@ -4,6 +4,8 @@
 #include <pthread.h>
 
 #include <random>
+
+#include "dataplane/net/acceptor.h"
 #include <string>
 
 namespace gatehouse::dataplane {
@@ -23,6 +25,8 @@ Worker::Worker(unsigned index, const Options& options)
 
 Worker::~Worker() {
   stop();
+  acceptors_.clear();
+  spare_buffers_.clear();
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
   upstreams_.reset();
@@ -46,6 +50,37 @@ void Worker::setGeneration(GenerationPtr generation) {
   size_t clusters = generation && generation->snapshot ? generation->snapshot->clusters.size() : 0;
   round_robin_.assign(clusters, 0);
   generation_ = std::move(generation);
+}
+
+namespace {
+// Enough for every connection of a busy worker to be active at once without malloc; beyond it
+// buffers are freed. Saves a 16 KiB malloc/free pair per keep-alive request.
+constexpr size_t kMaxSpareBuffers = 256;
+}  // namespace
+
+std::unique_ptr<char[]> Worker::takeBuffer() {
+  if (spare_buffers_.empty()) return std::unique_ptr<char[]>(new char[options_.limits.read_buffer_bytes]);
+  auto buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return buffer;
+}
+
+void Worker::giveBuffer(std::unique_ptr<char[]> buffer) {
+  if (buffer && spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(buffer));
+}
+
+void Worker::addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd) {
+  auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, protocol, port);
+  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
+  acceptors_[identity] = acceptor;
+  acceptor->start();
+}
+
+void Worker::closeAcceptor(const std::string& identity) {
+  auto it = acceptors_.find(identity);
+  if (it == acceptors_.end()) return;
+  it->second->close();
+  acceptors_.erase(it);
 }
 
 uint64_t Worker::random() {

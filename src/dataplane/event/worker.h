@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -15,6 +17,11 @@
 #include "dataplane/upstream/pool.h"
 
 namespace gatehouse::dataplane {
+
+namespace net {
+class Acceptor;
+struct ListenFd;
+}  // namespace net
 
 class Worker {
  public:
@@ -46,6 +53,17 @@ class Worker {
   size_t nextEndpoint(uint32_t cluster, size_t endpoints);
   upstream::Pool& upstreams() { return *upstreams_; }
 
+  // Read buffers (Limits::read_buffer_bytes each) are borrowed by active connections and given
+  // back when a connection goes idle, so idle keep-alive connections hold none.
+  std::unique_ptr<char[]> takeBuffer();
+  void giveBuffer(std::unique_ptr<char[]> buffer);
+
+  // Starts accepting on `fd` for the socket `identity` (takes ownership of the fd).
+  void addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd);
+  // Stops accepting for that socket identity and drains its connections.
+  void closeAcceptor(const std::string& identity);
+  size_t acceptorCount() const { return acceptors_.size(); }
+
  private:
   const unsigned index_;
   const Options options_;
@@ -54,6 +72,8 @@ class Worker {
   std::unique_ptr<upstream::Pool> upstreams_;
   GenerationPtr generation_;
   std::vector<uint32_t> round_robin_;
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;
+  std::unordered_map<std::string, std::shared_ptr<net::Acceptor>> acceptors_;
   uint64_t rng_[4];
   std::thread thread_;
 };
