@@ -10,13 +10,7 @@ inline char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 
 }  // namespace
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
-  }
-  return true;
-}
+// equalsIgnoreCase (declared in message.h and h1_parser.h) is defined once, in h1_parser.cc.
 
 void Headers::set(std::string_view name, std::string value) {
   auto first = std::find_if(fields_.begin(), fields_.end(),
