@@ -3,9 +3,11 @@
 // Snapshot per accepted configuration; workers pin it per connection (shared_ptr<const>), so
 // in-flight requests finish on the tables they started with and the last reference frees them.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -136,10 +138,17 @@ struct RouteTable {
   std::vector<Rule> rules;
 };
 
+// Hash for maps keyed by std::string that the data plane looks up by std::string_view without
+// building a std::string (heterogeneous lookup, C++20): routing must not allocate per request.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 // Host name -> route table for one listener. Exact names first, then wildcard suffixes longest
 // first ("*.example.com" matches any name ending in ".example.com"), then the catch-all.
 struct HostTable {
-  std::unordered_map<std::string, uint32_t> exact;               // lower-case host -> table
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> exact;  // lower-case host -> table
   std::vector<std::pair<std::string, uint32_t>> wildcard_suffix;  // ".example.com" -> table
   std::optional<uint32_t> any;                                    // routes with no host limit
   std::vector<RouteTable> tables;

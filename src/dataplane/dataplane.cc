@@ -1,0 +1,114 @@
+#include "dataplane/dataplane.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <unordered_set>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/generation.h"
+#include "dataplane/net/listen_socket.h"
+
+namespace gatehouse::dataplane {
+
+DataPlane::DataPlane(Options options) : options_(std::move(options)) {
+  if (options_.workers == 0) options_.workers = 1;
+  workers_.reserve(options_.workers);
+  for (unsigned i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, options_));
+    workers_.back()->start();
+  }
+}
+
+DataPlane::~DataPlane() { stop(); }
+
+void DataPlane::stop() {
+  for (auto& worker : workers_) worker->stop();
+  workers_.clear();
+  bound_.clear();
+}
+
+std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
+  std::vector<BindError> errors;
+  if (workers_.empty()) return errors;
+  if (!snapshot) snapshot = std::make_shared<const snapshot::Snapshot>();
+
+  auto generation = std::make_shared<Generation>();
+  generation->snapshot = snapshot;
+  struct ToBind {
+    const snapshot::Socket* socket;
+    std::vector<net::ListenFd> fds;
+  };
+  std::vector<ToBind> to_bind;
+  std::unordered_set<std::string> wanted;
+
+  for (const snapshot::Socket& socket : snapshot->sockets) {
+    const std::string identity = socket.identity();
+    SocketConfig config{&socket, nullptr};
+    if (socket.protocol == snapshot::Protocol::Https) {
+      std::vector<std::string> problems;
+      auto tls = tls::SocketTls::build(socket, tls_cache_, &problems);
+      for (const std::string& problem : problems) spdlog::warn("socket {}: {}", identity, problem);
+      if (!tls) {
+        errors.push_back(BindError{identity, socket.address, socket.port, tls.error().message});
+        continue;
+      }
+      config.tls = tls.value();
+    }
+    generation->sockets.emplace(identity, config);
+    wanted.insert(identity);
+
+    auto bound = bound_.find(identity);
+    if (bound != bound_.end() && bound->second.protocol == socket.protocol) continue;  // kept as is
+
+    // New (or its protocol changed: a new acceptor replaces the old one on the same port).
+    ToBind bind{&socket, {}};
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      auto fd = net::bindListenSocket(socket.address, socket.port, options_.limits.listen_backlog);
+      if (!fd) {
+        for (const net::ListenFd& opened : bind.fds) ::close(opened.fd);
+        bind.fds.clear();
+        errors.push_back(BindError{identity, socket.address, socket.port, fd.error().message});
+        break;
+      }
+      bind.fds.push_back(fd.value());
+    }
+    if (bind.fds.empty()) {
+      generation->sockets.erase(identity);
+      wanted.erase(identity);
+      continue;
+    }
+    to_bind.push_back(std::move(bind));
+  }
+
+  // The generation first: a worker's new TLS acceptor reads its certificates from it.
+  GenerationPtr published = generation;
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->post([w, published] { w->setGeneration(published); });
+  }
+  for (ToBind& bind : to_bind) {
+    const std::string identity = bind.socket->identity();
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      Worker* w = workers_[i].get();
+      w->post([w, identity, protocol = bind.socket->protocol, port = bind.socket->port, fd = bind.fds[i]] {
+        w->addAcceptor(identity, protocol, port, fd);
+      });
+    }
+    bound_[identity] = Bound{bind.socket->protocol};
+  }
+  for (auto it = bound_.begin(); it != bound_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    for (auto& worker : workers_) {
+      Worker* w = worker.get();
+      w->post([w, identity = it->first] { w->closeAcceptor(identity); });
+    }
+    it = bound_.erase(it);
+  }
+  return errors;
+}
+
+}  // namespace gatehouse::dataplane

@@ -1,0 +1,60 @@
+#pragma once
+// The data plane: N workers (one thread + io_context each, shared nothing) serving the sockets of
+// the current snapshot. Called from the control thread only.
+//
+// apply() binds the sockets that are new in the snapshot (one SO_REUSEPORT listening socket per
+// worker for the same addr:port, bound here so errors come back synchronously), keeps sockets
+// whose Socket::identity() is unchanged (their acceptors and open connections are untouched),
+// closes the acceptors of sockets that disappeared (their connections finish the current request,
+// then close) and posts the new generation (snapshot + TLS contexts) to every worker. A request
+// pins the generation current when its head is complete; in-flight requests finish on the one
+// they started with. See docs/design/event-loop.md.
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/options.h"
+#include "dataplane/tls/server_context.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane {
+
+class Worker;
+
+// A socket of the snapshot that cannot serve (the controller reports the Gateway's listeners on
+// it as Programmed=False, reason AddressNotUsable).
+struct BindError {
+  std::string socket;  // Socket::identity()
+  std::string address;
+  uint16_t port = 0;
+  std::string message;  // "bind: Cannot assign requested address"
+};
+
+class DataPlane {
+ public:
+  explicit DataPlane(Options options);
+  ~DataPlane();  // stop()
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
+
+  std::vector<BindError> apply(snapshot::SnapshotPtr snapshot);
+  // Closes every socket and connection and joins the workers. Idempotent.
+  void stop();
+
+  const Options& options() const { return options_; }
+  // How many TLS contexts were built so far (unchanged certificates are not rebuilt).
+  size_t tlsContextBuilds() const { return tls_cache_.builds(); }
+
+ private:
+  struct Bound {
+    snapshot::Protocol protocol;
+  };
+
+  Options options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  tls::ContextCache tls_cache_;
+  std::unordered_map<std::string, Bound> bound_;  // by Socket::identity()
+};
+
+}  // namespace gatehouse::dataplane

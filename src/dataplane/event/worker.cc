@@ -1,0 +1,104 @@
+#include "dataplane/event/worker.h"
+
+#include <boost/asio/post.hpp>
+#include <pthread.h>
+
+#include <random>
+
+#include "dataplane/net/acceptor.h"
+#include <string>
+
+namespace gatehouse::dataplane {
+namespace {
+uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+Worker::Worker(unsigned index, const Options& options)
+    : index_(index),
+      options_(options),
+      io_(1),  // one thread runs it: Asio skips some locking
+      work_(io_.get_executor()),
+      upstreams_(std::make_unique<upstream::Pool>(io_, options.limits, options.timeouts)) {
+  std::random_device seed;
+  for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
+}
+
+Worker::~Worker() {
+  stop();
+  acceptors_.clear();
+  spare_buffers_.clear();
+  // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
+  // io_'s destructor destroys the suspended coroutines of connections.
+  upstreams_.reset();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    std::string name = "gh-worker-" + std::to_string(index_);
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    io_.run();
+  });
+}
+
+void Worker::stop() {
+  work_.reset();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::setGeneration(GenerationPtr generation) {
+  size_t clusters = generation && generation->snapshot ? generation->snapshot->clusters.size() : 0;
+  round_robin_.assign(clusters, 0);
+  generation_ = std::move(generation);
+}
+
+namespace {
+// Enough for every connection of a busy worker to be active at once without malloc; beyond it
+// buffers are freed. Saves a 16 KiB malloc/free pair per keep-alive request.
+constexpr size_t kMaxSpareBuffers = 256;
+}  // namespace
+
+std::unique_ptr<char[]> Worker::takeBuffer() {
+  if (spare_buffers_.empty()) return std::unique_ptr<char[]>(new char[options_.limits.read_buffer_bytes]);
+  auto buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return buffer;
+}
+
+void Worker::giveBuffer(std::unique_ptr<char[]> buffer) {
+  if (buffer && spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(buffer));
+}
+
+void Worker::addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd) {
+  auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, protocol, port);
+  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
+  acceptors_[identity] = acceptor;
+  acceptor->start();
+}
+
+void Worker::closeAcceptor(const std::string& identity) {
+  auto it = acceptors_.find(identity);
+  if (it == acceptors_.end()) return;
+  it->second->close();
+  acceptors_.erase(it);
+}
+
+uint64_t Worker::random() {
+  const uint64_t result = rotl(rng_[1] * 5, 7) * 9;
+  const uint64_t t = rng_[1] << 17;
+  rng_[2] ^= rng_[0];
+  rng_[3] ^= rng_[1];
+  rng_[1] ^= rng_[2];
+  rng_[0] ^= rng_[3];
+  rng_[2] ^= t;
+  rng_[3] = rotl(rng_[3], 45);
+  return result;
+}
+
+size_t Worker::nextEndpoint(uint32_t cluster, size_t endpoints) {
+  if (endpoints <= 1) return 0;
+  if (cluster >= round_robin_.size()) return static_cast<size_t>(random() % endpoints);
+  return round_robin_[cluster]++ % endpoints;
+}
+
+}  // namespace gatehouse::dataplane

@@ -1,0 +1,81 @@
+#pragma once
+// One worker: one thread running one io_context, sharing nothing with the other workers. The
+// control thread talks to a worker only by posting to its io_context (the snapshot handoff is
+// such a post), so nothing on the request path takes a lock.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <thread>
+#include <vector>
+
+#include "dataplane/generation.h"
+#include "dataplane/options.h"
+#include "dataplane/upstream/pool.h"
+
+namespace gatehouse::dataplane {
+
+namespace net {
+class Acceptor;
+struct ListenFd;
+}  // namespace net
+
+class Worker {
+ public:
+  Worker(unsigned index, const Options& options);
+  ~Worker();  // stops and joins the thread
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // Any thread. Stops the loop and joins; pending connections are destroyed with the loop.
+  void stop();
+  // Any thread: runs `fn` on the worker thread.
+  template <typename Fn>
+  void post(Fn&& fn) {
+    boost::asio::post(io_, std::forward<Fn>(fn));
+  }
+
+  boost::asio::io_context& io() { return io_; }
+  unsigned index() const { return index_; }
+  const Options& options() const { return options_; }
+
+  // ---- worker thread only -------------------------------------------------------------------
+  const GenerationPtr& generation() const { return generation_; }
+  void setGeneration(GenerationPtr generation);
+  // xoshiro256** — a few ns per draw, no shared state (weighted backend choice).
+  uint64_t random();
+  // Next endpoint index for round-robin over `endpoints` endpoints of cluster `cluster` of the
+  // current generation (the counters reset when the generation changes).
+  size_t nextEndpoint(uint32_t cluster, size_t endpoints);
+  upstream::Pool& upstreams() { return *upstreams_; }
+
+  // Read buffers (Limits::read_buffer_bytes each) are borrowed by active connections and given
+  // back when a connection goes idle, so idle keep-alive connections hold none.
+  std::unique_ptr<char[]> takeBuffer();
+  void giveBuffer(std::unique_ptr<char[]> buffer);
+
+  // Starts accepting on `fd` for the socket `identity` (takes ownership of the fd).
+  void addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd);
+  // Stops accepting for that socket identity and drains its connections.
+  void closeAcceptor(const std::string& identity);
+  size_t acceptorCount() const { return acceptors_.size(); }
+
+ private:
+  const unsigned index_;
+  const Options options_;
+  boost::asio::io_context io_;  // first member: destroyed last, after everything holding sockets
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<upstream::Pool> upstreams_;
+  GenerationPtr generation_;
+  std::vector<uint32_t> round_robin_;
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;
+  std::unordered_map<std::string, std::shared_ptr<net::Acceptor>> acceptors_;
+  uint64_t rng_[4];
+  std::thread thread_;
+};
+
+}  // namespace gatehouse::dataplane

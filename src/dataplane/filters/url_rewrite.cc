@@ -1,0 +1,26 @@
+// RequestHeaderModifier then URLRewrite: the request as it goes upstream.
+//
+// URLRewrite hostname replaces the authority (Host / :authority) entirely, port included: the
+// spec's hostname is "the value to be used to replace the Host header value during forwarding".
+// A path rewrite changes the path part only; the query string is kept as received.
+#include "dataplane/filters/filters.h"
+#include "dataplane/filters/path_modifier.h"
+#include "dataplane/http/path.h"
+
+namespace gatehouse::filters {
+
+void applyRequestFilters(const snapshot::Filters& filters, const snapshot::PathMatch& matched, http::Request& request) {
+  applyHeaderModifier(filters.request_headers, request.headers);
+  if (!filters.rewrite) return;
+  const snapshot::UrlRewrite& rewrite = *filters.rewrite;
+  if (rewrite.hostname) request.authority = *rewrite.hostname;
+  if (rewrite.path) {
+    const std::string_view path = http::pathPart(request.path);
+    if (std::optional<std::string> newPath = modifiedPath(*rewrite.path, matched, path)) {
+      newPath->append(std::string_view(request.path).substr(path.size()));
+      request.path = std::move(*newPath);
+    }
+  }
+}
+
+}  // namespace gatehouse::filters

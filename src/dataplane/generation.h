@@ -1,0 +1,37 @@
+#pragma once
+// What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
+// socket). Built on the control thread by DataPlane::apply, immutable, posted to every worker;
+// each request pins the generation current when it starts.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "dataplane/tls/server_context.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane {
+
+struct SocketConfig {
+  const snapshot::Socket* socket = nullptr;
+  std::shared_ptr<const tls::SocketTls> tls;  // null for Http sockets
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct Generation {
+  snapshot::SnapshotPtr snapshot;
+  std::unordered_map<std::string, SocketConfig, StringHash, std::equal_to<>> sockets;  // by identity
+
+  const SocketConfig* find(std::string_view identity) const {
+    auto it = sockets.find(identity);
+    return it == sockets.end() ? nullptr : &it->second;
+  }
+};
+
+using GenerationPtr = std::shared_ptr<const Generation>;
+
+}  // namespace gatehouse::dataplane

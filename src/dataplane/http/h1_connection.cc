@@ -1,0 +1,883 @@
+#include "dataplane/http/h1_connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/filters/filters.h"
+#include "dataplane/http/chunked_decoder.h"
+#include "dataplane/http/h1_parser.h"
+#include "dataplane/http/message.h"
+#include "dataplane/http/path.h"
+#include "dataplane/http/router.h"
+#include "dataplane/net/acceptor.h"
+
+namespace gatehouse::dataplane {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+namespace gh = gatehouse::http;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string_view reasonPhrase(uint16_t status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 400 ? "OK" : "Error";
+  }
+}
+
+// Hop-by-hop fields (RFC 9110 7.6.1) plus the framing fields the proxy re-creates itself.
+bool isHopByHop(std::string_view name) {
+  switch (name.size()) {
+    case 2: return gh::equalsIgnoreCase(name, "te");
+    case 7: return gh::equalsIgnoreCase(name, "trailer") || gh::equalsIgnoreCase(name, "upgrade");
+    case 10: return gh::equalsIgnoreCase(name, "connection") || gh::equalsIgnoreCase(name, "keep-alive");
+    case 16: return gh::equalsIgnoreCase(name, "proxy-connection");
+    case 17: return gh::equalsIgnoreCase(name, "transfer-encoding");
+    default: return false;
+  }
+}
+
+void appendStatusLine(std::string& out, uint16_t status, std::string_view reason) {
+  char digits[4] = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+                    static_cast<char>('0' + status % 10), ' '};
+  out.append("HTTP/1.1 ");
+  out.append(digits, 4);
+  out.append(reason);
+  out.append("\r\n");
+}
+
+void appendField(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+// The request facts that outlive the head's bytes (the head views the read buffer, which the
+// body relay reuses).
+struct Framing {
+  gh::BodyFraming framing = gh::BodyFraming::None;
+  uint64_t content_length = 0;
+  bool keep_alive = true;
+  bool expect_continue = false;
+  bool websocket = false;
+  bool head_method = false;
+  bool http10 = false;  // an HTTP/1.0 client wants "Connection: keep-alive" to keep the connection
+};
+
+enum class Wait : uint8_t { None, Handshake, Idle, Header, Connect, Upstream, Body, Tunnel, Closing };
+
+}  // namespace
+
+template <class Stream>
+class H1Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H1Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+ public:
+  H1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Stream stream,
+               std::shared_ptr<const tls::SocketTls> tls)
+      : worker_(worker),
+        acceptor_(std::move(acceptor)),
+        stream_(std::move(stream)),
+        tls_(std::move(tls)),
+        timer_(worker.io()),
+        upstream_(worker.io()) {}
+
+  void start() {
+    acceptor_->track(*this);
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
+  }
+
+  void drain() override {
+    draining_ = true;
+    if (idle_) cancelSockets();
+  }
+
+ private:
+  // ---- plumbing ------------------------------------------------------------------------------
+  tcp::socket& downstream() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+  const Options& options() const { return worker_.options(); }
+
+  void cancelSockets() {
+    error_code ignored;
+    downstream().cancel(ignored);
+    if (upstream_.is_open()) upstream_.cancel(ignored);
+  }
+
+  // One timer per connection. Moving a deadline later only writes two fields; the timer, when it
+  // fires early, re-arms itself for the current deadline. Moving it earlier re-arms at once.
+  void setDeadline(Wait kind, Clock::time_point at) {
+    wait_ = kind;
+    deadline_ = at;
+    if (!timer_pending_ || at < timer_at_) armTimer();
+  }
+  void setDeadlineIn(Wait kind, std::chrono::milliseconds in) { setDeadline(kind, Clock::now() + in); }
+  // While proxying: the rule's request/backend deadline when it has one, else body progress.
+  void upstreamProgress() {
+    auto at = Clock::now() + options().timeouts.body_idle;
+    if (rule_deadline_ && *rule_deadline_ < at) at = *rule_deadline_;
+    setDeadline(Wait::Upstream, at);
+  }
+  void armTimer() {
+    timer_at_ = deadline_;
+    timer_pending_ = true;
+    timer_.expires_at(deadline_);
+    const uint32_t seq = ++timer_seq_;
+    timer_.async_wait([self = this->shared_from_this(), seq](error_code ec) { self->onTimer(ec, seq); });
+  }
+  void onTimer(error_code ec, uint32_t seq) {
+    if (seq != timer_seq_) return;  // superseded by a later armTimer()
+    timer_pending_ = false;
+    if (ec || finished_ || wait_ == Wait::None) return;
+    if (Clock::now() < deadline_) {
+      armTimer();
+      return;
+    }
+    timed_out_ = true;
+    expired_ = wait_;
+    cancelSockets();
+  }
+
+  void ensureBuffers() {
+    if (!buf_) buf_ = worker_.takeBuffer();
+  }
+  void ensureUpstreamBuffer() {
+    if (!ubuf_) ubuf_ = worker_.takeBuffer();
+  }
+  void releaseBuffers() {
+    if (buf_) worker_.giveBuffer(std::move(buf_));
+    if (ubuf_) worker_.giveBuffer(std::move(ubuf_));
+    begin_ = end_ = 0;
+    std::string().swap(out_);
+  }
+  size_t capacity() const { return options().limits.read_buffer_bytes; }
+  std::string_view buffered() const { return std::string_view(buf_.get() + begin_, end_ - begin_); }
+
+  asio::awaitable<std::tuple<error_code, size_t>> readDownstream(char* to, size_t n) {
+    return stream_.async_read_some(asio::buffer(to, n), kTuple);
+  }
+
+  template <typename Buffers>
+  asio::awaitable<error_code> writeDownstream(const Buffers& buffers) {
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
+    co_return ec;
+  }
+  template <typename Buffers>
+  asio::awaitable<error_code> writeUpstream(const Buffers& buffers) {
+    auto [ec, n] = co_await asio::async_write(upstream_, buffers, kTuple);
+    co_return ec;
+  }
+
+  void closeUpstream() {
+    error_code ignored;
+    if (upstream_.is_open()) upstream_.close(ignored);
+  }
+
+  // ---- connection loop -----------------------------------------------------------------------
+  asio::awaitable<void> run() {
+    auto self = this->shared_from_this();
+    error_code ec;
+    remote_ = downstream().remote_endpoint(ec);
+    if constexpr (kTls) {
+      setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
+      auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+      if (hec) {
+        co_await finish();
+        co_return;
+      }
+    }
+    bool first = true;
+    for (;;) {
+      if (begin_ == end_) {
+        // Idle between requests: no buffer, no pinned generation.
+        releaseBuffers();
+        generation_.reset();
+        if (draining_ || acceptor_->closed()) break;
+        setDeadlineIn(Wait::Idle, first ? options().timeouts.request_header : options().timeouts.keepalive_idle);
+        if constexpr (!kTls) {
+          idle_ = true;
+          auto [wec] = co_await downstream().async_wait(tcp::socket::wait_read, kTuple);
+          idle_ = false;
+          if (wec || draining_) break;
+        }
+      }
+      first = false;
+      if (!co_await serveOne()) break;
+    }
+    co_await finish();
+  }
+
+  asio::awaitable<void> finish() {
+    finished_ = true;
+    wait_ = Wait::None;
+    closeUpstream();
+    error_code ignored;
+    if (linger_) {
+      // The client may still be sending (a body we did not read, pipelined requests): closing
+      // now would reset the connection and could destroy the response in flight. Half-close and
+      // read a little more first, as nginx's lingering close does.
+      downstream().shutdown(tcp::socket::shutdown_send, ignored);
+      finished_ = false;
+      setDeadlineIn(Wait::Closing, std::chrono::milliseconds(500));
+      char sink[1024];
+      for (int i = 0; i < 64; ++i) {
+        auto [ec, n] = co_await downstream().async_read_some(asio::buffer(sink), kTuple);
+        if (ec) break;
+      }
+      finished_ = true;
+      wait_ = Wait::None;
+    }
+    downstream().shutdown(tcp::socket::shutdown_both, ignored);
+    downstream().close(ignored);
+    timer_.cancel();
+    releaseBuffers();
+    generation_.reset();
+  }
+
+  // Reads, routes and answers one request. False: close the connection.
+  asio::awaitable<bool> serveOne() {
+    ensureBuffers();
+    timed_out_ = false;
+    gh::HeadLimits limits;
+    limits.max_head_bytes = capacity();
+    gh::RequestHeadParser parser(limits);
+    if (begin_ != end_ || !kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
+    size_t consumed = 0;
+    for (;;) {
+      gh::ParseResult result = parser.parse(buffered());
+      if (result.complete()) {
+        consumed = result.consumed;
+        break;
+      }
+      if (result.error()) {
+        co_await sendLocal(result.error_status, /*close=*/true, false);
+        co_return false;
+      }
+      if (end_ == capacity()) {
+        if (begin_ == 0) {
+          co_await sendLocal(431, true, false);
+          co_return false;
+        }
+        std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      }
+      if constexpr (kTls) idle_ = (begin_ == end_);
+      auto [ec, n] = co_await readDownstream(buf_.get() + end_, capacity() - end_);
+      idle_ = false;
+      if (ec) {
+        if (timed_out_ && expired_ == Wait::Header && begin_ != end_) {
+          timed_out_ = false;
+          co_await sendLocal(408, true, false);
+        }
+        co_return false;
+      }
+      if (begin_ == end_ && kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
+      end_ += n;
+    }
+
+    // ---- the request, copied out of the read buffer ----
+    const gh::RequestHead& head = parser.head();
+    gh::Request request;
+    Framing framing;
+    framing.framing = head.framing;
+    framing.content_length = head.content_length.value_or(0);
+    framing.keep_alive = head.keep_alive;
+    framing.expect_continue = head.expect_continue;
+    framing.head_method = head.method == "HEAD";
+    framing.http10 = head.version_minor == 0;
+    request.method = head.method;
+    request.scheme = kTls ? "https" : "http";
+    request.listener_port = acceptor_->port();
+    switch (head.target_form) {
+      case gh::TargetForm::Origin:
+        request.path = head.target;
+        request.authority = head.host;
+        break;
+      case gh::TargetForm::Absolute:
+        request.path = head.path;
+        if (!head.query.empty()) {
+          request.path += '?';
+          request.path += head.query;
+        }
+        request.authority = head.authority;
+        break;
+      default:  // CONNECT host:port and OPTIONS *: nothing to route
+        begin_ += consumed;
+        co_await sendLocal(501, true, false);
+        co_return false;
+    }
+    std::optional<std::string_view> connection_field = head.headers.find("connection");
+    std::optional<std::string_view> upgrade_field = head.headers.find("upgrade");
+    framing.websocket = head.upgrade && upgrade_field && gh::listContainsToken(*upgrade_field, "websocket");
+    std::string* forwarded_for = nullptr;
+    for (const gh::Header& field : head.headers) {
+      if (isHopByHop(field.name) || gh::equalsIgnoreCase(field.name, "host") ||
+          gh::equalsIgnoreCase(field.name, "content-length") ||
+          (framing.expect_continue && gh::equalsIgnoreCase(field.name, "expect")) ||
+          (connection_field && gh::listContainsToken(*connection_field, field.name))) {
+        continue;
+      }
+      request.headers.add(std::string(field.name), std::string(field.value));
+      if (forwarded_for == nullptr && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
+        forwarded_for = &request.headers.fields().back().second;
+      }
+    }
+    std::string client_ip = remote_.address().to_string();
+    if (forwarded_for != nullptr) {
+      forwarded_for->append(", ");
+      forwarded_for->append(client_ip);
+    } else {
+      request.headers.add("X-Forwarded-For", std::move(client_ip));
+    }
+    request.headers.set("X-Forwarded-Proto", request.scheme);
+    if (framing.websocket) websocket_upgrade_ = std::string(*upgrade_field);
+    begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
+    const auto started = Clock::now();
+
+    if (!gh::normalizePath(request.path)) {
+      co_await sendLocal(400, true, false);
+      co_return false;
+    }
+
+    // ---- route on the generation current now (pinned until the response ends) ----
+    generation_ = worker_.generation();
+    const SocketConfig* socket = generation_ ? generation_->find(acceptor_->identity()) : nullptr;
+    if (socket == nullptr || socket->socket == nullptr) co_return co_await answerLocal(404, framing);
+    gh::RouteResult routed = gh::route(*socket->socket, request);
+    if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
+      co_return co_await answerLocal(404, framing);
+    }
+    const snapshot::Rule& rule = *routed.rule;
+    const snapshot::PathMatch& matched = routed.entry->match.path;
+    if (std::optional<gh::Response> redirect = filters::redirectFor(rule.filters, matched, request)) {
+      co_return co_await answerLocal(*redirect, framing);
+    }
+    const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
+    const auto& clusters = generation_->snapshot->clusters;
+    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size()) {
+      co_return co_await answerLocal(500, framing);
+    }
+    const snapshot::Cluster& cluster = clusters[*backend->cluster];
+    if (cluster.endpoints.empty()) co_return co_await answerLocal(503, framing);
+    filters::applyRequestFilters(rule.filters, matched, request);
+    filters::applyRequestFilters(backend->filters, matched, request);
+    const snapshot::Endpoint& endpoint =
+        cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
+
+    rule_deadline_.reset();
+    if (rule.request_timeout_ms) rule_deadline_ = started + std::chrono::milliseconds(*rule.request_timeout_ms);
+    if (rule.backend_request_timeout_ms) {
+      auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
+      if (!rule_deadline_ || at < *rule_deadline_) rule_deadline_ = at;
+    }
+    co_return co_await proxy(request, framing, rule, *backend, endpoint);
+  }
+
+  // ---- local answers -------------------------------------------------------------------------
+
+  // Skips the request body when it is already entirely buffered; false when it is not (the
+  // connection must then close after the answer).
+  bool skipBufferedBody(const Framing& framing) {
+    switch (framing.framing) {
+      case gh::BodyFraming::None:
+        return true;
+      case gh::BodyFraming::ContentLength:
+        if (end_ - begin_ < framing.content_length) return false;
+        begin_ += framing.content_length;
+        return true;
+      case gh::BodyFraming::Chunked: {
+        gh::ChunkedDecoder decoder;
+        gh::ChunkedResult result = decoder.relay(buffered());
+        if (!result.done()) return false;
+        begin_ += result.consumed;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  asio::awaitable<bool> answerLocal(uint16_t status, const Framing& framing) {
+    gh::Response response;
+    response.status = status;
+    response.headers.add("Content-Type", "text/plain");
+    response.body = std::string(reasonPhrase(status));
+    response.body += '\n';
+    co_return co_await answerLocal(response, framing);
+  }
+
+  asio::awaitable<bool> answerLocal(const gh::Response& response, const Framing& framing) {
+    const bool keep = framing.keep_alive && skipBufferedBody(framing) && !draining_ && !acceptor_->closed();
+    if (!keep && framing.framing != gh::BodyFraming::None) linger_ = true;
+    out_.clear();
+    appendStatusLine(out_, response.status, reasonPhrase(response.status));
+    bool has_length = false;
+    for (const auto& [name, value] : response.headers.fields()) {
+      has_length = has_length || gh::equalsIgnoreCase(name, "content-length");
+      appendField(out_, name, value);
+    }
+    if (!has_length) appendField(out_, "Content-Length", std::to_string(response.body.size()));
+    if (!keep) {
+      appendField(out_, "Connection", "close");
+    } else if (framing.http10) {
+      appendField(out_, "Connection", "keep-alive");
+    }
+    out_.append("\r\n");
+    if (!framing.head_method) out_.append(response.body);
+    setDeadlineIn(Wait::Body, options().timeouts.body_idle);
+    error_code ec = co_await writeDownstream(asio::buffer(out_));
+    co_return keep && !ec;
+  }
+
+  // An error answer on a connection that closes right after it (parser errors, timeouts).
+  asio::awaitable<void> sendLocal(uint16_t status, bool close, bool head_method) {
+    Framing framing;
+    framing.keep_alive = !close;
+    framing.head_method = head_method;
+    if (close) linger_ = true;
+    co_await answerLocal(status, framing);
+  }
+
+  // ---- proxying ------------------------------------------------------------------------------
+
+  void buildUpstreamHead(const gh::Request& request, const Framing& framing) {
+    out_.clear();
+    out_.append(request.method);
+    out_.push_back(' ');
+    out_.append(request.path);
+    out_.append(" HTTP/1.1\r\n");
+    appendField(out_, "Host", request.authority);
+    for (const auto& [name, value] : request.headers.fields()) appendField(out_, name, value);
+    if (framing.framing == gh::BodyFraming::ContentLength) {
+      appendField(out_, "Content-Length", std::to_string(framing.content_length));
+    } else if (framing.framing == gh::BodyFraming::Chunked) {
+      appendField(out_, "Transfer-Encoding", "chunked");
+    }
+    if (framing.websocket) {
+      appendField(out_, "Connection", "Upgrade");
+      appendField(out_, "Upgrade", websocket_upgrade_);
+    }
+    out_.append("\r\n");
+  }
+
+  asio::awaitable<error_code> connectUpstream(const snapshot::Endpoint& endpoint) {
+    error_code ec;
+    asio::ip::address address = asio::ip::make_address(endpoint.ip, ec);
+    if (ec) co_return ec;
+    auto at = Clock::now() + options().timeouts.upstream_connect;
+    if (rule_deadline_ && *rule_deadline_ < at) at = *rule_deadline_;
+    setDeadline(Wait::Connect, at);
+    auto [cec] = co_await upstream_.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
+    if (cec) {
+      closeUpstream();
+      co_return cec;
+    }
+    upstream_.set_option(tcp::no_delay(true), ec);
+    co_return error_code{};
+  }
+
+  // The status for a failure before the response head went out, from what timed out.
+  uint16_t failureStatus(uint16_t otherwise) {
+    if (!timed_out_) return otherwise;
+    timed_out_ = false;
+    if (rule_deadline_ && Clock::now() >= *rule_deadline_) return 504;
+    if (expired_ == Wait::Connect) return 503;
+    return 504;
+  }
+
+  asio::awaitable<bool> proxy(gh::Request& request, const Framing& framing, const snapshot::Rule& rule,
+                              const snapshot::WeightedBackend& backend, const snapshot::Endpoint& endpoint) {
+    buildUpstreamHead(request, framing);
+
+    // The body bytes that arrived with the head go out in the same gathered write.
+    gh::ChunkedDecoder request_body;
+    size_t prefix = 0;
+    uint64_t remaining = 0;
+    bool body_done = true;
+    if (framing.framing == gh::BodyFraming::ContentLength) {
+      prefix = static_cast<size_t>(std::min<uint64_t>(framing.content_length, end_ - begin_));
+      remaining = framing.content_length - prefix;
+      body_done = remaining == 0;
+    } else if (framing.framing == gh::BodyFraming::Chunked) {
+      gh::ChunkedResult result = request_body.relay(buffered());
+      if (result.error()) {
+        co_await sendLocal(400, true, false);
+        co_return false;
+      }
+      prefix = result.consumed;
+      body_done = result.done();
+    }
+    const size_t prefix_at = begin_;
+
+    // A pooled connection the backend closed meanwhile fails before any response byte: when the
+    // whole request is still at hand, it is sent once more on a new connection.
+    const snapshot::Endpoint* target = &endpoint;
+    size_t response_head = 0;
+    gh::ResponseHeadParser response_parser(request.method);
+    for (int attempt = 0;; ++attempt) {
+      bool reused = false;
+      if (attempt == 0) {
+        if (auto pooled = worker_.upstreams().take(*target)) {
+          upstream_ = std::move(*pooled);
+          reused = true;
+        }
+      }
+      if (!reused) {
+        if (error_code ec = co_await connectUpstream(*target)) {
+          co_return co_await answerLocal(failureStatus(503), framing);
+        }
+      }
+      const bool can_retry = reused && body_done;
+      upstreamProgress();
+      std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(buf_.get() + prefix_at, prefix)};
+      error_code ec = co_await writeUpstream(first);
+      if (!ec && !body_done) ec = co_await relayRequestBody(framing, request_body, prefix_at + prefix, remaining);
+      if (ec == asio::error::eof && client_gone_) {
+        closeUpstream();
+        co_return false;
+      }
+      if (!ec) {
+        auto [rec, head_bytes] = co_await readResponseHead(response_parser, request.method);
+        ec = rec;
+        response_head = head_bytes;
+      }
+      if (!ec) break;
+      const bool nothing_received = uend_ == 0;
+      closeUpstream();
+      if (client_gone_) co_return false;
+      if (can_retry && nothing_received && !timed_out_ && attempt == 0) {
+        response_parser.reset(request.method);
+        continue;
+      }
+      // A body partly relayed cannot be skipped: answer, then close.
+      Framing failed = framing;
+      if (!body_done) {
+        failed.keep_alive = false;
+        failed.framing = gh::BodyFraming::None;
+        linger_ = true;
+      }
+      if (ec == asio::error::message_size) co_return co_await answerLocal(502, failed);
+      co_return co_await answerLocal(failureStatus(502), failed);
+    }
+    if (body_done) begin_ = prefix_at + prefix;  // else relayRequestBody moved it
+    co_return co_await relayResponse(response_parser.head(), response_head, framing, rule, backend, *target);
+  }
+
+  // Relays the rest of the request body (after the prefix already written) from the client.
+  asio::awaitable<error_code> relayRequestBody(const Framing& framing, gh::ChunkedDecoder& decoder, size_t from,
+                                               uint64_t remaining) {
+    begin_ = from;
+    if (framing.expect_continue && begin_ == end_) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (co_await writeDownstream(asio::buffer(kContinue))) {
+        client_gone_ = true;
+        co_return asio::error::eof;
+      }
+    }
+    for (;;) {
+      if (begin_ == end_) {
+        begin_ = end_ = 0;
+        setDeadlineIn(Wait::Body, options().timeouts.body_idle);
+        auto [ec, n] = co_await readDownstream(buf_.get(), capacity());
+        if (ec) {
+          client_gone_ = true;
+          co_return asio::error::eof;
+        }
+        end_ = n;
+      }
+      size_t take = 0;
+      bool done = false;
+      if (framing.framing == gh::BodyFraming::ContentLength) {
+        take = static_cast<size_t>(std::min<uint64_t>(remaining, end_ - begin_));
+        remaining -= take;
+        done = remaining == 0;
+      } else {
+        gh::ChunkedResult result = decoder.relay(buffered());
+        if (result.error()) {
+          client_gone_ = true;  // a broken body: nothing sensible can be answered
+          linger_ = true;
+          co_return asio::error::eof;
+        }
+        take = result.consumed;
+        done = result.done();
+      }
+      upstreamProgress();
+      if (error_code ec = co_await writeUpstream(asio::buffer(buf_.get() + begin_, take))) co_return ec;
+      begin_ += take;
+      if (done) co_return error_code{};
+    }
+  }
+
+  // Reads the final response head into ubuf_ (1xx interim responses are dropped); returns the
+  // head's size. eof: the upstream closed or reset before a complete head.
+  asio::awaitable<std::tuple<error_code, size_t>> readResponseHead(gh::ResponseHeadParser& parser,
+                                                                   std::string_view method) {
+    ensureUpstreamBuffer();
+    uend_ = 0;
+    for (;;) {
+      gh::ParseResult result = parser.parse(std::string_view(ubuf_.get(), uend_));
+      if (result.error()) co_return std::tuple{asio::error::message_size, size_t{0}};
+      if (result.complete()) {
+        if (!parser.head().interim) co_return std::tuple{error_code{}, result.consumed};
+        std::memmove(ubuf_.get(), ubuf_.get() + result.consumed, uend_ - result.consumed);
+        uend_ -= result.consumed;
+        parser.reset(method);
+        continue;
+      }
+      if (uend_ == capacity()) co_return std::tuple{asio::error::message_size, size_t{0}};
+      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get() + uend_, capacity() - uend_), kTuple);
+      if (ec) co_return std::tuple{ec, size_t{0}};
+      uend_ += n;
+      upstreamProgress();
+    }
+  }
+
+  void appendResponseHead(const gh::ResponseHead& head, const snapshot::Rule& rule,
+                          const snapshot::WeightedBackend& backend, bool close, bool tunnel, bool http10) {
+    out_.clear();
+    appendStatusLine(out_, head.status_code, head.reason.empty() ? reasonPhrase(head.status_code) : head.reason);
+    std::optional<std::string_view> connection_field = head.headers.find("connection");
+    auto forwarded = [&](std::string_view name) {
+      if (isHopByHop(name)) return false;
+      if (head.chunked && gh::equalsIgnoreCase(name, "content-length")) return false;
+      return !(connection_field && gh::listContainsToken(*connection_field, name));
+    };
+    if (rule.filters.response_headers.empty() && backend.filters.response_headers.empty()) {
+      for (const gh::Header& field : head.headers) {
+        if (forwarded(field.name)) appendField(out_, field.name, field.value);
+      }
+    } else {
+      gh::Response response;
+      response.status = head.status_code;
+      for (const gh::Header& field : head.headers) {
+        if (forwarded(field.name)) response.headers.add(std::string(field.name), std::string(field.value));
+      }
+      filters::applyResponseFilters(rule.filters, response);
+      filters::applyResponseFilters(backend.filters, response);
+      for (const auto& [name, value] : response.headers.fields()) appendField(out_, name, value);
+    }
+    if (tunnel) {
+      appendField(out_, "Connection", "Upgrade");
+      appendField(out_, "Upgrade", websocket_upgrade_);
+    } else {
+      if (head.chunked) appendField(out_, "Transfer-Encoding", "chunked");
+      if (close) {
+        appendField(out_, "Connection", "close");
+      } else if (http10) {
+        appendField(out_, "Connection", "keep-alive");
+      }
+    }
+    out_.append("\r\n");
+  }
+
+  asio::awaitable<bool> relayResponse(const gh::ResponseHead& head, size_t head_bytes, const Framing& framing,
+                                      const snapshot::Rule& rule, const snapshot::WeightedBackend& backend,
+                                      const snapshot::Endpoint& endpoint) {
+    const bool tunnel = framing.websocket && head.status_code == 101;
+    const bool close = !framing.keep_alive || draining_ || acceptor_->closed() ||
+                       head.framing == gh::BodyFraming::UntilClose || (head.becomes_tunnel && !tunnel);
+    appendResponseHead(head, rule, backend, close, tunnel, framing.http10);
+
+    const size_t available = uend_ - head_bytes;
+    size_t prefix = 0;
+    uint64_t remaining = 0;
+    bool done = true;
+    gh::ChunkedDecoder response_body;
+    switch (head.framing) {
+      case gh::BodyFraming::None:
+        break;
+      case gh::BodyFraming::ContentLength:
+        prefix = static_cast<size_t>(std::min<uint64_t>(*head.content_length, available));
+        remaining = *head.content_length - prefix;
+        done = remaining == 0;
+        break;
+      case gh::BodyFraming::Chunked: {
+        gh::ChunkedResult result = response_body.relay(std::string_view(ubuf_.get() + head_bytes, available));
+        if (result.error()) co_return co_await answerLocal(502, framing);
+        prefix = result.consumed;
+        done = result.done();
+        break;
+      }
+      case gh::BodyFraming::UntilClose:
+        prefix = available;
+        done = false;
+        break;
+    }
+    if (tunnel) prefix = available;
+    bool upstream_reusable = head.keep_alive && !tunnel && prefix == available;
+
+    upstreamProgress();
+    std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(ubuf_.get() + head_bytes, prefix)};
+    if (co_await writeDownstream(first)) {
+      closeUpstream();
+      co_return false;
+    }
+    if (tunnel) {
+      co_await splice();
+      co_return false;
+    }
+    while (!done) {
+      upstreamProgress();
+      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
+      if (ec) {
+        closeUpstream();
+        // Until-close bodies end here; anything else was cut short: the client must see it.
+        co_return false;
+      }
+      size_t take = n;
+      if (head.framing == gh::BodyFraming::ContentLength) {
+        take = static_cast<size_t>(std::min<uint64_t>(remaining, n));
+        remaining -= take;
+        done = remaining == 0;
+      } else if (head.framing == gh::BodyFraming::Chunked) {
+        gh::ChunkedResult result = response_body.relay(std::string_view(ubuf_.get(), n));
+        if (result.error()) {
+          closeUpstream();
+          co_return false;
+        }
+        take = result.consumed;
+        done = result.done();
+      }
+      if (take != n) upstream_reusable = false;  // bytes after the response: not trustworthy
+      if (co_await writeDownstream(asio::buffer(ubuf_.get(), take))) {
+        closeUpstream();
+        co_return false;
+      }
+    }
+    rule_deadline_.reset();
+    if (upstream_reusable && upstream_.is_open()) {
+      worker_.upstreams().put(endpoint, std::move(upstream_));
+      upstream_ = tcp::socket(worker_.io());
+    } else {
+      closeUpstream();
+    }
+    co_return !close;
+  }
+
+  // ---- WebSocket: bytes both ways until either side closes -----------------------------------
+  asio::awaitable<void> splice() {
+    using namespace asio::experimental::awaitable_operators;
+    // Bytes the client sent after its upgrade request go first.
+    if (begin_ != end_) {
+      if (co_await writeUpstream(asio::buffer(buf_.get() + begin_, end_ - begin_))) co_return;
+      begin_ = end_ = 0;
+    }
+    co_await (pumpToUpstream() && pumpToDownstream());
+    closeUpstream();
+  }
+
+  asio::awaitable<void> pumpToUpstream() {
+    for (;;) {
+      setDeadlineIn(Wait::Tunnel, options().timeouts.keepalive_idle);
+      auto [ec, n] = co_await readDownstream(buf_.get(), capacity());
+      if (ec) break;
+      if (co_await writeUpstream(asio::buffer(buf_.get(), n))) break;
+    }
+    error_code ignored;
+    if (upstream_.is_open()) upstream_.shutdown(tcp::socket::shutdown_send, ignored);
+    if (timed_out_) cancelSockets();
+  }
+
+  asio::awaitable<void> pumpToDownstream() {
+    for (;;) {
+      setDeadlineIn(Wait::Tunnel, options().timeouts.keepalive_idle);
+      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
+      if (ec) break;
+      if (co_await writeDownstream(asio::buffer(ubuf_.get(), n))) break;
+    }
+    error_code ignored;
+    downstream().shutdown(tcp::socket::shutdown_send, ignored);
+    if (timed_out_) cancelSockets();
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+  Worker& worker_;
+  std::shared_ptr<net::Acceptor> acceptor_;
+  Stream stream_;
+  std::shared_ptr<const tls::SocketTls> tls_;  // the SNI callback reads it during the handshake
+  asio::steady_timer timer_;
+  tcp::socket upstream_;
+  tcp::endpoint remote_;
+  GenerationPtr generation_;  // pinned from routing until the response ends
+  std::unique_ptr<char[]> buf_;   // downstream bytes [begin_, end_)
+  std::unique_ptr<char[]> ubuf_;  // upstream bytes [0, uend_)
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  size_t uend_ = 0;
+  std::string out_;  // the head being written (request head upstream, response head downstream)
+  std::string websocket_upgrade_;
+  std::optional<Clock::time_point> rule_deadline_;
+  Clock::time_point deadline_{};
+  Clock::time_point timer_at_{};
+  uint32_t timer_seq_ = 0;
+  Wait wait_ = Wait::None;
+  Wait expired_ = Wait::None;
+  bool timer_pending_ = false;
+  bool timed_out_ = false;
+  bool idle_ = false;
+  bool draining_ = false;
+  bool linger_ = false;
+  bool client_gone_ = false;
+  bool finished_ = false;
+};
+
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {
+  std::make_shared<H1Connection<tcp::socket>>(worker, std::move(acceptor), std::move(socket), nullptr)->start();
+}
+
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, asio::ssl::stream<tcp::socket> stream,
+                       std::shared_ptr<const tls::SocketTls> tls) {
+  std::make_shared<H1Connection<asio::ssl::stream<tcp::socket>>>(worker, std::move(acceptor), std::move(stream),
+                                                                  std::move(tls))
+      ->start();
+}
+
+}  // namespace gatehouse::dataplane

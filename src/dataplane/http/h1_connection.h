@@ -1,0 +1,26 @@
+#pragma once
+// Downstream HTTP/1.1 connections: read a request head under limits and timeouts, route it on the
+// generation current when the request starts, answer locally (404/500/503/redirect/parser
+// errors) or proxy it through a pooled upstream connection; keep-alive and pipelining in order;
+// WebSocket upgrades become a byte splice. See docs/design/event-loop.md.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include <memory>
+
+#include "dataplane/tls/server_context.h"
+
+namespace gatehouse::dataplane {
+
+class Worker;
+namespace net {
+class Acceptor;
+}
+
+// Worker thread only. The connection owns itself (it lives until it closes).
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, boost::asio::ip::tcp::socket socket);
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor,
+                       boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream,
+                       std::shared_ptr<const tls::SocketTls> tls);
+
+}  // namespace gatehouse::dataplane

@@ -1,0 +1,55 @@
+#include "dataplane/http/message.h"
+
+#include <algorithm>
+
+namespace gatehouse::http {
+
+namespace {
+
+inline char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+}  // namespace
+
+// equalsIgnoreCase (declared in message.h and h1_parser.h) is defined once, in h1_parser.cc.
+
+void Headers::set(std::string_view name, std::string value) {
+  auto first = std::find_if(fields_.begin(), fields_.end(),
+                            [&](const Field& f) { return equalsIgnoreCase(f.first, name); });
+  if (first == fields_.end()) {
+    fields_.emplace_back(std::string(name), std::move(value));
+    return;
+  }
+  first->first.assign(name.data(), name.size());
+  first->second = std::move(value);
+  // Drop the later fields of that name, keeping the order of everything else.
+  auto rest = std::remove_if(first + 1, fields_.end(), [&](const Field& f) { return equalsIgnoreCase(f.first, name); });
+  fields_.erase(rest, fields_.end());
+}
+
+size_t Headers::remove(std::string_view name) {
+  auto rest = std::remove_if(fields_.begin(), fields_.end(), [&](const Field& f) { return equalsIgnoreCase(f.first, name); });
+  size_t removed = static_cast<size_t>(fields_.end() - rest);
+  fields_.erase(rest, fields_.end());
+  return removed;
+}
+
+const std::string* Headers::find(std::string_view name) const {
+  for (const Field& f : fields_) {
+    if (equalsIgnoreCase(f.first, name)) return &f.second;
+  }
+  return nullptr;
+}
+
+std::string Headers::joined(std::string_view name) const {
+  std::string out;
+  bool first = true;
+  for (const Field& f : fields_) {
+    if (!equalsIgnoreCase(f.first, name)) continue;
+    if (!first) out.push_back(',');
+    out += f.second;
+    first = false;
+  }
+  return out;
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,61 @@
+#pragma once
+// Request-target helpers shared by the router and the filters: splitting path and query, the
+// Gateway API element-wise prefix match, query parameter lookup, and path normalisation.
+//
+// Percent-encoding and "//" (the choice, and why):
+//   The router compares bytes: it never decodes while matching. To make byte comparison safe the
+//   connection manager runs normalizePath() once on every request before routing and forwards
+//   the normalised target upstream, so the gateway and the backend see the same path:
+//     * %XX of an unreserved character (ALPHA DIGIT - . _ ~) is decoded, any other %XX gets
+//       upper-case hex (RFC 3986 6.2.2.1-2: equivalent URIs); a malformed % escape is rejected;
+//     * %2F stays encoded and is never a path separator ("/a%2Fb" is the single element "a%2Fb");
+//     * runs of "/" are merged into one ("//admin" routes and is forwarded as "/admin");
+//     * "." and ".." segments are removed (RFC 3986 5.2.4), ".." never climbs above "/";
+//       decoded "%2E" counts as ".";
+//     * the query string is left exactly as received.
+//   Without this a rule for "/admin" could be bypassed with "//admin" or "/%61dmin" while the
+//   backend still serves /admin. Route values are validated by the CRD to contain no "//", "/./",
+//   "/../", "%2F", so a normalised request path compares with them byte for byte.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::http {
+
+// "/a/b?x=1" -> "/a/b"; the whole target when there is no '?'.
+inline std::string_view pathPart(std::string_view target) {
+  size_t q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+// "/a/b?x=1" -> "x=1"; empty when there is no '?'.
+inline std::string_view queryPart(std::string_view target) {
+  size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+// Gateway API PathPrefix: matches whole path elements, a trailing '/' of the prefix is ignored.
+// "/foo" and "/foo/" both match "/foo", "/foo/", "/foo/bar" but not "/foobar"; "/" matches all.
+inline bool pathPrefixMatches(std::string_view prefix, std::string_view path) {
+  if (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+// The raw (still percent-encoded) value of the first query parameter whose percent-decoded name
+// equals `name` exactly (case-sensitive). "a" and "a=" both give an empty value.
+std::optional<std::string_view> findQueryParam(std::string_view query, std::string_view name);
+
+// True when `raw` percent-decodes to exactly `expected` (an invalid escape stands for itself).
+bool percentDecodedEquals(std::string_view raw, std::string_view expected);
+
+// Percent-decodes `raw` (an invalid escape stands for itself; '+' is not a space).
+std::string percentDecode(std::string_view raw);
+
+// Normalises an origin-form request-target in place (see the comment at the top); false when it
+// is not a valid origin-form target (does not start with '/', malformed % escape, control
+// character, space or '#' in the path): the caller answers 400. A target that is already normal
+// is left untouched without allocating.
+bool normalizePath(std::string& target);
+
+}  // namespace gatehouse::http

@@ -1,0 +1,60 @@
+#pragma once
+// One worker's accepting end of one snapshot Socket (addr:port). Every worker has its own
+// SO_REUSEPORT listening socket for the same addr:port, so the kernel spreads connections over
+// workers and no accept is shared. Lives on its worker thread only.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/intrusive/list.hpp>
+
+#include <memory>
+#include <string>
+
+#include "dataplane/net/listen_socket.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane {
+class Worker;
+}
+
+namespace gatehouse::dataplane::net {
+
+// What an acceptor knows of the connections it accepted: enough to drain them.
+class ConnectionBase
+    : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+ public:
+  virtual ~ConnectionBase() = default;
+  // The socket is going away: close now when idle, else after the current response.
+  virtual void drain() = 0;
+};
+
+class Acceptor : public std::enable_shared_from_this<Acceptor> {
+ public:
+  // Takes ownership of `fd` (bound and listening; see bindListenSocket).
+  Acceptor(Worker& worker, ListenFd fd, std::string identity, snapshot::Protocol protocol, uint16_t port);
+  ~Acceptor();
+
+  void start();
+  // Stops accepting, closes the listening socket and drains the open connections.
+  void close();
+
+  bool closed() const { return closed_; }
+  const std::string& identity() const { return identity_; }
+  bool tls() const { return protocol_ == snapshot::Protocol::Https; }
+  uint16_t port() const { return port_; }
+
+  void track(ConnectionBase& connection) { connections_.push_back(connection); }
+  size_t connectionCount() const { return connections_.size(); }
+
+ private:
+  boost::asio::awaitable<void> acceptLoop();
+
+  Worker& worker_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  const std::string identity_;
+  const snapshot::Protocol protocol_;
+  const uint16_t port_;
+  bool closed_ = false;
+  boost::intrusive::list<ConnectionBase, boost::intrusive::constant_time_size<false>> connections_;
+};
+
+}  // namespace gatehouse::dataplane::net

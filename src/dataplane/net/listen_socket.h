@@ -1,0 +1,19 @@
+#pragma once
+// Creating listening sockets on the control thread, so bind errors come back synchronously.
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace gatehouse::dataplane::net {
+
+// A bound, listening, non-blocking TCP socket with SO_REUSEADDR and SO_REUSEPORT (every worker
+// binds its own socket to the same address:port and the kernel spreads connections over them).
+// `address` is a numeric IPv4/IPv6 literal; empty means "0.0.0.0". The error names errno.
+struct ListenFd {
+  int fd = -1;
+  bool ipv6 = false;
+};
+Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int backlog);
+
+}  // namespace gatehouse::dataplane::net

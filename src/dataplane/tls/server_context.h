@@ -1,0 +1,73 @@
+#pragma once
+// TLS termination contexts. One OpenSSL SSL_CTX per distinct certificate (cached by content, so
+// a snapshot that keeps a certificate does not rebuild or re-parse it), and per HTTPS socket a
+// SocketTls that picks the context by SNI: exact name first (certificate SANs and listener
+// hostnames), then the longest matching wildcard, else the socket's first certificate.
+// Contexts: TLS 1.2+, ALPN "http/1.1", SSL_MODE_RELEASE_BUFFERS (idle connections free
+// OpenSSL's record buffers).
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane::tls {
+
+class ServerContext {
+ public:
+  // Parses the PEM chain and key; fails with a message naming what is wrong.
+  static Result<std::shared_ptr<const ServerContext>> create(const snapshot::TlsCertificate& certificate);
+  ~ServerContext();
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  SSL_CTX* native() const { return ctx_; }
+  // Lower-cased DNS names of the leaf's subjectAltName ("*.example.com" kept as written).
+  const std::vector<std::string>& dnsNames() const { return dns_names_; }
+
+ private:
+  ServerContext() = default;
+  SSL_CTX* ctx_ = nullptr;
+  std::vector<std::string> dns_names_;
+};
+
+using ServerContextPtr = std::shared_ptr<const ServerContext>;
+
+// Control thread only. Keeps weak references: a context lives as long as a generation uses it.
+class ContextCache {
+ public:
+  Result<ServerContextPtr> get(const snapshot::TlsCertificate& certificate);
+  size_t size() const { return by_content_.size(); }
+  size_t builds() const { return builds_; }
+
+ private:
+  std::unordered_map<std::string, std::weak_ptr<const ServerContext>> by_content_;  // sha256 -> ctx
+  size_t builds_ = 0;
+};
+
+class SocketTls {
+ public:
+  // Every certificate of every listener of the socket; the ones that fail to load are skipped
+  // (and reported in `errors`). Fails when none loads.
+  static Result<std::shared_ptr<const SocketTls>> build(const snapshot::Socket& socket, ContextCache& cache,
+                                                        std::vector<std::string>* errors = nullptr);
+
+  // The context for a ClientHello server name (case-insensitive; empty: the default).
+  const ServerContext& select(std::string_view server_name) const;
+  // A new server-side SSL on the default context, wired to switch by SNI. Caller owns it.
+  SSL* newSsl() const;
+
+ private:
+  std::unordered_map<std::string, ServerContextPtr> exact_;
+  std::vector<std::pair<std::string, ServerContextPtr>> wildcard_;  // ".example.com", longest first
+  ServerContextPtr default_;
+  std::vector<ServerContextPtr> all_;
+};
+
+}  // namespace gatehouse::dataplane::tls

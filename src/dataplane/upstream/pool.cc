@@ -1,0 +1,85 @@
+#include "dataplane/upstream/pool.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace gatehouse::dataplane::upstream {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+bool looksAlive(int fd) {
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+Pool::Pool(asio::io_context& io, const Limits& limits, const Timeouts& timeouts)
+    : io_(io), max_idle_(limits.max_idle_per_endpoint), idle_timeout_(timeouts.upstream_idle), sweep_timer_(io) {}
+
+Pool::~Pool() = default;
+
+std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint) {
+  auto it = idle_.find(KeyView{endpoint.ip, endpoint.port});
+  if (it == idle_.end()) return std::nullopt;
+  auto& stack = it->second;
+  const auto now = std::chrono::steady_clock::now();
+  while (!stack.empty()) {
+    Idle idle = std::move(stack.back());
+    stack.pop_back();
+    if (now - idle.since < idle_timeout_ && looksAlive(idle.socket.native_handle())) {
+      ++reused_;
+      return std::move(idle.socket);
+    }
+    boost::system::error_code ignored;
+    idle.socket.close(ignored);
+  }
+  return std::nullopt;
+}
+
+void Pool::put(const snapshot::Endpoint& endpoint, tcp::socket socket) {
+  if (max_idle_ == 0) return;
+  auto it = idle_.find(KeyView{endpoint.ip, endpoint.port});
+  if (it == idle_.end()) it = idle_.emplace(Key{endpoint.ip, endpoint.port}, std::deque<Idle>{}).first;
+  auto& stack = it->second;
+  if (stack.size() >= max_idle_) stack.pop_front();  // the coldest goes
+  stack.push_back(Idle{std::move(socket), std::chrono::steady_clock::now()});
+  scheduleSweep();
+}
+
+size_t Pool::idleCount() const {
+  size_t n = 0;
+  for (const auto& [key, stack] : idle_) n += stack.size();
+  return n;
+}
+
+void Pool::scheduleSweep() {
+  if (sweep_scheduled_) return;
+  sweep_scheduled_ = true;
+  auto period = std::clamp(idle_timeout_ / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+  sweep_timer_.expires_after(period);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the pool is going away
+    sweep_scheduled_ = false;
+    sweep();
+  });
+}
+
+void Pool::sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& stack = it->second;
+    std::erase_if(stack, [&](Idle& idle) {
+      if (now - idle.since < idle_timeout_ && looksAlive(idle.socket.native_handle())) return false;
+      boost::system::error_code ignored;
+      idle.socket.close(ignored);
+      return true;
+    });
+    it = stack.empty() ? idle_.erase(it) : std::next(it);
+  }
+  if (!idle_.empty()) scheduleSweep();
+}
+
+}  // namespace gatehouse::dataplane::upstream
