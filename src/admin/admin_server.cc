@@ -16,6 +16,7 @@ struct AdminServer::Impl {
   tcp::acceptor acceptor{io};
 };
 
+AdminServer::AdminServer(const controller::StatusBoard* board) : board_(board) {}
 AdminServer::~AdminServer() { stop(); }
 
 AdminServer::Reply AdminServer::handle(const std::string& method, const std::string& target) const {

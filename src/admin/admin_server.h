@@ -14,7 +14,7 @@ namespace gatehouse::admin {
 
 class AdminServer {
  public:
-  explicit AdminServer(const controller::StatusBoard* board) : board_(board) {}
+  explicit AdminServer(const controller::StatusBoard* board);
   ~AdminServer();
 
   // Binds HOST:PORT and serves on a thread of its own.

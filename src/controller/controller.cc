@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "model/json_access.h"
 #include "snapshot/dump.h"
 
 namespace gatehouse::controller {
@@ -101,9 +102,9 @@ void Controller::publish(const store::View& view, const translator::Output& out)
       // Emulated data-plane objects, as an in-cluster deployment would create per Gateway.
       Json labels = {{"gateway.networking.k8s.io/gateway-name", key.name}};
       Json annotations = Json::object();
-      const Json& infrastructure = resource->spec().value("infrastructure", Json::object());
-      for (auto& [k, v] : infrastructure.value("labels", Json::object()).items()) labels[k] = v;
-      for (auto& [k, v] : infrastructure.value("annotations", Json::object()).items()) annotations[k] = v;
+      const Json& infrastructure = model::obj(resource->spec(), "infrastructure");
+      for (auto& [k, v] : model::obj(infrastructure, "labels").items()) labels[k] = v;
+      for (auto& [k, v] : model::obj(infrastructure, "annotations").items()) annotations[k] = v;
       for (const char* kind : {"ServiceAccount", "Pod", "Service"}) {
         infra->push_back({{"apiVersion", "v1"},
                           {"kind", kind},

@@ -1,14 +1,9 @@
 // The gatehouse binary: wiring only.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
-#include "admin/admin_server.h"
-#include "common/log.h"
-#include "controller/controller.h"
 #include "main/commands.h"
 
 int main(int argc, char** argv) {

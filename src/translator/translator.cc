@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "model/json_access.h"
 #include "translator/conditions.h"
 #include "translator/hostnames.h"
-#include "translator/precedence.h"
+#include "dataplane/http/precedence.h"
 #include "translator/references.h"
 
 namespace gatehouse::translator {
@@ -16,30 +17,15 @@ namespace gatehouse::translator {
 using model::Json;
 using model::ObjectKey;
 using model::ResourcePtr;
+using model::arr;
+using model::integer;
+using model::obj;
+using model::str;
 namespace snap = gatehouse::snapshot;
 
 namespace {
 
 constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
-
-std::string str(const Json& j, const char* key, std::string fallback = "") {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  return (it != j.end() && it->is_string()) ? it->get<std::string>() : fallback;
-}
-
-int64_t integer(const Json& j, const char* key, int64_t fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  return (it != j.end() && it->is_number_integer()) ? it->get<int64_t>() : fallback;
-}
-
-const Json& arr(const Json& j, const char* key) {
-  static const Json kEmpty = Json::array();
-  if (!j.is_object()) return kEmpty;
-  auto it = j.find(key);
-  return (it != j.end() && it->is_array()) ? *it : kEmpty;
-}
 
 std::string nsName(const model::Resource& r) { return r.key.ns + "/" + r.key.name; }
 
@@ -75,7 +61,7 @@ std::map<std::string, std::string> namespaceLabels(const store::View& view, cons
 }
 
 bool selectorMatches(const Json& selector, const std::map<std::string, std::string>& labels) {
-  for (auto& [k, v] : selector.value("matchLabels", Json::object()).items()) {
+  for (auto& [k, v] : obj(selector, "matchLabels").items()) {
     auto it = labels.find(k);
     if (it == labels.end() || !v.is_string() || it->second != v.get<std::string>()) return false;
   }
@@ -205,8 +191,7 @@ class Translator {
       if (str(gc->spec(), "controllerName") != options_.controller_name) continue;
       classes_.insert(gc->key.name);
       Conditions conditions;
-      const Json& params = gc->spec().value("parametersRef", Json());
-      if (params.is_object()) {
+      if (model::has(gc->spec(), "parametersRef")) {
         // We take no parameters: a reference to anything is invalid, per the spec's reason.
         setCondition(conditions, {"Accepted", false, "InvalidParameters",
                                   "gatehouse takes no GatewayClass parameters"});
@@ -315,7 +300,7 @@ class Translator {
       return;
     }
     const std::set<std::string> allowed = {"HTTPRoute"};
-    const Json& kinds = arr(ls.spec.value("allowedRoutes", Json::object()), "kinds");
+    const Json& kinds = arr(obj(ls.spec, "allowedRoutes"), "kinds");
     if (kinds.empty()) {
       ls.supported_kinds = {"HTTPRoute"};
       return;
@@ -350,13 +335,14 @@ class Translator {
         setCondition(a.conditions, {"Conflicted", true, reason, msg});
         setCondition(a.conditions, {"Accepted", false, reason, msg});
         setCondition(a.conditions, {"Programmed", false, reason, msg});
+        a.accepted = false;
         break;
       }
     }
   }
 
   void listenerTls(GatewayState& gw, ListenerState& ls) {
-    const Json& tls = ls.spec.value("tls", Json::object());
+    const Json& tls = obj(ls.spec, "tls");
     const Json& refs = arr(tls, "certificateRefs");
     auto fail = [&](const char* reason, const std::string& msg) {
       setCondition(ls.conditions, {"ResolvedRefs", false, reason, msg});
@@ -439,7 +425,7 @@ class Translator {
   }
 
   static std::optional<snap::PathModifier> pathModifier(const Json& j) {
-    if (!j.is_object()) return std::nullopt;
+    if (j.empty()) return std::nullopt;
     snap::PathModifier p;
     if (str(j, "type") == "ReplacePrefixMatch") {
       p.type = snap::PathModifier::Type::ReplacePrefixMatch;
@@ -457,28 +443,28 @@ class Translator {
     for (const auto& filter : list) {
       const std::string type = str(filter, "type");
       if (type == "RequestHeaderModifier") {
-        f.request_headers = headerModifier(filter.value("requestHeaderModifier", Json::object()));
+        f.request_headers = headerModifier(obj(filter, "requestHeaderModifier"));
       } else if (type == "ResponseHeaderModifier") {
-        f.response_headers = headerModifier(filter.value("responseHeaderModifier", Json::object()));
+        f.response_headers = headerModifier(obj(filter, "responseHeaderModifier"));
       } else if (type == "RequestRedirect") {
-        const Json& r = filter.value("requestRedirect", Json::object());
+        const Json& r = obj(filter, "requestRedirect");
         snap::RequestRedirect rr;
         if (r.contains("scheme") && r["scheme"].is_string()) rr.scheme = r["scheme"].get<std::string>();
         if (r.contains("hostname") && r["hostname"].is_string()) rr.hostname = r["hostname"].get<std::string>();
         if (r.contains("port") && r["port"].is_number_integer()) rr.port = static_cast<uint16_t>(r["port"].get<int>());
-        rr.path = pathModifier(r.value("path", Json()));
+        rr.path = pathModifier(obj(r, "path"));
         rr.status_code = static_cast<uint16_t>(integer(r, "statusCode", 302));
         f.redirect = rr;
       } else if (type == "URLRewrite") {
-        const Json& r = filter.value("urlRewrite", Json::object());
+        const Json& r = obj(filter, "urlRewrite");
         snap::UrlRewrite rw;
         if (r.contains("hostname") && r["hostname"].is_string()) rw.hostname = r["hostname"].get<std::string>();
-        rw.path = pathModifier(r.value("path", Json()));
+        rw.path = pathModifier(obj(r, "path"));
         f.rewrite = rw;
       } else if (type == "RequestMirror") {
-        const Json& m = filter.value("requestMirror", Json::object());
+        const Json& m = obj(filter, "requestMirror");
         std::optional<Condition> mirror_problem;
-        auto cluster = resolveBackend(route, m.value("backendRef", Json::object()), mirror_problem);
+        auto cluster = resolveBackend(route, obj(m, "backendRef"), mirror_problem);
         if (mirror_problem && !problem) problem = mirror_problem;
         if (cluster) {
           snap::RequestMirror mirror{*cluster, 100, 100};
@@ -503,7 +489,7 @@ class Translator {
 
   std::optional<snap::RouteMatch> compileMatch(const Json& m, std::string& error) {
     snap::RouteMatch out;
-    const Json& path = m.value("path", Json::object());
+    const Json& path = obj(m, "path");
     const std::string ptype = str(path, "type", "PathPrefix");
     out.path.value = str(path, "value", "/");
     if (ptype == "Exact") out.path.type = snap::PathMatch::Type::Exact;
@@ -574,7 +560,7 @@ class Translator {
         rule.backends.assign(1, snap::WeightedBackend{});
         rule.total_weight = 1;
       }
-      const Json& timeouts = r.value("timeouts", Json::object());
+      const Json& timeouts = obj(r, "timeouts");
       rule.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
       rule.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
       std::vector<snap::RouteMatch> matches;
@@ -636,14 +622,16 @@ class Translator {
       if (!section.empty() && ls.name != section) continue;
       if (port != 0 && ls.port != port) continue;
       any_listener = true;
-      if (!ls.usable) continue;
+      // Routes attach to (and are counted on) every accepted listener, also one whose refs are
+      // unresolved; only usable listeners serve them.
+      if (!ls.accepted) continue;
       if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), route.key.kind) == ls.supported_kinds.end())
         continue;
-      const Json& ns_rule = ls.spec.value("allowedRoutes", Json::object()).value("namespaces", Json::object());
+      const Json& ns_rule = obj(obj(ls.spec, "allowedRoutes"), "namespaces");
       const std::string from = str(ns_rule, "from", "Same");
       bool ns_ok = from == "All" || (from == "Same" && route.key.ns == gw.resource->key.ns) ||
                    (from == "Selector" &&
-                    selectorMatches(ns_rule.value("selector", Json::object()), namespaceLabels(view_, route.key.ns)));
+                    selectorMatches(obj(ns_rule, "selector"), namespaceLabels(view_, route.key.ns)));
       if (!ns_ok) continue;
       kind_or_ns_ok = true;
       auto hosts = intersectHostnames(ls.hostname, compiled.hostnames);
@@ -697,23 +685,44 @@ class Translator {
     }
   }
 
+  // One route table per host name the listener serves. A host's table holds its own routes
+  // first, then those of the wildcards that cover it (longest first), then host-less routes: the
+  // spec gives precedence to the route with the most specific matching hostname, and a request
+  // that none of those match falls through to the broader ones.
   snap::HostTable hostTable(ListenerState& ls) {
+    auto byPrecedence = [](const RouteCandidate& a, const RouteCandidate& b) {
+      if (http::precedes(a.match, b.match)) return true;
+      if (http::precedes(b.match, a.match)) return false;
+      if (a.creation != b.creation) return a.creation < b.creation;
+      if (a.route != b.route) return a.route < b.route;
+      if (a.rule_index != b.rule_index) return a.rule_index < b.rule_index;
+      return a.match_index < b.match_index;
+    };
+    std::vector<std::string> wildcards;
+    for (auto& [host, candidates] : ls.routes) {
+      std::stable_sort(candidates.begin(), candidates.end(), byPrecedence);
+      if (host.rfind("*.", 0) == 0) wildcards.push_back(host);
+    }
+    std::sort(wildcards.begin(), wildcards.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+
     snap::HostTable table;
     for (auto& [host, candidates] : ls.routes) {
-      std::stable_sort(candidates.begin(), candidates.end(), [](const RouteCandidate& a, const RouteCandidate& b) {
-        if (precedes(a.match, b.match)) return true;
-        if (precedes(b.match, a.match)) return false;
-        if (a.creation != b.creation) return a.creation < b.creation;
-        if (a.route != b.route) return a.route < b.route;
-        if (a.rule_index != b.rule_index) return a.rule_index < b.rule_index;
-        return a.match_index < b.match_index;
-      });
+      std::vector<const std::vector<RouteCandidate>*> chain = {&candidates};
+      if (!host.empty()) {
+        const std::string name = host.rfind("*.", 0) == 0 ? host.substr(2) : host;
+        for (auto& w : wildcards)
+          if (w != host && wildcardMatches(w, name)) chain.push_back(&ls.routes[w]);
+        if (auto any = ls.routes.find(""); any != ls.routes.end()) chain.push_back(&any->second);
+      }
       snap::RouteTable rt;
       std::unordered_map<const snap::Rule*, uint32_t> rule_index;
-      for (auto& c : candidates) {
-        auto [it, inserted] = rule_index.emplace(c.rule, static_cast<uint32_t>(rt.rules.size()));
-        if (inserted) rt.rules.push_back(*c.rule);
-        rt.entries.push_back({std::move(c.match), it->second});
+      for (const auto* list : chain) {
+        for (const auto& c : *list) {
+          auto [it, inserted] = rule_index.emplace(c.rule, static_cast<uint32_t>(rt.rules.size()));
+          if (inserted) rt.rules.push_back(*c.rule);
+          rt.entries.push_back({c.match, it->second});
+        }
       }
       uint32_t index = static_cast<uint32_t>(table.tables.size());
       table.tables.push_back(std::move(rt));
