@@ -90,9 +90,12 @@ Result<bool> AdminServer::start(const std::string& address) {
 
 void AdminServer::stop() {
   if (impl_) {
+    // shutdown() wakes the thread blocked in accept(); close() alone would not.
+    ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
-    ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+    impl_.reset();
   }
   if (thread_.joinable()) thread_.join();
 }
