@@ -236,6 +236,12 @@ class Translator {
         state.accepted = false;
         setCondition(state.conditions, *address_problem);
       }
+      if (model::has(obj(gw->spec(), "infrastructure"), "parametersRef")) {
+        // Gatehouse defines no parameters resource, so any reference is one it cannot resolve.
+        state.accepted = false;
+        setCondition(state.conditions, {"Accepted", false, "InvalidParameters",
+                                        "spec.infrastructure.parametersRef: gatehouse takes no parameters"});
+      }
       if (!state.address.empty()) taken.insert(state.address);
       else need_pool.push_back(&state);
       listeners(state);
