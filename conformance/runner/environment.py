@@ -170,9 +170,12 @@ class Environment:
         keys = []
         for o in objs:
             keys.append(self.store.write(o))
+        started = []
         for key in keys:
             if key[0] == 'Deployment':
-                self.fleet.start_deployment(self.store.get(key), self.store, self.timeouts['CreateTimeout'])
+                started += self.fleet.start_deployment(self.store.get(key), self.store, wait=False)
+        if started:
+            self.fleet.wait_ready(started, self.timeouts['CreateTimeout'])
         self.refresh_endpoint_slices()
         return keys
 

@@ -179,7 +179,7 @@ class Fleet:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start_deployment(self, obj, store, ready_timeout=60.0):
+    def start_deployment(self, obj, store, ready_timeout=60.0, wait=True):
         md = obj.get('metadata') or {}
         ns, name = md.get('namespace') or 'default', md.get('name')
         if (ns, name) in self.deployments:
@@ -206,7 +206,8 @@ class Fleet:
             self._spawn(pod, container, env)
             pods.append(pod)
         self.deployments[(ns, name)] = pods
-        self.wait_ready(pods, ready_timeout)
+        if wait:
+            self.wait_ready(pods, ready_timeout)
         return pods
 
     def _spawn(self, pod, container, env):
