@@ -70,7 +70,7 @@ class CaseRun:
 
     def cleanup(self):
         for key in reversed(self.written):
-            if key in self.deleted:
+            if key in self.deleted or key in self.env.protected:
                 continue
             self.deleted.add(key)
             try:

@@ -38,6 +38,7 @@ class Environment:
         self.generated_slices = {}      # service key -> slice key
         self.supported = set()
         self.gwc_features = []
+        self.protected = set()          # base and generated objects: never deleted by a case's cleanup
 
     # ------------------------------------------------------------------ checklist §2.8
 
@@ -92,6 +93,7 @@ class Environment:
             base = [rewrite(o, self.apply_settings) for o in
                     load_manifest(os.path.join(cfg.upstream, 'base/manifests.yaml'))]
             self.write_objects(base)
+            self.protected = set(self.store.objects)
         except (RuntimeError, OSError) as e:
             raise SetupError(f'applying base objects failed: {e}') from None
 
