@@ -2,6 +2,7 @@
 import argparse
 import ipaddress
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -154,7 +155,9 @@ def main(argv=None):
 
     all_features = sorted({f for c in cases for f in c.features})
     cfg = make_config(a, all_features)
-    os.makedirs(cfg.work_dir, exist_ok=True)
+    if os.path.exists(cfg.work_dir):
+        shutil.rmtree(cfg.work_dir)
+    os.makedirs(cfg.work_dir)
     return run(a, cfg, timeouts, cases, names, expected)
 
 
@@ -165,7 +168,7 @@ def run(a, cfg, timeouts, cases, names, expected):
     from .util import CaseError
 
     log_lock = threading.Lock()
-    log_file = None
+    log_file = open(os.path.join(cfg.work_dir, 'runner.log'), 'a')
 
     def log(msg):
         with log_lock:
@@ -185,10 +188,14 @@ def run(a, cfg, timeouts, cases, names, expected):
     results = []
     try:
         try:
-            env.setup(lambda s: print(f'setup: {s}', flush=True) if a.verbose else log(f'setup: {s}'))
-            log_file = open(os.path.join(cfg.work_dir, 'runner.log'), 'a')
+            env.setup(lambda s: log(f'setup: {s}'))
         except SetupError as e:
             print(f'SETUP FAILED: {e}', flush=True)
+            glog = os.path.join(cfg.work_dir, 'gatehouse.log')
+            if os.path.isfile(glog) and os.path.getsize(glog):
+                with open(glog, errors='replace') as f:
+                    tail = f.read().splitlines()[-15:]
+                print('gatehouse.log (last lines):\n  ' + '\n  '.join(tail), file=sys.stderr, flush=True)
             print('0 passed, 0 failed, 0 skipped', flush=True)
             return 2
         skip = set(csv(a.skip_tests))
@@ -226,8 +233,7 @@ def run(a, cfg, timeouts, cases, names, expected):
         print('interrupted', flush=True)
     finally:
         env.teardown()
-        if log_file:
-            log_file.close()
+        log_file.close()
 
     passed = sum(1 for r in results if r.outcome == 'pass')
     failed = sum(1 for r in results if r.outcome in ('fail', 'error'))

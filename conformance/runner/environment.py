@@ -1,7 +1,6 @@
 """One-time setup (FORMAT §2, checklist §2.8) and the side effects of writing objects (§2.3 item 5)."""
 import base64
 import os
-import shutil
 import subprocess
 import time
 
@@ -54,9 +53,7 @@ class Environment:
         for p, what in ((cfg.echo_server, 'echo server'), (cfg.dns_server, 'DNS server')):
             if not os.path.isfile(p):
                 raise SetupError(f'{what} {p} not found')
-        if os.path.exists(self.workdir):
-            shutil.rmtree(self.workdir)
-        os.makedirs(self.workdir)
+        os.makedirs(self.workdir, exist_ok=True)
         self.manifest_dir = os.path.join(self.workdir, 'manifests')
         self.store = Store(self.manifest_dir)
         self.fleet = Fleet(os.path.join(self.workdir, 'pods'), cfg.echo_server, cfg.dns_server, cfg.echo_pool,

@@ -18,13 +18,16 @@ ALNUM = 'bcdfghjklmnpqrstvwxz2456789'   # the alphabet Kubernetes uses for gener
 PYTHON = '/usr/bin/python3'
 
 
+try:
+    _PRCTL = ctypes.CDLL('libc.so.6', use_errno=True).prctl   # resolved before any fork
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
 def _pdeathsig():
-    """Child processes die with the runner (Linux prctl PR_SET_PDEATHSIG)."""
-    try:
-        libc = ctypes.CDLL('libc.so.6', use_errno=True)
-        libc.prctl(1, signal.SIGKILL)
-    except OSError:
-        pass
+    """Child processes die with the runner (Linux prctl PR_SET_PDEATHSIG); runs between fork and exec."""
+    if _PRCTL is not None:
+        _PRCTL(1, int(signal.SIGKILL))
 
 
 def pod_name(deployment, rs_hash, rnd=random):
