@@ -93,9 +93,10 @@ def _routes_phase(run, routes, parent_kind, pns, pname):
                 _parents_fresh_or_retry(route, ref)
             if C.route_accepted_by(route, run.vars['controllerName'], parent_kind, pname, pns):
                 return True
-            return f'{ref} not accepted by {parent_kind} {pns}/{pname}: ' + '; '.join(
-                f'{(p.get("parentRef") or {}).get("name")}:{C.describe(p.get("conditions"))}'
-                for p in C.status(route).get('parents') or [])
+            ps = C.status(route).get('parents') or []
+            return f'{ref} not accepted by {parent_kind} {pns}/{pname}: ' + ('; '.join(
+                f'{(p.get("parentRef") or {}).get("name")} ({p.get("controllerName")}):'
+                f'{C.describe(p.get("conditions"))}' for p in ps) or 'status.parents is empty')
 
         run.poll(t.RouteMustHaveParents, t.DefaultPollInterval, check, f'{ref} accepted')
 
