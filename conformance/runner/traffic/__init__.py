@@ -1,0 +1,1 @@
+"""Traffic steps (FORMAT §8) and weight checks (§9)."""
