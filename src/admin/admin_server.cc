@@ -16,11 +16,13 @@ struct AdminServer::Impl {
   tcp::acceptor acceptor{io};
 };
 
-AdminServer::AdminServer(const controller::StatusBoard* board) : board_(board) {}
+AdminServer::AdminServer(const controller::StatusBoard* board, std::function<void()> before_read)
+    : board_(board), before_read_(std::move(before_read)) {}
 AdminServer::~AdminServer() { stop(); }
 
 AdminServer::Reply AdminServer::handle(const std::string& method, const std::string& target) const {
   if (method != "GET") return {405, "text/plain", "only GET\n"};
+  if (before_read_) before_read_();
   const std::string path = target.substr(0, target.find('?'));
   auto json = [](const controller::StatusBoard::Doc& doc) -> Reply {
     if (!doc) return {503, "text/plain", "no configuration yet\n"};

@@ -3,6 +3,7 @@
 // Kubernetes List), /ready, /config (the compiled snapshot), /infrastructure (emulated
 // data-plane objects per Gateway), /errors (configuration errors). Its own thread; never on
 // the request path.
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,7 +15,8 @@ namespace gatehouse::admin {
 
 class AdminServer {
  public:
-  explicit AdminServer(const controller::StatusBoard* board);
+  // `before_read` runs before every read (the file provider's sync: read-your-writes).
+  AdminServer(const controller::StatusBoard* board, std::function<void()> before_read = {});
   ~AdminServer();
 
   // Binds HOST:PORT and serves on a thread of its own.
@@ -31,6 +33,7 @@ class AdminServer {
  private:
   struct Impl;
   const controller::StatusBoard* board_;
+  std::function<void()> before_read_;
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
 };

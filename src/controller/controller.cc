@@ -33,11 +33,17 @@ void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
 }
 
 void Controller::reconcile() {
-  auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto us = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+  };
+  const auto started = Clock::now();
   auto view = store_.view();
   translator::Input input{view.get(), pool_assignments_, unusable_};
   auto out = translator::translate(options_, input);
+  const auto translated = Clock::now();
   auto unusable = sink_ ? sink_->apply(out.snapshot) : std::map<std::string, std::string>{};
+  const auto applied = Clock::now();
   if (unusable != unusable_) {
     // Status must tell which addresses did not bind; the data plane already serves the rest.
     unusable_ = std::move(unusable);
@@ -47,9 +53,10 @@ void Controller::reconcile() {
   }
   pool_assignments_ = out.pool_assignments;
   publish(*view, out);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-  spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects in {} us", view->revision,
-               out.snapshot->sockets.size(), out.snapshot->clusters.size(), view->objects.size(), us.count());
+  const auto published = Clock::now();
+  spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects; translate {} us, apply {} us, status {} us",
+               view->revision, out.snapshot->sockets.size(), out.snapshot->clusters.size(), view->objects.size(),
+               us(started, translated), us(translated, applied), us(applied, published));
 }
 
 Json Controller::statusWithTransitions(const model::ObjectKey& key, Json status) {

@@ -48,12 +48,12 @@ int serve(const ServeFlags& flags) {
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
   controller::Controller controller(options, &sink, &board);
 
-  admin::AdminServer admin(&board);
+  providers::DirectoryWatcher watcher(flags.dir);
+  admin::AdminServer admin(&board, [&watcher] { watcher.sync(); });
   if (auto started = admin.start(flags.admin_address); !started) {
     spdlog::error("{}", started.error().message);
     return 2;
   }
-  providers::DirectoryWatcher watcher(flags.dir);
   std::string error;
   // Watch before the first scan so that nothing written in between is missed.
   if (!watcher.start([&](std::vector<providers::FileChange> batch) { controller.onFiles(batch); }, &error)) {

@@ -90,8 +90,13 @@ void DirectoryWatcher::stop() {
   inotify_fd_ = stop_fd_ = -1;
 }
 
+void DirectoryWatcher::sync() {
+  if (inotify_fd_ < 0) return;
+  std::lock_guard lock(mu_);
+  drain();
+}
+
 void DirectoryWatcher::loop() {
-  alignas(inotify_event) char buf[64 * 1024];
   for (;;) {
     pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
@@ -99,37 +104,43 @@ void DirectoryWatcher::loop() {
       return;
     }
     if (fds[1].revents) return;
-    // Drain everything queued now: a burst of writes becomes one batch (one translation).
-    std::set<std::string> touched;
-    std::set<std::string> new_dirs;
-    for (;;) {
-      ssize_t n = read(inotify_fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      for (char* p = buf; p < buf + n;) {
-        auto* ev = reinterpret_cast<inotify_event*>(p);
-        p += sizeof(inotify_event) + ev->len;
-        auto dir = watch_dirs_.find(ev->wd);
-        if (dir == watch_dirs_.end() || ev->len == 0) continue;
-        std::string path = dir->second + "/" + ev->name;
-        if (ev->mask & IN_ISDIR) {
-          if (ev->mask & (IN_CREATE | IN_MOVED_TO)) new_dirs.insert(path);
-          continue;
-        }
-        if (isManifest(path)) touched.insert(path);
-      }
-    }
-    std::vector<FileChange> batch;
-    for (auto& d : new_dirs) {
-      addWatches(d);
-      for (auto& f : DirectoryWatcher(d).scan()) batch.push_back(std::move(f));
-    }
-    for (auto& path : touched) {
-      FileChange change{path, false, {}};
-      change.removed = !readFile(path, &change.content);
-      batch.push_back(std::move(change));
-    }
-    if (!batch.empty()) callback_(std::move(batch));
+    std::lock_guard lock(mu_);
+    drain();
   }
+}
+
+void DirectoryWatcher::drain() {
+  alignas(inotify_event) char buf[64 * 1024];
+  // Everything queued now becomes one batch: a burst of writes is one translation.
+  std::set<std::string> touched;
+  std::set<std::string> new_dirs;
+  for (;;) {
+    ssize_t n = read(inotify_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<inotify_event*>(p);
+      p += sizeof(inotify_event) + ev->len;
+      auto dir = watch_dirs_.find(ev->wd);
+      if (dir == watch_dirs_.end() || ev->len == 0) continue;
+      std::string path = dir->second + "/" + ev->name;
+      if (ev->mask & IN_ISDIR) {
+        if (ev->mask & (IN_CREATE | IN_MOVED_TO)) new_dirs.insert(path);
+        continue;
+      }
+      if (isManifest(path)) touched.insert(path);
+    }
+  }
+  std::vector<FileChange> batch;
+  for (auto& d : new_dirs) {
+    addWatches(d);
+    for (auto& f : DirectoryWatcher(d).scan()) batch.push_back(std::move(f));
+  }
+  for (auto& path : touched) {
+    FileChange change{path, false, {}};
+    change.removed = !readFile(path, &change.content);
+    batch.push_back(std::move(change));
+  }
+  if (!batch.empty()) callback_(std::move(batch));
 }
 
 }  // namespace gatehouse::providers

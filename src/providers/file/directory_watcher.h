@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,11 +30,16 @@ class DirectoryWatcher {
   // Starts watching on a thread of its own; `callback` gets each batch of changes.
   bool start(Callback callback, std::string* error);
   void stop();
+  // Delivers every change already queued by the kernel before returning. A write that finished
+  // before this call is visible after it: the admin API calls this first, so a client that
+  // wrote a file and then reads status sees its write (read-your-writes, as with the API server).
+  void sync();
 
   static bool isManifest(const std::string& path);
 
  private:
   void loop();
+  void drain();  // with mu_ held
   void addWatches(const std::string& dir);
 
   std::string root_;
@@ -41,6 +47,7 @@ class DirectoryWatcher {
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
   std::map<int, std::string> watch_dirs_;
+  std::mutex mu_;
   std::thread thread_;
 };
 
