@@ -20,6 +20,8 @@ void applyRequestFilters(const snapshot::Filters& filters, const snapshot::PathM
 // ResponseHeaderModifier.
 void applyResponseFilters(const snapshot::Filters& filters, http::Response& response);
 
+// remove, then set, then add; only the first entry of a name counts in each list; add appends
+// ",value" to the last field of that name (a new field when absent, or for Set-Cookie).
 void applyHeaderModifier(const snapshot::HeaderModifier& modifier, http::Headers& headers);
 
 }  // namespace gatehouse::filters
