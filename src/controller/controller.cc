@@ -23,9 +23,13 @@ Controller::Controller(translator::Options options, SnapshotSink* sink, StatusBo
 void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
   std::lock_guard lock(mu_);
   bool changed = false;
-  for (const auto& c : changes) changed |= c.removed ? store_.removeFile(c.path) : store_.applyFile(c.path, c.content);
+  for (const auto& c : changes) {
+    changed |= c.removed ? store_.removeFile(c.path) : store_.applyFile(c.path, c.content);
+    for (const auto& e : store_.errors(c.path)) spdlog::error("config: {}", e.str());
+  }
+  for (const auto& kind : store_.takeNewlyUnhandledKinds())
+    spdlog::info("config: kind {} is not handled by gatehouse; such objects are kept, not served", kind);
   auto errors = store_.errors();
-  for (const auto& e : errors) spdlog::error("config: {}", e.str());
   if (changed || errors.size() != reported_errors_ || !board_->ready()) {
     reported_errors_ = errors.size();
     reconcile();

@@ -115,6 +115,14 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
       errors.push_back({file, object_name, "metadata.name", "defined twice in this file"});
       continue;
     }
+    if (!model::isSupportedKind(key->kind)) {
+      // Kinds we don't read (Deployments, kinds of later releases) are kept as they are and
+      // reported once as not handled; they never make the file invalid.
+      if (unhandled_kinds_.insert(key->kind).second) newly_unhandled_.push_back(key->kind);
+      changed |= upsert(file, std::move(doc), *key);
+      owner_[*key] = file;
+      continue;
+    }
     model::applyDefaults(key->kind, doc);
     auto field_errors = model::validate(key->kind, doc);
     if (!field_errors.empty()) {
@@ -158,6 +166,17 @@ bool Store::removeFile(const std::string& file) {
   by_file_.erase(it);
   publish();
   return true;
+}
+
+std::vector<std::string> Store::takeNewlyUnhandledKinds() {
+  std::vector<std::string> out;
+  out.swap(newly_unhandled_);
+  return out;
+}
+
+std::vector<ConfigError> Store::errors(const std::string& file) const {
+  auto it = errors_.find(file);
+  return it == errors_.end() ? std::vector<ConfigError>{} : it->second;
 }
 
 std::vector<ConfigError> Store::errors() const {

@@ -46,6 +46,9 @@ class Store {
   bool removeFile(const std::string& file);
 
   std::vector<ConfigError> errors() const;
+  std::vector<ConfigError> errors(const std::string& file) const;
+  // Kinds seen for the first time since the last call that the store keeps but nothing reads.
+  std::vector<std::string> takeNewlyUnhandledKinds();
   std::shared_ptr<const View> view() const { return view_; }
 
  private:
@@ -58,6 +61,8 @@ class Store {
   std::map<std::string, std::set<model::ObjectKey>> by_file_;
   std::map<model::ObjectKey, std::string> owner_;  // which file defines an object
   std::map<std::string, std::vector<ConfigError>> errors_;
+  std::set<std::string> unhandled_kinds_;
+  std::vector<std::string> newly_unhandled_;
   std::shared_ptr<const View> view_;
 };
 

@@ -130,3 +130,20 @@ TEST(Store, DefaultsAreApplied) {
 
 }  // namespace
 }  // namespace gatehouse::store
+
+namespace gatehouse::store {
+namespace {
+
+TEST(Store, UnhandledKindIsKeptWithoutErrorAndReportedOnce) {
+  Store store;
+  const char* deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\n";
+  ASSERT_TRUE(store.applyFile("d.yaml", deployment));
+  EXPECT_TRUE(store.errors().empty());
+  EXPECT_NE(store.view()->find(model::ObjectKey{"Deployment", "apps", "web"}), nullptr);
+  EXPECT_EQ(store.takeNewlyUnhandledKinds(), std::vector<std::string>{"Deployment"});
+  store.applyFile("e.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: apps}\n");
+  EXPECT_TRUE(store.takeNewlyUnhandledKinds().empty());
+}
+
+}  // namespace
+}  // namespace gatehouse::store
