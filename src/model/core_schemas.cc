@@ -45,12 +45,11 @@ std::string base64Encode(std::string_view in) {
 // Go's base64.StdEncoding (as used to decode []byte JSON fields): padded, newlines ignored.
 // Returns the decoded size, or the message Go gives for the first bad byte.
 std::variant<size_t, std::string> base64Decode(std::string_view in) {
-  size_t chars = 0, pad = 0, pos = 0;
-  for (char c : in) {
-    if (c == '\r' || c == '\n') {
-      ++pos;
-      continue;
-    }
+  size_t chars = 0, pad = 0, quantumStart = 0;
+  for (size_t pos = 0; pos < in.size(); ++pos) {
+    char c = in[pos];
+    if (c == '\r' || c == '\n') continue;
+    if (chars % 4 == 0) quantumStart = pos;
     bool valid = kBase64Chars.find(c) != std::string_view::npos;
     if (c == '=' && chars % 4 >= 2) {
       ++pad;
@@ -58,9 +57,9 @@ std::variant<size_t, std::string> base64Decode(std::string_view in) {
       return "illegal base64 data at input byte " + std::to_string(pos);
     }
     ++chars;
-    ++pos;
   }
-  if (chars % 4 != 0) return "illegal base64 data at input byte " + std::to_string(pos);
+  // An incomplete last quantum is reported at its start, as Go does.
+  if (chars % 4 != 0) return "illegal base64 data at input byte " + std::to_string(quantumStart);
   return chars / 4 * 3 - pad;
 }
 

@@ -24,7 +24,8 @@ const schema::Node& endpointSlice();
 const schema::Node& secret();
 const schema::Node& configMap();
 
-// The top-level object: apiVersion, kind, metadata (with `nameRule`), spec, status.
+// The top-level object of a kind with a spec: apiVersion, kind, metadata, spec, and a status
+// that is only defaulted (`statusDefault`, when not null), never validated.
 schema::Schema TopLevel(schema::Schema metadata, schema::Schema spec, bool specRequired = true,
                         nlohmann::json statusDefault = nullptr);
 

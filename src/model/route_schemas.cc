@@ -7,6 +7,7 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
 #include <optional>
 
 namespace gatehouse::model::kinds {

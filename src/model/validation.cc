@@ -3,8 +3,6 @@
 #include "model/core_defaults.h"
 #include "model/kind_schemas.h"
 
-#include <array>
-
 namespace gatehouse::model {
 
 std::ostream& operator<<(std::ostream& os, const FieldError& error) {
