@@ -139,7 +139,9 @@ ParseResult scanHead(std::string_view buffer, HeadScan& scan, const HeadLimits& 
 
     if (!scan.have_start_line) {
       const bool empty_line = raw.size() == 1 && raw[0] == '\r';
-      if (is_request && !empty_line && !methodPrefixValid(raw)) return failure(kBadRequest, "invalid method");
+      // Only the bytes within the line limit: a longer line fails on its length, fed whole or not.
+      const std::string_view checked = raw.substr(0, limits.max_start_line_bytes + 1);
+      if (is_request && !empty_line && !methodPrefixValid(checked)) return failure(kBadRequest, "invalid method");
       if (raw.size() > limits.max_start_line_bytes + 1)
         return failure(kUriTooLong, is_request ? "request-line too long" : "status-line too long");
     }

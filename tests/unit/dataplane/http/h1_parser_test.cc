@@ -506,6 +506,14 @@ TEST(RequestHeadParser, LimitsApplyTheSameWayByteByByte) {
   EXPECT_TRUE(requestSameVerdictByteByByte("GET /" + std::string(30, 'a') + "\0 HTTP/1.1\r\n\r\n"s, small));
 }
 
+// Found by fuzzing: the early method check saw a bad byte beyond the line limit when fed whole.
+TEST(RequestHeadParser, AMethodLongerThanTheLineLimitIs414FedWholeOrByteByByte) {
+  const HeadLimits small{.max_start_line_bytes = 20};
+  const std::string input = std::string(30, 'P') + "\xac / HTTP/1.1";
+  EXPECT_EQ(parseRequest(input, small), "Error(414, request-line too long)");
+  EXPECT_TRUE(requestSameVerdictByteByByte(input, small));
+}
+
 // --- Incremental feeding -----------------------------------------------------------------
 
 TEST(RequestHeadParser, ValidRequestsGiveTheSameHeadByteByByte) {
