@@ -120,6 +120,22 @@ TEST(RequestHeadParser, AcceptsObsTextAndTabInFieldValues) {
   EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: h\r\nX-A: caf\xc3\xa9\tb\r\n\r\n"), "Complete(41)");
 }
 
+// Field values are checked eight bytes at a time; every byte must be caught at every offset.
+TEST(RequestHeadParser, ChecksEveryByteValueAtEveryOffsetOfAFieldValue) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool allowed = byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+    for (size_t offset = 0; offset < 16; ++offset) {
+      std::string value(16, 'v');
+      value[offset] = c;
+      const std::string input = "GET / HTTP/1.1\r\nHost: h\r\nX: " + value + "\r\n\r\n";
+      EXPECT_EQ(parseRequest(input), allowed ? "Complete(" + std::to_string(input.size()) + ")"
+                                             : "Error(400, invalid field value)")
+          << "byte " << byte << " at " << offset;
+    }
+  }
+}
+
 TEST(RequestHeadParser, IsIncompleteUntilTheEmptyLine) {
   EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: h\r\n"), "Incomplete");
   EXPECT_EQ(parseRequest("GET / HTTP/1.1\r\nHost: h\r\n\r"), "Incomplete");
