@@ -60,6 +60,7 @@ void detail::HeadScan::reset() {
   line_start = 0;
   scan_from = 0;
   have_start_line = false;
+  method_token_bytes = 0;
   start_line = {};
   fields.clear();
 }
@@ -114,9 +115,12 @@ bool allFieldValueBytes(std::string_view s) {
 
 // The method is checked even before its line is complete, so that a client speaking something
 // other than HTTP/1 (e.g. TLS to a plaintext port) is refused on its first bytes. Returns false
-// when `line_prefix` cannot start a request-line.
-bool methodPrefixValid(std::string_view line_prefix) {
-  const size_t n = spanOfClass(line_prefix, chars::kToken);
+// when `line_prefix` cannot start a request-line. `token_bytes` carries the count of leading
+// token bytes across calls, so a slow client does not make each call rescan the method.
+bool methodPrefixValid(std::string_view line_prefix, size_t& token_bytes) {
+  size_t n = token_bytes;
+  while (n < line_prefix.size() && chars::is(line_prefix[n], chars::kToken)) ++n;
+  token_bytes = n;
   if (n == line_prefix.size()) return true;
   return n > 0 && line_prefix[n] == ' ';
 }
@@ -158,7 +162,8 @@ ParseResult scanHead(std::string_view buffer, HeadScan& scan, const HeadLimits& 
       const bool empty_line = raw.size() == 1 && raw[0] == '\r';
       // Only the bytes within the line limit: a longer line fails on its length, fed whole or not.
       const std::string_view checked = raw.substr(0, limits.max_start_line_bytes + 1);
-      if (is_request && !empty_line && !methodPrefixValid(checked)) return failure(kBadRequest, "invalid method");
+      if (is_request && !empty_line && !methodPrefixValid(checked, scan.method_token_bytes))
+        return failure(kBadRequest, "invalid method");
       if (raw.size() > limits.max_start_line_bytes + 1)
         return failure(kUriTooLong, is_request ? "request-line too long" : "status-line too long");
     }
@@ -172,7 +177,10 @@ ParseResult scanHead(std::string_view buffer, HeadScan& scan, const HeadLimits& 
     scan.line_start = scan.scan_from = line_end + 1;
 
     if (!scan.have_start_line) {
-      if (line.empty()) continue;  // RFC 9112 §2.2: ignore empty lines before the start-line
+      if (line.empty()) {  // RFC 9112 §2.2: ignore empty lines before the start-line
+        scan.method_token_bytes = 0;
+        continue;
+      }
       if (ParseResult r = parse_start_line(line); r.error()) return r;
       scan.have_start_line = true;
       scan.start_line = spanOf(buffer, line);
