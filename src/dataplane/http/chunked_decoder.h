@@ -13,7 +13,7 @@ namespace gatehouse::http {
 
 struct ChunkedLimits {
   size_t max_chunk_line_bytes = 4096;    // chunk-size plus extensions, without CRLF
-  size_t max_trailer_bytes = 16 * 1024;  // all trailer field lines with their CRLFs
+  size_t max_trailer_bytes = 16 * 1024;  // trailer field lines and the final CRLF
   size_t max_trailer_count = 100;
 };
 

@@ -60,6 +60,7 @@ void detail::HeadScan::reset() {
   line_start = 0;
   scan_from = 0;
   have_start_line = false;
+  method_token_bytes = 0;
   start_line = {};
   fields.clear();
 }
@@ -95,11 +96,31 @@ size_t spanOfClass(std::string_view s, uint8_t cls) {
   return i;
 }
 
+// True when every byte of `s` may appear in a field value. Eight bytes at a time while none is
+// a CTL or DEL (the common case); a word holding one (e.g. HTAB) is checked byte by byte.
+bool allFieldValueBytes(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighBits = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighBits;  // some byte < 0x20
+    const uint64_t del = word ^ (kOnes * 0x7f);
+    const uint64_t has_del = (del - kOnes) & ~del & kHighBits;  // some byte == 0x7f
+    if ((below_space | has_del) != 0 && spanOfClass(s.substr(i, 8), chars::kFieldValue) != 8) return false;
+  }
+  return spanOfClass(s.substr(i), chars::kFieldValue) == s.size() - i;
+}
+
 // The method is checked even before its line is complete, so that a client speaking something
 // other than HTTP/1 (e.g. TLS to a plaintext port) is refused on its first bytes. Returns false
-// when `line_prefix` cannot start a request-line.
-bool methodPrefixValid(std::string_view line_prefix) {
-  const size_t n = spanOfClass(line_prefix, chars::kToken);
+// when `line_prefix` cannot start a request-line. `token_bytes` carries the count of leading
+// token bytes across calls, so a slow client does not make each call rescan the method.
+bool methodPrefixValid(std::string_view line_prefix, size_t& token_bytes) {
+  size_t n = token_bytes;
+  while (n < line_prefix.size() && chars::is(line_prefix[n], chars::kToken)) ++n;
+  token_bytes = n;
   if (n == line_prefix.size()) return true;
   return n > 0 && line_prefix[n] == ' ';
 }
@@ -116,7 +137,7 @@ ParseResult parseFieldLine(std::string_view buffer, std::string_view line, HeadS
   }
   if (name_len == 0) return failure(kBadRequest, "empty field name");
   std::string_view value = line.substr(name_len + 1);
-  if (spanOfClass(value, chars::kFieldValue) != value.size()) return failure(kBadRequest, "invalid field value");
+  if (!allFieldValueBytes(value)) return failure(kBadRequest, "invalid field value");
   value = trimWhitespace(value);
   scan.fields.push_back(FieldSpan{spanOf(buffer, line.substr(0, name_len)), spanOf(buffer, value)});
   return kIncomplete;
@@ -139,7 +160,10 @@ ParseResult scanHead(std::string_view buffer, HeadScan& scan, const HeadLimits& 
 
     if (!scan.have_start_line) {
       const bool empty_line = raw.size() == 1 && raw[0] == '\r';
-      if (is_request && !empty_line && !methodPrefixValid(raw)) return failure(kBadRequest, "invalid method");
+      // Only the bytes within the line limit: a longer line fails on its length, fed whole or not.
+      const std::string_view checked = raw.substr(0, limits.max_start_line_bytes + 1);
+      if (is_request && !empty_line && !methodPrefixValid(checked, scan.method_token_bytes))
+        return failure(kBadRequest, "invalid method");
       if (raw.size() > limits.max_start_line_bytes + 1)
         return failure(kUriTooLong, is_request ? "request-line too long" : "status-line too long");
     }
@@ -153,7 +177,10 @@ ParseResult scanHead(std::string_view buffer, HeadScan& scan, const HeadLimits& 
     scan.line_start = scan.scan_from = line_end + 1;
 
     if (!scan.have_start_line) {
-      if (line.empty()) continue;  // RFC 9112 §2.2: ignore empty lines before the start-line
+      if (line.empty()) {  // RFC 9112 §2.2: ignore empty lines before the start-line
+        scan.method_token_bytes = 0;
+        continue;
+      }
       if (ParseResult r = parse_start_line(line); r.error()) return r;
       scan.have_start_line = true;
       scan.start_line = spanOf(buffer, line);

@@ -156,6 +156,7 @@ struct HeadScan {
   size_t line_start = 0;  // first byte of the line not yet validated
   size_t scan_from = 0;   // where the search for that line's LF resumes
   bool have_start_line = false;
+  size_t method_token_bytes = 0;  // leading token bytes of the unfinished request-line
   Span start_line;
   InlineVector<FieldSpan, HeaderList::kInlineCapacity> fields;
   void reset();
