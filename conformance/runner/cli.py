@@ -250,6 +250,9 @@ def run(a, cfg, timeouts, cases, names, expected):
     if expected is not None:
         outcome = {r.name: r.outcome for r in results}
         missing = [n for n in expected if outcome.get(n) != 'pass']
+        newly = sorted(n for n, o in outcome.items() if o == 'pass' and n not in expected)
+        if newly:
+            print(f'passing but not in {a.expected_pass} (add them): {", ".join(newly)}', file=sys.stderr, flush=True)
         if missing:
             print(f'expected to pass but did not: {", ".join(missing)}', file=sys.stderr, flush=True)
             return 1

@@ -567,8 +567,13 @@ class Translator {
         rule.total_weight = 1;
       }
       const Json& timeouts = obj(r, "timeouts");
-      rule.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
-      rule.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
+      // A zero duration disables the timeout (HTTPRouteTimeouts).
+      auto timeout = [&](const char* key) -> std::optional<uint32_t> {
+        auto ms = parseDurationMs(str(timeouts, key));
+        return ms && *ms > 0 ? ms : std::nullopt;
+      };
+      rule.request_timeout_ms = timeout("request");
+      rule.backend_request_timeout_ms = timeout("backendRequest");
       std::vector<snap::RouteMatch> matches;
       Json match_list = arr(r, "matches");
       if (match_list.empty()) match_list = Json::array({Json::object()});
