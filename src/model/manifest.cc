@@ -33,7 +33,26 @@ std::optional<Json> plainScalar(const std::string& s) {
   return std::nullopt;
 }
 
-Json toJson(const YAML::Node& node) {
+// Bounds for untrusted YAML: aliases can make a document recursive ("a: &a [*a]") or
+// exponential ("billion laughs"); deep nesting would overflow the stack.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxNodes = 1'000'000;
+
+struct Budget {
+  size_t nodes = 0;
+  std::string error;
+};
+
+Json toJson(const YAML::Node& node, int depth, Budget& budget) {
+  if (!budget.error.empty()) return nullptr;
+  if (depth > kMaxDepth) {
+    budget.error = "nesting deeper than " + std::to_string(kMaxDepth) + " levels";
+    return nullptr;
+  }
+  if (++budget.nodes > kMaxNodes) {
+    budget.error = "more than " + std::to_string(kMaxNodes) + " values (alias expansion?)";
+    return nullptr;
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return Json(nullptr);
@@ -46,12 +65,18 @@ Json toJson(const YAML::Node& node) {
     }
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
-      for (const auto& item : node) out.push_back(toJson(item));
+      for (const auto& item : node) out.push_back(toJson(item, depth + 1, budget));
       return out;
     }
     case YAML::NodeType::Map: {
       Json out = Json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = toJson(kv.second);
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) {
+          budget.error = "mapping keys must be strings";
+          return nullptr;
+        }
+        out[kv.first.Scalar()] = toJson(kv.second, depth + 1, budget);
+      }
       return out;
     }
     case YAML::NodeType::Undefined:
@@ -75,7 +100,12 @@ Result<std::vector<Json>> decodeManifests(std::string_view text) {
   std::vector<Json> out;
   try {
     // JSON is a subset of YAML 1.2 for our purposes, and yaml-cpp reads it; one path for both.
-    for (const auto& doc : YAML::LoadAll(std::string(text))) appendObject(toJson(doc), out);
+    for (const auto& doc : YAML::LoadAll(std::string(text))) {
+      Budget budget;
+      Json json = toJson(doc, 0, budget);
+      if (!budget.error.empty()) return Error{"document " + std::to_string(out.size() + 1) + ": " + budget.error};
+      appendObject(std::move(json), out);
+    }
   } catch (const YAML::Exception& e) {
     return Error{"line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1) +
                  ": " + e.msg};

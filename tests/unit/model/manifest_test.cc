@@ -66,3 +66,28 @@ TEST(ObjectKeyOf, MissingNameIsAnError) {
 
 }  // namespace
 }  // namespace gatehouse::model
+
+namespace gatehouse::model {
+namespace {
+
+TEST(DecodeManifests, RecursiveAliasIsAnErrorNotACrash) {
+  auto docs = decodeManifests("a: &a [*a]\n");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.error().message, "document 1: nesting deeper than 64 levels");
+}
+
+TEST(DecodeManifests, DeepNestingIsAnError) {
+  std::string deep = "a: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  auto docs = decodeManifests(deep);
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.error().message, "document 1: nesting deeper than 64 levels");
+}
+
+TEST(DecodeManifests, NonScalarKeyIsAnError) {
+  auto docs = decodeManifests("? [a, b]\n: c\n");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.error().message, "document 1: mapping keys must be strings");
+}
+
+}  // namespace
+}  // namespace gatehouse::model
