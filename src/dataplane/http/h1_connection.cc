@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -357,7 +358,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     std::optional<std::string_view> connection_field = head.headers.find("connection");
     std::optional<std::string_view> upgrade_field = head.headers.find("upgrade");
     framing.websocket = head.upgrade && upgrade_field && gh::listContainsToken(*upgrade_field, "websocket");
-    std::string* forwarded_for = nullptr;
+    size_t forwarded_for = SIZE_MAX;  // index: the vector may grow
     for (const gh::Header& field : head.headers) {
       if (isHopByHop(field.name) || gh::equalsIgnoreCase(field.name, "host") ||
           gh::equalsIgnoreCase(field.name, "content-length") ||
@@ -366,14 +367,15 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         continue;
       }
       request.headers.add(std::string(field.name), std::string(field.value));
-      if (forwarded_for == nullptr && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
-        forwarded_for = &request.headers.fields().back().second;
+      if (forwarded_for == SIZE_MAX && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
+        forwarded_for = request.headers.size() - 1;
       }
     }
     std::string client_ip = remote_.address().to_string();
-    if (forwarded_for != nullptr) {
-      forwarded_for->append(", ");
-      forwarded_for->append(client_ip);
+    if (forwarded_for != SIZE_MAX) {
+      std::string& value = request.headers.fields()[forwarded_for].second;
+      value.append(", ");
+      value.append(client_ip);
     } else {
       request.headers.add("X-Forwarded-For", std::move(client_ip));
     }
