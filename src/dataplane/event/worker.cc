@@ -18,7 +18,8 @@ Worker::Worker(unsigned index, const Options& options)
       options_(options),
       io_(1),  // one thread runs it: Asio skips some locking
       work_(io_.get_executor()),
-      upstreams_(std::make_unique<upstream::Pool>(io_, options.limits, options.timeouts)) {
+      upstreams_(std::make_unique<upstream::Pool>(io_, options.limits, options.timeouts)),
+      idle_(std::make_unique<IdleList>(io_)) {
   std::random_device seed;
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
 }
@@ -30,6 +31,7 @@ Worker::~Worker() {
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
   upstreams_.reset();
+  idle_.reset();
 }
 
 void Worker::start() {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "dataplane/event/idle_list.h"
 #include "dataplane/generation.h"
 #include "dataplane/options.h"
 #include "dataplane/upstream/pool.h"
@@ -52,6 +53,7 @@ class Worker {
   // current generation (the counters reset when the generation changes).
   size_t nextEndpoint(uint32_t cluster, size_t endpoints);
   upstream::Pool& upstreams() { return *upstreams_; }
+  IdleList& idle() { return *idle_; }
 
   // Read buffers (Limits::read_buffer_bytes each) are borrowed by active connections and given
   // back when a connection goes idle, so idle keep-alive connections hold none.
@@ -70,6 +72,7 @@ class Worker {
   boost::asio::io_context io_;  // first member: destroyed last, after everything holding sockets
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<upstream::Pool> upstreams_;
+  std::unique_ptr<IdleList> idle_;
   GenerationPtr generation_;
   std::vector<uint32_t> round_robin_;
   std::vector<std::unique_ptr<char[]>> spare_buffers_;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -121,18 +122,21 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         acceptor_(std::move(acceptor)),
         stream_(std::move(stream)),
         tls_(std::move(tls)),
-        timer_(worker.io()),
-        upstream_(worker.io()) {}
+        active_(std::make_unique<Active>(worker.io())) {}
 
   void start() {
     acceptor_->track(*this);
-    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
+    error_code ec;
+    remote_ = downstream().remote_endpoint(ec);
+    spawn();
   }
 
   void drain() override {
     draining_ = true;
     if (idle_) cancelSockets();
   }
+
+  void idleExpired() override { cancelSockets(); }
 
  private:
   // ---- plumbing ------------------------------------------------------------------------------
@@ -148,7 +152,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   void cancelSockets() {
     error_code ignored;
     downstream().cancel(ignored);
-    if (upstream_.is_open()) upstream_.cancel(ignored);
+    if (active_ && active_->upstream.is_open()) active_->upstream.cancel(ignored);
   }
 
   // One timer per connection. Moving a deadline later only writes two fields; the timer, when it
@@ -162,20 +166,20 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   // While proxying: the rule's request/backend deadline when it has one, else body progress.
   void upstreamProgress() {
     auto at = Clock::now() + options().timeouts.body_idle;
-    if (rule_deadline_ && *rule_deadline_ < at) at = *rule_deadline_;
+    if (active_->rule_deadline && *active_->rule_deadline < at) at = *active_->rule_deadline;
     setDeadline(Wait::Upstream, at);
   }
   void armTimer() {
     timer_at_ = deadline_;
     timer_pending_ = true;
-    timer_.expires_at(deadline_);
+    active_->timer.expires_at(deadline_);
     const uint32_t seq = ++timer_seq_;
-    timer_.async_wait([self = this->shared_from_this(), seq](error_code ec) { self->onTimer(ec, seq); });
+    active_->timer.async_wait([self = this->shared_from_this(), seq](error_code ec) { self->onTimer(ec, seq); });
   }
   void onTimer(error_code ec, uint32_t seq) {
     if (seq != timer_seq_) return;  // superseded by a later armTimer()
     timer_pending_ = false;
-    if (ec || finished_ || wait_ == Wait::None) return;
+    if (ec || finished_ || wait_ == Wait::None || !active_) return;
     if (Clock::now() < deadline_) {
       armTimer();
       return;
@@ -195,7 +199,6 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (buf_) worker_.giveBuffer(std::move(buf_));
     if (ubuf_) worker_.giveBuffer(std::move(ubuf_));
     begin_ = end_ = 0;
-    std::string().swap(out_);
   }
   size_t capacity() const { return options().limits.read_buffer_bytes; }
   std::string_view buffered() const { return std::string_view(buf_.get() + begin_, end_ - begin_); }
@@ -211,47 +214,82 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
   template <typename Buffers>
   asio::awaitable<error_code> writeUpstream(const Buffers& buffers) {
-    auto [ec, n] = co_await asio::async_write(upstream_, buffers, kTuple);
+    auto [ec, n] = co_await asio::async_write(active_->upstream, buffers, kTuple);
     co_return ec;
   }
 
   void closeUpstream() {
     error_code ignored;
-    if (upstream_.is_open()) upstream_.close(ignored);
+    if (active_->upstream.is_open()) active_->upstream.close(ignored);
   }
 
   // ---- connection loop -----------------------------------------------------------------------
+  void spawn() {
+    if (!active_) active_ = std::make_unique<Active>(worker_.io());
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
+  }
+
+  // Serves requests while bytes keep coming; a plain connection that goes idle parks (the
+  // coroutine ends) and is spawned again when the socket becomes readable.
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
-    error_code ec;
-    remote_ = downstream().remote_endpoint(ec);
     if constexpr (kTls) {
-      setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
-      auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
-      if (hec) {
-        co_await finish();
-        co_return;
+      if (first_) {
+        setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
+        auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+        if (hec) {
+          co_await finish();
+          co_return;
+        }
       }
     }
-    bool first = true;
     for (;;) {
       if (begin_ == end_) {
         // Idle between requests: no buffer, no pinned generation.
         releaseBuffers();
-        generation_.reset();
+        active_->generation.reset();
         if (draining_ || acceptor_->closed()) break;
-        setDeadlineIn(Wait::Idle, first ? options().timeouts.request_header : options().timeouts.keepalive_idle);
         if constexpr (!kTls) {
-          idle_ = true;
-          auto [wec] = co_await downstream().async_wait(tcp::socket::wait_read, kTuple);
-          idle_ = false;
-          if (wec || draining_) break;
+          if (!readable_) {
+            park();
+            co_return;
+          }
+        } else {
+          // TLS: the stream may hold decrypted-ahead bytes, so it keeps reading (with a buffer).
+          setDeadlineIn(Wait::Idle, first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
         }
       }
-      first = false;
+      first_ = false;
+      readable_ = false;
       if (!co_await serveOne()) break;
     }
     co_await finish();
+  }
+
+  // Idle: no coroutine frame, no buffer, no timer operation; one readiness wait and a link in
+  // the worker's idle list.
+  void park() {
+    wait_ = Wait::None;
+    ++timer_seq_;  // a wait still queued for the old timer is ignored
+    timer_pending_ = false;
+    active_.reset();
+    idle_ = true;
+    worker_.idle().park(*this, first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
+    downstream().async_wait(tcp::socket::wait_read,
+                            [self = this->shared_from_this()](error_code ec) { self->unpark(ec); });
+  }
+
+  void unpark(error_code ec) {
+    idle_ = false;
+    IdleList::unpark(*this);
+    if (ec || draining_ || acceptor_->closed()) {
+      finished_ = true;
+      error_code ignored;
+      downstream().close(ignored);
+      return;
+    }
+    readable_ = true;
+    spawn();
   }
 
   asio::awaitable<void> finish() {
@@ -276,9 +314,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     downstream().shutdown(tcp::socket::shutdown_both, ignored);
     downstream().close(ignored);
-    timer_.cancel();
+    active_->timer.cancel();
     releaseBuffers();
-    generation_.reset();
+    active_->generation.reset();
   }
 
   // Reads, routes and answers one request. False: close the connection.
@@ -357,7 +395,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     std::optional<std::string_view> connection_field = head.headers.find("connection");
     std::optional<std::string_view> upgrade_field = head.headers.find("upgrade");
     framing.websocket = head.upgrade && upgrade_field && gh::listContainsToken(*upgrade_field, "websocket");
-    std::string* forwarded_for = nullptr;
+    size_t forwarded_for = SIZE_MAX;  // index: the vector may grow
     for (const gh::Header& field : head.headers) {
       if (isHopByHop(field.name) || gh::equalsIgnoreCase(field.name, "host") ||
           gh::equalsIgnoreCase(field.name, "content-length") ||
@@ -366,19 +404,20 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         continue;
       }
       request.headers.add(std::string(field.name), std::string(field.value));
-      if (forwarded_for == nullptr && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
-        forwarded_for = &request.headers.fields().back().second;
+      if (forwarded_for == SIZE_MAX && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
+        forwarded_for = request.headers.size() - 1;
       }
     }
     std::string client_ip = remote_.address().to_string();
-    if (forwarded_for != nullptr) {
-      forwarded_for->append(", ");
-      forwarded_for->append(client_ip);
+    if (forwarded_for != SIZE_MAX) {
+      std::string& value = request.headers.fields()[forwarded_for].second;
+      value.append(", ");
+      value.append(client_ip);
     } else {
       request.headers.add("X-Forwarded-For", std::move(client_ip));
     }
     request.headers.set("X-Forwarded-Proto", request.scheme);
-    if (framing.websocket) websocket_upgrade_ = std::string(*upgrade_field);
+    if (framing.websocket) active_->websocket_upgrade = std::string(*upgrade_field);
     begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
     const auto started = Clock::now();
 
@@ -388,8 +427,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
 
     // ---- route on the generation current now (pinned until the response ends) ----
-    generation_ = worker_.generation();
-    const SocketConfig* socket = generation_ ? generation_->find(acceptor_->identity()) : nullptr;
+    active_->generation = worker_.generation();
+    const SocketConfig* socket = active_->generation ? active_->generation->find(acceptor_->identity()) : nullptr;
     if (socket == nullptr || socket->socket == nullptr) co_return co_await answerLocal(404, framing);
     gh::RouteResult routed = gh::route(*socket->socket, request);
     if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
@@ -401,7 +440,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       co_return co_await answerLocal(*redirect, framing);
     }
     const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
-    const auto& clusters = generation_->snapshot->clusters;
+    const auto& clusters = active_->generation->snapshot->clusters;
     if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size()) {
       co_return co_await answerLocal(500, framing);
     }
@@ -412,11 +451,11 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     const snapshot::Endpoint& endpoint =
         cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
 
-    rule_deadline_.reset();
-    if (rule.request_timeout_ms) rule_deadline_ = started + std::chrono::milliseconds(*rule.request_timeout_ms);
+    active_->rule_deadline.reset();
+    if (rule.request_timeout_ms) active_->rule_deadline = started + std::chrono::milliseconds(*rule.request_timeout_ms);
     if (rule.backend_request_timeout_ms) {
       auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
-      if (!rule_deadline_ || at < *rule_deadline_) rule_deadline_ = at;
+      if (!active_->rule_deadline || at < *active_->rule_deadline) active_->rule_deadline = at;
     }
     co_return co_await proxy(request, framing, rule, *backend, endpoint);
   }
@@ -457,23 +496,23 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   asio::awaitable<bool> answerLocal(const gh::Response& response, const Framing& framing) {
     const bool keep = framing.keep_alive && skipBufferedBody(framing) && !draining_ && !acceptor_->closed();
     if (!keep && framing.framing != gh::BodyFraming::None) linger_ = true;
-    out_.clear();
-    appendStatusLine(out_, response.status, reasonPhrase(response.status));
+    active_->out.clear();
+    appendStatusLine(active_->out, response.status, reasonPhrase(response.status));
     bool has_length = false;
     for (const auto& [name, value] : response.headers.fields()) {
       has_length = has_length || gh::equalsIgnoreCase(name, "content-length");
-      appendField(out_, name, value);
+      appendField(active_->out, name, value);
     }
-    if (!has_length) appendField(out_, "Content-Length", std::to_string(response.body.size()));
+    if (!has_length) appendField(active_->out, "Content-Length", std::to_string(response.body.size()));
     if (!keep) {
-      appendField(out_, "Connection", "close");
+      appendField(active_->out, "Connection", "close");
     } else if (framing.http10) {
-      appendField(out_, "Connection", "keep-alive");
+      appendField(active_->out, "Connection", "keep-alive");
     }
-    out_.append("\r\n");
-    if (!framing.head_method) out_.append(response.body);
+    active_->out.append("\r\n");
+    if (!framing.head_method) active_->out.append(response.body);
     setDeadlineIn(Wait::Body, options().timeouts.body_idle);
-    error_code ec = co_await writeDownstream(asio::buffer(out_));
+    error_code ec = co_await writeDownstream(asio::buffer(active_->out));
     co_return keep && !ec;
   }
 
@@ -489,23 +528,23 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   // ---- proxying ------------------------------------------------------------------------------
 
   void buildUpstreamHead(const gh::Request& request, const Framing& framing) {
-    out_.clear();
-    out_.append(request.method);
-    out_.push_back(' ');
-    out_.append(request.path);
-    out_.append(" HTTP/1.1\r\n");
-    appendField(out_, "Host", request.authority);
-    for (const auto& [name, value] : request.headers.fields()) appendField(out_, name, value);
+    active_->out.clear();
+    active_->out.append(request.method);
+    active_->out.push_back(' ');
+    active_->out.append(request.path);
+    active_->out.append(" HTTP/1.1\r\n");
+    appendField(active_->out, "Host", request.authority);
+    for (const auto& [name, value] : request.headers.fields()) appendField(active_->out, name, value);
     if (framing.framing == gh::BodyFraming::ContentLength) {
-      appendField(out_, "Content-Length", std::to_string(framing.content_length));
+      appendField(active_->out, "Content-Length", std::to_string(framing.content_length));
     } else if (framing.framing == gh::BodyFraming::Chunked) {
-      appendField(out_, "Transfer-Encoding", "chunked");
+      appendField(active_->out, "Transfer-Encoding", "chunked");
     }
     if (framing.websocket) {
-      appendField(out_, "Connection", "Upgrade");
-      appendField(out_, "Upgrade", websocket_upgrade_);
+      appendField(active_->out, "Connection", "Upgrade");
+      appendField(active_->out, "Upgrade", active_->websocket_upgrade);
     }
-    out_.append("\r\n");
+    active_->out.append("\r\n");
   }
 
   asio::awaitable<error_code> connectUpstream(const snapshot::Endpoint& endpoint) {
@@ -513,14 +552,14 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     asio::ip::address address = asio::ip::make_address(endpoint.ip, ec);
     if (ec) co_return ec;
     auto at = Clock::now() + options().timeouts.upstream_connect;
-    if (rule_deadline_ && *rule_deadline_ < at) at = *rule_deadline_;
+    if (active_->rule_deadline && *active_->rule_deadline < at) at = *active_->rule_deadline;
     setDeadline(Wait::Connect, at);
-    auto [cec] = co_await upstream_.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
+    auto [cec] = co_await active_->upstream.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
     if (cec) {
       closeUpstream();
       co_return cec;
     }
-    upstream_.set_option(tcp::no_delay(true), ec);
+    active_->upstream.set_option(tcp::no_delay(true), ec);
     co_return error_code{};
   }
 
@@ -528,7 +567,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   uint16_t failureStatus(uint16_t otherwise) {
     if (!timed_out_) return otherwise;
     timed_out_ = false;
-    if (rule_deadline_ && Clock::now() >= *rule_deadline_) return 504;
+    if (active_->rule_deadline && Clock::now() >= *active_->rule_deadline) return 504;
     if (expired_ == Wait::Connect) return 503;
     return 504;
   }
@@ -566,7 +605,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       bool reused = false;
       if (attempt == 0) {
         if (auto pooled = worker_.upstreams().take(*target)) {
-          upstream_ = std::move(*pooled);
+          active_->upstream = std::move(*pooled);
           reused = true;
         }
       }
@@ -577,7 +616,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       const bool can_retry = reused && body_done;
       upstreamProgress();
-      std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(buf_.get() + prefix_at, prefix)};
+      std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(buf_.get() + prefix_at, prefix)};
       error_code ec = co_await writeUpstream(first);
       if (!ec && !body_done) ec = co_await relayRequestBody(framing, request_body, prefix_at + prefix, remaining);
       if (ec == asio::error::eof && client_gone_) {
@@ -673,7 +712,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         continue;
       }
       if (uend_ == capacity()) co_return std::tuple{asio::error::message_size, size_t{0}};
-      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get() + uend_, capacity() - uend_), kTuple);
+      auto [ec, n] = co_await active_->upstream.async_read_some(asio::buffer(ubuf_.get() + uend_, capacity() - uend_), kTuple);
       if (ec) co_return std::tuple{ec, size_t{0}};
       uend_ += n;
       upstreamProgress();
@@ -682,8 +721,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
   void appendResponseHead(const gh::ResponseHead& head, const snapshot::Rule& rule,
                           const snapshot::WeightedBackend& backend, bool close, bool tunnel, bool http10) {
-    out_.clear();
-    appendStatusLine(out_, head.status_code, head.reason.empty() ? reasonPhrase(head.status_code) : head.reason);
+    active_->out.clear();
+    appendStatusLine(active_->out, head.status_code, head.reason.empty() ? reasonPhrase(head.status_code) : head.reason);
     std::optional<std::string_view> connection_field = head.headers.find("connection");
     auto forwarded = [&](std::string_view name) {
       if (isHopByHop(name)) return false;
@@ -692,7 +731,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     };
     if (rule.filters.response_headers.empty() && backend.filters.response_headers.empty()) {
       for (const gh::Header& field : head.headers) {
-        if (forwarded(field.name)) appendField(out_, field.name, field.value);
+        if (forwarded(field.name)) appendField(active_->out, field.name, field.value);
       }
     } else {
       gh::Response response;
@@ -702,20 +741,20 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       filters::applyResponseFilters(rule.filters, response);
       filters::applyResponseFilters(backend.filters, response);
-      for (const auto& [name, value] : response.headers.fields()) appendField(out_, name, value);
+      for (const auto& [name, value] : response.headers.fields()) appendField(active_->out, name, value);
     }
     if (tunnel) {
-      appendField(out_, "Connection", "Upgrade");
-      appendField(out_, "Upgrade", websocket_upgrade_);
+      appendField(active_->out, "Connection", "Upgrade");
+      appendField(active_->out, "Upgrade", active_->websocket_upgrade);
     } else {
-      if (head.chunked) appendField(out_, "Transfer-Encoding", "chunked");
+      if (head.chunked) appendField(active_->out, "Transfer-Encoding", "chunked");
       if (close) {
-        appendField(out_, "Connection", "close");
+        appendField(active_->out, "Connection", "close");
       } else if (http10) {
-        appendField(out_, "Connection", "keep-alive");
+        appendField(active_->out, "Connection", "keep-alive");
       }
     }
-    out_.append("\r\n");
+    active_->out.append("\r\n");
   }
 
   asio::awaitable<bool> relayResponse(const gh::ResponseHead& head, size_t head_bytes, const Framing& framing,
@@ -755,7 +794,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     bool upstream_reusable = head.keep_alive && !tunnel && prefix == available;
 
     upstreamProgress();
-    std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(ubuf_.get() + head_bytes, prefix)};
+    std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(ubuf_.get() + head_bytes, prefix)};
     if (co_await writeDownstream(first)) {
       closeUpstream();
       co_return false;
@@ -766,7 +805,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     while (!done) {
       upstreamProgress();
-      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
+      auto [ec, n] = co_await active_->upstream.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
       if (ec) {
         closeUpstream();
         // Until-close bodies end here; anything else was cut short: the client must see it.
@@ -792,10 +831,10 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         co_return false;
       }
     }
-    rule_deadline_.reset();
-    if (upstream_reusable && upstream_.is_open()) {
-      worker_.upstreams().put(endpoint, std::move(upstream_));
-      upstream_ = tcp::socket(worker_.io());
+    active_->rule_deadline.reset();
+    if (upstream_reusable && active_->upstream.is_open()) {
+      worker_.upstreams().put(endpoint, std::move(active_->upstream));
+      active_->upstream = tcp::socket(worker_.io());
     } else {
       closeUpstream();
     }
@@ -822,14 +861,14 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       if (co_await writeUpstream(asio::buffer(buf_.get(), n))) break;
     }
     error_code ignored;
-    if (upstream_.is_open()) upstream_.shutdown(tcp::socket::shutdown_send, ignored);
+    if (active_->upstream.is_open()) active_->upstream.shutdown(tcp::socket::shutdown_send, ignored);
     if (timed_out_) cancelSockets();
   }
 
   asio::awaitable<void> pumpToDownstream() {
     for (;;) {
       setDeadlineIn(Wait::Tunnel, options().timeouts.keepalive_idle);
-      auto [ec, n] = co_await upstream_.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
+      auto [ec, n] = co_await active_->upstream.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
       if (ec) break;
       if (co_await writeDownstream(asio::buffer(ubuf_.get(), n))) break;
     }
@@ -838,23 +877,29 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (timed_out_) cancelSockets();
   }
 
-  // ---- state ---------------------------------------------------------------------------------
+  // ---- state ----------------------------------------------------------------------------------
+  // What only an active connection needs; freed while the connection is parked idle.
+  struct Active {
+    explicit Active(asio::io_context& io) : timer(io), upstream(io) {}
+    asio::steady_timer timer;
+    tcp::socket upstream;
+    std::string out;  // the head being written (request head upstream, response head downstream)
+    std::string websocket_upgrade;
+    std::optional<Clock::time_point> rule_deadline;
+    GenerationPtr generation;  // pinned from routing until the response ends
+  };
+
   Worker& worker_;
   std::shared_ptr<net::Acceptor> acceptor_;
   Stream stream_;
   std::shared_ptr<const tls::SocketTls> tls_;  // the SNI callback reads it during the handshake
-  asio::steady_timer timer_;
-  tcp::socket upstream_;
+  std::unique_ptr<Active> active_;
   tcp::endpoint remote_;
-  GenerationPtr generation_;  // pinned from routing until the response ends
   std::unique_ptr<char[]> buf_;   // downstream bytes [begin_, end_)
   std::unique_ptr<char[]> ubuf_;  // upstream bytes [0, uend_)
-  size_t begin_ = 0;
-  size_t end_ = 0;
-  size_t uend_ = 0;
-  std::string out_;  // the head being written (request head upstream, response head downstream)
-  std::string websocket_upgrade_;
-  std::optional<Clock::time_point> rule_deadline_;
+  uint32_t begin_ = 0;
+  uint32_t end_ = 0;
+  uint32_t uend_ = 0;
   Clock::time_point deadline_{};
   Clock::time_point timer_at_{};
   uint32_t timer_seq_ = 0;
@@ -867,6 +912,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   bool linger_ = false;
   bool client_gone_ = false;
   bool finished_ = false;
+  bool readable_ = false;  // woken from park(): bytes are waiting
+  bool first_ = true;      // no request seen yet (the idle wait uses the header timeout)
 };
 
 void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {

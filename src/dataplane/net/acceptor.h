@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "dataplane/event/idle_list.h"
 #include "dataplane/net/listen_socket.h"
 #include "snapshot/snapshot.h"
 
@@ -20,7 +21,8 @@ namespace gatehouse::dataplane::net {
 
 // What an acceptor knows of the connections it accepted: enough to drain them.
 class ConnectionBase
-    : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+    : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>,
+      public IdleEntry {
  public:
   virtual ~ConnectionBase() = default;
   // The socket is going away: close now when idle, else after the current response.

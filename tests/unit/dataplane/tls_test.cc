@@ -1,0 +1,167 @@
+// HTTPS termination on loopback: certificates made in the test with OpenSSL, chosen by SNI.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "dataplane/dataplane.h"
+#include "dataplane/tls/server_context.h"
+#include "loopback.h"
+
+namespace gatehouse::testing {
+namespace {
+
+using dataplane::DataPlane;
+
+// A self-signed P-256 certificate for `names` (subjectAltName DNS entries; CN = first name).
+snapshot::TlsCertificate makeCertificate(const std::vector<std::string>& names) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* subject = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(names[0].c_str()), -1,
+                             -1, 0);
+  X509_set_issuer_name(x, subject);
+  std::string san;
+  for (const std::string& name : names) san += (san.empty() ? "DNS:" : ",DNS:") + name;
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(x, key, EVP_sha256());
+
+  snapshot::TlsCertificate out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, x);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  out.cert_pem.assign(data, n);
+  BIO_free(bio);
+  bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  n = BIO_get_mem_data(bio, &data);
+  out.key_pem.assign(data, n);
+  BIO_free(bio);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+asio::ssl::context& clientContext() {
+  static asio::ssl::context ctx = [] {
+    asio::ssl::context c(asio::ssl::context::tls_client);
+    c.set_verify_mode(asio::ssl::verify_none);
+    return c;
+  }();
+  return ctx;
+}
+
+class TlsClient : public BasicClient<asio::ssl::stream<tcp::socket>> {
+ public:
+  TlsClient(uint16_t port, const std::string& sni)
+      : BasicClient(asio::ssl::stream<tcp::socket>(tcp::socket(clientIo()), clientContext())) {
+    stream().next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    setTimeouts(stream().next_layer());
+    if (!sni.empty()) SSL_set_tlsext_host_name(stream().native_handle(), sni.c_str());
+    static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_set_alpn_protos(stream().native_handle(), kAlpn, sizeof kAlpn);
+    stream().handshake(asio::ssl::stream_base::client);
+  }
+  // The CN of the certificate the server presented.
+  std::string peerName() {
+    X509* cert = SSL_get1_peer_certificate(stream().native_handle());
+    if (cert == nullptr) return "";
+    char cn[256] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+    X509_free(cert);
+    return cn;
+  }
+  std::string alpn() {
+    const unsigned char* p = nullptr;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(stream().native_handle(), &p, &n);
+    return std::string(reinterpret_cast<const char*>(p), n);
+  }
+};
+
+class TlsTest : public ::testing::Test {
+ protected:
+  TlsTest() : port_(freePort()) {}
+
+  snapshot::SnapshotPtr httpsSnapshot(uint64_t version = 1) {
+    TableBuilder t;
+    t.rule(1, {M().prefix("/")});
+    snapshot::Socket socket = socketWith(t.build(), port_);
+    socket.protocol = snapshot::Protocol::Https;
+    // Two listeners: the first carries the default certificate.
+    snapshot::Listener second = socket.listeners[0];
+    socket.listeners[0].name = "https-a";
+    socket.listeners[0].certificates = {cert_a_};
+    second.name = "https-b";
+    second.hostname = "b.example.com";
+    second.certificates = {cert_b_};
+    socket.listeners.insert(socket.listeners.begin(), second);  // most specific first
+    return snapshotWith({socket}, {clusterOf("ns/empty:80", {}), clusterOf("ns/a:80", {backend_.endpoint()})}, version);
+  }
+
+  snapshot::TlsCertificate cert_a_ = makeCertificate({"a.example.com", "*.wild.example.com"});
+  snapshot::TlsCertificate cert_b_ = makeCertificate({"b.example.com"});
+  EchoBackend backend_{"a"};
+  uint16_t port_;
+};
+
+TEST_F(TlsTest, CertificateIsChosenBySni) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  EXPECT_EQ(TlsClient(port_, "a.example.com").peerName(), "a.example.com");
+  EXPECT_EQ(TlsClient(port_, "B.Example.Com").peerName(), "b.example.com");
+  EXPECT_EQ(TlsClient(port_, "x.wild.example.com").peerName(), "a.example.com");  // wildcard SAN
+}
+
+TEST_F(TlsTest, UnknownOrMissingSniGetsTheSocketsFirstCertificate) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  EXPECT_EQ(TlsClient(port_, "").peerName(), "b.example.com");
+  EXPECT_EQ(TlsClient(port_, "other.example.org").peerName(), "b.example.com");
+}
+
+TEST_F(TlsTest, ProxiesOverTlsWithAlpnHttp11AndForwardedProtoHttps) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "a.example.com");
+  EXPECT_EQ(client.alpn(), "http/1.1");
+  client.send("GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  Reply r = client.read();
+  EXPECT_EQ(r.body, "a GET /x\nHost: a.example.com\nX-Forwarded-For: 127.0.0.1\nX-Forwarded-Proto: https\n\n");
+  client.send("GET /y HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /y");
+}
+
+TEST_F(TlsTest, UnchangedCertificatesAreNotRebuilt) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot(1)).empty());
+  TlsClient client(port_, "a.example.com");
+  EXPECT_EQ(plane.tlsContextBuilds(), 2u);
+  ASSERT_TRUE(plane.apply(httpsSnapshot(2)).empty());
+  EXPECT_EQ(plane.tlsContextBuilds(), 2u);
+  client.send("GET /still HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /still");
+}
+
+TEST(ServerContext, RejectsAKeyThatDoesNotMatch) {
+  snapshot::TlsCertificate a = makeCertificate({"a.example.com"});
+  snapshot::TlsCertificate b = makeCertificate({"b.example.com"});
+  a.key_pem = b.key_pem;
+  auto context = dataplane::tls::ServerContext::create(a);
+  ASSERT_FALSE(context.ok());
+  EXPECT_NE(context.error().message.find("private key"), std::string::npos) << context.error().message;
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
