@@ -1,0 +1,104 @@
+#include "controller/controller.h"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::controller {
+namespace {
+
+// Stands in for the data plane: records snapshots, refuses to bind one address.
+class RecordingSink : public SnapshotSink {
+ public:
+  std::map<std::string, std::string> apply(snapshot::SnapshotPtr snapshot) override {
+    applied.push_back(snapshot);
+    std::map<std::string, std::string> unusable;
+    for (const auto& s : snapshot->sockets)
+      if (s.address == refuse) unusable[s.address] = "cannot listen on " + s.identity() + ": refused in test";
+    return unusable;
+  }
+  std::vector<snapshot::SnapshotPtr> applied;
+  std::string refuse;
+};
+
+constexpr const char* kConfig = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: gatehouse.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: gc
+  addresses: [{value: ADDRESS}]
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
+)";
+
+std::string config(const std::string& address) {
+  std::string s = kConfig;
+  s.replace(s.find("ADDRESS"), 7, address);
+  return s;
+}
+
+const model::Json& gatewayStatus(const StatusBoard& board) {
+  for (const auto& item : (*board.objects())["items"])
+    if (item["kind"] == "Gateway") return item["status"];
+  static const model::Json kNone;
+  return kNone;
+}
+
+const model::Json* condition(const model::Json& status, const std::string& type) {
+  for (const auto& c : status["conditions"])
+    if (c["type"] == type) return &c;
+  return nullptr;
+}
+
+TEST(Controller, FirstBatchAppliesASnapshotAndPublishesStatus) {
+  RecordingSink sink;
+  StatusBoard board;
+  Controller controller({}, &sink, &board);
+  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  ASSERT_EQ(sink.applied.size(), 1u);
+  ASSERT_EQ(sink.applied[0]->sockets.size(), 1u);
+  EXPECT_EQ(sink.applied[0]->sockets[0].identity(), "127.0.1.9:8080");
+  EXPECT_TRUE(board.ready());
+  EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["status"], "True");
+}
+
+TEST(Controller, UnbindableAddressIsReportedInStatus) {
+  RecordingSink sink;
+  sink.refuse = "127.0.1.9";
+  StatusBoard board;
+  Controller controller({}, &sink, &board);
+  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  const auto* programmed = condition(gatewayStatus(board), "Programmed");
+  EXPECT_EQ((*programmed)["status"], "False");
+  EXPECT_EQ((*programmed)["reason"], "AddressNotUsable");
+  EXPECT_EQ((*programmed)["message"], "cannot listen on 127.0.1.9:8080: refused in test");
+}
+
+TEST(Controller, UnchangedConditionKeepsItsTransitionTime) {
+  RecordingSink sink;
+  StatusBoard board;
+  Controller controller({}, &sink, &board);
+  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  auto first = (*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"];
+  // Another object arrives later; the Gateway's Accepted condition did not change.
+  controller.onFiles({{"b.yaml", false, "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n"}});
+  EXPECT_EQ((*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"], first);
+}
+
+TEST(Controller, BrokenFileKeepsServingAndIsListedInErrors) {
+  RecordingSink sink;
+  StatusBoard board;
+  Controller controller({}, &sink, &board);
+  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  controller.onFiles({{"a.yaml", false, "kind: [broken"}});
+  EXPECT_EQ(sink.applied.back()->sockets.size(), 1u);
+  const auto& errors = *board.errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["file"], "a.yaml");
+}
+
+}  // namespace
+}  // namespace gatehouse::controller
