@@ -667,6 +667,9 @@ class GatehouseTestCase(unittest.TestCase):
         cls.gh.start()
         cls.configure(cls.gh)
         cls.gh.sync()
+        errors = cls.gh.errors()
+        if errors:
+            raise AssertionError(f"configuration errors after configure(): {errors}")
 
     @classmethod
     def _stop_gatehouse(cls):
