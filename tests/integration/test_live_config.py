@@ -100,6 +100,24 @@ class LiveConfigTest(GatehouseTestCase):
         finally:
             conn.close()
 
+    def test_in_flight_request_finishes_after_its_route_is_removed(self):
+        self.gh.apply("27-in-flight.yaml", [route("in-flight", "/in-flight")])
+        conn = RawConnection(self.ip, PORT)
+        try:
+            # The echo holds the response for 2.5 s; meanwhile the route goes away.
+            conn.send(f"GET /in-flight?delay=2500ms HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            wait_until(lambda: "/in-flight?delay=2500ms" in self.echo.requests_seen(), what="the request to arrive")
+            self.gh.delete("27-in-flight.yaml")
+            self.assertEqual(self.get("/in-flight").status, 404)
+            res = conn.read_response()
+            self.assertEqual(res.status, 200, res)
+            self.assertEqual(res.json()["path"], "/in-flight?delay=2500ms")
+            # The next request on that connection routes on the new configuration.
+            conn.send(f"GET /in-flight HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            self.assertEqual(conn.read_response().status, 404)
+        finally:
+            conn.close()
+
     def test_broken_yaml_keeps_last_valid_config(self):
         gh = self.gh
         gh.apply("30-broken.yaml", [route("broken", "/broken")])
