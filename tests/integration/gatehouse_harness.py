@@ -406,6 +406,13 @@ class EchoBackend:
         with open(self.log_path) as f:
             return re.findall(r"Echoing back request made to (\S+) to client", f.read())
 
+    def clients_seen(self, target: str) -> list:
+        """The client address:port of each echoed request for `target`, in order."""
+        if not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path) as f:
+            return re.findall(r"Echoing back request made to " + re.escape(target) + r" to client \((\S+)\)", f.read())
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
