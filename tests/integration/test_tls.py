@@ -16,6 +16,7 @@ from gatehouse_harness import (  # noqa: E402
     listener, make_certificate, reference_grant, rule, run_tool, tls_secret, wait_until)
 
 HTTPS_PORT = 8443
+SPLIT_PORT = 8444
 CROSS_PORT = 9443
 
 
@@ -23,19 +24,32 @@ class TlsTest(GatehouseTestCase):
     @classmethod
     def configure(cls, gh):
         cls.echo = gh.start_echo("echo-tls")
+        cls.echo_a = gh.start_echo("echo-a")
+        cls.echo_b = gh.start_echo("echo-b")
         cls.certs = {}
         for name, cn in (("a", "a.example.com"), ("b", "b.example.com"), ("c", "c.example.com")):
             cls.certs[name] = make_certificate(gh.tmp, name, cn)
         cls.ca = {name: os.path.join(gh.tmp, f"{name}.crt") for name in cls.certs}
         gh.write("00-infra.yaml", [
             gateway_class(),
-            gateway("gw", [listener("https", HTTPS_PORT, "HTTPS", certificate_refs=[
-                {"kind": "Secret", "name": "cert-a"}, {"kind": "Secret", "name": "cert-b"}])]),
+            gateway("gw", [
+                listener("https", HTTPS_PORT, "HTTPS", certificate_refs=[
+                    {"kind": "Secret", "name": "cert-a"}, {"kind": "Secret", "name": "cert-b"}]),
+                # One port, a listener (and certificate) per hostname.
+                listener("https-a", SPLIT_PORT, "HTTPS", hostname="a.example.com",
+                         certificate_refs=[{"kind": "Secret", "name": "cert-a"}]),
+                listener("https-b", SPLIT_PORT, "HTTPS", hostname="b.example.com",
+                         certificate_refs=[{"kind": "Secret", "name": "cert-b"}]),
+            ]),
             tls_secret("cert-a", *cls.certs["a"]),
             tls_secret("cert-b", *cls.certs["b"]),
             tls_secret("cert-c", *cls.certs["c"], ns="certs"),
             *backend_service("echo", [cls.echo.ip]),
-            http_route("tls-route", rules=[rule([backend_ref("echo")])]),
+            *backend_service("echo-a", [cls.echo_a.ip]),
+            *backend_service("echo-b", [cls.echo_b.ip]),
+            http_route("tls-route", rules=[rule([backend_ref("echo")])], parents=[{"name": "gw", "sectionName": "https"}]),
+            http_route("route-a", rules=[rule([backend_ref("echo-a")])], parents=[{"name": "gw", "sectionName": "https-a"}]),
+            http_route("route-b", rules=[rule([backend_ref("echo-b")])], parents=[{"name": "gw", "sectionName": "https-b"}]),
         ])
         gh.sync()
         cls.ip = gateway_address(gh, "gw")
@@ -77,10 +91,20 @@ class TlsTest(GatehouseTestCase):
 
     def test_https_listener_status(self):
         gw = self.gh.find("Gateway", "gw")
-        (ls,) = gw["status"]["listeners"]
+        ls = gw["status"]["listeners"][0]
+        self.assertEqual(ls["name"], "https")
         self.assertCondition(ls["conditions"], "ResolvedRefs", "True", "ResolvedRefs", 1)
         self.assertCondition(ls["conditions"], "Programmed", "True", "Programmed", 1)
         self.assertEqual(ls["attachedRoutes"], 1)
+
+    def test_listener_per_hostname_on_one_port(self):
+        for name in ("a", "b"):
+            with self.subTest(name=name):
+                host = f"{name}.example.com"
+                self.assertEqual(self.served_subject(host, port=SPLIT_PORT), f"CN = {host}")
+                code, body = self.curl(host, self.ca[name], port=SPLIT_PORT)
+                self.assertEqual(code, 200, body)
+                self.assertEqual(json.loads(body)["pod"], f"echo-{name}")
 
     def test_cross_namespace_certificate_needs_reference_grant(self):
         gh = self.gh
