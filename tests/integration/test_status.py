@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -170,6 +171,21 @@ class StatusTest(GatehouseTestCase):
         for l in st["status"]["listeners"]:
             self.assertCondition(l["conditions"], "Programmed", "True", "Programmed", 2)
         gh.delete("30-gw-gen.yaml")
+
+    def test_gateway_whose_port_is_taken_is_not_programmed(self):
+        gh = self.gh
+        ip = f"127.{gh.a}.{gh.b}.79"
+        blocker = socket.socket()
+        self.addCleanup(blocker.close)
+        blocker.bind((ip, PORT))
+        blocker.listen(1)
+        gh.apply("40-blocked.yaml", [gateway("gw-blocked", [listener("http", PORT)], addresses=[ip])])
+        st = self.item("Gateway", "gw-blocked")["status"]
+        self.assertCondition(st["conditions"], "Accepted", "True", "Accepted", 1)
+        self.assertCondition(st["conditions"], "Programmed", "False", "AddressNotUsable", 1)
+        self.assertIn(f"cannot listen on {ip}:{PORT}", condition(st["conditions"], "Programmed")["message"])
+        self.assertEqual(st["addresses"], [])
+        gh.delete("40-blocked.yaml")
 
     def test_infrastructure_objects_per_gateway(self):
         infra = self.gh.admin_json("/infrastructure")
