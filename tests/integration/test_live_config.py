@@ -6,6 +6,7 @@ configuration, and file deletion.
 """
 
 import os
+import socket
 import sys
 import time
 import unittest
@@ -118,6 +119,50 @@ class LiveConfigTest(GatehouseTestCase):
         finally:
             conn.close()
 
+    def test_endpoint_change_moves_traffic(self):
+        gh = self.gh
+        other = gh.start_echo("echo-other")
+        gh.apply("60-endpoints.yaml", [*backend_service("movable", [self.echo.ip]),
+                                       http_route("movable", hostnames=["movable.example.com"],
+                                                  rules=[rule([backend_ref("movable")])])])
+        get = lambda: request(self.ip, PORT, "/", host="movable.example.com")  # noqa: E731
+        self.assertEqual(get().json()["pod"], "echo-live")
+        gh.apply("60-endpoints.yaml", [*backend_service("movable", [other.ip]),
+                                       http_route("movable", hostnames=["movable.example.com"],
+                                                  rules=[rule([backend_ref("movable")])])])
+        self.assertEqual([get().json()["pod"] for _ in range(5)], ["echo-other"] * 5)
+        gh.delete("60-endpoints.yaml")
+
+    def test_listener_port_change_moves_the_socket(self):
+        gh = self.gh
+        gh.apply("70-port.yaml", [gateway("gw-port", [listener("http", 8085)]),
+                                  http_route("port-route", parents=[{"name": "gw-port"}],
+                                             rules=[rule([backend_ref("echo")])])])
+        ip = gateway_address(gh, "gw-port")
+        self.assertEqual(request(ip, 8085, "/", host=HOST).status, 200)
+        gh.apply("70-port.yaml", [gateway("gw-port", [listener("http", 8086)]),
+                                  http_route("port-route", parents=[{"name": "gw-port"}],
+                                             rules=[rule([backend_ref("echo")])])])
+        self.assertEqual(request(ip, 8086, "/", host=HOST).status, 200)
+        wait_until(lambda: _refused(ip, 8085), what="the old port to close")
+        gh.delete("70-port.yaml")
+        wait_until(lambda: _refused(ip, 8086), what="the deleted Gateway's port to close")
+
+    def test_idle_connection_closed_when_its_gateway_goes(self):
+        gh = self.gh
+        gh.apply("80-going.yaml", [gateway("gw-going", [listener("http", 8087)]),
+                                   http_route("going-route", parents=[{"name": "gw-going"}],
+                                              rules=[rule([backend_ref("echo")])])])
+        ip = gateway_address(gh, "gw-going")
+        conn = RawConnection(ip, 8087)
+        try:
+            conn.send(f"GET /going HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            self.assertEqual(conn.read_response().status, 200)
+            gh.delete("80-going.yaml")
+            self.assertTrue(conn.closed_by_peer(timeout=10), "an idle connection of a removed listener must close")
+        finally:
+            conn.close()
+
     def test_broken_yaml_keeps_last_valid_config(self):
         gh = self.gh
         gh.apply("30-broken.yaml", [route("broken", "/broken")])
@@ -177,6 +222,14 @@ class LiveConfigTest(GatehouseTestCase):
         self.assertEqual(gw["status"]["listeners"][0]["attachedRoutes"], before)
         self.assertCondition(gw["status"]["conditions"], "Programmed", "True", "Programmed")
         self.assertIsNotNone(condition(gw["status"]["conditions"], "Accepted"))
+
+
+def _refused(ip, port):
+    try:
+        socket.create_connection((ip, port), timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
 
 
 if __name__ == "__main__":
