@@ -76,6 +76,10 @@ class RoutingTest(GatehouseTestCase):
             http_route("host-wild", parents=http, hostnames=["*.wild.example.com"], rules=[tagged("host-wild")]),
             http_route("host-in-wild", parents=http, hostnames=["x.wild.example.com"],
                        rules=[tagged("host-in-wild")]),
+            http_route("fall-wild", parents=http, hostnames=["*.fall.example.com"],
+                       rules=[tagged("fall-wild-foo", [path_match("/foo")])]),
+            http_route("fall-exact", parents=http, hostnames=["a.fall.example.com"],
+                       rules=[tagged("fall-exact-bar", [path_match("/bar")])]),
         ])
         gh.write("14-isolation.yaml", [
             http_route("route-a", parents=[{"name": "gw", "sectionName": "only-a"}],
@@ -189,6 +193,14 @@ class RoutingTest(GatehouseTestCase):
     def test_exact_hostname_beats_wildcard(self):
         self.assertServedBy(self.get("/", "x.wild.example.com"), "host-in-wild")
 
+    def test_request_falls_through_to_covering_wildcard_route(self):
+        # "precedence must be given to rules from the HTTPRoute with the largest number of
+        # characters in a matching non-wildcard hostname": the exact host's rules come first,
+        # and a request none of them match is still matched against the wildcard's rules.
+        self.assertServedBy(self.get("/bar", "a.fall.example.com"), "fall-exact-bar")
+        self.assertServedBy(self.get("/foo", "a.fall.example.com"), "fall-wild-foo")
+        self.assertNotFound(self.get("/bar", "b.fall.example.com"))
+
     def test_unknown_host_is_404(self):
         self.assertNotFound(self.get("/", "nothing.example.com"))
 
@@ -207,7 +219,7 @@ class RoutingTest(GatehouseTestCase):
     def test_listener_attached_route_counts(self):
         gw = self.gh.find("Gateway", "gw")
         counts = {l["name"]: l["attachedRoutes"] for l in gw["status"]["listeners"]}
-        self.assertEqual(counts, {"http": 9, "only-a": 1, "only-b": 1})
+        self.assertEqual(counts, {"http": 11, "only-a": 1, "only-b": 1})
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ attachedRoutes, and generation bumps.
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_status.py
 """
 
+import http.client
 import json
 import os
 import re
@@ -65,6 +66,17 @@ class StatusTest(GatehouseTestCase):
         for i in doc["items"]:
             self.assertIn("metadata", i)
             self.assertIn("spec", i)
+
+    def test_admin_api_paths_and_methods(self):
+        self.assertEqual(self.gh.admin_get("/ready"), (200, b"ready\n"))
+        self.assertEqual(self.gh.admin_get("/nope")[0], 404)
+        self.assertEqual(self.gh.admin_get("/errors"), (200, b"[]\n"))
+        conn = http.client.HTTPConnection(*self.gh.admin, timeout=10)
+        try:
+            conn.request("POST", "/status", body=b"{}")
+            self.assertEqual(conn.getresponse().status, 405)
+        finally:
+            conn.close()
 
     def test_gateway_class_accepted_with_supported_features(self):
         gc = self.item("GatewayClass", "gatehouse", None)
