@@ -44,6 +44,7 @@ class RoutingTest(GatehouseTestCase):
             tagged("exact", [path_match("/exact", "Exact")]),
             tagged("prefix", [path_match("/prefix")]),
             tagged("regex", [path_match("/re/[0-9]+", "RegularExpression")]),
+            tagged("slash", [path_match("/slash/")]),
         ])])
         gh.write("11-matches.yaml", [http_route("matches", parents=http, hostnames=["match.example.com"], rules=[
             tagged("header-exact", [{"headers": [{"name": "X-Env", "value": "canary"}]}]),
@@ -122,6 +123,12 @@ class RoutingTest(GatehouseTestCase):
         self.assertServedBy(self.get("/prefix/", "paths.example.com"), "prefix")
         self.assertServedBy(self.get("/prefix/deeper/path", "paths.example.com"), "prefix")
         self.assertNotFound(self.get("/prefixed", "paths.example.com"))
+        self.assertNotFound(self.get("/PREFIX", "paths.example.com"))
+
+    def test_prefix_with_trailing_slash_matches_without_it(self):
+        self.assertServedBy(self.get("/slash", "paths.example.com"), "slash")
+        self.assertServedBy(self.get("/slash/x", "paths.example.com"), "slash")
+        self.assertNotFound(self.get("/slashes", "paths.example.com"))
 
     def test_regex_path_matches_whole_path(self):
         self.assertServedBy(self.get("/re/123", "paths.example.com"), "regex")
