@@ -8,10 +8,10 @@ using model::Json;
 
 namespace {
 
-bool conditionFalse(const Json& conditions, const char* type) {
+const Json* conditionFalse(const Json& conditions, const char* type) {
   for (const auto& c : conditions)
-    if (c.value("type", "") == type && c.value("status", "") == "False") return true;
-  return false;
+    if (c.value("type", "") == type && c.value("status", "") == "False") return &c;
+  return nullptr;
 }
 
 }  // namespace
@@ -30,15 +30,30 @@ OfflineResult translateFiles(const std::vector<providers::FileChange>& files, co
   }
   for (const auto& [key, status] : out.statuses) {
     result.statuses[key.str()] = status;
-    if (conditionFalse(status.value("conditions", Json::array()), "Accepted")) result.all_accepted = false;
-    for (const auto& l : status.value("listeners", Json::array()))
-      if (conditionFalse(l.value("conditions", Json::array()), "Accepted") ||
-          conditionFalse(l.value("conditions", Json::array()), "ResolvedRefs"))
+    auto resource = view->find(key);
+    const std::string file = resource ? resource->source : "";
+    // Records each False condition of `types` under `field` as a problem naming the file.
+    auto check = [&](const Json& holder, const std::string& field, std::initializer_list<const char*> types) {
+      const Json conditions = holder.value("conditions", Json::array());
+      for (const char* type : types) {
+        const Json* c = conditionFalse(conditions, type);
+        if (!c) continue;
         result.all_accepted = false;
-    for (const auto& p : status.value("parents", Json::array()))
-      if (conditionFalse(p.value("conditions", Json::array()), "Accepted") ||
-          conditionFalse(p.value("conditions", Json::array()), "ResolvedRefs"))
-        result.all_accepted = false;
+        result.problems.push_back({{"file", file},
+                                   {"object", key.str()},
+                                   {"field", field},
+                                   {"reason", std::string(type) + " False " + c->value("reason", "") + ": " +
+                                                  c->value("message", "")}});
+      }
+    };
+    check(status, "status", {"Accepted"});
+    const Json listeners = status.value("listeners", Json::array());
+    for (size_t i = 0; i < listeners.size(); ++i)
+      check(listeners[i], "status.listeners[" + std::to_string(i) + "] (" + listeners[i].value("name", "") + ")",
+            {"Accepted", "ResolvedRefs"});
+    const Json parents = status.value("parents", Json::array());
+    for (size_t i = 0; i < parents.size(); ++i)
+      check(parents[i], "status.parents[" + std::to_string(i) + "]", {"Accepted", "ResolvedRefs"});
   }
   result.snapshot = snapshot::toJson(*out.snapshot);
   return result;

@@ -11,6 +11,9 @@ namespace gatehouse::main {
 struct OfflineResult {
   model::Json statuses = model::Json::object();
   model::Json errors = model::Json::array();
+  // Objects that are stored but not (fully) accepted, each {file, object, field, reason}: a
+  // condition Accepted or ResolvedRefs that is False, with the file the object came from.
+  model::Json problems = model::Json::array();
   model::Json snapshot;
   bool all_accepted = true;
 };

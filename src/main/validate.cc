@@ -15,6 +15,11 @@ int validate(const ValidateFlags& flags) {
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
   auto files = providers::DirectoryWatcher(flags.dir).scan();
   auto result = translateFiles(files, options, store::nowRfc3339);
+  for (const auto& e : result.problems) {
+    std::fprintf(stderr, "not accepted: %s: %s: %s: %s\n", e["file"].get<std::string>().c_str(),
+                 e["object"].get<std::string>().c_str(), e["field"].get<std::string>().c_str(),
+                 e["reason"].get<std::string>().c_str());
+  }
   for (const auto& e : result.errors) {
     std::string where = e["file"].get<std::string>();
     for (const char* k : {"object", "field"})
