@@ -37,6 +37,11 @@ namespace gh = gatehouse::http;
 
 namespace {
 
+bool isIdempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
+         method == "DELETE";
+}
+
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view reasonPhrase(uint16_t status) {
@@ -614,7 +619,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
           co_return co_await answerLocal(failureStatus(503), framing);
         }
       }
-      const bool can_retry = reused && body_done;
+      // Only idempotent requests are resent (RFC 9110 9.2.2): the upstream may have acted on a
+      // POST before resetting the connection.
+      const bool can_retry = reused && body_done && isIdempotent(request.method);
       upstreamProgress();
       std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(buf_.get() + prefix_at, prefix)};
       error_code ec = co_await writeUpstream(first);
