@@ -36,6 +36,11 @@ void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
   }
 }
 
+void Controller::retryUnusable() {
+  std::lock_guard lock(mu_);
+  if (!unusable_.empty()) reconcile();
+}
+
 void Controller::reconcile() {
   using Clock = std::chrono::steady_clock;
   auto us = [](Clock::time_point a, Clock::time_point b) {

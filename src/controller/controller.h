@@ -29,13 +29,16 @@ class Controller {
 
   // Applies a batch of file changes and reconciles if anything changed. Thread-safe.
   void onFiles(const std::vector<providers::FileChange>& changes);
-  // Translates, applies and publishes the current store content.
-  void reconcile();
+  // Tries again to bind the addresses that failed last time (a port freed by another process):
+  // reconciles only while some address is unusable. Thread-safe.
+  void retryUnusable();
 
   std::vector<store::ConfigError> errors() const;
   const std::map<model::ObjectKey, model::Json>& statuses() const { return statuses_; }
 
  private:
+  // Translates, applies and publishes the current store content. With mu_ held.
+  void reconcile();
   model::Json statusWithTransitions(const model::ObjectKey& key, model::Json status);
   void publish(const store::View& view, const translator::Output& out);
 

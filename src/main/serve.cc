@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "admin/admin_server.h"
 #include "common/log.h"
 #include "controller/controller.h"
@@ -66,7 +68,11 @@ int serve(const ServeFlags& flags) {
 
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  while (!g_stop) pause();
+  // Signals interrupt the sleep; meanwhile, addresses that failed to bind are retried.
+  while (!g_stop) {
+    sleep(2);
+    if (!g_stop) controller.retryUnusable();
+  }
   spdlog::info("stopping");
   watcher.stop();
   admin.stop();

@@ -77,6 +77,22 @@ TEST(Controller, UnbindableAddressIsReportedInStatus) {
   EXPECT_EQ((*programmed)["message"], "cannot listen on 127.0.1.9:8080: refused in test");
 }
 
+TEST(Controller, RetryBindsAnAddressOnceItIsFree) {
+  RecordingSink sink;
+  sink.refuse = "127.0.1.9";
+  StatusBoard board;
+  Controller controller({}, &sink, &board);
+  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  controller.retryUnusable();
+  EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["reason"], "AddressNotUsable");
+  sink.refuse.clear();
+  controller.retryUnusable();
+  EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["reason"], "Programmed");
+  const size_t applied = sink.applied.size();
+  controller.retryUnusable();  // nothing unusable any more: no work
+  EXPECT_EQ(sink.applied.size(), applied);
+}
+
 TEST(Controller, UnchangedConditionKeepsItsTransitionTime) {
   RecordingSink sink;
   StatusBoard board;
