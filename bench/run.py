@@ -35,16 +35,18 @@ class Config:
     def __init__(self, quick):
         self.quick = quick
         if quick:
-            self.warmup_s, self.run_s, self.run1_s, self.rounds = 2, 4, 2, 3
-            self.idle_conns = 3000
+            self.warmup_s, self.run_s, self.run1_s, self.rounds = 2, 3, 2, 3
+            self.tls_rounds = 2
+            self.idle_conns, self.tls_idle_conns = 3000, 1000
             self.h2_streams = 10
             self.scale_sizes = [1000, 5000]
             self.scale_rps = False
-            self.prop_routes, self.prop_other, self.prop_cap_s = 100, 5000, 20
-            self.change_s, self.change_every_s = 10, 0.2
+            self.prop_routes, self.prop_other, self.prop_cap_s = 100, 5000, 10
+            self.change_s, self.change_every_s = 8, 0.2
         else:
             self.warmup_s, self.run_s, self.run1_s, self.rounds = 5, 10, 5, 5
-            self.idle_conns = 3000
+            self.tls_rounds = 5
+            self.idle_conns, self.tls_idle_conns = 3000, 3000
             self.h2_streams = 10
             self.scale_sizes = [1000, 5000, 10000, 50000]
             self.scale_rps = True
@@ -133,13 +135,14 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
         hat = T.start_haproxy_tcp(tmp, p) if want_http else None
         if hat:
             procs.append(hat)
-        gh, gh_err = None, ctx.gatehouse_missing
-        if not gh_err:
-            gh, gh_err = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, https=want_tls)
-            if gh:
-                procs.append(gh)
+        gh_err = ctx.gatehouse_missing
         bpid = ctx.backend.pid
         if want_http:
+            gh = None
+            if not gh_err:
+                gh, gh_err = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, https=False)
+                if gh:
+                    procs.append(gh)
             tg = [P.Target("direct", "127.0.0.1", p.backend_a, None,
                            "wrk straight to the backend (the floor)"),
                   P.Target("haproxy-tcp", "127.0.0.1", p.haproxy_tcp, hat.pid,
@@ -154,7 +157,18 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
             results["proxy"] = P.run_http(ctx, tg, bpid)
             if not gh:
                 results["proxy"]["gatehouse"] = {"not_supported": gh_err}
+            else:
+                gh.stop()
+                procs.remove(gh)
         if want_tls:
+            gh_err = ctx.gatehouse_missing
+            gh = None
+            if not gh_err:
+                gh, gh_err = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, https=True)
+                if gh:
+                    procs.append(gh)
+                else:
+                    gh_err = f"not yet supported ({gh_err})"
             tg = [P.Target("nginx", "127.0.0.1", p.nginx, ng.pid, "", tls_port=p.nginx_tls),
                   P.Target("haproxy", "127.0.0.1", p.haproxy, ha.pid, "", tls_port=p.haproxy_tls)]
             unsupported = {}

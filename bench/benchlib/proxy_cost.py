@@ -147,7 +147,7 @@ def run_tls_h2(ctx, tgts, backend_pid, unsupported):
         for t in https_targets:
             wrk(ctx.tmp, f"https://{t.host}:{t.tls_port}/", t.host_header, 50, c.warmup_s)
         per = {t.name: {"c50": [], "c1": []} for t in https_targets}
-        for rnd in range(c.rounds):
+        for rnd in range(c.tls_rounds):
             for t in https_targets:
                 pids = [t.pid, backend_pid]
                 r50 = wrk(ctx.tmp, f"https://{t.host}:{t.tls_port}/", t.host_header, 50,
@@ -168,7 +168,7 @@ def run_tls_h2(ctx, tgts, backend_pid, unsupported):
             s["errors"] = sum(r["errors"] for r in rs)
             s["rounds"] = rs
             m = idle_connection_memory(t.pid, t.host, t.tls_port, t.host_header,
-                                       c.idle_conns, tls=True)
+                                       c.tls_idle_conns, tls=True)
             s["idle_conn"] = m
             s["idle_conn_bytes"] = m["rss_bytes_per_conn"]
             log(f"  https idle {t.name:10s} {m['rss_bytes_per_conn']:8.0f} B/conn ok {m['ok']}")
@@ -180,7 +180,7 @@ def run_tls_h2(ctx, tgts, backend_pid, unsupported):
         for t in h2_targets:
             h2load(ctx.tmp, f"https://{t.host}:{t.tls_port}/", t.host_header, 50, c.h2_streams,
                    c.warmup_s, warmup_s=0)
-        for rnd in range(c.rounds):
+        for rnd in range(c.tls_rounds):
             for t in h2_targets:
                 r = h2load(ctx.tmp, f"https://{t.host}:{t.tls_port}/", t.host_header, 50,
                            c.h2_streams, c.run_s, measure_pids=[t.pid, backend_pid],

@@ -7,6 +7,8 @@ def _num(x, unit="", digits=None):
         return "—"
     if isinstance(x, bool):
         return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}{unit}"
     if digits is None:
         digits = 0 if abs(x) >= 100 else (1 if abs(x) >= 10 else 2)
     return f"{x:,.{digits}f}{unit}"

@@ -166,9 +166,11 @@ def gatehouse_missing(binary):
 
 
 def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU):
-    """Section 1/2 target: one Gateway (HTTP listener, optional HTTPS listener) with one HTTPRoute
-    to a Service whose EndpointSlice points at the nginx backend. Returns (Gatehouse, error)."""
-    cfg = os.path.join(d, "gatehouse-proxy-config")
+    """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
+    one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
+    sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
+    Returns (Gatehouse, error)."""
+    cfg = os.path.join(d, "gatehouse-https-config" if https else "gatehouse-http-config")
     os.makedirs(cfg, exist_ok=True)
     cert = key = None
     if https:
@@ -181,7 +183,7 @@ def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU):
     from .common import atomic_write
     atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
     g = Gatehouse(binary, cfg, ports.admin, workers=1, cpu=cpu,
-                  log_path=os.path.join(d, "gatehouse-proxy.out"))
+                  log_path=os.path.join(d, f"gatehouse-{'https' if https else 'http'}.out"))
     if g.wait_ready(60) is None:
         tail = g.proc.tail()
         g.stop()
