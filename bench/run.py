@@ -206,6 +206,9 @@ def main():
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for the machine to be quiet (other load < 0.05 "
                          "cores) before starting")
+    ap.add_argument("--rt", action="store_true",
+                    help="run proxy, backend and load generator with SCHED_FIFO priority 1 "
+                         "(chrt), for a machine shared with other work")
     ap.add_argument("--keep-tmp", action="store_true", help="keep generated configs and logs")
     args = ap.parse_args()
 
@@ -222,6 +225,8 @@ def main():
         common.ensure_tools(["nginx", "haproxy", "wrk", "h2load", "taskset", "openssl"])
     common.raise_nofile()
     common.pin_self(T.LOAD_CPU)
+    if args.rt:
+        common.enable_rt()
     for port in T.Ports(args.base_port).all_local():
         if not common.port_free("127.0.0.1", port):
             sys.exit(f"bench: port {port} on 127.0.0.1 is in use (choose --base-port)")
@@ -251,6 +256,7 @@ def main():
            "gatehouse_binary": args.gatehouse if not ctx.gatehouse_missing else None,
            "gatehouse_status": ctx.gatehouse_missing or "present",
            "background_load_cores_at_start": round(background, 3),
+           "realtime_priority": bool(args.rt),
            "layout": {"proxy_cpu": T.PROXY_CPU, "load_and_backend_cpu": T.LOAD_CPU},
            "config": {k: v for k, v in vars(cfg).items()},
            "sections": {}}

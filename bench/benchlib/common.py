@@ -22,6 +22,7 @@ TOOL_PACKAGES = {
     "wrk": "wrk",
     "h2load": "nghttp2-client",
     "taskset": "util-linux",
+    "chrt": "util-linux",
     "openssl": "openssl",
 }
 TOOL_PATHS = {
@@ -30,8 +31,18 @@ TOOL_PATHS = {
     "wrk": "/usr/bin/wrk",
     "h2load": "/usr/bin/h2load",
     "taskset": "/usr/bin/taskset",
+    "chrt": "/usr/bin/chrt",
     "openssl": "/usr/bin/openssl",
 }
+
+
+# `--rt`: run the pinned processes (proxy, backend, load generator) with SCHED_FIFO priority 1
+# (chrt from util-linux), so a shared machine's other work cannot preempt them. Off by default.
+RT_PREFIX = []
+
+
+def enable_rt():
+    RT_PREFIX[:] = [tool("chrt"), "-f", "1"]
 
 
 def log(msg):
@@ -83,7 +94,7 @@ class Proc:
         self.name = name
         self.argv = list(argv)
         if cpu is not None:
-            argv = [tool("taskset"), "-c", str(cpu)] + list(argv)
+            argv = RT_PREFIX + [tool("taskset"), "-c", str(cpu)] + list(argv)
         self.log_path = log_path
         self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
         self.popen = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd,

@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import time
 
-from .common import CLK_TCK, cpu_seconds_tree, log, memory_kb, percentile, tool
+from .common import CLK_TCK, RT_PREFIX, cpu_seconds_tree, log, memory_kb, percentile, tool
 from .targets import LOAD_CPU, TEMPLATES
 
 import string
@@ -43,7 +43,7 @@ def wrk(d, url, host_header, connections, seconds, threads=1, measure_pids=(), c
         timeout_s=5, extra_headers=(), script=None):
     """Run wrk pinned to the load core. Returns the WRKJSON figures plus, for each pid in
     measure_pids, the CPU seconds its process tree used during the run."""
-    argv = [tool("taskset"), "-c", str(LOAD_CPU), tool("wrk"), "-t", str(threads),
+    argv = RT_PREFIX + [tool("taskset"), "-c", str(LOAD_CPU), tool("wrk"), "-t", str(threads),
             "-c", str(connections), "-d", f"{seconds}s", "--timeout", f"{timeout_s}s",
             "-s", script or _lua(d, count_status), "-H", f"Host: {host_header}"]
     for h in extra_headers:
@@ -77,7 +77,7 @@ def h2load(d, url, authority, connections, streams, seconds, measure_pids=(), wa
     """HTTP/2 over TLS (ALPN h2) with h2load pinned to the load core; per-request latencies from
     its --log-file give p50/p99."""
     logf = os.path.join(d, "h2load-requests.log")
-    argv = [tool("taskset"), "-c", str(LOAD_CPU), tool("h2load"), "-t", "1",
+    argv = RT_PREFIX + [tool("taskset"), "-c", str(LOAD_CPU), tool("h2load"), "-t", "1",
             "-c", str(connections), "-m", str(streams), "-D", str(seconds)]
     if warmup_s:
         argv += ["--warm-up-time", str(warmup_s)]

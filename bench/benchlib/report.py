@@ -80,7 +80,9 @@ def markdown(res):
                                 "disturbed)"],
         ["layout", f"proxy under test pinned to CPU {res.get('layout', {}).get('proxy_cpu')}; "
                    f"wrk/h2load and the backend (one nginx worker) pinned to CPU "
-                   f"{res.get('layout', {}).get('load_and_backend_cpu')}"],
+                   f"{res.get('layout', {}).get('load_and_backend_cpu')}"
+                   + ("; all with SCHED_FIFO priority 1 (--rt)" if res.get("realtime_priority")
+                      else "")],
     ]))
     cfg = res.get("config", {})
 
