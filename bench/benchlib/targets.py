@@ -1,0 +1,195 @@
+"""Start the backend, nginx, HAProxy and Gatehouse as foreground processes with generated configs."""
+
+import json
+import os
+import string
+import subprocess
+import time
+import urllib.request
+
+from . import manifests
+from .common import Proc, http_get, log, tool, wait_http
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES = os.path.join(os.path.dirname(HERE), "templates")
+
+# CPU layout (2 cores): proxy under test on PROXY_CPU; load generator + backend on LOAD_CPU.
+LOAD_CPU = 0
+PROXY_CPU = 1
+
+
+class Ports:
+    def __init__(self, base):
+        self.backend_a = base + 0
+        self.backend_b = base + 1
+        self.backend_e = base + 2
+        self.nginx = base + 10
+        self.nginx_tls = base + 11
+        self.haproxy = base + 20
+        self.haproxy_tls = base + 21
+        self.haproxy_tcp = base + 30
+        self.gatehouse = base + 40
+        self.gatehouse_tls = base + 41
+        self.scale = base + 50  # route-scale / propagation listeners (nginx, haproxy, gatehouse)
+        self.admin = base + 60
+
+    def all_local(self):
+        return [v for k, v in vars(self).items() if k != "scale" and k != "admin"]
+
+
+def render(template, dest, **kw):
+    with open(os.path.join(TEMPLATES, template)) as f:
+        text = string.Template(f.read()).substitute(**kw)
+    with open(dest, "w") as f:
+        f.write(text)
+    return dest
+
+
+def make_cert(d):
+    """Self-signed ECDSA P-256 certificate for the HTTPS runs (same cert for every proxy)."""
+    crt, key, pem = (os.path.join(d, n) for n in ("tls.crt", "tls.key", "tls.pem"))
+    if not os.path.exists(pem):
+        subprocess.run([tool("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt,
+                        "-days", "30", "-subj", "/CN=proxy.bench.test",
+                        "-addext", "subjectAltName=DNS:proxy.bench.test,DNS:*.bench.test"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(pem, "wb") as f:
+            f.write(open(crt, "rb").read() + open(key, "rb").read())
+    return crt, key, pem
+
+
+def _wait_ready(proc, host, port, hostname=None, timeout=15):
+    if wait_http(host, port, "/", hostname, 200, timeout, proc=proc) is None:
+        raise RuntimeError(f"{proc.name} did not serve 200 on {host}:{port}:\n{proc.tail()}")
+
+
+def start_backend(d, ports):
+    conf = render("nginx-backend.conf", os.path.join(d, "backend.conf"), dir=d,
+                  port_a=ports.backend_a, port_b=ports.backend_b, port_e=ports.backend_e)
+    p = Proc("backend", [tool("nginx"), "-p", d, "-c", conf], cpu=LOAD_CPU,
+             log_path=os.path.join(d, "backend.out"))
+    for port in (ports.backend_a, ports.backend_b, ports.backend_e):
+        _wait_ready(p, "127.0.0.1", port)
+    return p
+
+
+def start_nginx_proxy(d, ports, cpu=PROXY_CPU):
+    make_cert(d)
+    conf = render("nginx-proxy.conf", os.path.join(d, "nginx-proxy.conf"), dir=d,
+                  port=ports.nginx, tls_port=ports.nginx_tls, backend_port=ports.backend_a)
+    p = Proc("nginx", [tool("nginx"), "-p", d, "-c", conf], cpu=cpu,
+             log_path=os.path.join(d, "nginx-proxy.out"))
+    _wait_ready(p, "127.0.0.1", ports.nginx)
+    return p
+
+
+def start_haproxy(d, ports, cpu=PROXY_CPU):
+    make_cert(d)
+    cfg = render("haproxy-http.cfg", os.path.join(d, "haproxy-http.cfg"), dir=d,
+                 port=ports.haproxy, tls_port=ports.haproxy_tls, backend_port=ports.backend_a)
+    p = Proc("haproxy", [tool("haproxy"), "-db", "-f", cfg], cpu=cpu,
+             log_path=os.path.join(d, "haproxy-http.out"))
+    _wait_ready(p, "127.0.0.1", ports.haproxy)
+    return p
+
+
+def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
+    cfg = render("haproxy-tcp.cfg", os.path.join(d, "haproxy-tcp.cfg"), dir=d,
+                 port=ports.haproxy_tcp, backend_port=ports.backend_a)
+    p = Proc("haproxy-tcp", [tool("haproxy"), "-db", "-f", cfg], cpu=cpu,
+             log_path=os.path.join(d, "haproxy-tcp.out"))
+    _wait_ready(p, "127.0.0.1", ports.haproxy_tcp)
+    return p
+
+
+# ---------------------------------------------------------------- Gatehouse
+
+GATEHOUSE_ADDRESS = "127.0.1.1"      # fixed Gateway address (spec.addresses)
+GATEHOUSE_POOL = "127.0.1.0/24"      # --address-pool
+PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives in section 1/2
+
+
+class Gatehouse:
+    """`gatehouse serve DIR --admin-address ... --address-pool ... --controller-name ... --workers N`"""
+
+    def __init__(self, binary, config_dir, admin_port, workers=1, cpu=None, log_path=None):
+        self.binary = binary
+        self.dir = config_dir
+        self.admin = ("127.0.0.1", admin_port)
+        argv = [binary, "serve", config_dir,
+                "--admin-address", f"127.0.0.1:{admin_port}",
+                "--address-pool", GATEHOUSE_POOL,
+                "--controller-name", manifests.CONTROLLER,
+                "--workers", str(workers)]
+        self.proc = Proc("gatehouse", argv, cpu=cpu, log_path=log_path)
+        self.pid = self.proc.pid
+
+    def wait_ready(self, timeout=120):
+        """Seconds from process start until GET /ready answers 200 (None on timeout/exit)."""
+        while time.monotonic() - self.proc.started < timeout:
+            if not self.proc.alive():
+                return None
+            st, _, _ = http_get(*self.admin, "/ready", timeout=1.0)
+            if st == 200:
+                return time.monotonic() - self.proc.started
+            time.sleep(0.01)
+        return None
+
+    def status(self):
+        try:
+            with urllib.request.urlopen(f"http://{self.admin[0]}:{self.admin[1]}/status",
+                                        timeout=5) as r:
+                body = r.read()
+            try:
+                return json.loads(body)
+            except ValueError:
+                return body.decode(errors="replace")
+        except OSError as e:
+            return f"unavailable: {e}"
+
+    def alive(self):
+        return self.proc.alive()
+
+    def stop(self):
+        self.proc.stop()
+
+
+def gatehouse_missing(binary):
+    if not binary:
+        return "no --gatehouse binary given"
+    if not os.path.exists(binary):
+        return f"not built: {binary} does not exist"
+    if not os.access(binary, os.X_OK):
+        return f"not executable: {binary}"
+    return None
+
+
+def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU):
+    """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
+    one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
+    sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
+    Returns (Gatehouse, error)."""
+    cfg = os.path.join(d, "gatehouse-https-config" if https else "gatehouse-http-config")
+    os.makedirs(cfg, exist_ok=True)
+    cert = key = None
+    if https:
+        crt, k, _ = make_cert(d)
+        cert, key = open(crt, "rb").read(), open(k, "rb").read()
+    manifests.write_gateway(cfg, GATEHOUSE_ADDRESS, ports.gatehouse,
+                            ports.gatehouse_tls if https else None, cert, key)
+    docs = [manifests.route_doc("proxy", "backend", [PROXY_HOST], "/")]
+    docs += manifests.service_docs("backend", 80, "127.0.0.1", ports.backend_a)
+    from .common import atomic_write
+    atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
+    g = Gatehouse(binary, cfg, ports.admin, workers=1, cpu=cpu,
+                  log_path=os.path.join(d, f"gatehouse-{'https' if https else 'http'}.out"))
+    if g.wait_ready(60) is None:
+        tail = g.proc.tail()
+        g.stop()
+        return None, f"gatehouse did not become ready: {tail[-800:]}"
+    if wait_http(GATEHOUSE_ADDRESS, ports.gatehouse, "/", PROXY_HOST, 200, 15, proc=g.proc) is None:
+        tail = g.proc.tail()
+        g.stop()
+        return None, f"gatehouse ready but the route does not serve 200: {tail[-800:]}"
+    return g, None
