@@ -1,6 +1,6 @@
 # Benchmark targets; the top-level Makefile includes this file (`include bench/bench.mk`).
 #   make bench         full run (about 30-40 min), writes bench/results/ and docs/benchmarks.md
-#   make bench-quick   the same sections, short runs (under 5 min), writes bench/results/ only
+#   make bench-quick   the same sections, short runs (under 5 min), writes bench/results/ and docs/benchmarks.md
 #   make bench-smoke   CI smoke check of Gatehouse's route scale + propagation (needs the binary)
 #   make bench-selftest  unit tests of the harness itself (no processes, no network; < 1 s)
 # Variables: GATEHOUSE (binary), BENCH_ARGS (extra run.py flags, e.g. --only proxy).
@@ -11,13 +11,15 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-quick bench-smoke bench-selftest
 
-bench:
+bench: build
+	@bash scripts/setup.sh --bench
 	$(BENCH_PY) bench/run.py --gatehouse $(GATEHOUSE) --out bench/results --docs docs/benchmarks.md $(BENCH_ARGS)
 
-bench-quick:
-	$(BENCH_PY) bench/run.py --quick --gatehouse $(GATEHOUSE) --out bench/results $(BENCH_ARGS)
+bench-quick: build
+	@bash scripts/setup.sh --bench
+	$(BENCH_PY) bench/run.py --quick --gatehouse $(GATEHOUSE) --out bench/results --docs docs/benchmarks.md $(BENCH_ARGS)
 
-bench-smoke:
+bench-smoke: build
 	$(BENCH_PY) bench/smoke.py --gatehouse $(GATEHOUSE)
 
 bench-selftest:
