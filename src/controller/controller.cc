@@ -3,19 +3,10 @@
 #include <chrono>
 
 #include "common/log.h"
-#include "model/json_access.h"
-#include "snapshot/dump.h"
 
 namespace gatehouse::controller {
 
 using model::Json;
-
-bool isGatewayApiKind(const std::string& kind) {
-  static const std::set<std::string> kKinds = {"GatewayClass", "Gateway",   "ListenerSet", "HTTPRoute",
-                                               "GRPCRoute",    "TLSRoute",  "TCPRoute",    "UDPRoute",
-                                               "ReferenceGrant", "BackendTLSPolicy"};
-  return kKinds.count(kind) > 0;
-}
 
 Controller::Controller(translator::Options options, SnapshotSink* sink, StatusBoard* board)
     : options_(std::move(options)), sink_(sink), board_(board) {}
@@ -61,17 +52,16 @@ void Controller::reconcile() {
     out.statuses = std::move(with_errors.statuses);
   }
   pool_assignments_ = out.pool_assignments;
-  publish(*view, out);
+  publish(view, out);
   const auto published = Clock::now();
   spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects; translate {} us, apply {} us, status {} us",
                view->revision, out.snapshot->sockets.size(), out.snapshot->clusters.size(), view->objects.size(),
                us(started, translated), us(translated, applied), us(applied, published));
 }
 
-Json Controller::statusWithTransitions(const model::ObjectKey& key, Json status) {
+Json Controller::statusWithTransitions(const Json& status, const Json* previous) {
   // lastTransitionTime changes only when a condition's status changes.
   const std::string now = store::nowRfc3339();
-  auto previous = statuses_.find(key);
   std::function<void(Json&, const Json*)> walk = [&](Json& node, const Json* old) {
     if (node.is_object()) {
       if (node.contains("conditions") && node["conditions"].is_array()) {
@@ -97,50 +87,30 @@ Json Controller::statusWithTransitions(const model::ObjectKey& key, Json status)
       }
     }
   };
-  walk(status, previous == statuses_.end() ? nullptr : &previous->second);
-  return status;
+  Json out = status;
+  walk(out, previous);
+  return out;
 }
 
-void Controller::publish(const store::View& view, const translator::Output& out) {
-  std::map<model::ObjectKey, Json> statuses;
-  auto items = std::make_shared<Json>(Json::array());
-  auto infra = std::make_shared<Json>(Json::array());
-  for (const auto& [key, resource] : view.objects) {
-    if (!isGatewayApiKind(key.kind)) continue;
-    Json item = resource->object;
-    auto st = out.statuses.find(key);
-    if (st != out.statuses.end()) {
-      statuses[key] = statusWithTransitions(key, st->second);
-      item["status"] = statuses[key];
-    }
-    items->push_back(std::move(item));
-    if (key.kind == "Gateway" && st != out.statuses.end()) {
-      // Emulated data-plane objects, as an in-cluster deployment would create per Gateway.
-      Json labels = {{"gateway.networking.k8s.io/gateway-name", key.name}};
-      Json annotations = Json::object();
-      const Json& infrastructure = model::obj(resource->spec(), "infrastructure");
-      for (auto& [k, v] : model::obj(infrastructure, "labels").items()) labels[k] = v;
-      for (auto& [k, v] : model::obj(infrastructure, "annotations").items()) annotations[k] = v;
-      for (const char* kind : {"ServiceAccount", "Pod", "Service"}) {
-        infra->push_back({{"apiVersion", "v1"},
-                          {"kind", kind},
-                          {"metadata",
-                           {{"name", key.name + "-gatehouse"},
-                            {"namespace", key.ns},
-                            {"labels", labels},
-                            {"annotations", annotations}}}});
-      }
+void Controller::publish(const std::shared_ptr<const store::View>& view, const translator::Output& out) {
+  // Only statuses that changed are re-stamped; the others are shared with the last publication.
+  auto statuses = std::make_shared<Statuses>();
+  for (const auto& [key, status] : out.statuses) {
+    auto raw = raw_statuses_.find(key);
+    auto prev = statuses_ ? statuses_->find(key) : Statuses::const_iterator{};
+    const bool had = statuses_ && prev != statuses_->end();
+    if (had && raw != raw_statuses_.end() && raw->second == status) {
+      statuses->emplace(key, prev->second);
+    } else {
+      statuses->emplace(key, statusWithTransitions(status, had ? &prev->second : nullptr));
     }
   }
-  statuses_ = std::move(statuses);
+  raw_statuses_ = out.statuses;
+  statuses_ = statuses;
   Json errors = Json::array();
   for (const auto& e : store_.errors())
     errors.push_back({{"file", e.file}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
-  auto list = [](std::shared_ptr<Json> a) {
-    return std::make_shared<const Json>(Json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(*a)}});
-  };
-  board_->publish(list(items), std::make_shared<const Json>(snapshot::toJson(*out.snapshot)), list(infra),
-                  std::make_shared<const Json>(std::move(errors)));
+  board_->publish(view, std::move(statuses), out.snapshot, std::make_shared<const Json>(std::move(errors)));
 }
 
 std::vector<store::ConfigError> Controller::errors() const { return store_.errors(); }

@@ -34,13 +34,12 @@ class Controller {
   void retryUnusable();
 
   std::vector<store::ConfigError> errors() const;
-  const std::map<model::ObjectKey, model::Json>& statuses() const { return statuses_; }
 
  private:
   // Translates, applies and publishes the current store content. With mu_ held.
   void reconcile();
-  model::Json statusWithTransitions(const model::ObjectKey& key, model::Json status);
-  void publish(const store::View& view, const translator::Output& out);
+  static model::Json statusWithTransitions(const model::Json& status, const model::Json* previous);
+  void publish(const std::shared_ptr<const store::View>& view, const translator::Output& out);
 
   std::mutex mu_;
   translator::Options options_;
@@ -49,11 +48,10 @@ class Controller {
   store::Store store_;
   std::map<std::string, std::string> pool_assignments_;
   std::map<std::string, std::string> unusable_;
-  std::map<model::ObjectKey, model::Json> statuses_;
+  std::map<model::ObjectKey, model::Json> raw_statuses_;  // as translated, before time stamps
+  std::shared_ptr<const Statuses> statuses_;              // as published
   size_t reported_errors_ = 0;
 };
 
-// The Gateway API objects whose status the admin API lists.
-bool isGatewayApiKind(const std::string& kind);
 
 }  // namespace gatehouse::controller

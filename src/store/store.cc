@@ -185,11 +185,17 @@ std::vector<ConfigError> Store::errors() const {
   return out;
 }
 
-void Store::publish() {
-  auto view = std::make_shared<View>();
-  view->revision = view_->revision + 1;
-  for (auto& [key, resource] : objects_) view->objects.emplace(key, resource);
-  view_ = std::move(view);
+void Store::publish() { dirty_ = true; }
+
+std::shared_ptr<const View> Store::view() const {
+  if (dirty_) {
+    auto view = std::make_shared<View>();
+    view->revision = view_->revision + 1;
+    for (auto& [key, resource] : objects_) view->objects.emplace_hint(view->objects.end(), key, resource);
+    view_ = std::move(view);
+    dirty_ = false;
+  }
+  return view_;
 }
 
 }  // namespace gatehouse::store

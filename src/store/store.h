@@ -49,7 +49,9 @@ class Store {
   std::vector<ConfigError> errors(const std::string& file) const;
   // Kinds seen for the first time since the last call that the store keeps but nothing reads.
   std::vector<std::string> takeNewlyUnhandledKinds();
-  std::shared_ptr<const View> view() const { return view_; }
+  // The objects as of now; built on first use after a change, so a batch of files costs one
+  // copy of the index, not one per file.
+  std::shared_ptr<const View> view() const;
 
  private:
   bool upsert(const std::string& file, model::Json object, const model::ObjectKey& key);
@@ -63,7 +65,8 @@ class Store {
   std::map<std::string, std::vector<ConfigError>> errors_;
   std::set<std::string> unhandled_kinds_;
   std::vector<std::string> newly_unhandled_;
-  std::shared_ptr<const View> view_;
+  mutable std::shared_ptr<const View> view_;
+  mutable bool dirty_ = false;
 };
 
 std::string nowRfc3339();

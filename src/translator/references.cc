@@ -118,12 +118,21 @@ std::optional<ServicePort> findServicePort(const model::Resource& service, int64
   return std::nullopt;
 }
 
-std::vector<snapshot::Endpoint> endpointsOf(const store::View& view, const model::Resource& service,
-                                            const ServicePort& port) {
-  std::vector<snapshot::Endpoint> out;
+EndpointSliceIndex::EndpointSliceIndex(const store::View& view) {
   for (const auto& slice : view.ofKind("EndpointSlice")) {
-    if (slice->key.ns != service.key.ns) continue;
-    if (slice->labels()["kubernetes.io/service-name"] != service.key.name) continue;
+    const Json& labels = slice->object["metadata"].value("labels", Json::object());
+    auto it = labels.find("kubernetes.io/service-name");
+    if (it == labels.end() || !it->is_string()) continue;
+    slices_[slice->key.ns + "/" + it->get<std::string>()].push_back(slice.get());
+  }
+}
+
+std::vector<snapshot::Endpoint> EndpointSliceIndex::endpointsOf(const model::Resource& service,
+                                                                const ServicePort& port) const {
+  std::vector<snapshot::Endpoint> out;
+  auto found = slices_.find(service.key.ns + "/" + service.key.name);
+  if (found == slices_.end()) return out;
+  for (const model::Resource* slice : found->second) {
     const Json& obj = slice->object;
     int64_t target = -1;
     for (const auto& p : obj.value("ports", Json::array())) {

@@ -2,6 +2,7 @@
 // Cross-object references: ReferenceGrant checks, TLS Secrets, Services and their endpoints.
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "snapshot/snapshot.h"
@@ -37,7 +38,15 @@ struct ServicePort {
   std::string app_protocol;
 };
 std::optional<ServicePort> findServicePort(const model::Resource& service, int64_t port);
-std::vector<snapshot::Endpoint> endpointsOf(const store::View& view, const model::Resource& service,
-                                            const ServicePort& port);
+// EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), built once
+// per translation so that resolving a backend does not scan every slice.
+class EndpointSliceIndex {
+ public:
+  explicit EndpointSliceIndex(const store::View& view);
+  std::vector<snapshot::Endpoint> endpointsOf(const model::Resource& service, const ServicePort& port) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<const model::Resource*>> slices_;
+};
 
 }  // namespace gatehouse::translator

@@ -166,7 +166,8 @@ struct CompiledRoute {
 
 class Translator {
  public:
-  Translator(const Options& options, const Input& input) : options_(options), input_(input), view_(*input.view) {
+  Translator(const Options& options, const Input& input)
+      : options_(options), input_(input), view_(*input.view), endpoints_(view_) {
     snapshot_ = std::make_shared<snap::Snapshot>();
     snapshot_->version = view_.revision;
   }
@@ -418,7 +419,7 @@ class Translator {
     snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
     if (sp->app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
     else if (sp->app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;
-    return internCluster(ns + "/" + name + ":" + std::to_string(port), protocol, endpointsOf(view_, *service, *sp));
+    return internCluster(ns + "/" + name + ":" + std::to_string(port), protocol, endpoints_.endpointsOf(*service, *sp));
   }
 
   static snap::HeaderModifier headerModifier(const Json& j) {
@@ -795,6 +796,7 @@ class Translator {
   const Options& options_;
   const Input& input_;
   const store::View& view_;
+  EndpointSliceIndex endpoints_;
   std::shared_ptr<snap::Snapshot> snapshot_;
   std::set<std::string> classes_;
   std::map<std::string, GatewayState> gateways_;
