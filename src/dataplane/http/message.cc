@@ -4,12 +4,6 @@
 
 namespace gatehouse::http {
 
-namespace {
-
-inline char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-}  // namespace
-
 // equalsIgnoreCase (declared in message.h and h1_parser.h) is defined once, in h1_parser.cc.
 
 void Headers::set(std::string_view name, std::string value) {
