@@ -91,3 +91,21 @@ TEST(DecodeManifests, NonScalarKeyIsAnError) {
 
 }  // namespace
 }  // namespace gatehouse::model
+
+namespace gatehouse::model {
+namespace {
+
+TEST(DecodeManifests, InvalidUtf8IsRejectedWithItsOffset) {
+  auto docs = decodeManifests("kind: \"caf\xc3\xa9\"\nname: \"\xff\"\n");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.error().message, "byte 21: not valid UTF-8");
+}
+
+TEST(DecodeManifests, OverlongAndSurrogateEncodingsAreRejected) {
+  EXPECT_FALSE(decodeManifests("a: \"\xc0\xaf\"\n").ok());
+  EXPECT_FALSE(decodeManifests("a: \"\xed\xa0\x80\"\n").ok());
+  EXPECT_TRUE(decodeManifests("a: \"\xf0\x9f\x98\x80\"\n").ok());
+}
+
+}  // namespace
+}  // namespace gatehouse::model
