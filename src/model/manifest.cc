@@ -87,7 +87,7 @@ Json toJson(const YAML::Node& node, int depth, Budget& budget) {
 
 void appendObject(Json doc, std::vector<Json>& out) {
   if (doc.is_null()) return;  // empty document between separators
-  if (doc.is_object() && doc.value("kind", "") == "List" && doc.contains("items") && doc["items"].is_array()) {
+  if (doc.is_object() && doc.contains("kind") && doc["kind"] == "List" && doc.contains("items") && doc["items"].is_array()) {
     for (auto& item : doc["items"]) appendObject(std::move(item), out);
     return;
   }

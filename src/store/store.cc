@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "model/json_access.h"
 #include "model/manifest.h"
 #include "model/validation.h"
 
@@ -66,7 +67,7 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
   auto it = objects_.find(key);
   auto resource = std::make_shared<model::Resource>();
   resource->key = key;
-  resource->api_version = object.value("apiVersion", "");
+  resource->api_version = model::str(object, "apiVersion");
   resource->source = file;
   if (it != objects_.end()) {
     const auto& old = *it->second;

@@ -109,3 +109,16 @@ TEST(DecodeManifests, OverlongAndSurrogateEncodingsAreRejected) {
 
 }  // namespace
 }  // namespace gatehouse::model
+
+namespace gatehouse::model {
+namespace {
+
+TEST(DecodeManifests, NonStringKindIsKeptForValidationToReject) {
+  auto docs = decodeManifests("kind: 5\nitems: []\n");
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 1u);
+  EXPECT_FALSE(objectKeyOf((*docs)[0]).ok());
+}
+
+}  // namespace
+}  // namespace gatehouse::model

@@ -147,3 +147,16 @@ TEST(Store, UnhandledKindIsKeptWithoutErrorAndReportedOnce) {
 
 }  // namespace
 }  // namespace gatehouse::store
+
+namespace gatehouse::store {
+namespace {
+
+TEST(Store, UnhandledKindWithNonStringApiVersionIsAnErrorNotACrash) {
+  Store store;
+  store.applyFile("d.yaml", "apiVersion: 5\nkind: Deployment\nmetadata: {name: web}\n");
+  ASSERT_EQ(store.errors().size(), 1u);
+  EXPECT_EQ(store.errors()[0].reason, "apiVersion: required");
+}
+
+}  // namespace
+}  // namespace gatehouse::store
