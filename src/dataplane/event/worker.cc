@@ -16,7 +16,9 @@ uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 Worker::Worker(unsigned index, const Options& options)
     : index_(index),
       options_(options),
-      io_(1),  // one thread runs it: Asio skips some locking
+      // One thread runs it, and other threads only post() to it: the scheduler keeps its lock,
+      // the reactor's per-socket locks go (~4 % of the instructions of a proxied request).
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       work_(io_.get_executor()),
       upstreams_(std::make_unique<upstream::Pool>(io_, options.limits, options.timeouts)),
       idle_(std::make_unique<IdleList>(io_)) {

@@ -100,6 +100,27 @@ void appendField(std::string& out, std::string_view name, std::string_view value
   out.append("\r\n");
 }
 
+// The textual form of `address` in `out` (64 bytes): IPv4 without snprintf (it is formatted on
+// every request for X-Forwarded-For; asio's to_string() goes through inet_ntop and stdio).
+std::string_view formatAddress(const asio::ip::address& address, char (&out)[64]) {
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    char* p = out;
+    for (size_t i = 0; i < 4; ++i) {
+      unsigned v = bytes[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      if (i < 3) *p++ = '.';
+    }
+    return std::string_view(out, static_cast<size_t>(p - out));
+  }
+  const std::string text = address.to_string();
+  const size_t n = std::min(text.size(), sizeof(out));
+  std::memcpy(out, text.data(), n);
+  return std::string_view(out, n);
+}
+
 // The request facts that outlive the head's bytes (the head views the read buffer, which the
 // body relay reuses).
 struct Framing {
@@ -114,6 +135,60 @@ struct Framing {
 
 enum class Wait : uint8_t { None, Handshake, Idle, Header, Connect, Upstream, Body, Tunnel, Closing };
 
+// What only an active connection needs; given back while the connection is parked idle. Blocks
+// are recycled per worker thread (ActiveCache): the parsers, the request and the head string keep
+// their storage from one request to the next, so a keep-alive request allocates nothing here.
+struct Active {
+  Active(asio::io_context& context, const gh::HeadLimits& limits)
+      : io(context), timer(context), upstream(context), request_parser(limits), response_parser("GET") {}
+  asio::io_context& io;
+  asio::steady_timer timer;
+  tcp::socket upstream;
+  std::string out;  // the head being written (request head upstream, response head downstream)
+  std::string websocket_upgrade;
+  std::optional<Clock::time_point> rule_deadline;
+  GenerationPtr generation;  // pinned from routing until the response ends
+  gh::RequestHeadParser request_parser;
+  gh::ResponseHeadParser response_parser;
+  gh::Request request;
+};
+
+// Free list of Active blocks of the worker running on this thread (one io_context per thread).
+// A block is only cached by the thread running its io_context, so it never outlives it.
+class ActiveCache {
+ public:
+  static constexpr size_t kMax = 256;
+  static std::unique_ptr<Active> take(asio::io_context& io, const gh::HeadLimits& limits) {
+    auto& spare = instance().spare_;
+    if (!spare.empty() && &spare.back()->io == &io) {
+      auto active = std::move(spare.back());
+      spare.pop_back();
+      return active;
+    }
+    return std::make_unique<Active>(io, limits);
+  }
+  static void give(std::unique_ptr<Active> active) {
+    if (!active) return;
+    auto& spare = instance().spare_;
+    if (!active->io.get_executor().running_in_this_thread() || spare.size() >= kMax) return;
+    active->timer.cancel();
+    active->rule_deadline.reset();
+    active->generation.reset();
+    if (active->upstream.is_open()) {
+      error_code ignored;
+      active->upstream.close(ignored);
+    }
+    spare.push_back(std::move(active));
+  }
+
+ private:
+  static ActiveCache& instance() {
+    thread_local ActiveCache cache;
+    return cache;
+  }
+  std::vector<std::unique_ptr<Active>> spare_;
+};
+
 }  // namespace
 
 template <class Stream>
@@ -127,7 +202,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         acceptor_(std::move(acceptor)),
         stream_(std::move(stream)),
         tls_(std::move(tls)),
-        active_(std::make_unique<Active>(worker.io())) {}
+        active_(ActiveCache::take(worker.io(), headLimits())) {}
+  ~H1Connection() override { ActiveCache::give(std::move(active_)); }
 
   void start() {
     acceptor_->track(*this);
@@ -206,22 +282,27 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     begin_ = end_ = 0;
   }
   size_t capacity() const { return options().limits.read_buffer_bytes; }
+  gh::HeadLimits headLimits() const {
+    gh::HeadLimits limits;
+    limits.max_head_bytes = capacity();
+    return limits;
+  }
   std::string_view buffered() const { return std::string_view(buf_.get() + begin_, end_ - begin_); }
 
   asio::awaitable<std::tuple<error_code, size_t>> readDownstream(char* to, size_t n) {
     return stream_.async_read_some(asio::buffer(to, n), kTuple);
   }
 
+  // Not coroutines themselves (one frame less per write): co_await failed(write...()).
   template <typename Buffers>
-  asio::awaitable<error_code> writeDownstream(const Buffers& buffers) {
-    auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
-    co_return ec;
+  asio::awaitable<std::tuple<error_code, size_t>> writeDownstream(const Buffers& buffers) {
+    return asio::async_write(stream_, buffers, kTuple);
   }
   template <typename Buffers>
-  asio::awaitable<error_code> writeUpstream(const Buffers& buffers) {
-    auto [ec, n] = co_await asio::async_write(active_->upstream, buffers, kTuple);
-    co_return ec;
+  asio::awaitable<std::tuple<error_code, size_t>> writeUpstream(const Buffers& buffers) {
+    return asio::async_write(active_->upstream, buffers, kTuple);
   }
+  static error_code failed(const std::tuple<error_code, size_t>& result) { return std::get<0>(result); }
 
   void closeUpstream() {
     error_code ignored;
@@ -230,7 +311,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
   // ---- connection loop -----------------------------------------------------------------------
   void spawn() {
-    if (!active_) active_ = std::make_unique<Active>(worker_.io());
+    if (!active_) active_ = ActiveCache::take(worker_.io(), headLimits());
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
@@ -277,7 +358,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     wait_ = Wait::None;
     ++timer_seq_;  // a wait still queued for the old timer is ignored
     timer_pending_ = false;
-    active_.reset();
+    ActiveCache::give(std::move(active_));
     idle_ = true;
     worker_.idle().park(*this, first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
     downstream().async_wait(tcp::socket::wait_read,
@@ -328,9 +409,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   asio::awaitable<bool> serveOne() {
     ensureBuffers();
     timed_out_ = false;
-    gh::HeadLimits limits;
-    limits.max_head_bytes = capacity();
-    gh::RequestHeadParser parser(limits);
+    gh::RequestHeadParser& parser = active_->request_parser;
+    parser.reset();
     if (begin_ != end_ || !kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
     size_t consumed = 0;
     for (;;) {
@@ -368,7 +448,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
     // ---- the request, copied out of the read buffer ----
     const gh::RequestHead& head = parser.head();
-    gh::Request request;
+    // The Active block's request is reused: assign() keeps each string's storage.
+    gh::Request& request = active_->request;
     Framing framing;
     framing.framing = head.framing;
     framing.content_length = head.content_length.value_or(0);
@@ -376,21 +457,21 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     framing.expect_continue = head.expect_continue;
     framing.head_method = head.method == "HEAD";
     framing.http10 = head.version_minor == 0;
-    request.method = head.method;
-    request.scheme = kTls ? "https" : "http";
+    request.method.assign(head.method);
+    request.scheme.assign(kTls ? "https" : "http");
     request.listener_port = acceptor_->port();
     switch (head.target_form) {
       case gh::TargetForm::Origin:
-        request.path = head.target;
-        request.authority = head.host;
+        request.path.assign(head.target);
+        request.authority.assign(head.host);
         break;
       case gh::TargetForm::Absolute:
-        request.path = head.path;
+        request.path.assign(head.path);
         if (!head.query.empty()) {
           request.path += '?';
           request.path += head.query;
         }
-        request.authority = head.authority;
+        request.authority.assign(head.authority);
         break;
       default:  // CONNECT host:port and OPTIONS *: nothing to route
         begin_ += consumed;
@@ -401,6 +482,18 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     std::optional<std::string_view> upgrade_field = head.headers.find("upgrade");
     framing.websocket = head.upgrade && upgrade_field && gh::listContainsToken(*upgrade_field, "websocket");
     size_t forwarded_for = SIZE_MAX;  // index: the vector may grow
+    auto& fields = request.headers.fields();
+    size_t kept = 0;
+    auto keep = [&](std::string_view name, std::string_view value) {
+      if (kept < fields.size()) {
+        fields[kept].first.assign(name);
+        fields[kept].second.assign(value);
+      } else {
+        fields.emplace_back(std::string(name), std::string(value));
+      }
+      ++kept;
+    };
+    bool has_forwarded_proto = false;
     for (const gh::Header& field : head.headers) {
       if (isHopByHop(field.name) || gh::equalsIgnoreCase(field.name, "host") ||
           gh::equalsIgnoreCase(field.name, "content-length") ||
@@ -408,20 +501,25 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
           (connection_field && gh::listContainsToken(*connection_field, field.name))) {
         continue;
       }
-      request.headers.add(std::string(field.name), std::string(field.value));
-      if (forwarded_for == SIZE_MAX && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
-        forwarded_for = request.headers.size() - 1;
+      if (field.name.size() == 15 && forwarded_for == SIZE_MAX && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
+        forwarded_for = kept;
+      } else if (field.name.size() == 17 && gh::equalsIgnoreCase(field.name, "x-forwarded-proto")) {
+        has_forwarded_proto = true;
       }
+      keep(field.name, field.value);
     }
-    std::string client_ip = remote_.address().to_string();
+    char ip_text[64];
+    const std::string_view client_ip = formatAddress(remote_.address(), ip_text);
     if (forwarded_for != SIZE_MAX) {
-      std::string& value = request.headers.fields()[forwarded_for].second;
+      std::string& value = fields[forwarded_for].second;
       value.append(", ");
       value.append(client_ip);
     } else {
-      request.headers.add("X-Forwarded-For", std::move(client_ip));
+      keep("X-Forwarded-For", client_ip);
     }
-    request.headers.set("X-Forwarded-Proto", request.scheme);
+    if (!has_forwarded_proto) keep("X-Forwarded-Proto", request.scheme);
+    fields.resize(kept);
+    if (has_forwarded_proto) request.headers.set("X-Forwarded-Proto", request.scheme);
     if (framing.websocket) active_->websocket_upgrade = std::string(*upgrade_field);
     begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
     const auto started = Clock::now();
@@ -517,7 +615,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     active_->out.append("\r\n");
     if (!framing.head_method) active_->out.append(response.body);
     setDeadlineIn(Wait::Body, options().timeouts.body_idle);
-    error_code ec = co_await writeDownstream(asio::buffer(active_->out));
+    error_code ec = failed(co_await writeDownstream(asio::buffer(active_->out)));
     co_return keep && !ec;
   }
 
@@ -605,7 +703,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     // whole request is still at hand, it is sent once more on a new connection.
     const snapshot::Endpoint* target = &endpoint;
     size_t response_head = 0;
-    gh::ResponseHeadParser response_parser(request.method);
+    gh::ResponseHeadParser& response_parser = active_->response_parser;
+    response_parser.reset(request.method);
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
       if (attempt == 0) {
@@ -624,7 +723,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       const bool can_retry = reused && body_done && isIdempotent(request.method);
       upstreamProgress();
       std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(buf_.get() + prefix_at, prefix)};
-      error_code ec = co_await writeUpstream(first);
+      error_code ec = failed(co_await writeUpstream(first));
       if (!ec && !body_done) ec = co_await relayRequestBody(framing, request_body, prefix_at + prefix, remaining);
       if (ec == asio::error::eof && client_gone_) {
         closeUpstream();
@@ -663,7 +762,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     begin_ = from;
     if (framing.expect_continue && begin_ == end_) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (co_await writeDownstream(asio::buffer(kContinue))) {
+      if (failed(co_await writeDownstream(asio::buffer(kContinue)))) {
         client_gone_ = true;
         co_return asio::error::eof;
       }
@@ -696,7 +795,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         done = result.done();
       }
       upstreamProgress();
-      if (error_code ec = co_await writeUpstream(asio::buffer(buf_.get() + begin_, take))) co_return ec;
+      if (error_code ec = failed(co_await writeUpstream(asio::buffer(buf_.get() + begin_, take)))) co_return ec;
       begin_ += take;
       if (done) co_return error_code{};
     }
@@ -802,7 +901,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
     upstreamProgress();
     std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(ubuf_.get() + head_bytes, prefix)};
-    if (co_await writeDownstream(first)) {
+    if (failed(co_await writeDownstream(first))) {
       closeUpstream();
       co_return false;
     }
@@ -833,7 +932,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         done = result.done();
       }
       if (take != n) upstream_reusable = false;  // bytes after the response: not trustworthy
-      if (co_await writeDownstream(asio::buffer(ubuf_.get(), take))) {
+      if (failed(co_await writeDownstream(asio::buffer(ubuf_.get(), take)))) {
         closeUpstream();
         co_return false;
       }
@@ -853,7 +952,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     using namespace asio::experimental::awaitable_operators;
     // Bytes the client sent after its upgrade request go first.
     if (begin_ != end_) {
-      if (co_await writeUpstream(asio::buffer(buf_.get() + begin_, end_ - begin_))) co_return;
+      if (failed(co_await writeUpstream(asio::buffer(buf_.get() + begin_, end_ - begin_)))) co_return;
       begin_ = end_ = 0;
     }
     co_await (pumpToUpstream() && pumpToDownstream());
@@ -865,7 +964,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       setDeadlineIn(Wait::Tunnel, options().timeouts.keepalive_idle);
       auto [ec, n] = co_await readDownstream(buf_.get(), capacity());
       if (ec) break;
-      if (co_await writeUpstream(asio::buffer(buf_.get(), n))) break;
+      if (failed(co_await writeUpstream(asio::buffer(buf_.get(), n)))) break;
     }
     error_code ignored;
     if (active_->upstream.is_open()) active_->upstream.shutdown(tcp::socket::shutdown_send, ignored);
@@ -877,7 +976,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       setDeadlineIn(Wait::Tunnel, options().timeouts.keepalive_idle);
       auto [ec, n] = co_await active_->upstream.async_read_some(asio::buffer(ubuf_.get(), capacity()), kTuple);
       if (ec) break;
-      if (co_await writeDownstream(asio::buffer(ubuf_.get(), n))) break;
+      if (failed(co_await writeDownstream(asio::buffer(ubuf_.get(), n)))) break;
     }
     error_code ignored;
     downstream().shutdown(tcp::socket::shutdown_send, ignored);
@@ -885,17 +984,6 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   // ---- state ----------------------------------------------------------------------------------
-  // What only an active connection needs; freed while the connection is parked idle.
-  struct Active {
-    explicit Active(asio::io_context& io) : timer(io), upstream(io) {}
-    asio::steady_timer timer;
-    tcp::socket upstream;
-    std::string out;  // the head being written (request head upstream, response head downstream)
-    std::string websocket_upgrade;
-    std::optional<Clock::time_point> rule_deadline;
-    GenerationPtr generation;  // pinned from routing until the response ends
-  };
-
   Worker& worker_;
   std::shared_ptr<net::Acceptor> acceptor_;
   Stream stream_;
