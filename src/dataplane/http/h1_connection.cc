@@ -22,8 +22,8 @@
 #include "dataplane/filters/filters.h"
 #include "dataplane/filters/mirror.h"
 #include "dataplane/http/chunked_decoder.h"
-#include "dataplane/http/h2_connection.h"
 #include "dataplane/http/h1_parser.h"
+#include "dataplane/http/h2_connection.h"
 #include "dataplane/http/message.h"
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
@@ -332,17 +332,16 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (begin_ != end_ || !kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
     size_t consumed = 0;
     for (;;) {
+      // HTTP/2 with prior knowledge (h2c) on a plain listener: the connection becomes an HTTP/2 one.
+      const gh::PrefaceMatch preface = kTls ? gh::PrefaceMatch::No : gh::matchH2Preface(buffered());
       if constexpr (!kTls) {
-        // HTTP/2 with prior knowledge (h2c): the connection becomes an HTTP/2 one.
-        const gh::PrefaceMatch preface = gh::matchH2Preface(buffered());
         if (preface == gh::PrefaceMatch::Full) {
           startH2Connection(worker_, acceptor_, std::move(stream_), buffered());
           begin_ = end_ = 0;
           co_return false;
         }
       }
-      gh::ParseResult result =
-          gh::matchH2Preface(buffered()) == gh::PrefaceMatch::Partial ? gh::ParseResult{} : parser.parse(buffered());
+      gh::ParseResult result = preface == gh::PrefaceMatch::Partial ? gh::ParseResult{} : parser.parse(buffered());
       if (result.complete()) {
         consumed = result.consumed;
         break;
@@ -952,8 +951,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     active_->out.append("\r\n");
     setDeadlineIn(Wait::Body, options().timeouts.body_idle);
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(active_->out),
-                                           asio::buffer(response.body.data(), framing.head_method || bodyless ? 0 : response.body.size())};
+    const size_t body_bytes = framing.head_method || bodyless ? 0 : response.body.size();
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(active_->out), asio::buffer(response.body.data(), body_bytes)};
     if (co_await writeDownstream(bufs)) co_return false;
     co_return keep;
   }

@@ -421,7 +421,8 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     out.has_body = stream->has_body;
     if (!rule.filters.mirrors.empty() || !backend->filters.mirrors.empty()) {
       filters::Mirrors& mirrors = worker_.mirrors();
-      std::vector<filters::MirrorTarget> targets = mirrors.choose(*generation->snapshot, rule.filters, &backend->filters);
+      std::vector<filters::MirrorTarget> targets =
+          mirrors.choose(*generation->snapshot, rule.filters, &backend->filters);
       if (!targets.empty()) {
         if (out.body.size() > mirrors.limits().max_body) {
           mirrors.countSkippedBody();
@@ -441,7 +442,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       options.deadline =
           std::min(options.deadline, Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms));
     }
-    // Copies of what the response filters need: the generation stays pinned by `generation`.
+    // The generation stays pinned by `generation` until the response is submitted.
     const snapshot::Filters& rule_filters = rule.filters;
     const snapshot::Filters& backend_filters = backend->filters;
     upstream::BufferedResponse response;

@@ -243,22 +243,15 @@ void H2cSession::die() {
   socket_.close(ignored);
   idle_timer_.cancel();
   ready_.cancel();
-  for (auto& [id, call] : calls_) {
-    if (!call->received) call->outcome = Outcome::BadResponse;
-    complete(*call, Outcome::BadResponse);
-  }
+  for (auto& [id, call] : calls_) complete(*call, Outcome::BadResponse);
 }
 
 void H2cSession::armIdle() {
   idle_timer_.expires_after(worker_.options().timeouts.upstream_idle);
   idle_timer_.async_wait([weak = weak_from_this()](error_code ec) {
     if (ec) return;
-    if (auto self = weak.lock(); self && self->calls_.empty()) {
-      // Closing makes the read loop end (and the session die) on its own.
-      error_code ignored;
-      self->socket_.cancel(ignored);
-      self->state_ = State::Dead;
-    }
+    // Closing the socket also ends the read loop.
+    if (auto self = weak.lock(); self && self->calls_.empty()) self->die();
   });
 }
 

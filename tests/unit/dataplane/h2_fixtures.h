@@ -43,9 +43,10 @@ inline bool h2Flush(nghttp2_session* session, int fd) {
 }
 
 // An h2c backend on 127.0.0.1 (one thread per connection). Every response: 200, header
-// "x-backend: <name>", body
+// "x-backend: <name>", body (none for 204/304)
 //   "<name> <:method> <:scheme> <:authority> <:path>\n<field>: <value>\n...\n\n<request body>"
-// with the regular fields in the order received. Path "/status/<n>" answers with status n.
+// with the regular fields in the order received. A path containing "/status/<n>" answers with
+// status n.
 class H2Backend {
  public:
   explicit H2Backend(std::string name) : name_(std::move(name)) {
@@ -160,14 +161,16 @@ class H2Backend {
     }
     ++conn->self->requests_;
     std::string status = "200";
-    if (s.path.rfind("/status/", 0) == 0) status = s.path.substr(8);
-    const std::string backend_name = "x-backend", length = std::to_string(echo.size());
+    if (size_t at = s.path.find("/status/"); at != std::string::npos) status = s.path.substr(at + 8);
+    const bool bodyless = status == "204" || status == "304";
+    if (bodyless) s.response.clear();
+    const std::string backend_name = "x-backend", length = std::to_string(s.response.size());
     const std::string status_name = ":status", length_name = "content-length";
-    std::vector<nghttp2_nv> nva{h2nv(status_name, status), h2nv(backend_name, conn->self->name_),
-                                h2nv(length_name, length)};
+    std::vector<nghttp2_nv> nva{h2nv(status_name, status), h2nv(backend_name, conn->self->name_)};
+    if (!bodyless) nva.push_back(h2nv(length_name, length));
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Backend::readBody;
-    nghttp2_submit_response(session, frame->hd.stream_id, nva.data(), nva.size(), &provider);
+    nghttp2_submit_response(session, frame->hd.stream_id, nva.data(), nva.size(), bodyless ? nullptr : &provider);
     return 0;
   }
 

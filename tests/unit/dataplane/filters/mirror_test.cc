@@ -257,7 +257,7 @@ TEST(MirrorsTest, DropsCopiesOverTheInFlightCapAndCountsThem) {
   const uint32_t cap = filters::MirrorLimits{}.max_in_flight;
   worker.post([&] {
     std::vector<filters::MirrorTarget> targets(cap + 10, filters::MirrorTarget{silent.endpoint()});
-    upstream::BufferedRequest request;
+    dataplane::upstream::BufferedRequest request;
     request.method = "GET";
     request.authority = "h";
     request.path = "/";
@@ -278,7 +278,7 @@ TEST(MirrorsTest, FailedCopiesAreCountedAndReleaseTheirSlot) {
   std::promise<void> done;
   worker.post([&] {
     worker.mirrors().onDone([&] { done.set_value(); });
-    upstream::BufferedRequest request;
+    dataplane::upstream::BufferedRequest request;
     request.method = "GET";
     request.authority = "h";
     request.path = "/";
