@@ -5,7 +5,9 @@
 
 #include <random>
 
+#include "dataplane/filters/mirror.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/upstream/h2c_client.h"
 #include <string>
 
 namespace gatehouse::dataplane {
@@ -21,6 +23,8 @@ Worker::Worker(unsigned index, const Options& options)
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       work_(io_.get_executor()),
       upstreams_(std::make_unique<upstream::Pool>(io_, options.limits, options.timeouts)),
+      h2c_(std::make_unique<upstream::H2cClients>(*this)),
+      mirrors_(std::make_unique<filters::Mirrors>(*this)),
       idle_(std::make_unique<IdleList>(io_)) {
   std::random_device seed;
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
@@ -32,6 +36,8 @@ Worker::~Worker() {
   spare_buffers_.clear();
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
+  mirrors_.reset();
+  h2c_.reset();
   upstreams_.reset();
   idle_.reset();
 }

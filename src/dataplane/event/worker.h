@@ -23,6 +23,14 @@ namespace net {
 class Acceptor;
 struct ListenFd;
 }  // namespace net
+namespace upstream {
+class H2cClients;
+}
+}  // namespace gatehouse::dataplane
+namespace gatehouse::filters {
+class Mirrors;
+}
+namespace gatehouse::dataplane {
 
 class Worker {
  public:
@@ -53,6 +61,8 @@ class Worker {
   // current generation (the counters reset when the generation changes).
   size_t nextEndpoint(uint32_t cluster, size_t endpoints);
   upstream::Pool& upstreams() { return *upstreams_; }
+  upstream::H2cClients& h2c() { return *h2c_; }
+  filters::Mirrors& mirrors() { return *mirrors_; }
   IdleList& idle() { return *idle_; }
 
   // Read buffers (Limits::read_buffer_bytes each) are borrowed by active connections and given
@@ -72,6 +82,8 @@ class Worker {
   boost::asio::io_context io_;  // first member: destroyed last, after everything holding sockets
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<upstream::Pool> upstreams_;
+  std::unique_ptr<upstream::H2cClients> h2c_;
+  std::unique_ptr<filters::Mirrors> mirrors_;
   std::unique_ptr<IdleList> idle_;
   GenerationPtr generation_;
   std::vector<uint32_t> round_robin_;

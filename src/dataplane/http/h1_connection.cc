@@ -20,12 +20,15 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/filters/filters.h"
+#include "dataplane/filters/mirror.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
+#include "dataplane/http/h2_connection.h"
 #include "dataplane/http/message.h"
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane {
 
@@ -147,6 +150,7 @@ struct Active {
   std::string out;  // the head being written (request head upstream, response head downstream)
   std::string websocket_upgrade;
   std::optional<Clock::time_point> rule_deadline;
+  std::unique_ptr<filters::MirrorTap> mirror;  // copies of the current request, sent once its body passed
   GenerationPtr generation;  // pinned from routing until the response ends
   gh::RequestHeadParser request_parser;
   gh::ResponseHeadParser response_parser;
@@ -173,6 +177,7 @@ class ActiveCache {
     if (!active->io.get_executor().running_in_this_thread() || spare.size() >= kMax) return;
     active->timer.cancel();
     active->rule_deadline.reset();
+    active->mirror.reset();
     active->generation.reset();
     if (active->upstream.is_open()) {
       error_code ignored;
@@ -414,7 +419,16 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (begin_ != end_ || !kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
     size_t consumed = 0;
     for (;;) {
-      gh::ParseResult result = parser.parse(buffered());
+      // HTTP/2 with prior knowledge (h2c) on a plain listener: the connection becomes an HTTP/2 one.
+      const gh::PrefaceMatch preface = kTls ? gh::PrefaceMatch::No : gh::matchH2Preface(buffered());
+      if constexpr (!kTls) {
+        if (preface == gh::PrefaceMatch::Full) {
+          startH2Connection(worker_, acceptor_, std::move(stream_), buffered());
+          begin_ = end_ = 0;
+          co_return false;
+        }
+      }
+      gh::ParseResult result = preface == gh::PrefaceMatch::Partial ? gh::ParseResult{} : parser.parse(buffered());
       if (result.complete()) {
         consumed = result.consumed;
         break;
@@ -551,6 +565,11 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (cluster.endpoints.empty()) co_return co_await answerLocal(503, framing);
     filters::applyRequestFilters(rule.filters, matched, request);
     filters::applyRequestFilters(backend->filters, matched, request);
+    active_->mirror.reset();
+    if ((!rule.filters.mirrors.empty() || !backend->filters.mirrors.empty()) && !framing.websocket) {
+      active_->mirror = filters::MirrorTap::begin(worker_, *active_->generation->snapshot, rule.filters,
+                                                  &backend->filters, request, framing.framing, framing.content_length);
+    }
     const snapshot::Endpoint& endpoint =
         cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
 
@@ -559,6 +578,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (rule.backend_request_timeout_ms) {
       auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
       if (!active_->rule_deadline || at < *active_->rule_deadline) active_->rule_deadline = at;
+    }
+    if (cluster.protocol == snapshot::UpstreamProtocol::H2c) {
+      co_return co_await proxyH2c(request, framing, rule, *backend, endpoint);
     }
     co_return co_await proxy(request, framing, rule, *backend, endpoint);
   }
@@ -698,6 +720,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       body_done = result.done();
     }
     const size_t prefix_at = begin_;
+    if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + prefix_at, prefix), body_done);
 
     // A pooled connection the backend closed meanwhile fails before any response byte: when the
     // whole request is still at hand, it is sent once more on a new connection.
@@ -795,6 +818,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         done = result.done();
       }
       upstreamProgress();
+      if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + begin_, take), done);
       if (error_code ec = failed(co_await writeUpstream(asio::buffer(buf_.get() + begin_, take)))) co_return ec;
       begin_ += take;
       if (done) co_return error_code{};
@@ -945,6 +969,100 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       closeUpstream();
     }
     co_return !close;
+  }
+
+  // ---- h2c upstreams (buffered exchange; see upstream/h2c_client.h) ---------------------------
+
+  // Reads the whole request body (decoded) into `body`. 0 when done; 413 when it is over
+  // `limit`; 400 for a broken chunked body; 1 when the client went away.
+  asio::awaitable<uint16_t> readWholeBody(const Framing& framing, std::string& body, size_t limit) {
+    if (framing.framing == gh::BodyFraming::None) co_return 0;
+    if (framing.framing == gh::BodyFraming::ContentLength && framing.content_length > limit) co_return 413;
+    gh::ChunkedDecoder decoder;
+    uint64_t remaining = framing.content_length;
+    bool sent_continue = false;
+    for (;;) {
+      if (framing.framing == gh::BodyFraming::ContentLength) {
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, end_ - begin_));
+        body.append(buf_.get() + begin_, take);
+        begin_ += take;
+        remaining -= take;
+        if (remaining == 0) co_return 0;
+      } else {
+        while (begin_ != end_ && !decoder.done()) {
+          gh::ChunkedResult r = decoder.decode(buffered());
+          if (r.error()) co_return 400;
+          body.append(r.data);
+          begin_ += r.consumed;
+          if (body.size() > limit) co_return 413;
+        }
+        if (decoder.done()) co_return 0;
+      }
+      if (framing.expect_continue && !sent_continue) {
+        sent_continue = true;
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (failed(co_await writeDownstream(asio::buffer(kContinue)))) co_return 1;
+      }
+      begin_ = end_ = 0;
+      setDeadlineIn(Wait::Body, options().timeouts.body_idle);
+      auto [ec, n] = co_await readDownstream(buf_.get(), capacity());
+      if (ec) co_return 1;
+      end_ = static_cast<uint32_t>(n);
+    }
+  }
+
+  asio::awaitable<bool> proxyH2c(gh::Request& request, const Framing& framing, const snapshot::Rule& rule,
+                                 const snapshot::WeightedBackend& backend, const snapshot::Endpoint& endpoint) {
+    static constexpr size_t kMaxBufferedBody = 1024 * 1024;
+    upstream::BufferedRequest out;
+    out.has_body = framing.framing != gh::BodyFraming::None;
+    if (uint16_t status = co_await readWholeBody(framing, out.body, kMaxBufferedBody)) {
+      if (status == 1) co_return false;
+      Framing failed = framing;
+      failed.keep_alive = false;
+      failed.framing = gh::BodyFraming::None;
+      linger_ = true;
+      co_return co_await answerLocal(status, failed);
+    }
+    if (active_->mirror) active_->mirror->decodedBody(out.body);
+    out.method = std::move(request.method);
+    out.authority = std::move(request.authority);
+    out.path = std::move(request.path);
+    out.headers = std::move(request.headers);
+    upstream::ExchangeOptions exchange;
+    exchange.deadline = active_->rule_deadline.value_or(Clock::now() + options().timeouts.body_idle);
+    wait_ = Wait::None;  // the exchange keeps its own deadline
+    upstream::BufferedResponse response;
+    const upstream::Outcome outcome = co_await worker_.h2c().exchange(endpoint, out, response, exchange);
+    active_->rule_deadline.reset();
+    Framing answered = framing;
+    answered.framing = gh::BodyFraming::None;  // the body has been read
+    if (outcome != upstream::Outcome::Ok) co_return co_await answerLocal(upstream::statusFor(outcome), answered);
+
+    gh::Response reply;
+    reply.status = response.status;
+    reply.headers = std::move(response.headers);
+    filters::applyResponseFilters(rule.filters, reply);
+    filters::applyResponseFilters(backend.filters, reply);
+    const bool keep = framing.keep_alive && !draining_ && !acceptor_->closed();
+    active_->out.clear();
+    appendStatusLine(active_->out, reply.status, reasonPhrase(reply.status));
+    for (const auto& [name, value] : reply.headers.fields()) appendField(active_->out, name, value);
+    const bool bodyless = reply.status < 200 || reply.status == 204 || reply.status == 304;
+    if (!bodyless && !framing.head_method) {
+      appendField(active_->out, "Content-Length", std::to_string(response.body.size()));
+    }
+    if (!keep) {
+      appendField(active_->out, "Connection", "close");
+    } else if (framing.http10) {
+      appendField(active_->out, "Connection", "keep-alive");
+    }
+    active_->out.append("\r\n");
+    setDeadlineIn(Wait::Body, options().timeouts.body_idle);
+    const size_t body_bytes = framing.head_method || bodyless ? 0 : response.body.size();
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(active_->out), asio::buffer(response.body.data(), body_bytes)};
+    if (failed(co_await writeDownstream(bufs))) co_return false;
+    co_return keep;
   }
 
   // ---- WebSocket: bytes both ways until either side closes -----------------------------------

@@ -61,6 +61,11 @@ class EchoBackend {
   void release() { released_ = true; }
   bool holding() const { return holding_.load(); }
   snapshot::Endpoint endpoint() const { return {"127.0.0.1", port_}; }
+  // What every request looked like (the echo body it was answered with), in arrival order.
+  std::vector<std::string> received() {
+    std::lock_guard lock(mu_);
+    return received_;
+  }
 
  private:
   asio::awaitable<void> accept() {
@@ -121,6 +126,10 @@ class EchoBackend {
           if (!co_await more()) co_return;
         }
       }
+      {
+        std::lock_guard lock(mu_);
+        received_.push_back(echo);
+      }
       if (target == "/reset") co_return;
       if (target == "/hold") {
         holding_ = true;
@@ -169,6 +178,8 @@ class EchoBackend {
   std::atomic<int> requests_{0};
   std::atomic<bool> released_{false};
   std::atomic<bool> holding_{false};
+  std::mutex mu_;
+  std::vector<std::string> received_;
   std::thread thread_;
 };
 

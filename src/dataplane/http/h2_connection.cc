@@ -1,0 +1,483 @@
+#include "dataplane/http/h2_connection.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/filters/filters.h"
+#include "dataplane/filters/mirror.h"
+#include "dataplane/http/message.h"
+#include "dataplane/http/path.h"
+#include "dataplane/http/router.h"
+#include "dataplane/net/acceptor.h"
+#include "dataplane/upstream/exchange.h"
+#include "dataplane/upstream/h2c_client.h"
+
+namespace gatehouse::http {
+
+PrefaceMatch matchH2Preface(std::string_view received) {
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  if (received.empty()) return PrefaceMatch::No;
+  if (received.size() < kPreface.size()) {
+    return kPreface.substr(0, received.size()) == received ? PrefaceMatch::Partial : PrefaceMatch::No;
+  }
+  return received.substr(0, kPreface.size()) == kPreface ? PrefaceMatch::Full : PrefaceMatch::No;
+}
+
+}  // namespace gatehouse::http
+
+namespace gatehouse::dataplane {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+namespace gh = gatehouse::http;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadBuffer = 16 * 1024;
+constexpr size_t kMaxWriteBatch = 64 * 1024;
+constexpr size_t kMaxRequestBody = 1024 * 1024;
+constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
+constexpr uint32_t kMaxConcurrentStreams = 100;
+
+std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+nghttp2_nv field(std::string_view name, std::string_view value) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                    NGHTTP2_NV_FLAG_NONE};
+}
+
+std::string_view reasonText(uint16_t status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 413: return "Content Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Error";
+  }
+}
+
+class H2Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H2Connection> {
+ public:
+  H2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket)
+      : worker_(worker), acceptor_(std::move(acceptor)), socket_(std::move(socket)), idle_timer_(worker.io()) {}
+  ~H2Connection() override {
+    if (session_ != nullptr) nghttp2_session_del(session_);
+  }
+
+  void start(std::string_view received) {
+    acceptor_->track(*this);
+    error_code ec;
+    tcp::endpoint remote = socket_.remote_endpoint(ec);
+    if (!ec) client_ip_ = remote.address().to_string();
+    if (nghttp2_session_server_new(&session_, callbacks(), this) != 0) {
+      session_ = nullptr;
+      socket_.close(ec);
+      return;
+    }
+    nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams}};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    initial_.assign(received);
+    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+  }
+
+  void drain() override {
+    draining_ = true;
+    if (session_ == nullptr || closed_) return;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+    flush();
+    closeIfDone();
+  }
+  void idleExpired() override {}
+
+ private:
+  struct Stream {
+    int32_t id = 0;
+    gh::Request request;
+    std::string cookies;
+    std::string body;
+    bool has_body = false;
+    bool too_large = false;
+    bool closed = false;
+    // The response being sent (DATA frames read from here).
+    std::string response_body;
+    size_t sent = 0;
+  };
+
+  // ---- I/O ------------------------------------------------------------------------------------
+  asio::awaitable<void> run() {
+    auto self = shared_from_this();
+    if (!initial_.empty()) {
+      const ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(initial_.data()),
+                                                  initial_.size());
+      initial_.clear();
+      initial_.shrink_to_fit();
+      if (rv < 0) {
+        close();
+        co_return;
+      }
+    }
+    flush();
+    armIdle();
+    auto buffer = std::make_unique<uint8_t[]>(kReadBuffer);
+    while (!closed_) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
+      if (ec) break;
+      if (nghttp2_session_mem_recv(session_, buffer.get(), n) < 0) break;
+      flush();
+      if (closeIfDone()) break;
+    }
+    close();
+  }
+
+  void flush() {
+    if (writing_ || closed_ || session_ == nullptr) return;
+    if (nghttp2_session_want_write(session_) == 0) return;
+    writing_ = true;
+    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->writeLoop(); }, asio::detached);
+  }
+
+  asio::awaitable<void> writeLoop() {
+    auto self = shared_from_this();
+    for (;;) {
+      wbuf_.clear();
+      while (wbuf_.size() < kMaxWriteBatch && !closed_) {
+        const uint8_t* data = nullptr;
+        const ssize_t n = nghttp2_session_mem_send(session_, &data);
+        if (n <= 0) break;
+        wbuf_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+      }
+      if (wbuf_.empty() || closed_) break;
+      auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(wbuf_), kTuple);
+      if (ec) {
+        close();
+        break;
+      }
+    }
+    writing_ = false;
+    closeIfDone();
+  }
+
+  // After GOAWAY (sent or received) with no stream left, nghttp2 wants neither to read nor write.
+  bool closeIfDone() {
+    if (closed_ || writing_ || session_ == nullptr) return closed_;
+    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+      close();
+      return true;
+    }
+    return false;
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    idle_timer_.cancel();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    for (auto& [id, stream] : streams_) stream->closed = true;
+  }
+
+  // No open stream for the keep-alive idle time: GOAWAY and close.
+  void armIdle() {
+    idle_timer_.expires_after(worker_.options().timeouts.keepalive_idle);
+    idle_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (!self || self->closed_) return;
+      if (!self->streams_.empty()) {
+        self->armIdle();
+        return;
+      }
+      self->drain();
+      self->close();
+    });
+  }
+
+  // ---- nghttp2 callbacks ----------------------------------------------------------------------
+  static const nghttp2_session_callbacks* callbacks() {
+    static nghttp2_session_callbacks* cbs = [] {
+      nghttp2_session_callbacks* c = nullptr;
+      nghttp2_session_callbacks_new(&c);
+      nghttp2_session_callbacks_set_on_begin_headers_callback(c, &H2Connection::onBeginHeaders);
+      nghttp2_session_callbacks_set_on_header_callback(c, &H2Connection::onHeader);
+      nghttp2_session_callbacks_set_on_frame_recv_callback(c, &H2Connection::onFrameRecv);
+      nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &H2Connection::onData);
+      nghttp2_session_callbacks_set_on_stream_close_callback(c, &H2Connection::onStreamClose);
+      return c;
+    }();
+    return cbs;
+  }
+
+  Stream* find(int32_t id) {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    auto stream = std::make_shared<Stream>();
+    stream->id = frame->hd.stream_id;
+    self->streams_[stream->id] = std::move(stream);
+    self->idle_timer_.cancel();
+    return 0;
+  }
+
+  static int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+                      const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers dropped
+    Stream* stream = self->find(frame->hd.stream_id);
+    if (stream == nullptr) return 0;
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    gh::Request& request = stream->request;
+    if (n == ":method") {
+      request.method.assign(v);
+    } else if (n == ":path") {
+      request.path.assign(v);
+    } else if (n == ":authority") {
+      request.authority.assign(v);
+    } else if (!n.empty() && n[0] == ':') {
+      // :scheme is what the client used; the gateway knows it (plain listener: "http").
+    } else if (n == "host") {
+      if (request.authority.empty()) request.authority.assign(v);
+    } else if (n == "cookie") {
+      // RFC 9113 §8.2.3: crumbs are joined with "; " for an HTTP/1.1 hop.
+      if (!stream->cookies.empty()) stream->cookies.append("; ");
+      stream->cookies.append(v);
+    } else if (n == "te") {
+      if (gh::equalsIgnoreCase(v, "trailers")) request.headers.add(std::string(n), std::string(v));
+    } else if (!upstream::isConnectionSpecific(n)) {
+      request.headers.add(std::string(n), std::string(v));
+    }
+    return 0;
+  }
+
+  static int onData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    Stream* stream = self->find(stream_id);
+    if (stream == nullptr) return 0;
+    if (stream->body.size() + len > kMaxRequestBody) {
+      stream->too_large = true;
+      return 0;
+    }
+    stream->body.append(reinterpret_cast<const char*>(data), len);
+    return 0;
+  }
+
+  static int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    auto it = self->streams_.find(frame->hd.stream_id);
+    if (it == self->streams_.end()) return 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST &&
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+      it->second->has_body = true;
+    }
+    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+      asio::co_spawn(self->worker_.io(),
+                     [conn = self->shared_from_this(), stream = it->second] { return conn->serve(stream); },
+                     asio::detached);
+    }
+    return 0;
+  }
+
+  static int onStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    auto it = self->streams_.find(stream_id);
+    if (it == self->streams_.end()) return 0;
+    it->second->closed = true;
+    self->streams_.erase(it);
+    if (self->streams_.empty() && !self->closed_) self->armIdle();
+    return 0;
+  }
+
+  static ssize_t readBody(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags,
+                          nghttp2_data_source*, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    Stream* stream = self->find(stream_id);
+    if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    const size_t n = std::min(length, stream->response_body.size() - stream->sent);
+    std::memcpy(buf, stream->response_body.data() + stream->sent, n);
+    stream->sent += n;
+    if (stream->sent == stream->response_body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
+  // ---- one request ----------------------------------------------------------------------------
+  void respond(Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method) {
+    if (stream.closed || closed_) return;
+    const std::string status_text = std::to_string(status);
+    std::vector<std::string> names;
+    names.reserve(headers.size());
+    for (const auto& [name, value] : headers.fields()) names.push_back(lowerCase(name));
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(headers.size() + 2);
+    nva.push_back(field(":status", status_text));
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (upstream::isConnectionSpecific(names[i])) continue;
+      nva.push_back(field(names[i], headers.fields()[i].second));
+    }
+    const bool bodyless = head_method || status == 204 || status == 304;
+    const std::string length = std::to_string(body.size());
+    if (!bodyless) nva.push_back(field("content-length", length));
+    stream.response_body = bodyless ? std::string() : std::move(body);
+    stream.sent = 0;
+    nghttp2_data_provider provider{};
+    provider.read_callback = &H2Connection::readBody;
+    nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(),
+                            stream.response_body.empty() ? nullptr : &provider);
+    flush();
+  }
+
+  void respondLocal(Stream& stream, uint16_t status, bool head_method) {
+    gh::Headers headers;
+    headers.add("content-type", "text/plain");
+    std::string body(reasonText(status));
+    body += '\n';
+    respond(stream, status, headers, std::move(body), head_method);
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Stream> stream) {
+    auto self = shared_from_this();
+    gh::Request& request = stream->request;
+    const bool head_method = request.method == "HEAD";
+    if (!stream->cookies.empty()) request.headers.add("cookie", std::move(stream->cookies));
+    if (stream->too_large) co_return respondLocal(*stream, 413, head_method);
+    if (request.method.empty() || request.path.empty() || request.method == "CONNECT") {
+      co_return respondLocal(*stream, 400, head_method);
+    }
+    request.scheme = "http";
+    request.listener_port = acceptor_->port();
+    if (std::string* forwarded = const_cast<std::string*>(request.headers.find("x-forwarded-for"))) {
+      forwarded->append(", ");
+      forwarded->append(client_ip_);
+    } else {
+      request.headers.add("x-forwarded-for", client_ip_);
+    }
+    request.headers.set("x-forwarded-proto", request.scheme);
+    if (!gh::normalizePath(request.path)) co_return respondLocal(*stream, 400, head_method);
+
+    // Route on the generation current now; it stays pinned until the response is submitted.
+    GenerationPtr generation = worker_.generation();
+    const SocketConfig* socket = generation ? generation->find(acceptor_->identity()) : nullptr;
+    if (socket == nullptr || socket->socket == nullptr) co_return respondLocal(*stream, 404, head_method);
+    gh::RouteResult routed = gh::route(*socket->socket, request);
+    if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
+      co_return respondLocal(*stream, 404, head_method);
+    }
+    const snapshot::Rule& rule = *routed.rule;
+    const snapshot::PathMatch& matched = routed.entry->match.path;
+    if (std::optional<gh::Response> redirect = filters::redirectFor(rule.filters, matched, request)) {
+      co_return respond(*stream, redirect->status, redirect->headers, std::move(redirect->body), head_method);
+    }
+    const auto started = Clock::now();
+    const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
+    const auto& clusters = generation->snapshot->clusters;
+    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size()) {
+      co_return respondLocal(*stream, 500, head_method);
+    }
+    const snapshot::Cluster& cluster = clusters[*backend->cluster];
+    if (cluster.endpoints.empty()) co_return respondLocal(*stream, 503, head_method);
+    filters::applyRequestFilters(rule.filters, matched, request);
+    filters::applyRequestFilters(backend->filters, matched, request);
+    const snapshot::Endpoint endpoint =
+        cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
+    const snapshot::UpstreamProtocol protocol = cluster.protocol;
+
+    upstream::BufferedRequest out;
+    out.method = std::move(request.method);
+    out.authority = std::move(request.authority);
+    out.path = std::move(request.path);
+    out.headers = std::move(request.headers);
+    out.body = std::move(stream->body);
+    out.has_body = stream->has_body;
+    if (!rule.filters.mirrors.empty() || !backend->filters.mirrors.empty()) {
+      filters::Mirrors& mirrors = worker_.mirrors();
+      std::vector<filters::MirrorTarget> targets =
+          mirrors.choose(*generation->snapshot, rule.filters, &backend->filters);
+      if (!targets.empty()) {
+        if (out.body.size() > mirrors.limits().max_body) {
+          mirrors.countSkippedBody();
+        } else {
+          mirrors.send(std::move(targets), out);
+        }
+      }
+    }
+
+    upstream::ExchangeOptions options;
+    options.max_body = kMaxResponseBody;
+    options.deadline = Clock::now() + worker_.options().timeouts.body_idle;
+    if (rule.request_timeout_ms) {
+      options.deadline = std::min(options.deadline, started + std::chrono::milliseconds(*rule.request_timeout_ms));
+    }
+    if (rule.backend_request_timeout_ms) {
+      options.deadline =
+          std::min(options.deadline, Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms));
+    }
+    // The generation stays pinned by `generation` until the response is submitted.
+    const snapshot::Filters& rule_filters = rule.filters;
+    const snapshot::Filters& backend_filters = backend->filters;
+    upstream::BufferedResponse response;
+    const upstream::Outcome outcome =
+        protocol == snapshot::UpstreamProtocol::H2c
+            ? co_await worker_.h2c().exchange(endpoint, out, response, options)
+            : co_await upstream::exchangeH1(worker_, endpoint, out, response, options);
+    if (outcome != upstream::Outcome::Ok) co_return respondLocal(*stream, upstream::statusFor(outcome), head_method);
+    gh::Response reply;
+    reply.status = response.status;
+    reply.headers = std::move(response.headers);
+    filters::applyResponseFilters(rule_filters, reply);
+    filters::applyResponseFilters(backend_filters, reply);
+    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method);
+  }
+
+  Worker& worker_;
+  std::shared_ptr<net::Acceptor> acceptor_;
+  tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  asio::steady_timer idle_timer_;
+  std::string client_ip_;
+  std::string initial_;
+  std::string wbuf_;
+  std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
+  bool writing_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket,
+                       std::string_view received) {
+  std::make_shared<H2Connection>(worker, std::move(acceptor), std::move(socket))->start(received);
+}
+
+}  // namespace gatehouse::dataplane

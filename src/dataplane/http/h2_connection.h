@@ -1,0 +1,34 @@
+#pragma once
+// Downstream HTTP/2 cleartext with prior knowledge (RFC 9113 §3.3), with libnghttp2: a plain
+// listener's connection that opens with the HTTP/2 connection preface is handed over from the
+// HTTP/1.1 codec to this one. Each stream becomes the internal request model, is routed and
+// filtered exactly like an HTTP/1.1 request, and goes upstream as a buffered exchange (HTTP/1.1
+// or h2c, per the cluster's protocol). First cut: request bodies are buffered up to 1 MiB (larger:
+// 413) and responses up to 8 MiB (larger: 502); no Upgrade: h2c, no TLS ALPN "h2" yet.
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <string_view>
+
+namespace gatehouse::http {
+
+enum class PrefaceMatch : uint8_t { No, Partial, Full };
+
+// Whether `received` starts with the HTTP/2 client connection preface ("PRI * HTTP/2.0\r\n\r\n
+// SM\r\n\r\n"): Partial when it holds a proper prefix of it (more bytes are needed to tell).
+PrefaceMatch matchH2Preface(std::string_view received);
+
+}  // namespace gatehouse::http
+
+namespace gatehouse::dataplane {
+
+class Worker;
+namespace net {
+class Acceptor;
+}
+
+// Worker thread only. `received`: the bytes already read from the socket (the preface first).
+void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, boost::asio::ip::tcp::socket socket,
+                       std::string_view received);
+
+}  // namespace gatehouse::dataplane

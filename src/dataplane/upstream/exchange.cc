@@ -1,0 +1,250 @@
+#include "dataplane/upstream/exchange.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/http/chunked_decoder.h"
+#include "dataplane/http/h1_parser.h"
+
+namespace gatehouse::dataplane::upstream {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxResponseHead = 64 * 1024;
+}  // namespace
+
+uint16_t statusFor(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Ok: return 200;
+    case Outcome::ConnectFailed: return 503;
+    case Outcome::TimedOut: return 504;
+    case Outcome::BadResponse:
+    case Outcome::TooLarge: return 502;
+  }
+  return 502;
+}
+
+bool isConnectionSpecific(std::string_view name) {
+  switch (name.size()) {
+    case 2: return http::equalsIgnoreCase(name, "te");
+    case 4: return http::equalsIgnoreCase(name, "host");
+    case 7: return http::equalsIgnoreCase(name, "trailer") || http::equalsIgnoreCase(name, "upgrade");
+    case 10: return http::equalsIgnoreCase(name, "connection") || http::equalsIgnoreCase(name, "keep-alive");
+    case 14: return http::equalsIgnoreCase(name, "content-length");
+    case 16: return http::equalsIgnoreCase(name, "proxy-connection");
+    case 17: return http::equalsIgnoreCase(name, "transfer-encoding");
+    default: return false;
+  }
+}
+
+SocketDeadline::SocketDeadline(asio::io_context& io, tcp::socket& socket, Clock::time_point at)
+    : state_(std::make_shared<State>(State{&socket})), timer_(io) {
+  if (at == Clock::time_point::max()) return;
+  timer_.expires_at(at);
+  timer_.async_wait([state = state_](error_code ec) {
+    if (ec || state->socket == nullptr) return;
+    state->fired = true;
+    error_code ignored;
+    state->socket->cancel(ignored);
+  });
+}
+
+SocketDeadline::~SocketDeadline() {
+  state_->socket = nullptr;
+  timer_.cancel();
+}
+
+std::string serializeH1Head(const BufferedRequest& request) {
+  std::string out;
+  out.reserve(256);
+  out.append(request.method).append(" ").append(request.path).append(" HTTP/1.1\r\n");
+  out.append("Host: ").append(request.authority).append("\r\n");
+  for (const auto& [name, value] : request.headers.fields()) {
+    if (!isConnectionSpecific(name)) out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (request.has_body || !request.body.empty()) {
+    out.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+  }
+  out.append("\r\n");
+  return out;
+}
+
+namespace {
+
+struct Attempt {
+  Outcome outcome = Outcome::Ok;
+  bool nothing_received = false;  // failed before any response byte: a retry is safe
+  bool reusable = false;
+};
+
+asio::awaitable<Attempt> attemptH1(tcp::socket& socket, const std::string& request_head, const BufferedRequest& request,
+                                   BufferedResponse& response, const ExchangeOptions& options) {
+  Attempt attempt;
+  std::array<asio::const_buffer, 2> out{asio::buffer(request_head), asio::buffer(request.body)};
+  auto [wec, written] = co_await asio::async_write(socket, out, kTuple);
+  if (wec) {
+    attempt.outcome = Outcome::BadResponse;
+    attempt.nothing_received = true;
+    co_return attempt;
+  }
+  std::string buffer;
+  char chunk[8192];
+  auto more = [&]() -> asio::awaitable<bool> {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), kTuple);
+    if (ec) co_return false;
+    buffer.append(chunk, n);
+    co_return true;
+  };
+  http::HeadLimits limits;
+  limits.max_head_bytes = kMaxResponseHead;
+  http::ResponseHeadParser parser(request.method, limits);
+  http::ParseResult parsed;
+  for (;;) {
+    parsed = parser.parse(buffer);
+    if (parsed.error()) {
+      attempt.outcome = Outcome::BadResponse;
+      co_return attempt;
+    }
+    if (parsed.complete()) {
+      if (!parser.head().interim) break;
+      buffer.erase(0, parsed.consumed);
+      parser.reset(request.method);
+      continue;
+    }
+    if (!co_await more()) {
+      attempt.outcome = Outcome::BadResponse;
+      attempt.nothing_received = buffer.empty();
+      co_return attempt;
+    }
+  }
+  const http::ResponseHead& head = parser.head();
+  response.status = head.status_code;
+  std::optional<std::string_view> connection_field = head.headers.find("connection");
+  for (const http::Header& field : head.headers) {
+    if (isConnectionSpecific(field.name)) continue;
+    if (connection_field && http::listContainsToken(*connection_field, field.name)) continue;
+    response.headers.add(std::string(field.name), std::string(field.value));
+  }
+  const http::BodyFraming framing = head.framing;
+  const uint64_t length = head.content_length.value_or(0);
+  const bool keep_alive = head.keep_alive && !head.becomes_tunnel;
+  buffer.erase(0, parsed.consumed);
+
+  auto keep = [&](std::string_view data) {
+    if (!options.keep_body) return true;
+    if (response.body.size() + data.size() > options.max_body) return false;
+    response.body.append(data);
+    return true;
+  };
+  switch (framing) {
+    case http::BodyFraming::None:
+      break;
+    case http::BodyFraming::ContentLength: {
+      uint64_t remaining = length;
+      for (;;) {
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, buffer.size()));
+        if (!keep(std::string_view(buffer).substr(0, take))) {
+          attempt.outcome = Outcome::TooLarge;
+          co_return attempt;
+        }
+        remaining -= take;
+        buffer.erase(0, take);
+        if (remaining == 0) break;
+        if (!co_await more()) {
+          attempt.outcome = Outcome::BadResponse;
+          co_return attempt;
+        }
+      }
+      break;
+    }
+    case http::BodyFraming::Chunked: {
+      http::ChunkedDecoder decoder;
+      for (;;) {
+        size_t at = 0;
+        while (at < buffer.size() && !decoder.done()) {
+          http::ChunkedResult r = decoder.decode(std::string_view(buffer).substr(at));
+          if (r.error()) {
+            attempt.outcome = Outcome::BadResponse;
+            co_return attempt;
+          }
+          if (!keep(r.data)) {
+            attempt.outcome = Outcome::TooLarge;
+            co_return attempt;
+          }
+          at += r.consumed;
+        }
+        buffer.erase(0, at);
+        if (decoder.done()) break;
+        if (!co_await more()) {
+          attempt.outcome = Outcome::BadResponse;
+          co_return attempt;
+        }
+      }
+      break;
+    }
+    case http::BodyFraming::UntilClose:
+      for (;;) {
+        if (!keep(buffer)) {
+          attempt.outcome = Outcome::TooLarge;
+          co_return attempt;
+        }
+        buffer.clear();
+        if (!co_await more()) break;
+      }
+      break;
+  }
+  attempt.reusable = keep_alive && framing != http::BodyFraming::UntilClose && buffer.empty();
+  co_return attempt;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint, const BufferedRequest& request,
+                                    BufferedResponse& response, ExchangeOptions options) {
+  error_code ec;
+  const asio::ip::address address = asio::ip::make_address(endpoint.ip, ec);
+  if (ec) co_return Outcome::ConnectFailed;
+  const std::string head = serializeH1Head(request);
+  for (int attempt = 0;; ++attempt) {
+    tcp::socket socket(worker.io());
+    bool reused = false;
+    if (attempt == 0) {
+      if (auto pooled = worker.upstreams().take(endpoint)) {
+        socket = std::move(*pooled);
+        reused = true;
+      }
+    }
+    if (!reused) {
+      const auto connect_by = std::min(options.deadline, Clock::now() + worker.options().timeouts.upstream_connect);
+      SocketDeadline deadline(worker.io(), socket, connect_by);
+      auto [cec] = co_await socket.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
+      if (cec) {
+        if (deadline.fired() && connect_by == options.deadline) co_return Outcome::TimedOut;
+        co_return Outcome::ConnectFailed;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+    }
+    response = BufferedResponse{};
+    SocketDeadline deadline(worker.io(), socket, options.deadline);
+    Attempt result = co_await attemptH1(socket, head, request, response, options);
+    if (deadline.fired()) co_return Outcome::TimedOut;
+    if (result.outcome == Outcome::Ok) {
+      if (result.reusable && socket.is_open()) worker.upstreams().put(endpoint, std::move(socket));
+      co_return Outcome::Ok;
+    }
+    if (reused && result.nothing_received && attempt == 0) continue;
+    co_return result.outcome;
+  }
+}
+
+}  // namespace gatehouse::dataplane::upstream

@@ -1,0 +1,93 @@
+#pragma once
+// Buffered upstream exchanges: one whole request (head + body in memory) out, one whole response
+// (or only its head, the body drained) back. Used where the request body is already at hand and
+// bounded: request mirrors (fire and forget) and the HTTP/2 paths (h2c downstream, h2c
+// upstream). The streaming HTTP/1.1 relay stays in http/h1_connection.cc.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "dataplane/http/message.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane {
+class Worker;
+}
+
+namespace gatehouse::dataplane::upstream {
+
+using Clock = std::chrono::steady_clock;
+
+struct BufferedRequest {
+  std::string method;
+  std::string authority;  // sent as Host (HTTP/1.1) or :authority (HTTP/2)
+  std::string path;       // origin form, with the query
+  http::Headers headers;  // no Host, no hop-by-hop or framing fields
+  std::string body;       // decoded
+  bool has_body = false;  // send a Content-Length (even 0): the client's request had a body
+};
+
+struct BufferedResponse {
+  uint16_t status = 0;
+  http::Headers headers;  // hop-by-hop and framing fields removed
+  std::string body;       // empty unless kept (ExchangeOptions::keep_body)
+};
+
+struct ExchangeOptions {
+  Clock::time_point deadline = Clock::time_point::max();  // whole exchange; then TimedOut
+  size_t max_body = 8 * 1024 * 1024;                      // kept response body; larger: TooLarge
+  bool keep_body = true;                                  // false: read and drop the body
+};
+
+enum class Outcome : uint8_t {
+  Ok,
+  ConnectFailed,  // refused, unreachable or the connect timeout: 503
+  TimedOut,       // the exchange deadline: 504
+  BadResponse,    // malformed, reset or closed before the response ended: 502
+  TooLarge,       // the response body is over ExchangeOptions::max_body: 502
+};
+
+// The status a proxy answers with for a failed exchange.
+uint16_t statusFor(Outcome outcome);
+
+// True for fields that never cross a proxy (RFC 9110 §7.6.1) plus the framing fields the proxy
+// writes itself (content-length, transfer-encoding) and host.
+bool isConnectionSpecific(std::string_view name);
+
+// Cancels a socket's pending operations when a deadline passes. The timer's handler shares a
+// small state block with the guard, so it is safe when it runs after the guard is gone.
+class SocketDeadline {
+ public:
+  SocketDeadline(boost::asio::io_context& io, boost::asio::ip::tcp::socket& socket, Clock::time_point at);
+  ~SocketDeadline();
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  bool fired() const { return state_->fired; }
+
+ private:
+  struct State {
+    boost::asio::ip::tcp::socket* socket;
+    bool fired = false;
+  };
+  std::shared_ptr<State> state_;
+  boost::asio::steady_timer timer_;
+};
+
+// One request over HTTP/1.1 to `endpoint`, on a pooled keep-alive connection when the worker has
+// one (retried once on a new connection when the pooled one turns out closed before any response
+// byte). The connection goes back to the pool when the response ended cleanly.
+boost::asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint,
+                                           const BufferedRequest& request, BufferedResponse& response,
+                                           ExchangeOptions options);
+
+// The HTTP/1.1 request head for `request` (Host first, then the fields, Content-Length when it
+// has a body).
+std::string serializeH1Head(const BufferedRequest& request);
+
+}  // namespace gatehouse::dataplane::upstream

@@ -1,0 +1,399 @@
+#include "dataplane/upstream/h2c_client.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+#include "dataplane/event/worker.h"
+
+namespace gatehouse::dataplane::upstream {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadBuffer = 16 * 1024;
+constexpr size_t kMaxWriteBatch = 64 * 1024;
+constexpr int32_t kStreamWindow = 1 << 20;       // per-stream receive window
+constexpr int32_t kConnectionWindow = 16 << 20;  // connection receive window
+
+std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+nghttp2_nv field(std::string_view name, std::string_view value) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                    NGHTTP2_NV_FLAG_NONE};
+}
+}  // namespace
+
+class H2cSession : public std::enable_shared_from_this<H2cSession> {
+ public:
+  H2cSession(Worker& worker, snapshot::Endpoint endpoint)
+      : worker_(worker),
+        endpoint_(std::move(endpoint)),
+        socket_(worker.io()),
+        ready_(worker.io()),
+        idle_timer_(worker.io()) {
+    ready_.expires_at(Clock::time_point::max());
+  }
+  ~H2cSession() {
+    if (session_ != nullptr) nghttp2_session_del(session_);
+  }
+
+  void start() {
+    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+  }
+  bool usable() const { return state_ != State::Dead && !goaway_ && !exhausted_; }
+
+  asio::awaitable<Outcome> exchange(const BufferedRequest& request, BufferedResponse& response,
+                                    const ExchangeOptions& options, bool& nothing_received);
+
+ private:
+  enum class State : uint8_t { Connecting, Ready, Dead };
+
+  // One request/response in flight. Lives in the frame of exchange(); the session finds it by
+  // stream id only (never through nghttp2's stream user data), and exchange() unregisters it
+  // before it goes, so callbacks never see a dangling call.
+  struct Call {
+    explicit Call(asio::io_context& io) : signal(io) {}
+    const BufferedRequest* request = nullptr;
+    BufferedResponse* response = nullptr;
+    const ExchangeOptions* options = nullptr;
+    size_t body_sent = 0;
+    asio::steady_timer signal;  // cancelled when done; expires at the deadline
+    bool done = false;
+    bool final_head = false;
+    bool received = false;  // any frame of the response arrived
+    Outcome outcome = Outcome::BadResponse;
+  };
+
+  asio::awaitable<void> run();
+  void flush();
+  asio::awaitable<void> writeLoop();
+  void die();
+  void complete(Call& call, Outcome outcome) {
+    if (call.done) return;
+    call.done = true;
+    call.outcome = outcome;
+    call.signal.cancel();
+  }
+  Call* find(int32_t stream_id) {
+    auto it = calls_.find(stream_id);
+    return it == calls_.end() ? nullptr : it->second;
+  }
+  void armIdle();
+
+  // ---- nghttp2 callbacks ----
+  static const nghttp2_session_callbacks* callbacks();
+  static int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+                      const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+    auto* self = static_cast<H2cSession*>(user);
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    Call* call = self->find(frame->hd.stream_id);
+    if (call == nullptr || call->final_head) return 0;  // trailers are dropped
+    call->received = true;
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    if (n == ":status") {
+      uint16_t status = 0;
+      std::from_chars(v.data(), v.data() + v.size(), status);
+      call->response->status = status;
+    } else if (!n.empty() && n[0] != ':' && !isConnectionSpecific(n)) {
+      call->response->headers.add(std::string(n), std::string(v));
+    }
+    return 0;
+  }
+  static int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto* self = static_cast<H2cSession*>(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY) {
+      self->goaway_ = true;
+      return 0;
+    }
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    Call* call = self->find(frame->hd.stream_id);
+    if (call == nullptr || call->final_head) return 0;
+    if (call->response->status >= 200) {
+      call->final_head = true;
+    } else {  // 1xx: the final head follows
+      call->response->status = 0;
+      call->response->headers = http::Headers{};
+    }
+    return 0;
+  }
+  static int onData(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
+                    void* user) {
+    auto* self = static_cast<H2cSession*>(user);
+    Call* call = self->find(stream_id);
+    if (call == nullptr) return 0;
+    call->received = true;
+    if (!call->options->keep_body) return 0;
+    if (call->response->body.size() + len > call->options->max_body) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+      self->complete(*call, Outcome::TooLarge);
+      return 0;
+    }
+    call->response->body.append(reinterpret_cast<const char*>(data), len);
+    return 0;
+  }
+  static int onStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) {
+    auto* self = static_cast<H2cSession*>(user);
+    Call* call = self->find(stream_id);
+    if (call == nullptr) return 0;
+    self->complete(*call, error_code == NGHTTP2_NO_ERROR && call->final_head ? Outcome::Ok : Outcome::BadResponse);
+    return 0;
+  }
+  static ssize_t readBody(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags,
+                          nghttp2_data_source*, void* user) {
+    auto* self = static_cast<H2cSession*>(user);
+    Call* call = self->find(stream_id);
+    if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    const std::string& body = call->request->body;
+    const size_t n = std::min(length, body.size() - call->body_sent);
+    std::memcpy(buf, body.data() + call->body_sent, n);
+    call->body_sent += n;
+    if (call->body_sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
+  Worker& worker_;
+  const snapshot::Endpoint endpoint_;
+  tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  asio::steady_timer ready_;  // cancelled once connected (or failed)
+  asio::steady_timer idle_timer_;
+  std::unordered_map<int32_t, Call*> calls_;
+  std::string wbuf_;
+  State state_ = State::Connecting;
+  bool connect_failed_ = false;
+  bool writing_ = false;
+  bool goaway_ = false;
+  bool exhausted_ = false;
+};
+
+const nghttp2_session_callbacks* H2cSession::callbacks() {
+  static nghttp2_session_callbacks* cbs = [] {
+    nghttp2_session_callbacks* c = nullptr;
+    nghttp2_session_callbacks_new(&c);
+    nghttp2_session_callbacks_set_on_header_callback(c, &H2cSession::onHeader);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(c, &H2cSession::onFrameRecv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &H2cSession::onData);
+    nghttp2_session_callbacks_set_on_stream_close_callback(c, &H2cSession::onStreamClose);
+    return c;
+  }();
+  return cbs;
+}
+
+asio::awaitable<void> H2cSession::run() {
+  auto self = shared_from_this();
+  error_code ec;
+  const asio::ip::address address = asio::ip::make_address(endpoint_.ip, ec);
+  if (!ec) {
+    SocketDeadline deadline(worker_.io(), socket_, Clock::now() + worker_.options().timeouts.upstream_connect);
+    auto [cec] = co_await socket_.async_connect(tcp::endpoint(address, endpoint_.port), kTuple);
+    ec = cec;
+  }
+  if (!ec) socket_.set_option(tcp::no_delay(true), ec);
+  if (!ec && nghttp2_session_client_new(&session_, callbacks(), this) != 0) ec = asio::error::no_memory;
+  if (ec) {
+    connect_failed_ = true;
+    die();
+    co_return;
+  }
+  nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+                                       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  state_ = State::Ready;
+  ready_.cancel();
+  flush();
+  if (calls_.empty()) armIdle();
+  auto buffer = std::make_unique<uint8_t[]>(kReadBuffer);
+  for (;;) {
+    auto [rec, n] = co_await socket_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
+    if (rec) break;
+    if (nghttp2_session_mem_recv(session_, buffer.get(), n) < 0) break;
+    flush();
+    if (goaway_ && calls_.empty()) break;
+  }
+  die();
+}
+
+void H2cSession::die() {
+  if (state_ == State::Dead) return;
+  state_ = State::Dead;
+  error_code ignored;
+  socket_.close(ignored);
+  idle_timer_.cancel();
+  ready_.cancel();
+  for (auto& [id, call] : calls_) complete(*call, Outcome::BadResponse);
+}
+
+void H2cSession::armIdle() {
+  idle_timer_.expires_after(worker_.options().timeouts.upstream_idle);
+  idle_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    if (ec) return;
+    // Closing the socket also ends the read loop.
+    if (auto self = weak.lock(); self && self->calls_.empty()) self->die();
+  });
+}
+
+void H2cSession::flush() {
+  if (writing_ || state_ != State::Ready || session_ == nullptr) return;
+  if (nghttp2_session_want_write(session_) == 0) return;
+  writing_ = true;
+  asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->writeLoop(); }, asio::detached);
+}
+
+asio::awaitable<void> H2cSession::writeLoop() {
+  auto self = shared_from_this();
+  for (;;) {
+    wbuf_.clear();
+    while (wbuf_.size() < kMaxWriteBatch && state_ != State::Dead) {
+      const uint8_t* data = nullptr;
+      ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) {
+        error_code ignored;
+        socket_.cancel(ignored);  // the read loop ends and the session dies
+        break;
+      }
+      if (n == 0) break;
+      wbuf_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    if (wbuf_.empty() || state_ == State::Dead) break;
+    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(wbuf_), kTuple);
+    if (ec) {
+      error_code ignored;
+      socket_.cancel(ignored);
+      break;
+    }
+  }
+  writing_ = false;
+}
+
+asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, BufferedResponse& response,
+                                              const ExchangeOptions& options, bool& nothing_received) {
+  auto self = shared_from_this();
+  nothing_received = true;
+  if (state_ == State::Connecting) co_await ready_.async_wait(kTuple);
+  if (state_ != State::Ready || !usable()) co_return connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
+  if (Clock::now() >= options.deadline) co_return Outcome::TimedOut;
+
+  // Names are lower-cased copies that live until submit returns (nghttp2 copies them).
+  std::vector<std::string> names;
+  names.reserve(request.headers.size());
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(request.headers.size() + 5);
+  nva.push_back(field(":method", request.method));
+  nva.push_back(field(":scheme", "http"));
+  nva.push_back(field(":authority", request.authority));
+  nva.push_back(field(":path", request.path));
+  for (const auto& [name, value] : request.headers.fields()) {
+    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
+    if (isConnectionSpecific(name) && !te_trailers) continue;
+    names.push_back(lowerCase(name));
+  }
+  size_t next_name = 0;
+  for (const auto& [name, value] : request.headers.fields()) {
+    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
+    if (isConnectionSpecific(name) && !te_trailers) continue;
+    nva.push_back(field(names[next_name++], value));
+  }
+  const std::string length = std::to_string(request.body.size());
+  const bool has_body = request.has_body || !request.body.empty();
+  if (has_body) nva.push_back(field("content-length", length));
+
+  Call call(worker_.io());
+  call.request = &request;
+  call.response = &response;
+  call.options = &options;
+  call.signal.expires_at(options.deadline);
+  response = BufferedResponse{};
+  nghttp2_data_provider provider{};
+  provider.read_callback = &H2cSession::readBody;
+  const int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                            request.body.empty() ? nullptr : &provider, nullptr);
+  if (id < 0) {
+    if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) exhausted_ = true;
+    co_return Outcome::BadResponse;
+  }
+  calls_[id] = &call;
+  struct Unregister {
+    H2cSession& session;
+    int32_t id;
+    ~Unregister() {
+      session.calls_.erase(id);
+      if (session.calls_.empty() && session.state_ == State::Ready) session.armIdle();
+    }
+  } unregister{*this, id};
+  idle_timer_.cancel();
+  flush();
+  co_await call.signal.async_wait(kTuple);
+  nothing_received = !call.received;
+  if (!call.done) {  // the deadline passed first
+    if (state_ == State::Ready) {
+      nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+      flush();
+    }
+    co_return Outcome::TimedOut;
+  }
+  co_return call.outcome;
+}
+
+// ---- H2cClients --------------------------------------------------------------------------------
+
+H2cClients::H2cClients(Worker& worker) : worker_(worker) {}
+H2cClients::~H2cClients() = default;
+
+std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& endpoint, bool& fresh) {
+  std::string key = endpoint.ip + ":" + std::to_string(endpoint.port);
+  auto it = sessions_.find(key);
+  if (it != sessions_.end() && it->second->usable()) {
+    fresh = false;
+    return it->second;
+  }
+  auto session = std::make_shared<H2cSession>(worker_, endpoint);
+  session->start();
+  ++opened_;
+  fresh = true;
+  sessions_[std::move(key)] = session;
+  return session;
+}
+
+asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint, const BufferedRequest& request,
+                                              BufferedResponse& response, ExchangeOptions options) {
+  for (int attempt = 0;; ++attempt) {
+    bool fresh = false;
+    std::shared_ptr<H2cSession> session = sessionFor(endpoint, fresh);
+    bool nothing_received = true;
+    Outcome outcome = co_await session->exchange(request, response, options, nothing_received);
+    if (outcome == Outcome::Ok || outcome == Outcome::TimedOut || outcome == Outcome::TooLarge) co_return outcome;
+    if (!fresh && nothing_received && attempt == 0) continue;
+    co_return outcome;
+  }
+}
+
+size_t H2cClients::sessionCount() const {
+  size_t n = 0;
+  for (const auto& [key, session] : sessions_) n += session->usable() ? 1 : 0;
+  return n;
+}
+
+}  // namespace gatehouse::dataplane::upstream

@@ -1,0 +1,54 @@
+#pragma once
+// HTTP/2 cleartext upstreams with prior knowledge (Service appProtocol kubernetes.io/h2c), with
+// libnghttp2. Per worker: at most one live session per endpoint; requests are multiplexed as
+// streams on it (nghttp2 queues streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS).
+// A session that is closed, got GOAWAY or ran out of stream ids takes no new streams; the next
+// request opens a new one. Idle sessions close after Timeouts::upstream_idle.
+//
+// The exchange is buffered (BufferedRequest in, BufferedResponse out; bounded by
+// ExchangeOptions::max_body). Translation to HTTP/2: :method, :scheme "http", :authority, :path;
+// field names lower-cased; connection-specific fields dropped (connection, keep-alive,
+// proxy-connection, transfer-encoding, upgrade, host) and te unless it is "trailers".
+// Response trailers are dropped.
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "dataplane/upstream/exchange.h"
+#include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane {
+class Worker;
+}
+
+namespace gatehouse::dataplane::upstream {
+
+class H2cSession;
+
+class H2cClients {
+ public:
+  explicit H2cClients(Worker& worker);
+  ~H2cClients();
+  H2cClients(const H2cClients&) = delete;
+  H2cClients& operator=(const H2cClients&) = delete;
+
+  // One request on a stream of the endpoint's session (opened when there is none usable). A
+  // stream refused or lost before any response byte on a reused session is retried once on a
+  // new session.
+  boost::asio::awaitable<Outcome> exchange(const snapshot::Endpoint& endpoint, const BufferedRequest& request,
+                                           BufferedResponse& response, ExchangeOptions options);
+
+  size_t sessionCount() const;       // live sessions
+  uint64_t sessionsOpened() const { return opened_; }
+
+ private:
+  std::shared_ptr<H2cSession> sessionFor(const snapshot::Endpoint& endpoint, bool& fresh);
+
+  Worker& worker_;
+  std::unordered_map<std::string, std::shared_ptr<H2cSession>> sessions_;  // "ip:port"
+  uint64_t opened_ = 0;
+};
+
+}  // namespace gatehouse::dataplane::upstream
