@@ -1,2 +1,2 @@
 """Gatehouse local conformance runner: executes the Gateway API v1.6.1 conformance case files
-(/work/shared/conformance/FORMAT.md) against the gatehouse binary without Kubernetes."""
+(../shared/conformance/FORMAT.md) against the gatehouse binary without Kubernetes."""

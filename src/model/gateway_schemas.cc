@@ -1,5 +1,5 @@
 // GatewayClass, Gateway and ListenerSet, as the v1.6.1 standard CRDs define them:
-// /work/shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{gatewayclasses,
+// ../shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{gatewayclasses,
 // gateways,listenersets}.yaml (the served versions share one schema).
 #include "model/gateway_api_types.h"
 #include "model/kind_schemas.h"

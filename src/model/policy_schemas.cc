@@ -1,5 +1,5 @@
 // ReferenceGrant and BackendTLSPolicy, as the v1.6.1 standard CRDs define them:
-// /work/shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{referencegrants,
+// ../shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{referencegrants,
 // backendtlspolicies}.yaml.
 #include "model/gateway_api_types.h"
 #include "model/kind_schemas.h"

@@ -1,5 +1,5 @@
 // Every traffic expectation of the upstream redirect, rewrite and header modifier conformance
-// cases (/work/shared/conformance/cases/, Gateway API v1.6.1) on hand-built snapshots: the
+// cases (../shared/conformance/cases/, Gateway API v1.6.1) on hand-built snapshots: the
 // request is routed, then the winning rule's filters are applied as the connection manager does.
 // Locations are asserted in full (the cases check scheme/host/port/path separately, allowing an
 // omitted default port; we assert the port is omitted).

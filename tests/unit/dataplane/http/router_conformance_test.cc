@@ -1,5 +1,5 @@
 // Every traffic expectation of the upstream matching conformance cases
-// (/work/shared/conformance/cases/httproute-*.case.yaml, Gateway API v1.6.1), reproduced on
+// (../shared/conformance/cases/httproute-*.case.yaml, Gateway API v1.6.1), reproduced on
 // hand-built snapshots: the routes of the case's manifest are added in manifest order, sorted by
 // precedes(), and each request must reach the expected backend (or get a 404).
 #include <gtest/gtest.h>
