@@ -193,6 +193,10 @@ class H2Backend {
       if (nghttp2_session_mem_recv(session, buf, static_cast<size_t>(n)) < 0) break;
     }
     nghttp2_session_del(session);
+    {
+      std::lock_guard lock(mu_);
+      std::erase(fds_, fd);  // the destructor must not shut down a reused descriptor number
+    }
     ::close(fd);
   }
 
