@@ -64,11 +64,6 @@ TEST(ObjectKeyOf, MissingNameIsAnError) {
   EXPECT_EQ(key.error().message, "metadata.name: required");
 }
 
-}  // namespace
-}  // namespace gatehouse::model
-
-namespace gatehouse::model {
-namespace {
 
 TEST(DecodeManifests, RecursiveAliasIsAnErrorNotACrash) {
   auto docs = decodeManifests("a: &a [*a]\n");
@@ -89,11 +84,6 @@ TEST(DecodeManifests, NonScalarKeyIsAnError) {
   EXPECT_EQ(docs.error().message, "document 1: mapping keys must be strings");
 }
 
-}  // namespace
-}  // namespace gatehouse::model
-
-namespace gatehouse::model {
-namespace {
 
 TEST(DecodeManifests, InvalidUtf8IsRejectedWithItsOffset) {
   auto docs = decodeManifests("kind: \"caf\xc3\xa9\"\nname: \"\xff\"\n");
@@ -107,11 +97,6 @@ TEST(DecodeManifests, OverlongAndSurrogateEncodingsAreRejected) {
   EXPECT_TRUE(decodeManifests("a: \"\xf0\x9f\x98\x80\"\n").ok());
 }
 
-}  // namespace
-}  // namespace gatehouse::model
-
-namespace gatehouse::model {
-namespace {
 
 TEST(DecodeManifests, NonStringKindIsKeptForValidationToReject) {
   auto docs = decodeManifests("kind: 5\nitems: []\n");

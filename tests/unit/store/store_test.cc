@@ -128,11 +128,6 @@ TEST(Store, DefaultsAreApplied) {
   EXPECT_EQ(r->spec()["rules"][0]["backendRefs"][0]["weight"], 1);
 }
 
-}  // namespace
-}  // namespace gatehouse::store
-
-namespace gatehouse::store {
-namespace {
 
 TEST(Store, UnhandledKindIsKeptWithoutErrorAndReportedOnce) {
   Store store;
@@ -145,11 +140,6 @@ TEST(Store, UnhandledKindIsKeptWithoutErrorAndReportedOnce) {
   EXPECT_TRUE(store.takeNewlyUnhandledKinds().empty());
 }
 
-}  // namespace
-}  // namespace gatehouse::store
-
-namespace gatehouse::store {
-namespace {
 
 TEST(Store, UnhandledKindWithNonStringApiVersionIsAnErrorNotACrash) {
   Store store;
