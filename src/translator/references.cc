@@ -7,18 +7,12 @@
 
 #include <memory>
 
+#include "model/json_access.h"
+
 namespace gatehouse::translator {
 
 using model::Json;
-
-namespace {
-
-std::string str(const Json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  return (it != j.end() && it->is_string()) ? it->get<std::string>() : fallback;
-}
-
-}  // namespace
+using model::str;
 
 bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo& to) {
   if (from.ns == to.ns) return true;
@@ -120,10 +114,10 @@ std::optional<ServicePort> findServicePort(const model::Resource& service, int64
 
 EndpointSliceIndex::EndpointSliceIndex(const store::View& view) {
   for (const auto& slice : view.ofKind("EndpointSlice")) {
-    const Json& labels = slice->object["metadata"].value("labels", Json::object());
-    auto it = labels.find("kubernetes.io/service-name");
-    if (it == labels.end() || !it->is_string()) continue;
-    slices_[slice->key.ns + "/" + it->get<std::string>()].push_back(slice.get());
+    const std::string service = str(model::obj(model::obj(slice->object, "metadata"), "labels"),
+                                    "kubernetes.io/service-name");
+    if (service.empty()) continue;
+    slices_[slice->key.ns + "/" + service].push_back(slice.get());
   }
 }
 
