@@ -29,7 +29,6 @@ int main(int argc, char** argv) {
   rule.route = "bench/route";
   rule.backends.push_back({0u, 1, {}});
   rule.total_weight = 1;
-  rule.has_backend_refs = true;
   snapshot::RouteTable table;
   table.rules.push_back(rule);
   table.entries.push_back({snapshot::RouteMatch{}, 0});

@@ -54,7 +54,6 @@ snapshot::Socket buildSocket(int n) {
     rule.filters.request_headers.set = {{"X-Route", std::to_string(i)}};
     rule.backends.push_back({static_cast<uint32_t>(i), 1, {}});
     rule.total_weight = 1;
-    rule.has_backend_refs = true;
     t.rules.push_back(std::move(rule));
     snapshot::RouteEntry e;
     e.match.path = {snapshot::PathMatch::Type::PathPrefix, "/svc-" + std::to_string(i), nullptr};

@@ -113,6 +113,5 @@ void Controller::publish(const std::shared_ptr<const store::View>& view, const t
   board_->publish(view, std::move(statuses), out.snapshot, std::make_shared<const Json>(std::move(errors)));
 }
 
-std::vector<store::ConfigError> Controller::errors() const { return store_.errors(); }
 
 }  // namespace gatehouse::controller

@@ -33,7 +33,6 @@ class Controller {
   // reconciles only while some address is unusable. Thread-safe.
   void retryUnusable();
 
-  std::vector<store::ConfigError> errors() const;
 
  private:
   // Translates, applies and publishes the current store content. With mu_ held.

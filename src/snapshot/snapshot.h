@@ -117,11 +117,9 @@ struct Rule {
   std::string name;   // the rule's sectionName, may be empty
   Filters filters;
   std::vector<WeightedBackend> backends;  // weight 0 entries are dropped at compile time
+  // 0 (no backendRefs, or all of weight 0) and no redirect: the rule answers 500, as does a
+  // request picked for an invalid backend.
   uint64_t total_weight = 0;
-  // When no backendRefs were given and no redirect applies; HTTPRoute with no backends answers
-  // per spec: 500 if backendRefs were all invalid; a rule without backendRefs and without a
-  // redirect also answers 500.
-  bool has_backend_refs = false;
   std::optional<uint32_t> request_timeout_ms;
   std::optional<uint32_t> backend_request_timeout_ms;
 };

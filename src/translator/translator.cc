@@ -549,7 +549,6 @@ class Translator {
       bool broken = false;
       rule.filters = filters(route, arr(r, "filters"), problem, broken);
       const Json& refs = arr(r, "backendRefs");
-      rule.has_backend_refs = !refs.empty();
       for (const auto& ref : refs) {
         snap::WeightedBackend wb;
         wb.weight = static_cast<uint32_t>(integer(ref, "weight", 1));

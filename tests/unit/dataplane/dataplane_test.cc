@@ -54,7 +54,6 @@ class DataPlaneTest : public ::testing::Test {
     invalid.route = "ns/invalid";
     invalid.backends.push_back({std::nullopt, 1, {}});
     invalid.total_weight = 1;
-    invalid.has_backend_refs = true;
     snapshot::RouteTable table = t.build();
     table.rules.push_back(std::move(invalid));
     table.entries.push_back({M().prefix("/invalid"), static_cast<uint32_t>(table.rules.size() - 1)});

@@ -78,7 +78,6 @@ class TableBuilder {
     r.filters = std::move(filters);
     r.backends.push_back({cluster, 1, {}});
     r.total_weight = 1;
-    r.has_backend_refs = true;
     return add(std::move(r), std::move(matches));
   }
   // A rule without backends (redirect rules).
