@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   snapshot::Cluster cluster;
   cluster.name = "bench/backend:80";
   cluster.endpoints.push_back({"127.0.0.1", static_cast<uint16_t>(std::atoi(argv[2]))});
-  s->clusters.push_back(cluster);
+  s->clusters.push_back(std::make_shared<const snapshot::Cluster>(cluster));
   snapshot::Rule rule;
   rule.route = "bench/route";
   rule.backends.push_back({0u, 1, {}});
@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
   snapshot::Listener listener;
   listener.gateway = "bench/gw";
   listener.name = "http";
-  listener.hosts.tables.push_back(table);
-  listener.hosts.any = 0;
+  listener.hosts.any = std::make_shared<snapshot::RouteTable>(table);
   snapshot::Socket socket;
   socket.address = "127.0.0.1";
   socket.port = static_cast<uint16_t>(std::atoi(argv[1]));

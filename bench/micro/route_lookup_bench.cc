@@ -45,8 +45,6 @@ snapshot::Socket buildSocket(int n) {
   snapshot::Listener l;
   l.gateway = "bench/gw";
   l.name = "http";
-  l.hosts.exact.reserve(static_cast<size_t>(n));
-  l.hosts.tables.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     snapshot::RouteTable t;
     snapshot::Rule rule;
@@ -59,8 +57,7 @@ snapshot::Socket buildSocket(int n) {
     e.match.path = {snapshot::PathMatch::Type::PathPrefix, "/svc-" + std::to_string(i), nullptr};
     e.rule = 0;
     t.entries.push_back(std::move(e));
-    l.hosts.exact.emplace("host-" + std::to_string(i) + ".example.com", static_cast<uint32_t>(i));
-    l.hosts.tables.push_back(std::move(t));
+    l.hosts.setExact("host-" + std::to_string(i) + ".example.com", std::make_shared<snapshot::RouteTable>(std::move(t)));
   }
   s.listeners.push_back(std::move(l));
   return s;

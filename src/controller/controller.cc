@@ -9,7 +9,17 @@ namespace gatehouse::controller {
 using model::Json;
 
 Controller::Controller(translator::Options options, SnapshotSink* sink, StatusBoard* board)
-    : options_(std::move(options)), sink_(sink), board_(board) {}
+    : sink_(sink), board_(board), translator_(std::move(options)) {
+  board_->setSource([this] { return sources(); });
+}
+
+Controller::~Controller() { board_->setSource(nullptr); }
+
+StatusBoard::Sources Controller::sources() {
+  std::lock_guard lock(mu_);
+  if (!statuses_copy_) statuses_copy_ = std::make_shared<const Statuses>(statuses_);
+  return {store_.view(), statuses_copy_};
+}
 
 void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
   std::lock_guard lock(mu_);
@@ -38,25 +48,24 @@ void Controller::reconcile() {
     return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
   };
   const auto started = Clock::now();
-  auto view = store_.view();
-  translator::Input input{view.get(), pool_assignments_, unusable_};
-  auto out = translator::translate(options_, input);
+  const store::View& view = store_.live();
+  auto result = translator_.update(view, store_.takeChanges());
   const auto translated = Clock::now();
-  auto unusable = sink_ ? sink_->apply(out.snapshot) : std::map<std::string, std::string>{};
+  auto unusable = sink_ ? sink_->apply(result.snapshot) : std::map<std::string, std::string>{};
   const auto applied = Clock::now();
   if (unusable != unusable_) {
     // Status must tell which addresses did not bind; the data plane already serves the rest.
     unusable_ = std::move(unusable);
-    input.unusable_addresses = unusable_;
-    auto with_errors = translator::translate(options_, input);
-    out.statuses = std::move(with_errors.statuses);
+    translator_.setUnusableAddresses(unusable_);
+    auto with_errors = translator_.update(view, {});
+    for (auto& [key, status] : with_errors.changed) result.changed[key] = std::move(status);
   }
-  pool_assignments_ = out.pool_assignments;
-  publish(view, out);
+  publish(result);
   const auto published = Clock::now();
-  spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects; translate {} us, apply {} us, status {} us",
-               view->revision, out.snapshot->sockets.size(), out.snapshot->clusters.size(), view->objects.size(),
-               us(started, translated), us(translated, applied), us(applied, published));
+  spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects, {} statuses changed{}; translate {} us, apply {} us, status {} us",
+               view.revision, result.snapshot->sockets.size(), result.snapshot->clusters.size(), view.objects.size(),
+               result.changed.size(), result.full ? " (full)" : "", us(started, translated), us(translated, applied),
+               us(applied, published));
 }
 
 Json Controller::statusWithTransitions(const Json& status, const Json* previous) {
@@ -92,26 +101,23 @@ Json Controller::statusWithTransitions(const Json& status, const Json* previous)
   return out;
 }
 
-void Controller::publish(const std::shared_ptr<const store::View>& view, const translator::Output& out) {
-  // Only statuses that changed are re-stamped; the others are shared with the last publication.
-  auto statuses = std::make_shared<Statuses>();
-  for (const auto& [key, status] : out.statuses) {
-    auto raw = raw_statuses_.find(key);
-    auto prev = statuses_ ? statuses_->find(key) : Statuses::const_iterator{};
-    const bool had = statuses_ && prev != statuses_->end();
-    if (had && raw != raw_statuses_.end() && raw->second == status) {
-      statuses->emplace(key, prev->second);
-    } else {
-      statuses->emplace(key, statusWithTransitions(status, had ? &prev->second : nullptr));
+void Controller::publish(const translator::Translator::Result& result) {
+  // Only statuses that changed are re-stamped.
+  for (const auto& [key, status] : result.changed) {
+    auto prev = statuses_.find(key);
+    if (!status) {
+      if (prev != statuses_.end()) statuses_.erase(prev);
+      continue;
     }
+    auto stamped = std::make_shared<const Json>(
+        statusWithTransitions(*status, prev != statuses_.end() ? prev->second.get() : nullptr));
+    statuses_[key] = std::move(stamped);
   }
-  raw_statuses_ = out.statuses;
-  statuses_ = statuses;
+  if (!result.changed.empty()) statuses_copy_.reset();
   Json errors = Json::array();
   for (const auto& e : store_.errors())
     errors.push_back({{"file", e.file}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
-  board_->publish(view, std::move(statuses), out.snapshot, std::make_shared<const Json>(std::move(errors)));
+  board_->publish(result.snapshot, std::make_shared<const Json>(std::move(errors)));
 }
-
 
 }  // namespace gatehouse::controller

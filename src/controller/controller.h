@@ -26,29 +26,31 @@ class SnapshotSink {
 class Controller {
  public:
   Controller(translator::Options options, SnapshotSink* sink, StatusBoard* board);
+  ~Controller();
 
   // Applies a batch of file changes and reconciles if anything changed. Thread-safe.
   void onFiles(const std::vector<providers::FileChange>& changes);
   // Tries again to bind the addresses that failed last time (a port freed by another process):
   // reconciles only while some address is unusable. Thread-safe.
   void retryUnusable();
-
+  // The objects and statuses as of now, for the admin API: copies, made when first asked for
+  // after a change. Thread-safe.
+  StatusBoard::Sources sources();
 
  private:
-  // Translates, applies and publishes the current store content. With mu_ held.
+  // Translates what changed, applies and publishes. With mu_ held.
   void reconcile();
   static model::Json statusWithTransitions(const model::Json& status, const model::Json* previous);
-  void publish(const std::shared_ptr<const store::View>& view, const translator::Output& out);
+  void publish(const translator::Translator::Result& result);
 
   std::mutex mu_;
-  translator::Options options_;
   SnapshotSink* sink_;
   StatusBoard* board_;
   store::Store store_;
-  std::map<std::string, std::string> pool_assignments_;
+  translator::Translator translator_;
   std::map<std::string, std::string> unusable_;
-  std::map<model::ObjectKey, model::Json> raw_statuses_;  // as translated, before time stamps
-  std::shared_ptr<const Statuses> statuses_;              // as published
+  Statuses statuses_;                              // as published, with time stamps
+  std::shared_ptr<const Statuses> statuses_copy_;  // for the admin API, while unchanged
   size_t reported_errors_ = 0;
 };
 

@@ -25,7 +25,7 @@ Json renderObjects(const store::View& view, const Statuses& statuses) {
   for (const auto& [key, resource] : view.objects) {
     if (!isGatewayApiKind(key.kind)) continue;
     Json item = resource->object;
-    if (auto st = statuses.find(key); st != statuses.end()) item["status"] = st->second;
+    if (auto st = statuses.find(key); st != statuses.end()) item["status"] = *st->second;
     items.push_back(std::move(item));
   }
   return list(std::move(items));
@@ -57,15 +57,31 @@ Json renderInfrastructure(const store::View& view, const Statuses& statuses) {
 
 }  // namespace
 
-void StatusBoard::publish(std::shared_ptr<const store::View> view, std::shared_ptr<const Statuses> statuses,
-                          snapshot::SnapshotPtr snapshot, std::shared_ptr<const Json> errors) {
+void StatusBoard::setSource(std::function<Sources()> source) {
+  std::lock_guard lock(mu_);
+  source_ = std::move(source);
+}
+
+void StatusBoard::publish(snapshot::SnapshotPtr snapshot, std::shared_ptr<const Json> errors) {
   auto p = std::make_shared<Publication>();
-  p->view = std::move(view);
-  p->statuses = std::move(statuses);
   p->snapshot = std::move(snapshot);
   p->errors = std::move(errors);
   std::lock_guard lock(mu_);
   current_ = std::move(p);
+}
+
+const StatusBoard::Sources& StatusBoard::sourcesOf(const Publication& p) const {
+  if (!p.sources) {
+    std::function<Sources()> source;
+    {
+      std::lock_guard lock(mu_);
+      source = source_;
+    }
+    p.sources = source ? source() : Sources{};
+    if (!p.sources->view) p.sources->view = std::make_shared<const store::View>();
+    if (!p.sources->statuses) p.sources->statuses = std::make_shared<const Statuses>();
+  }
+  return *p.sources;
 }
 
 std::shared_ptr<const StatusBoard::Publication> StatusBoard::current() const {
@@ -77,7 +93,10 @@ StatusBoard::Doc StatusBoard::objects() const {
   auto p = current();
   if (!p) return nullptr;
   std::lock_guard lock(p->render_mu);
-  if (!p->objects) p->objects = std::make_shared<const Json>(renderObjects(*p->view, *p->statuses));
+  if (!p->objects) {
+    const auto& sources = sourcesOf(*p);
+    p->objects = std::make_shared<const Json>(renderObjects(*sources.view, *sources.statuses));
+  }
   return p->objects;
 }
 
@@ -93,7 +112,10 @@ StatusBoard::Doc StatusBoard::infrastructure() const {
   auto p = current();
   if (!p) return nullptr;
   std::lock_guard lock(p->render_mu);
-  if (!p->infrastructure) p->infrastructure = std::make_shared<const Json>(renderInfrastructure(*p->view, *p->statuses));
+  if (!p->infrastructure) {
+    const auto& sources = sourcesOf(*p);
+    p->infrastructure = std::make_shared<const Json>(renderInfrastructure(*sources.view, *sources.statuses));
+  }
   return p->infrastructure;
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace gatehouse::snapshot {
@@ -39,7 +40,14 @@ json pathModifier(const PathModifier& p) {
   return {{p.type == PathModifier::Type::ReplaceFullPath ? "replaceFullPath" : "replacePrefixMatch", p.value}};
 }
 
-json filters(const Filters& f) {
+// Rules name their clusters by index; the dump names them, so it reads (and compares) the
+// same whatever slots the translator handed out.
+json clusterName(const Snapshot& snapshot, uint32_t index) {
+  if (index >= snapshot.clusters.size() || !snapshot.clusters[index]) return "<missing>";
+  return snapshot.clusters[index]->name;
+}
+
+json filters(const Snapshot& snapshot, const Filters& f) {
   json out = json::object();
   if (!f.request_headers.empty()) out["requestHeaders"] = headerModifier(f.request_headers);
   if (!f.response_headers.empty()) out["responseHeaders"] = headerModifier(f.response_headers);
@@ -58,7 +66,7 @@ json filters(const Filters& f) {
     out["rewrite"] = r;
   }
   for (auto& m : f.mirrors)
-    out["mirrors"].push_back({{"cluster", m.cluster}, {"fraction", std::to_string(m.numerator) + "/" +
+    out["mirrors"].push_back({{"cluster", clusterName(snapshot, m.cluster)}, {"fraction", std::to_string(m.numerator) + "/" +
                                                                         std::to_string(m.denominator)}});
   return out;
 }
@@ -71,7 +79,7 @@ json stringMatches(const std::vector<StringMatch>& list) {
   return a;
 }
 
-json routeTable(const RouteTable& table) {
+json routeTable(const Snapshot& snapshot, const RouteTable& table) {
   json entries = json::array();
   for (auto& e : table.entries) {
     const char* ptype = e.match.path.type == PathMatch::Type::Exact        ? "exact"
@@ -87,13 +95,13 @@ json routeTable(const RouteTable& table) {
   for (auto& r : table.rules) {
     json rule = {{"route", r.route}};
     if (!r.name.empty()) rule["name"] = r.name;
-    json f = filters(r.filters);
+    json f = filters(snapshot, r.filters);
     if (!f.empty()) rule["filters"] = f;
     json backends = json::array();
     for (auto& b : r.backends) {
       json jb = {{"weight", b.weight}};
-      jb["cluster"] = b.cluster ? json(*b.cluster) : json("invalid");
-      json bf = filters(b.filters);
+      jb["cluster"] = b.cluster ? clusterName(snapshot, *b.cluster) : json("invalid");
+      json bf = filters(snapshot, b.filters);
       if (!bf.empty()) jb["filters"] = bf;
       backends.push_back(jb);
     }
@@ -113,9 +121,11 @@ json toJson(const Snapshot& snapshot) {
     json listeners = json::array();
     for (auto& l : s.listeners) {
       json hosts = json::object();
-      for (auto& [host, index] : l.hosts.exact) hosts[host] = routeTable(l.hosts.tables[index]);
-      for (auto& [suffix, index] : l.hosts.wildcard_suffix) hosts["*" + suffix] = routeTable(l.hosts.tables[index]);
-      if (l.hosts.any) hosts["*"] = routeTable(l.hosts.tables[*l.hosts.any]);
+      l.hosts.forEachExact([&](const std::string& host, const RouteTablePtr& table) {
+        hosts[host] = routeTable(snapshot, *table);
+      });
+      for (auto& [suffix, table] : l.hosts.wildcard_suffix) hosts["*" + suffix] = routeTable(snapshot, *table);
+      if (l.hosts.any) hosts["*"] = routeTable(snapshot, *l.hosts.any);
       json certs = json::array();
       for (auto& c : l.certificates) certs.push_back(subjectOf(c.cert_pem));
       json jl = {{"gateway", l.gateway}, {"name", l.name}, {"hostname", l.hostname}, {"hosts", hosts}};
@@ -127,8 +137,13 @@ json toJson(const Snapshot& snapshot) {
                        {"protocol", s.protocol == Protocol::Http ? "HTTP" : "HTTPS"},
                        {"listeners", listeners}});
   }
+  std::vector<const Cluster*> live;
+  for (auto& c : snapshot.clusters)
+    if (c) live.push_back(c.get());
+  std::sort(live.begin(), live.end(), [](const Cluster* a, const Cluster* b) { return a->name < b->name; });
   json clusters = json::array();
-  for (auto& c : snapshot.clusters) {
+  for (const Cluster* cp : live) {
+    const Cluster& c = *cp;
     json eps = json::array();
     for (auto& e : c.endpoints) eps.push_back(e.ip + ":" + std::to_string(e.port));
     const char* proto = c.protocol == UpstreamProtocol::Http1 ? "http1"

@@ -143,13 +143,34 @@ struct StringHash {
   size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+using RouteTablePtr = std::shared_ptr<const RouteTable>;
+
 // Host name -> route table for one listener. Exact names first, then wildcard suffixes longest
 // first ("*.example.com" matches any name ending in ".example.com"), then the catch-all.
-struct HostTable {
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> exact;  // lower-case host -> table
-  std::vector<std::pair<std::string, uint32_t>> wildcard_suffix;  // ".example.com" -> table
-  std::optional<uint32_t> any;                                    // routes with no host limit
-  std::vector<RouteTable> tables;
+// Exact names live in shards shared between snapshots: changing one host copies one shard,
+// not the whole map, so a route change costs the same at 50,000 hosts as at 50.
+class HostTable {
+ public:
+  // Sets (nullptr: removes) the table of an exact, lower-case host name.
+  void setExact(const std::string& host, RouteTablePtr table);
+  const RouteTable* exact(std::string_view host) const;
+  size_t exactCount() const;
+  template <class F>
+  void forEachExact(F&& f) const {
+    for (const auto& shard : shards_)
+      if (shard)
+        for (const auto& [host, table] : *shard) f(host, table);
+  }
+
+  std::vector<std::pair<std::string, RouteTablePtr>> wildcard_suffix;  // ".example.com" -> table
+  RouteTablePtr any;                                                    // routes with no host limit
+
+ private:
+  using Shard = std::unordered_map<std::string, RouteTablePtr, StringHash, std::equal_to<>>;
+  static constexpr size_t kShards = 64;
+  // Empty until the first exact host. A shard is changed in place only while no other table
+  // (no published snapshot) shares it.
+  std::vector<std::shared_ptr<Shard>> shards_;
 };
 
 // ---- listeners ------------------------------------------------------------------------------
@@ -185,7 +206,9 @@ struct Socket {
 struct Snapshot {
   uint64_t version = 0;
   std::vector<Socket> sockets;
-  std::vector<Cluster> clusters;
+  // Indexed by WeightedBackend::cluster and RequestMirror::cluster; null for a free slot.
+  // Shared between snapshots while unchanged.
+  std::vector<std::shared_ptr<const Cluster>> clusters;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

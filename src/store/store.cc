@@ -40,9 +40,7 @@ std::string nowRfc3339() {
   return buf;
 }
 
-Store::Store(Clock clock) : clock_(clock ? std::move(clock) : Clock(nowRfc3339)) {
-  view_ = std::make_shared<View>();
-}
+Store::Store(Clock clock) : clock_(clock ? std::move(clock) : Clock(nowRfc3339)) {}
 
 namespace {
 
@@ -64,12 +62,12 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
   if (key.kind == "Namespace") meta["labels"]["kubernetes.io/metadata.name"] = key.name;
   object.erase("status");  // status is ours to write
 
-  auto it = objects_.find(key);
+  auto it = live_.objects.find(key);
   auto resource = std::make_shared<model::Resource>();
   resource->key = key;
   resource->api_version = model::str(object, "apiVersion");
   resource->source = file;
-  if (it != objects_.end()) {
+  if (it != live_.objects.end()) {
     const auto& old = *it->second;
     if (old.object == object) return false;
     resource->generation = old.generation;
@@ -86,8 +84,19 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
   auto& m = resource->object["metadata"];
   m["generation"] = resource->generation;
   m["creationTimestamp"] = resource->creation_timestamp;
-  objects_[key] = std::move(resource);
+  live_.objects[key] = std::move(resource);
+  changes_.insert(key);
+  ++live_.revision;
+  view_.reset();
   return true;
+}
+
+void Store::erase(const ObjectKey& key) {
+  live_.objects.erase(key);
+  owner_.erase(key);
+  changes_.insert(key);
+  ++live_.revision;
+  view_.reset();
 }
 
 bool Store::applyFile(const std::string& file, std::string_view text) {
@@ -129,7 +138,7 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
     if (!field_errors.empty()) {
       // Rejected as the API server would; the last valid version (if any) keeps serving.
       for (auto& fe : field_errors) errors.push_back({file, object_name, fe.field, fe.reason});
-      if (objects_.count(*key)) by_file_[file].insert(*key);
+      if (live_.objects.count(*key)) by_file_[file].insert(*key);
       continue;
     }
     changed |= upsert(file, std::move(doc), *key);
@@ -144,15 +153,13 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
       ++it;
       continue;
     }
-    objects_.erase(*it);
-    owner_.erase(*it);
+    erase(*it);
     changed = true;
     it = owned.erase(it);
   }
   for (auto& key : seen)
-    if (objects_.count(key)) owned.insert(key);
+    if (live_.objects.count(key)) owned.insert(key);
   if (errors.empty()) errors_.erase(file);
-  if (changed) publish();
   return changed;
 }
 
@@ -160,12 +167,8 @@ bool Store::removeFile(const std::string& file) {
   errors_.erase(file);
   auto it = by_file_.find(file);
   if (it == by_file_.end()) return false;
-  for (auto& key : it->second) {
-    objects_.erase(key);
-    owner_.erase(key);
-  }
+  for (auto& key : it->second) erase(key);
   by_file_.erase(it);
-  publish();
   return true;
 }
 
@@ -186,17 +189,15 @@ std::vector<ConfigError> Store::errors() const {
   return out;
 }
 
-void Store::publish() { dirty_ = true; }
-
 std::shared_ptr<const View> Store::view() const {
-  if (dirty_) {
-    auto view = std::make_shared<View>();
-    view->revision = view_->revision + 1;
-    for (auto& [key, resource] : objects_) view->objects.emplace_hint(view->objects.end(), key, resource);
-    view_ = std::move(view);
-    dirty_ = false;
-  }
+  if (!view_) view_ = std::make_shared<const View>(live_);
   return view_;
+}
+
+std::set<ObjectKey> Store::takeChanges() {
+  std::set<ObjectKey> out;
+  out.swap(changes_);
+  return out;
 }
 
 }  // namespace gatehouse::store

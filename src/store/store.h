@@ -49,24 +49,28 @@ class Store {
   std::vector<ConfigError> errors(const std::string& file) const;
   // Kinds seen for the first time since the last call that the store keeps but nothing reads.
   std::vector<std::string> takeNewlyUnhandledKinds();
-  // The objects as of now; built on first use after a change, so a batch of files costs one
-  // copy of the index, not one per file.
+  // The objects as of now, shared with the store: valid until the next change.
+  const View& live() const { return live_; }
+  // An immutable copy of live(); built on first use after a change, so a batch of files costs
+  // one copy of the index, not one per file.
   std::shared_ptr<const View> view() const;
+  // Keys of the objects added, changed or deleted since the last call.
+  std::set<model::ObjectKey> takeChanges();
 
  private:
   bool upsert(const std::string& file, model::Json object, const model::ObjectKey& key);
-  void publish();
+  void erase(const model::ObjectKey& key);
 
   Clock clock_;
   uint64_t order_ = 0;
-  std::map<model::ObjectKey, std::shared_ptr<model::Resource>> objects_;
+  View live_;
+  std::set<model::ObjectKey> changes_;
   std::map<std::string, std::set<model::ObjectKey>> by_file_;
   std::map<model::ObjectKey, std::string> owner_;  // which file defines an object
   std::map<std::string, std::vector<ConfigError>> errors_;
   std::set<std::string> unhandled_kinds_;
   std::vector<std::string> newly_unhandled_;
-  mutable std::shared_ptr<const View> view_;
-  mutable bool dirty_ = false;
+  mutable std::shared_ptr<const View> view_;  // copy of live_ while unchanged
 };
 
 std::string nowRfc3339();

@@ -20,10 +20,10 @@ bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo&
     if (grant->key.ns != to.ns) continue;
     const Json& spec = grant->spec();
     bool from_ok = false;
-    for (const auto& f : spec.value("from", Json::array()))
+    for (const auto& f : model::arr(spec, "from"))
       from_ok |= str(f, "group") == from.group && str(f, "kind") == from.kind && str(f, "namespace") == from.ns;
     if (!from_ok) continue;
-    for (const auto& t : spec.value("to", Json::array())) {
+    for (const auto& t : model::arr(spec, "to")) {
       if (str(t, "group") != to.group || str(t, "kind") != to.kind) continue;
       std::string name = str(t, "name");
       if (name.empty() || name == to.name) return true;
@@ -105,44 +105,29 @@ CertificateResult loadTlsSecret(const model::Resource& secret) {
 }
 
 std::optional<ServicePort> findServicePort(const model::Resource& service, int64_t port) {
-  for (const auto& p : service.spec().value("ports", Json::array())) {
-    if (p.value("port", int64_t{-1}) != port) continue;
+  for (const auto& p : model::arr(service.spec(), "ports")) {
+    if (model::integer(p, "port", -1) != port) continue;
     return ServicePort{static_cast<int32_t>(port), str(p, "name"), str(p, "appProtocol")};
   }
   return std::nullopt;
 }
 
-EndpointSliceIndex::EndpointSliceIndex(const store::View& view) {
-  for (const auto& slice : view.ofKind("EndpointSlice")) {
-    const std::string service = str(model::obj(model::obj(slice->object, "metadata"), "labels"),
-                                    "kubernetes.io/service-name");
-    if (service.empty()) continue;
-    slices_[slice->key.ns + "/" + service].push_back(slice.get());
+void appendSliceEndpoints(const model::Resource& slice, const ServicePort& port,
+                          std::vector<snapshot::Endpoint>& out) {
+  const Json& obj = slice.object;
+  int64_t target = -1;
+  for (const auto& p : model::arr(obj, "ports")) {
+    // Slice ports are matched by the Service port's name ("" for an unnamed single port).
+    if (str(p, "name") == port.name) target = model::integer(p, "port", -1);
   }
-}
-
-std::vector<snapshot::Endpoint> EndpointSliceIndex::endpointsOf(const model::Resource& service,
-                                                                const ServicePort& port) const {
-  std::vector<snapshot::Endpoint> out;
-  auto found = slices_.find(service.key.ns + "/" + service.key.name);
-  if (found == slices_.end()) return out;
-  for (const model::Resource* slice : found->second) {
-    const Json& obj = slice->object;
-    int64_t target = -1;
-    for (const auto& p : obj.value("ports", Json::array())) {
-      // Slice ports are matched by the Service port's name ("" for an unnamed single port).
-      if (str(p, "name") == port.name) target = p.value("port", int64_t{-1});
-    }
-    if (target <= 0 || target > 65535) continue;
-    for (const auto& ep : obj.value("endpoints", Json::array())) {
-      const Json conditions = ep.value("conditions", Json::object());
-      if (conditions.contains("ready") && conditions["ready"].is_boolean() && !conditions["ready"].get<bool>())
-        continue;
-      for (const auto& addr : ep.value("addresses", Json::array()))
-        if (addr.is_string()) out.push_back({addr.get<std::string>(), static_cast<uint16_t>(target)});
-    }
+  if (target <= 0 || target > 65535) return;
+  for (const auto& ep : model::arr(obj, "endpoints")) {
+    const Json& conditions = model::obj(ep, "conditions");
+    if (auto ready = conditions.find("ready"); ready != conditions.end() && ready->is_boolean() && !ready->get<bool>())
+      continue;
+    for (const auto& addr : model::arr(ep, "addresses"))
+      if (addr.is_string()) out.push_back({addr.get<std::string>(), static_cast<uint16_t>(target)});
   }
-  return out;
 }
 
 }  // namespace gatehouse::translator

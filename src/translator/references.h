@@ -2,7 +2,6 @@
 // Cross-object references: ReferenceGrant checks, TLS Secrets, Services and their endpoints.
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "snapshot/snapshot.h"
@@ -38,15 +37,8 @@ struct ServicePort {
   std::string app_protocol;
 };
 std::optional<ServicePort> findServicePort(const model::Resource& service, int64_t port);
-// EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), built once
-// per translation so that resolving a backend does not scan every slice.
-class EndpointSliceIndex {
- public:
-  explicit EndpointSliceIndex(const store::View& view);
-  std::vector<snapshot::Endpoint> endpointsOf(const model::Resource& service, const ServicePort& port) const;
-
- private:
-  std::unordered_map<std::string, std::vector<const model::Resource*>> slices_;
-};
+// Appends the ready endpoints one EndpointSlice gives for a Service port.
+void appendSliceEndpoints(const model::Resource& slice, const ServicePort& port,
+                          std::vector<snapshot::Endpoint>& out);
 
 }  // namespace gatehouse::translator

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "model/json_access.h"
@@ -125,12 +126,14 @@ bool isIpLiteral(const std::string& s) {
 
 // ---- translation state ------------------------------------------------------------------------
 
+struct RouteRecord;
+
+// One (match, rule) of an attached route under one host of one listener. Points into the
+// route's record, which outlives it: a record is detached before it is recompiled or dropped.
 struct RouteCandidate {
-  snap::RouteMatch match;
-  const snap::Rule* rule = nullptr;  // owned by the route's compiled rules
-  std::string creation;
-  uint64_t order = 0;
-  std::string route;  // namespace/name
+  const snap::RouteMatch* match = nullptr;
+  const snap::Rule* rule = nullptr;
+  const RouteRecord* owner = nullptr;
   size_t rule_index = 0, match_index = 0;
 };
 
@@ -144,8 +147,11 @@ struct ListenerState {
   bool usable = true;  // accepted, not conflicted, refs resolved: it serves traffic
   bool accepted = true;
   std::vector<snap::TlsCertificate> certificates;
-  // host ("" = any) -> candidates
+  // host ("" = any) -> candidates, and the compiled table of each host
   std::map<std::string, std::vector<RouteCandidate>> routes;
+  std::set<std::string> dirty_hosts;
+  bool all_dirty = true;
+  snap::HostTable host_table;
 };
 
 struct GatewayState {
@@ -164,58 +170,235 @@ struct CompiledRoute {
   std::optional<Condition> not_accepted;  // e.g. UnsupportedValue
 };
 
-class Translator {
- public:
-  Translator(const Options& options, const Input& input)
-      : options_(options), input_(input), view_(*input.view), endpoints_(view_) {
-    snapshot_ = std::make_shared<snap::Snapshot>();
-    snapshot_->version = view_.revision;
+// What the translator keeps of one HTTPRoute it owns, to undo its effects when it changes.
+struct RouteRecord {
+  ResourcePtr resource;
+  std::string ns_name;
+  CompiledRoute compiled;
+  std::set<ObjectKey> services;   // every Service it named, resolved or not
+  std::vector<uint32_t> clusters;  // cluster references it holds
+  struct Placement {
+    std::string gateway;
+    size_t listener = 0;
+    std::string host;
+  };
+  std::vector<Placement> placements;                       // where its candidates are
+  std::vector<std::pair<std::string, size_t>> counted_on;  // listeners whose attachedRoutes include it
+};
+
+struct ClusterSlot {
+  std::shared_ptr<const snap::Cluster> cluster;
+  uint32_t refs = 0;
+  uint64_t refreshed = 0;  // pass in which its endpoints were last computed
+};
+
+bool isWildcardOrAny(const std::string& host) { return host.empty() || host.rfind("*.", 0) == 0; }
+
+}  // namespace
+
+struct Translator::State {
+  explicit State(Options o) : options(std::move(o)) {}
+
+  Options options;
+  std::map<std::string, std::string> assignments;
+  std::map<std::string, std::string> unusable;
+  const store::View* view = nullptr;
+  uint64_t pass = 0;
+  bool first = true;
+
+  std::set<std::string> classes;
+  std::map<std::string, GatewayState> gateways;
+  std::map<ObjectKey, std::unique_ptr<RouteRecord>> routes;
+  std::map<ObjectKey, std::set<ObjectKey>> routes_by_service;
+  // EndpointSlices by the Service their kubernetes.io/service-name label names.
+  std::map<ObjectKey, std::set<ObjectKey>> slices_by_service;
+  std::map<ObjectKey, ObjectKey> service_of_slice;
+  std::unordered_map<std::string, uint32_t> cluster_index;
+  std::vector<ClusterSlot> cluster_slots;
+  std::vector<uint32_t> free_slots;
+  std::map<ObjectKey, StatusPtr> statuses;
+  std::map<ObjectKey, StatusPtr> changed;
+  RouteRecord* compiling = nullptr;  // the record whose references are being resolved
+
+  // ---- statuses ----
+  void setStatus(const ObjectKey& key, Json status) {
+    auto it = statuses.find(key);
+    if (it != statuses.end() && *it->second == status) return;
+    auto ptr = std::make_shared<const Json>(std::move(status));
+    statuses[key] = ptr;
+    changed[key] = ptr;
+  }
+  void dropStatus(const ObjectKey& key) {
+    if (statuses.erase(key)) changed[key] = nullptr;
   }
 
-  Output run() {
-    gatewayClasses();
-    gateways();
-    httpRoutes();
-    buildSockets();
+  // ---- the run ----
+  Translator::Result update(const store::View& v, const std::set<ObjectKey>& changed_keys) {
+    view = &v;
+    ++pass;
+    changed.clear();
+    bool full = first;
+    for (const auto& key : changed_keys)
+      full |= key.kind != "HTTPRoute" && key.kind != "Service" && key.kind != "EndpointSlice";
+    first = false;
+
+    std::set<ObjectKey> redo;
+    if (full) {
+      for (auto& [key, record] : routes) release(*record);  // the listeners they were placed on are rebuilt
+      routes.clear();
+      routes_by_service.clear();
+      rebuildSliceIndex();
+      rebuildWorld();
+      for (const auto& route : view->ofKind("HTTPRoute")) redo.insert(route->key);
+      // Routes that had a status and are gone get it removed below.
+      for (auto& [key, status] : statuses)
+        if (key.kind == "HTTPRoute") redo.insert(key);
+    } else {
+      std::set<ObjectKey> services;
+      for (const auto& key : changed_keys) {
+        if (key.kind == "HTTPRoute") redo.insert(key);
+        else if (key.kind == "Service") services.insert(key);
+        else if (key.kind == "EndpointSlice") updateSlice(key, services);
+      }
+      for (const auto& svc : services)
+        if (auto it = routes_by_service.find(svc); it != routes_by_service.end())
+          redo.insert(it->second.begin(), it->second.end());
+      for (const auto& key : redo) detach(key);
+    }
+    for (const auto& key : redo) translateRoute(key);
+    for (auto& [name, gw] : gateways)
+      for (auto& ls : gw.listeners) rebuildTables(ls);
     gatewayStatuses();
-    Output out;
-    out.statuses = std::move(statuses_);
-    out.snapshot = std::move(snapshot_);
-    out.pool_assignments = std::move(assignments_);
+
+    Translator::Result result;
+    result.snapshot = buildSnapshot();
+    result.changed = std::move(changed);
+    result.full = full;
+    changed.clear();
+    return result;
+  }
+
+  // ---- EndpointSlice index ----
+  static std::optional<ObjectKey> serviceOfSlice(const model::Resource& slice) {
+    const std::string name =
+        str(obj(obj(slice.object, "metadata"), "labels"), "kubernetes.io/service-name");
+    if (name.empty()) return std::nullopt;
+    return ObjectKey{"Service", slice.key.ns, name};
+  }
+
+  void rebuildSliceIndex() {
+    slices_by_service.clear();
+    service_of_slice.clear();
+    for (const auto& slice : view->ofKind("EndpointSlice")) {
+      if (auto svc = serviceOfSlice(*slice)) {
+        slices_by_service[*svc].insert(slice->key);
+        service_of_slice.emplace(slice->key, *svc);
+      }
+    }
+  }
+
+  // Re-indexes one changed slice; the Services it belonged to before and after are affected.
+  void updateSlice(const ObjectKey& key, std::set<ObjectKey>& affected) {
+    if (auto old = service_of_slice.find(key); old != service_of_slice.end()) {
+      affected.insert(old->second);
+      auto& set = slices_by_service[old->second];
+      set.erase(key);
+      if (set.empty()) slices_by_service.erase(old->second);
+      service_of_slice.erase(old);
+    }
+    auto slice = view->find(key);
+    if (!slice) return;
+    if (auto svc = serviceOfSlice(*slice)) {
+      affected.insert(*svc);
+      slices_by_service[*svc].insert(key);
+      service_of_slice.emplace(key, *svc);
+    }
+  }
+
+  std::vector<snap::Endpoint> endpointsOf(const model::Resource& service, const ServicePort& port) const {
+    std::vector<snap::Endpoint> out;
+    auto found = slices_by_service.find(service.key);
+    if (found == slices_by_service.end()) return out;
+    for (const auto& key : found->second)
+      if (auto slice = view->find(key)) appendSliceEndpoints(*slice, port, out);
     return out;
   }
 
- private:
-  // ---- GatewayClass ----
-  void gatewayClasses() {
-    for (const auto& gc : view_.ofKind("GatewayClass")) {
-      if (str(gc->spec(), "controllerName") != options_.controller_name) continue;
-      classes_.insert(gc->key.name);
+  // ---- clusters ----
+  template <class Compute>
+  uint32_t internCluster(const std::string& name, Compute compute) {
+    uint32_t index;
+    if (auto it = cluster_index.find(name); it != cluster_index.end()) {
+      index = it->second;
+    } else {
+      if (free_slots.empty()) {
+        index = static_cast<uint32_t>(cluster_slots.size());
+        cluster_slots.emplace_back();
+      } else {
+        index = free_slots.back();
+        free_slots.pop_back();
+      }
+      cluster_index.emplace(name, index);
+    }
+    ClusterSlot& slot = cluster_slots[index];
+    if (slot.refreshed != pass) {
+      // First use in this run: the Service or its slices may have changed since.
+      auto fresh = compute();
+      if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints)
+        slot.cluster = std::make_shared<const snap::Cluster>(std::move(fresh));
+      slot.refreshed = pass;
+    }
+    slot.refs++;
+    return index;
+  }
+
+  void releaseCluster(uint32_t index) {
+    ClusterSlot& slot = cluster_slots[index];
+    if (--slot.refs > 0) return;
+    cluster_index.erase(slot.cluster->name);
+    slot = ClusterSlot{};
+    free_slots.push_back(index);
+  }
+
+  // ---- GatewayClass and Gateway ----
+  void rebuildWorld() {
+    classes.clear();
+    gateways.clear();
+    std::set<ObjectKey> owned;
+    for (const auto& gc : view->ofKind("GatewayClass")) {
+      if (str(gc->spec(), "controllerName") != options.controller_name) continue;
+      classes.insert(gc->key.name);
+      owned.insert(gc->key);
       Conditions conditions;
       if (model::has(gc->spec(), "parametersRef")) {
         // We take no parameters: a reference to anything is invalid, per the spec's reason.
         setCondition(conditions, {"Accepted", false, "InvalidParameters",
                                   "gatehouse takes no GatewayClass parameters"});
       } else {
-        setCondition(conditions, {"Accepted", true, "Accepted", "Handled by " + options_.controller_name});
+        setCondition(conditions, {"Accepted", true, "Accepted", "Handled by " + options.controller_name});
       }
       setCondition(conditions, {"SupportedVersion", true, "SupportedVersion", "Gateway API v1.6"});
       Json features = Json::array();
-      auto names = options_.supported_features;
+      auto names = options.supported_features;
       std::sort(names.begin(), names.end());
       for (auto& f : names) features.push_back({{"name", f}});
-      statuses_[gc->key] = {{"conditions", toJson(conditions, gc->generation)}, {"supportedFeatures", features}};
+      setStatus(gc->key, {{"conditions", toJson(conditions, gc->generation)}, {"supportedFeatures", features}});
     }
+    buildGateways();
+    for (auto& [name, gw] : gateways) owned.insert(gw.resource->key);
+    std::vector<ObjectKey> gone;
+    for (auto& [key, status] : statuses)
+      if ((key.kind == "GatewayClass" || key.kind == "Gateway") && !owned.count(key)) gone.push_back(key);
+    for (auto& key : gone) dropStatus(key);
   }
 
-  // ---- Gateway ----
-  void gateways() {
-    AddressPool pool(options_.address_pool);
+  void buildGateways() {
+    AddressPool pool(options.address_pool);
     std::set<std::string> taken;
     std::vector<GatewayState*> need_pool;
-    for (const auto& gw : view_.ofKind("Gateway")) {
-      if (!classes_.count(str(gw->spec(), "gatewayClassName"))) continue;
-      GatewayState& state = gateways_[nsName(*gw)];
+    for (const auto& gw : view->ofKind("Gateway")) {
+      if (!classes.count(str(gw->spec(), "gatewayClassName"))) continue;
+      GatewayState& state = gateways[nsName(*gw)];
       state.resource = gw;
       // Addresses.
       std::optional<Condition> address_problem;
@@ -248,9 +431,10 @@ class Translator {
       listeners(state);
     }
     // Pool addresses: keep what each Gateway had, then hand out the lowest free ones.
+    std::map<std::string, std::string> kept;
     for (auto* state : need_pool) {
-      auto it = input_.pool_assignments.find(nsName(*state->resource));
-      if (it != input_.pool_assignments.end() && !taken.count(it->second) && pool.contains(it->second)) {
+      auto it = assignments.find(nsName(*state->resource));
+      if (it != assignments.end() && !taken.count(it->second) && pool.contains(it->second)) {
         state->address = it->second;
         taken.insert(state->address);
       }
@@ -263,9 +447,11 @@ class Translator {
       }
     }
     for (auto* state : need_pool)
-      if (!state->address.empty()) assignments_[nsName(*state->resource)] = state->address;
+      if (!state->address.empty()) kept[nsName(*state->resource)] = state->address;
+    assignments = std::move(kept);
   }
 
+  // ---- listeners ----
   void listeners(GatewayState& gw) {
     const Json& spec = gw.resource->spec();
     for (const auto& l : arr(spec, "listeners")) {
@@ -365,9 +551,9 @@ class Translator {
       const std::string ns = str(ref, "namespace", gw.resource->key.ns);
       if (!group.empty() || kind != "Secret")
         return fail("InvalidCertificateRef", "certificateRefs must name core Secrets, not " + group + "/" + kind);
-      if (!referenceAllowed(view_, {kGatewayGroup, "Gateway", gw.resource->key.ns}, {"", "Secret", ns, name}))
+      if (!referenceAllowed(*view, {kGatewayGroup, "Gateway", gw.resource->key.ns}, {"", "Secret", ns, name}))
         return fail("RefNotPermitted", "no ReferenceGrant in " + ns + " allows this Gateway to use Secret " + name);
-      auto secret = view_.find(ObjectKey{"Secret", ns, name});
+      auto secret = view->find(ObjectKey{"Secret", ns, name});
       if (!secret) return fail("InvalidCertificateRef", "Secret " + ns + "/" + name + " does not exist");
       auto cert = loadTlsSecret(*secret);
       if (!cert.certificate) return fail("InvalidCertificateRef", "Secret " + ns + "/" + name + ": " + cert.error);
@@ -375,17 +561,7 @@ class Translator {
     }
   }
 
-  // ---- HTTPRoute ----
-  uint32_t internCluster(const std::string& name, snap::UpstreamProtocol protocol,
-                         std::vector<snap::Endpoint> endpoints) {
-    auto it = cluster_index_.find(name);
-    if (it != cluster_index_.end()) return it->second;
-    uint32_t index = static_cast<uint32_t>(snapshot_->clusters.size());
-    snapshot_->clusters.push_back({name, protocol, std::move(endpoints)});
-    cluster_index_[name] = index;
-    return index;
-  }
-
+  // ---- HTTPRoute compilation ----
   // Resolves a backendRef; on failure returns nullopt and sets `problem` (ResolvedRefs=False).
   std::optional<uint32_t> resolveBackend(const model::Resource& route, const Json& ref,
                                          std::optional<Condition>& problem) {
@@ -398,13 +574,15 @@ class Translator {
       note({"ResolvedRefs", false, "InvalidKind", "backendRef kind " + group + "/" + kind + " is not supported"});
       return std::nullopt;
     }
-    if (!referenceAllowed(view_, {kGatewayGroup, route.key.kind, route.key.ns}, {"", "Service", ns, name})) {
+    if (!referenceAllowed(*view, {kGatewayGroup, route.key.kind, route.key.ns}, {"", "Service", ns, name})) {
       note({"ResolvedRefs", false, "RefNotPermitted",
             "no ReferenceGrant in " + ns + " allows " + route.key.kind + " " + nsName(route) + " to use Service " +
                 name});
       return std::nullopt;
     }
-    auto service = view_.find(ObjectKey{"Service", ns, name});
+    ObjectKey service_key{"Service", ns, name};
+    if (compiling) compiling->services.insert(service_key);
+    auto service = view->find(service_key);
     if (!service) {
       note({"ResolvedRefs", false, "BackendNotFound", "Service " + ns + "/" + name + " does not exist"});
       return std::nullopt;
@@ -416,10 +594,15 @@ class Translator {
             "Service " + ns + "/" + name + " has no port " + std::to_string(port)});
       return std::nullopt;
     }
-    snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
-    if (sp->app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
-    else if (sp->app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;
-    return internCluster(ns + "/" + name + ":" + std::to_string(port), protocol, endpoints_.endpointsOf(*service, *sp));
+    const std::string cluster_name = ns + "/" + name + ":" + std::to_string(port);
+    uint32_t index = internCluster(cluster_name, [&] {
+      snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
+      if (sp->app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
+      else if (sp->app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;
+      return snap::Cluster{cluster_name, protocol, endpointsOf(*service, *sp)};
+    });
+    if (compiling) compiling->clusters.push_back(index);
+    return index;
   }
 
   static snap::HeaderModifier headerModifier(const Json& j) {
@@ -534,8 +717,7 @@ class Translator {
     return out;
   }
 
-  CompiledRoute compileHttpRoute(const model::Resource& route) {
-    CompiledRoute cr;
+  void compileHttpRoute(const model::Resource& route, CompiledRoute& cr) {
     const Json& spec = route.spec();
     for (const auto& h : arr(spec, "hostnames"))
       if (h.is_string()) cr.hostnames.push_back(h.get<std::string>());
@@ -590,46 +772,63 @@ class Translator {
       cr.matches.push_back(std::move(matches));
     }
     if (problem) cr.resolved_refs = *problem;
-    return cr;
   }
 
-  void httpRoutes() {
-    for (const auto& route : view_.ofKind("HTTPRoute")) {
-      const Json& spec = route->spec();
-      // Only routes with a parent of ours get compiled and a status from us.
-      bool ours = false;
-      for (const auto& p : arr(spec, "parentRefs"))
-        ours |= gateways_.count(str(p, "namespace", route->key.ns) + "/" + str(p, "name")) > 0;
-      if (!ours) continue;
-      auto& compiled = compiled_routes_.emplace_back(std::make_unique<CompiledRoute>(compileHttpRoute(*route)));
-      Json parents = Json::array();
-      for (const auto& p : arr(spec, "parentRefs")) {
-        const std::string group = str(p, "group", kGatewayGroup), kind = str(p, "kind", "Gateway");
-        const std::string ns = str(p, "namespace", route->key.ns), name = str(p, "name");
-        if (group != kGatewayGroup || kind != "Gateway") continue;
-        auto gw_it = gateways_.find(ns + "/" + name);
-        if (gw_it == gateways_.end()) continue;
-        Conditions conditions;
-        setCondition(conditions, attach(*route, *compiled, gw_it->second, p));
-        setCondition(conditions, compiled->resolved_refs);
-        Json parent_ref = {{"group", group}, {"kind", kind}, {"namespace", ns}, {"name", name}};
-        if (p.contains("sectionName")) parent_ref["sectionName"] = p["sectionName"];
-        if (p.contains("port")) parent_ref["port"] = p["port"];
-        parents.push_back({{"parentRef", parent_ref},
-                           {"controllerName", options_.controller_name},
-                           {"conditions", toJson(conditions, route->generation)}});
-      }
-      statuses_[route->key] = {{"parents", parents}};
+  // ---- HTTPRoute attachment ----
+
+  // Compiles and attaches one route, or drops it when it is gone or not ours.
+  void translateRoute(const ObjectKey& key) {
+    auto route = view->find(key);
+    bool ours = false;
+    if (route) {
+      for (const auto& p : arr(route->spec(), "parentRefs"))
+        ours |= gateways.count(str(p, "namespace", route->key.ns) + "/" + str(p, "name")) > 0;
     }
+    if (!ours) {
+      // Only routes with a parent of ours get compiled and a status from us.
+      routes.erase(key);
+      dropStatus(key);
+      return;
+    }
+    auto record = std::make_unique<RouteRecord>();
+    record->resource = route;
+    record->ns_name = nsName(*route);
+    compiling = record.get();
+    compileHttpRoute(*route, record->compiled);
+    compiling = nullptr;
+    for (const auto& svc : record->services) routes_by_service[svc].insert(key);
+    const Json& spec = route->spec();
+    Json parents = Json::array();
+    for (const auto& p : arr(spec, "parentRefs")) {
+      const std::string group = str(p, "group", kGatewayGroup), kind = str(p, "kind", "Gateway");
+      const std::string ns = str(p, "namespace", route->key.ns), name = str(p, "name");
+      if (group != kGatewayGroup || kind != "Gateway") continue;
+      auto gw_it = gateways.find(ns + "/" + name);
+      if (gw_it == gateways.end()) continue;
+      Conditions conditions;
+      setCondition(conditions, attach(*record, gw_it->first, gw_it->second, p));
+      setCondition(conditions, record->compiled.resolved_refs);
+      Json parent_ref = {{"group", group}, {"kind", kind}, {"namespace", ns}, {"name", name}};
+      if (p.contains("sectionName")) parent_ref["sectionName"] = p["sectionName"];
+      if (p.contains("port")) parent_ref["port"] = p["port"];
+      parents.push_back({{"parentRef", parent_ref},
+                         {"controllerName", options.controller_name},
+                         {"conditions", toJson(conditions, route->generation)}});
+    }
+    routes[key] = std::move(record);
+    setStatus(key, {{"parents", parents}});
   }
 
   // Attaches a route to the listeners a parentRef selects; returns the Accepted condition.
-  Condition attach(const model::Resource& route, const CompiledRoute& compiled, GatewayState& gw, const Json& ref) {
+  Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const Json& ref) {
+    const model::Resource& route = *record.resource;
+    const CompiledRoute& compiled = record.compiled;
     if (compiled.not_accepted) return *compiled.not_accepted;
     const std::string section = str(ref, "sectionName");
     const int64_t port = integer(ref, "port", 0);
     bool any_listener = false, kind_or_ns_ok = false, attached = false;
-    for (auto& ls : gw.listeners) {
+    for (size_t li = 0; li < gw.listeners.size(); ++li) {
+      auto& ls = gw.listeners[li];
       if (!section.empty() && ls.name != section) continue;
       if (port != 0 && ls.port != port) continue;
       any_listener = true;
@@ -642,20 +841,21 @@ class Translator {
       const std::string from = str(ns_rule, "from", "Same");
       bool ns_ok = from == "All" || (from == "Same" && route.key.ns == gw.resource->key.ns) ||
                    (from == "Selector" &&
-                    selectorMatches(obj(ns_rule, "selector"), namespaceLabels(view_, route.key.ns)));
+                    selectorMatches(obj(ns_rule, "selector"), namespaceLabels(*view, route.key.ns)));
       if (!ns_ok) continue;
       kind_or_ns_ok = true;
       auto hosts = intersectHostnames(ls.hostname, compiled.hostnames);
       if (!hosts) continue;
       attached = true;
       ls.attached++;
-      for (size_t ri = 0; ri < compiled.rules.size(); ++ri) {
-        for (size_t mi = 0; mi < compiled.matches[ri].size(); ++mi) {
-          for (const auto& host : *hosts) {
-            ls.routes[host].push_back({compiled.matches[ri][mi], &compiled.rules[ri], route.creation_timestamp,
-                                       route.first_seen_order, nsName(route), ri, mi});
-          }
-        }
+      record.counted_on.emplace_back(gw_name, li);
+      for (const auto& host : *hosts) {
+        auto& candidates = ls.routes[host];
+        for (size_t ri = 0; ri < compiled.rules.size(); ++ri)
+          for (size_t mi = 0; mi < compiled.matches[ri].size(); ++mi)
+            candidates.push_back({&compiled.matches[ri][mi], &compiled.rules[ri], &record, ri, mi});
+        ls.dirty_hosts.insert(host);
+        record.placements.push_back({gw_name, li, host});
       }
     }
     if (attached) return {"Accepted", true, "Accepted", "Accepted by " + nsName(*gw.resource)};
@@ -665,89 +865,113 @@ class Translator {
     return {"Accepted", false, "NoMatchingListenerHostname", "no listener hostname intersects the route's"};
   }
 
-  // ---- snapshot ----
-  void buildSockets() {
-    std::map<std::pair<std::string, int64_t>, snap::Socket> sockets;
-    for (auto& [key, gw] : gateways_) {
-      if (!gw.accepted || gw.address.empty()) continue;
-      for (auto& ls : gw.listeners) {
-        if (!ls.usable) continue;
-        snap::Socket& socket = sockets[{gw.address, ls.port}];
-        socket.address = gw.address;
-        socket.port = static_cast<uint16_t>(ls.port);
-        socket.protocol = ls.protocol == "HTTPS" ? snap::Protocol::Https : snap::Protocol::Http;
-        snap::Listener listener;
-        listener.gateway = key;
-        listener.name = ls.name;
-        listener.hostname = ls.hostname;
-        listener.certificates = ls.certificates;
-        listener.hosts = hostTable(ls);
-        socket.listeners.push_back(std::move(listener));
-      }
+  // Undoes what a route's last translation added to the listeners, clusters and indexes.
+  void detach(const ObjectKey& key) {
+    auto it = routes.find(key);
+    if (it == routes.end()) return;
+    RouteRecord& record = *it->second;
+    for (const auto& p : record.placements) {
+      auto gw = gateways.find(p.gateway);
+      if (gw == gateways.end() || p.listener >= gw->second.listeners.size()) continue;
+      auto& ls = gw->second.listeners[p.listener];
+      auto host = ls.routes.find(p.host);
+      if (host == ls.routes.end()) continue;
+      std::erase_if(host->second, [&](const RouteCandidate& c) { return c.owner == &record; });
+      if (host->second.empty()) ls.routes.erase(host);
+      ls.dirty_hosts.insert(p.host);
     }
-    for (auto& [k, socket] : sockets) {
-      // Most specific listener hostname first: exact, then longer wildcards, then any.
-      std::stable_sort(socket.listeners.begin(), socket.listeners.end(), [](const auto& a, const auto& b) {
-        auto rank = [](const std::string& h) { return h.empty() ? 2 : h[0] == '*' ? 1 : 0; };
-        if (rank(a.hostname) != rank(b.hostname)) return rank(a.hostname) < rank(b.hostname);
-        return a.hostname.size() > b.hostname.size();
-      });
-      snapshot_->sockets.push_back(std::move(socket));
+    for (const auto& [gw_name, li] : record.counted_on) {
+      auto gw = gateways.find(gw_name);
+      if (gw != gateways.end() && li < gw->second.listeners.size()) gw->second.listeners[li].attached--;
     }
+    record.placements.clear();
+    record.counted_on.clear();
+    for (const auto& svc : record.services) {
+      auto deps = routes_by_service.find(svc);
+      if (deps == routes_by_service.end()) continue;
+      deps->second.erase(key);
+      if (deps->second.empty()) routes_by_service.erase(deps);
+    }
+    release(record);
   }
 
-  // One route table per host name the listener serves. A host's table holds its own routes
-  // first, then those of the wildcards that cover it (longest first), then host-less routes: the
-  // spec gives precedence to the route with the most specific matching hostname, and a request
-  // that none of those match falls through to the broader ones.
-  snap::HostTable hostTable(ListenerState& ls) {
+  void release(RouteRecord& record) {
+    for (uint32_t index : record.clusters) releaseCluster(index);
+    record.clusters.clear();
+  }
+
+  // ---- host tables ----
+
+  // Rebuilds the tables of the hosts whose candidates changed. A host's table holds its own
+  // routes first, then those of the wildcards that cover it (longest first), then host-less
+  // routes: the spec gives precedence to the route with the most specific matching hostname,
+  // and a request that none of those match falls through to the broader ones. So a change
+  // under a wildcard or under "any" rebuilds every table of the listener.
+  void rebuildTables(ListenerState& ls) {
+    if (!ls.all_dirty && ls.dirty_hosts.empty()) return;
+    bool all = ls.all_dirty;
+    for (const auto& h : ls.dirty_hosts) all |= isWildcardOrAny(h);
     auto byPrecedence = [](const RouteCandidate& a, const RouteCandidate& b) {
-      if (http::precedes(a.match, b.match)) return true;
-      if (http::precedes(b.match, a.match)) return false;
-      if (a.creation != b.creation) return a.creation < b.creation;
-      if (a.route != b.route) return a.route < b.route;
+      if (http::precedes(*a.match, *b.match)) return true;
+      if (http::precedes(*b.match, *a.match)) return false;
+      const model::Resource& ra = *a.owner->resource;
+      const model::Resource& rb = *b.owner->resource;
+      if (ra.creation_timestamp != rb.creation_timestamp) return ra.creation_timestamp < rb.creation_timestamp;
+      if (a.owner->ns_name != b.owner->ns_name) return a.owner->ns_name < b.owner->ns_name;
       if (a.rule_index != b.rule_index) return a.rule_index < b.rule_index;
       return a.match_index < b.match_index;
     };
     std::vector<std::string> wildcards;
-    for (auto& [host, candidates] : ls.routes) {
-      std::stable_sort(candidates.begin(), candidates.end(), byPrecedence);
-      if (host.rfind("*.", 0) == 0) wildcards.push_back(host);
-    }
+    for (auto it = ls.routes.lower_bound("*."); it != ls.routes.end() && it->first.rfind("*.", 0) == 0; ++it)
+      wildcards.push_back(it->first);
     std::sort(wildcards.begin(), wildcards.end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-
-    snap::HostTable table;
-    for (auto& [host, candidates] : ls.routes) {
-      std::vector<const std::vector<RouteCandidate>*> chain = {&candidates};
+    auto build = [&](const std::string& host) -> snap::RouteTablePtr {
+      auto own = ls.routes.find(host);
+      if (own == ls.routes.end()) return nullptr;
+      std::stable_sort(own->second.begin(), own->second.end(), byPrecedence);
+      std::vector<const std::vector<RouteCandidate>*> chain = {&own->second};
       if (!host.empty()) {
         const std::string name = host.rfind("*.", 0) == 0 ? host.substr(2) : host;
         for (auto& w : wildcards)
           if (w != host && wildcardMatches(w, name)) chain.push_back(&ls.routes[w]);
         if (auto any = ls.routes.find(""); any != ls.routes.end()) chain.push_back(&any->second);
       }
-      snap::RouteTable rt;
+      auto rt = std::make_shared<snap::RouteTable>();
       std::unordered_map<const snap::Rule*, uint32_t> rule_index;
       for (const auto* list : chain) {
         for (const auto& c : *list) {
-          auto [it, inserted] = rule_index.emplace(c.rule, static_cast<uint32_t>(rt.rules.size()));
-          if (inserted) rt.rules.push_back(*c.rule);
-          rt.entries.push_back({c.match, it->second});
+          auto [it, inserted] = rule_index.emplace(c.rule, static_cast<uint32_t>(rt->rules.size()));
+          if (inserted) rt->rules.push_back(*c.rule);
+          rt->entries.push_back({*c.match, it->second});
         }
       }
-      uint32_t index = static_cast<uint32_t>(table.tables.size());
-      table.tables.push_back(std::move(rt));
-      if (host.empty()) table.any = index;
-      else if (host.rfind("*.", 0) == 0) table.wildcard_suffix.emplace_back(host.substr(1), index);
-      else table.exact[host] = index;
+      return rt;
+    };
+    if (all) {
+      // Wildcard and "any" lists are sorted first: the other tables copy them in order.
+      for (auto& [host, candidates] : ls.routes)
+        if (isWildcardOrAny(host)) std::stable_sort(candidates.begin(), candidates.end(), byPrecedence);
+      snap::HostTable table;
+      for (auto& [host, candidates] : ls.routes) {
+        auto rt = build(host);
+        if (host.empty()) table.any = std::move(rt);
+        else if (host.rfind("*.", 0) == 0) table.wildcard_suffix.emplace_back(host.substr(1), std::move(rt));
+        else table.setExact(host, std::move(rt));
+      }
+      std::stable_sort(table.wildcard_suffix.begin(), table.wildcard_suffix.end(),
+                       [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+      ls.host_table = std::move(table);
+    } else {
+      for (const auto& host : ls.dirty_hosts) ls.host_table.setExact(host, build(host));
     }
-    std::stable_sort(table.wildcard_suffix.begin(), table.wildcard_suffix.end(),
-                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-    return table;
+    ls.dirty_hosts.clear();
+    ls.all_dirty = false;
   }
 
+  // ---- Gateway status ----
   void gatewayStatuses() {
-    for (auto& [key, gw] : gateways_) {
+    for (auto& [key, gw] : gateways) {
       const auto& r = *gw.resource;
       bool any_invalid = false, all_invalid = !gw.listeners.empty();
       for (auto& ls : gw.listeners) {
@@ -766,47 +990,98 @@ class Translator {
         }
       }
       Json addresses = Json::array();
-      auto unusable = input_.unusable_addresses.find(gw.address);
+      auto not_usable = unusable.find(gw.address);
       if (!gw.accepted) {
         setCondition(gw.conditions, {"Programmed", false, "Invalid", "the Gateway is not accepted"});
       } else if (gw.address.empty()) {
         setCondition(gw.conditions, {"Programmed", false, "AddressNotAssigned", "the address pool is exhausted"});
-      } else if (unusable != input_.unusable_addresses.end()) {
-        setCondition(gw.conditions, {"Programmed", false, "AddressNotUsable", unusable->second});
+      } else if (not_usable != unusable.end()) {
+        setCondition(gw.conditions, {"Programmed", false, "AddressNotUsable", not_usable->second});
       } else {
         setCondition(gw.conditions, {"Programmed", true, "Programmed", ""});
         addresses.push_back({{"type", "IPAddress"}, {"value", gw.address}});
       }
-      Json listeners = Json::array();
+      Json listener_statuses = Json::array();
       for (auto& ls : gw.listeners) {
         Json kinds = Json::array();
         for (auto& k : ls.supported_kinds) kinds.push_back({{"group", kGatewayGroup}, {"kind", k}});
-        listeners.push_back({{"name", ls.name},
-                             {"supportedKinds", kinds},
-                             {"attachedRoutes", ls.attached},
-                             {"conditions", toJson(ls.conditions, r.generation)}});
+        listener_statuses.push_back({{"name", ls.name},
+                                     {"supportedKinds", kinds},
+                                     {"attachedRoutes", ls.attached},
+                                     {"conditions", toJson(ls.conditions, r.generation)}});
       }
-      statuses_[r.key] = {{"addresses", addresses},
-                          {"conditions", toJson(gw.conditions, r.generation)},
-                          {"listeners", listeners}};
+      setStatus(r.key, {{"addresses", addresses},
+                        {"conditions", toJson(gw.conditions, r.generation)},
+                        {"listeners", listener_statuses}});
     }
   }
 
-  const Options& options_;
-  const Input& input_;
-  const store::View& view_;
-  EndpointSliceIndex endpoints_;
-  std::shared_ptr<snap::Snapshot> snapshot_;
-  std::set<std::string> classes_;
-  std::map<std::string, GatewayState> gateways_;
-  std::vector<std::unique_ptr<CompiledRoute>> compiled_routes_;
-  std::unordered_map<std::string, uint32_t> cluster_index_;
-  std::map<ObjectKey, Json> statuses_;
-  std::map<std::string, std::string> assignments_;
+  // ---- snapshot ----
+  snap::SnapshotPtr buildSnapshot() {
+    auto snapshot = std::make_shared<snap::Snapshot>();
+    snapshot->version = view->revision;
+    std::map<std::pair<std::string, int64_t>, snap::Socket> sockets;
+    for (auto& [key, gw] : gateways) {
+      if (!gw.accepted || gw.address.empty()) continue;
+      for (auto& ls : gw.listeners) {
+        if (!ls.usable) continue;
+        snap::Socket& socket = sockets[{gw.address, ls.port}];
+        socket.address = gw.address;
+        socket.port = static_cast<uint16_t>(ls.port);
+        socket.protocol = ls.protocol == "HTTPS" ? snap::Protocol::Https : snap::Protocol::Http;
+        snap::Listener listener;
+        listener.gateway = key;
+        listener.name = ls.name;
+        listener.hostname = ls.hostname;
+        listener.certificates = ls.certificates;
+        listener.hosts = ls.host_table;
+        socket.listeners.push_back(std::move(listener));
+      }
+    }
+    for (auto& [k, socket] : sockets) {
+      // Most specific listener hostname first: exact, then longer wildcards, then any.
+      std::stable_sort(socket.listeners.begin(), socket.listeners.end(), [](const auto& a, const auto& b) {
+        auto rank = [](const std::string& h) { return h.empty() ? 2 : h[0] == '*' ? 1 : 0; };
+        if (rank(a.hostname) != rank(b.hostname)) return rank(a.hostname) < rank(b.hostname);
+        return a.hostname.size() > b.hostname.size();
+      });
+      snapshot->sockets.push_back(std::move(socket));
+    }
+    snapshot->clusters.reserve(cluster_slots.size());
+    for (const auto& slot : cluster_slots) snapshot->clusters.push_back(slot.cluster);
+    return snapshot;
+  }
 };
 
-}  // namespace
+Translator::Translator(Options options) : state_(std::make_unique<State>(std::move(options))) {}
+Translator::~Translator() = default;
 
-Output translate(const Options& options, const Input& input) { return Translator(options, input).run(); }
+Translator::Result Translator::update(const store::View& view, const std::set<ObjectKey>& changed) {
+  return state_->update(view, changed);
+}
+
+void Translator::setUnusableAddresses(std::map<std::string, std::string> unusable) {
+  state_->unusable = std::move(unusable);
+}
+
+const std::map<std::string, std::string>& Translator::poolAssignments() const { return state_->assignments; }
+
+void Translator::setPoolAssignments(std::map<std::string, std::string> assignments) {
+  state_->assignments = std::move(assignments);
+}
+
+const std::map<ObjectKey, StatusPtr>& Translator::statuses() const { return state_->statuses; }
+
+Output translate(const Options& options, const Input& input) {
+  Translator translator(options);
+  translator.setPoolAssignments(input.pool_assignments);
+  translator.setUnusableAddresses(input.unusable_addresses);
+  auto result = translator.update(*input.view, {});
+  Output out;
+  for (const auto& [key, status] : translator.statuses()) out.statuses.emplace(key, *status);
+  out.snapshot = std::move(result.snapshot);
+  out.pool_assignments = translator.poolAssignments();
+  return out;
+}
 
 }  // namespace gatehouse::translator

@@ -1,8 +1,11 @@
 #pragma once
-// The translator: a pure function from a store view to every object's status and the compiled
-// snapshot. No I/O; the only state carried between runs is handed in (address assignments,
-// addresses the data plane could not bind) and handed back.
+// The translator: from the store's objects to every owned object's status and the compiled
+// snapshot. It keeps what it compiled between runs, so a change costs work in proportion to
+// what it touches: a changed HTTPRoute, Service or EndpointSlice recompiles only the routes that
+// depend on it and rebuilds only the host tables they appear in; any other kind (GatewayClass,
+// Gateway, ReferenceGrant, Namespace, Secret) re-translates everything. No I/O.
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,11 +22,42 @@ struct Options {
   std::vector<std::string> supported_features;  // reported in GatewayClass status, sorted
 };
 
+using StatusPtr = std::shared_ptr<const model::Json>;
+
+class Translator {
+ public:
+  explicit Translator(Options options);
+  ~Translator();
+  Translator(const Translator&) = delete;
+  Translator& operator=(const Translator&) = delete;
+
+  struct Result {
+    snapshot::SnapshotPtr snapshot;
+    // Statuses that are new or differ from the last run; nullptr: the object has none any more.
+    std::map<model::ObjectKey, StatusPtr> changed;
+    bool full = false;  // everything was re-translated
+  };
+  // `changed` names every object added, modified or deleted in `view` since the last run; the
+  // first run translates everything.
+  Result update(const store::View& view, const std::set<model::ObjectKey>& changed);
+
+  // Address -> reason, for addresses the data plane could not bind; shown from the next update.
+  void setUnusableAddresses(std::map<std::string, std::string> unusable);
+  // "namespace/name" of a Gateway -> its pool address; kept stable across runs.
+  const std::map<std::string, std::string>& poolAssignments() const;
+  void setPoolAssignments(std::map<std::string, std::string> assignments);
+  // Every status as of the last run.
+  const std::map<model::ObjectKey, StatusPtr>& statuses() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// One-shot translation of a whole view (validate, goldens, tests).
 struct Input {
   const store::View* view = nullptr;
-  // "namespace/name" of a Gateway -> the pool address it got last time (kept stable).
   std::map<std::string, std::string> pool_assignments;
-  // Address -> reason, for addresses the data plane could not bind.
   std::map<std::string, std::string> unusable_addresses;
 };
 

@@ -401,10 +401,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     const auto started = Clock::now();
     const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
     const auto& clusters = generation->snapshot->clusters;
-    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size()) {
+    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size() ||
+        !clusters[*backend->cluster]) {
       co_return respondLocal(*stream, 500, head_method);
     }
-    const snapshot::Cluster& cluster = clusters[*backend->cluster];
+    const snapshot::Cluster& cluster = *clusters[*backend->cluster];
     if (cluster.endpoints.empty()) co_return respondLocal(*stream, 503, head_method);
     filters::applyRequestFilters(rule.filters, matched, request);
     filters::applyRequestFilters(backend->filters, matched, request);

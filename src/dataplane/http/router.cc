@@ -171,25 +171,10 @@ const snapshot::Listener* selectListener(const snapshot::Socket& socket, std::st
 }
 
 const snapshot::RouteTable* selectTable(const snapshot::HostTable& hosts, std::string_view host) {
-  uint32_t index = 0;
-  bool found = false;
-  if (auto it = hosts.exact.find(host); it != hosts.exact.end()) {
-    index = it->second;
-    found = true;
-  } else {
-    for (const auto& [suffix, table] : hosts.wildcard_suffix) {
-      if (wildcardMatches(suffix, host)) {
-        index = table;
-        found = true;
-        break;
-      }
-    }
-    if (!found && hosts.any) {
-      index = *hosts.any;
-      found = true;
-    }
-  }
-  return found && index < hosts.tables.size() ? &hosts.tables[index] : nullptr;
+  if (const snapshot::RouteTable* table = hosts.exact(host)) return table;
+  for (const auto& [suffix, table] : hosts.wildcard_suffix)
+    if (wildcardMatches(suffix, host)) return table.get();
+  return hosts.any.get();
 }
 
 bool matches(const snapshot::RouteMatch& match, const Request& request) {

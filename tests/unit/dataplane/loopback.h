@@ -309,7 +309,7 @@ inline snapshot::SnapshotPtr snapshotWith(std::vector<snapshot::Socket> sockets,
   auto s = std::make_shared<snapshot::Snapshot>();
   s->version = version;
   s->sockets = std::move(sockets);
-  s->clusters = std::move(clusters);
+  for (auto& c : clusters) s->clusters.push_back(std::make_shared<const snapshot::Cluster>(std::move(c)));
   return s;
 }
 

@@ -113,8 +113,7 @@ inline snapshot::Socket socketWith(snapshot::RouteTable table, uint16_t port = 8
   snapshot::Listener l;
   l.gateway = "ns/gw";
   l.name = "http";
-  l.hosts.tables.push_back(std::move(table));
-  l.hosts.any = 0;
+  l.hosts.any = std::make_shared<snapshot::RouteTable>(std::move(table));
   s.listeners.push_back(std::move(l));
   return s;
 }

@@ -331,8 +331,7 @@ snapshot::Socket rewriteHostSocket() {
   t.rule(kV2, {M().prefix("/rewrite-host-and-modify-headers")}, rewrite("test.example.org", {}, kRewriteHeaders));
   snapshot::Socket s;
   snapshot::Listener l;
-  l.hosts.tables.push_back(t.build());
-  l.hosts.exact["rewrite.example"] = 0;
+  l.hosts.setExact("rewrite.example", std::make_shared<snapshot::RouteTable>(t.build()));
   s.listeners.push_back(std::move(l));
   return s;
 }

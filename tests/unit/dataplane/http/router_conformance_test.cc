@@ -70,10 +70,8 @@ snapshot::Socket acrossRoutesSocket() {
   net.rule(kV1, {M().prefix("/"), M().header("version", "one")}, {}, "gateway-conformance-infra/matching-part1");
   snapshot::Socket s;
   snapshot::Listener l;
-  l.hosts.tables.push_back(com.build());
-  l.hosts.tables.push_back(net.build());
-  l.hosts.exact["example.com"] = 0;
-  l.hosts.exact["example.net"] = 1;
+  l.hosts.setExact("example.com", std::make_shared<snapshot::RouteTable>(com.build()));
+  l.hosts.setExact("example.net", std::make_shared<snapshot::RouteTable>(net.build()));
   s.listeners.push_back(std::move(l));
   return s;
 }

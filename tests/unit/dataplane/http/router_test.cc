@@ -90,17 +90,22 @@ TEST(Route, OverlongHostOnlyReachesHostnameLessListener) {
 
 // ---- host table selection -------------------------------------------------------------------
 
+// Four distinct tables, told apart by their rule's route name "0".."3".
+snapshot::RouteTablePtr numbered(int n) {
+  auto t = std::make_shared<snapshot::RouteTable>();
+  t->rules.emplace_back().route = std::to_string(n);
+  return t;
+}
 snapshot::HostTable hostTable() {
   snapshot::HostTable h;
-  h.tables.resize(4);
-  h.exact["www.example.com"] = 0;
-  h.wildcard_suffix = {{".foo.example.com", 1}, {".example.com", 2}};
-  h.any = 3;
+  h.setExact("www.example.com", numbered(0));
+  h.wildcard_suffix = {{".foo.example.com", numbered(1)}, {".example.com", numbered(2)}};
+  h.any = numbered(3);
   return h;
 }
 long tableIndex(const snapshot::HostTable& h, std::string_view host) {
   const snapshot::RouteTable* t = selectTable(h, host);
-  return t ? t - h.tables.data() : -1;
+  return t ? std::stol(t->rules.at(0).route) : -1;
 }
 
 TEST(SelectTable, ExactFirst) { EXPECT_EQ(tableIndex(hostTable(), "www.example.com"), 0); }
@@ -113,17 +118,34 @@ TEST(SelectTable, NoneWithoutAny) {
   h.any.reset();
   EXPECT_EQ(tableIndex(h, "other.net"), -1);
 }
-TEST(SelectTable, OutOfRangeIndexIsNoTable) {
+TEST(SelectTable, RemovedExactHostFallsThrough) {
+  snapshot::HostTable h = hostTable();
+  h.setExact("www.example.com", nullptr);
+  EXPECT_EQ(tableIndex(h, "www.example.com"), 2);
+  EXPECT_EQ(h.exactCount(), 0u);
+}
+TEST(SelectTable, ChangingACopyLeavesTheOriginal) {
+  snapshot::HostTable h = hostTable();
+  snapshot::HostTable copy = h;
+  copy.setExact("www.example.com", numbered(3));
+  copy.setExact("new.example.com", numbered(1));
+  EXPECT_EQ(tableIndex(h, "www.example.com"), 0);
+  EXPECT_EQ(tableIndex(h, "new.example.com"), 2);
+  EXPECT_EQ(tableIndex(copy, "www.example.com"), 3);
+  EXPECT_EQ(tableIndex(copy, "new.example.com"), 1);
+}
+TEST(SelectTable, ManyExactHosts) {
   snapshot::HostTable h;
-  h.any = 5;
-  EXPECT_EQ(tableIndex(h, "x"), -1);
+  for (int i = 0; i < 1000; ++i) h.setExact("h" + std::to_string(i) + ".example", numbered(i % 4));
+  EXPECT_EQ(h.exactCount(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(tableIndex(h, "h" + std::to_string(i) + ".example"), i % 4);
+  EXPECT_EQ(tableIndex(h, "h1000.example"), -1);
 }
 
 TEST(Route, HostWithNoTableGivesListenerButNoRule) {
   snapshot::Socket s;
   snapshot::Listener l;
-  l.hosts.tables.resize(1);
-  l.hosts.exact["a.example.com"] = 0;
+  l.hosts.setExact("a.example.com", std::make_shared<snapshot::RouteTable>());
   s.listeners.push_back(l);
   RouteResult r = route(s, testing::request("/", {}, "GET", "b.example.com"));
   EXPECT_NE(r.listener, nullptr);
@@ -229,7 +251,7 @@ TEST(Route, ResultPointsIntoTheSnapshot) {
   t.rule(kV1, {M().prefix("/a")});
   snapshot::Socket s = testing::socketWith(t.build());
   RouteResult r = route(s, testing::request("/a"));
-  const snapshot::RouteTable& table = s.listeners[0].hosts.tables[0];
+  const snapshot::RouteTable& table = *s.listeners[0].hosts.any;
   EXPECT_EQ(r.entry, &table.entries[0]);
   EXPECT_EQ(r.rule, &table.rules[0]);
 }
