@@ -109,9 +109,8 @@ void Controller::publish(const translator::Translator::Result& result) {
       if (prev != statuses_.end()) statuses_.erase(prev);
       continue;
     }
-    auto stamped = std::make_shared<const Json>(
-        statusWithTransitions(*status, prev != statuses_.end() ? prev->second.get() : nullptr));
-    statuses_[key] = std::move(stamped);
+    const Json previous = prev != statuses_.end() ? prev->second.unpack() : Json();
+    statuses_[key] = model::Packed(statusWithTransitions(*status, prev != statuses_.end() ? &previous : nullptr));
   }
   if (!result.changed.empty()) statuses_copy_.reset();
   Json errors = Json::array();

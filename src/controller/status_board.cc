@@ -24,8 +24,8 @@ Json renderObjects(const store::View& view, const Statuses& statuses) {
   Json items = Json::array();
   for (const auto& [key, resource] : view.objects) {
     if (!isGatewayApiKind(key.kind)) continue;
-    Json item = resource->object;
-    if (auto st = statuses.find(key); st != statuses.end()) item["status"] = *st->second;
+    Json item = resource->object();
+    if (auto st = statuses.find(key); st != statuses.end()) item["status"] = st->second.unpack();
     items.push_back(std::move(item));
   }
   return list(std::move(items));
@@ -39,7 +39,8 @@ Json renderInfrastructure(const store::View& view, const Statuses& statuses) {
     if (!statuses.count(resource->key)) continue;  // not ours
     Json labels = {{"gateway.networking.k8s.io/gateway-name", resource->key.name}};
     Json annotations = Json::object();
-    const Json& infrastructure = model::obj(resource->spec(), "infrastructure");
+    const Json spec = resource->spec();
+    const Json& infrastructure = model::obj(spec, "infrastructure");
     for (auto& [k, v] : model::obj(infrastructure, "labels").items()) labels[k] = v;
     for (auto& [k, v] : model::obj(infrastructure, "annotations").items()) annotations[k] = v;
     for (const char* kind : {"ServiceAccount", "Pod", "Service"}) {

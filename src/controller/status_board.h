@@ -17,7 +17,7 @@
 
 namespace gatehouse::controller {
 
-using Statuses = std::map<model::ObjectKey, std::shared_ptr<const nlohmann::json>>;
+using Statuses = std::map<model::ObjectKey, model::Packed>;
 
 class StatusBoard {
  public:

@@ -2,16 +2,17 @@
 
 namespace gatehouse::model {
 
-const Json& Resource::spec() const {
-  static const Json kEmpty = Json::object();
-  auto it = object.find("spec");
-  return it == object.end() ? kEmpty : *it;
+Json Resource::spec() const {
+  Json doc = object();
+  auto it = doc.find("spec");
+  return it == doc.end() ? Json::object() : std::move(*it);
 }
 
 std::map<std::string, std::string> Resource::labels() const {
   std::map<std::string, std::string> out;
-  auto meta = object.find("metadata");
-  if (meta == object.end()) return out;
+  const Json doc = object();
+  auto meta = doc.find("metadata");
+  if (meta == doc.end()) return out;
   auto labels = meta->find("labels");
   if (labels == meta->end() || !labels->is_object()) return out;
   for (auto& [k, v] : labels->items())

@@ -1,12 +1,15 @@
 #pragma once
 // A Kubernetes object as the store keeps it: identity, API-server-managed metadata, and the
-// manifest as JSON (defaults applied). Typed views are decoded from `object` where needed.
+// manifest (defaults applied), packed. Readers decode what they need with object() or spec()
+// and keep the decoded copy while they read it: references into a temporary would dangle.
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "model/packed.h"
 
 namespace gatehouse::model {
 
@@ -23,14 +26,15 @@ struct ObjectKey {
 struct Resource {
   ObjectKey key;
   std::string api_version;
-  Json object;  // the whole manifest; metadata.generation/creationTimestamp kept current
+  Packed manifest;  // the whole manifest; metadata.generation/creationTimestamp kept current
+  size_t spec_hash = 0;  // of what counts as spec for generation
   int64_t generation = 1;
   std::string creation_timestamp;  // RFC 3339
   std::string source;              // file it came from, for messages
   uint64_t first_seen_order = 0;   // tie-break for equal creation timestamps
 
-  const Json& spec() const;
-  const Json& metadata() const { return object["metadata"]; }
+  Json object() const { return manifest.unpack(); }
+  Json spec() const;  // {} when the manifest has none
   std::map<std::string, std::string> labels() const;
 };
 

@@ -46,12 +46,12 @@ namespace {
 
 // What counts as "spec" for generation: spec for API objects, everything but metadata and
 // status for core objects without a spec (Secrets, ConfigMaps, EndpointSlices).
-Json generationRelevant(const Json& object) {
-  if (object.contains("spec")) return object["spec"];
+size_t generationHash(const Json& object) {
+  if (auto spec = object.find("spec"); spec != object.end()) return model::Packed(*spec).hash();
   Json copy = object;
   copy.erase("metadata");
   copy.erase("status");
-  return copy;
+  return model::Packed(copy).hash();
 }
 
 }  // namespace
@@ -67,23 +67,22 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
   resource->key = key;
   resource->api_version = model::str(object, "apiVersion");
   resource->source = file;
-  if (it != live_.objects.end()) {
-    const auto& old = *it->second;
-    if (old.object == object) return false;
-    resource->generation = old.generation;
-    if (generationRelevant(old.object) != generationRelevant(object)) resource->generation++;
-    resource->creation_timestamp = old.creation_timestamp;
-    resource->first_seen_order = old.first_seen_order;
+  resource->spec_hash = generationHash(object);
+  const model::Resource* old = it != live_.objects.end() ? it->second.get() : nullptr;
+  if (old) {
+    resource->generation = old->generation + (old->spec_hash != resource->spec_hash ? 1 : 0);
+    resource->creation_timestamp = old->creation_timestamp;
+    resource->first_seen_order = old->first_seen_order;
   } else {
     resource->creation_timestamp = clock_();
     resource->first_seen_order = ++order_;
   }
   if (auto ts = meta.find("creationTimestamp"); ts != meta.end() && ts->is_string() && !ts->get<std::string>().empty())
     resource->creation_timestamp = ts->get<std::string>();
-  resource->object = std::move(object);
-  auto& m = resource->object["metadata"];
-  m["generation"] = resource->generation;
-  m["creationTimestamp"] = resource->creation_timestamp;
+  meta["generation"] = resource->generation;
+  meta["creationTimestamp"] = resource->creation_timestamp;
+  resource->manifest = model::Packed(object);
+  if (old && old->manifest == resource->manifest && old->source == file) return false;
   live_.objects[key] = std::move(resource);
   changes_.insert(key);
   ++live_.revision;

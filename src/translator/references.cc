@@ -18,7 +18,7 @@ bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo&
   if (from.ns == to.ns) return true;
   for (const auto& grant : view.ofKind("ReferenceGrant")) {
     if (grant->key.ns != to.ns) continue;
-    const Json& spec = grant->spec();
+    const Json spec = grant->spec();
     bool from_ok = false;
     for (const auto& f : model::arr(spec, "from"))
       from_ok |= str(f, "group") == from.group && str(f, "kind") == from.kind && str(f, "namespace") == from.ns;
@@ -55,7 +55,7 @@ std::string base64Decode(const std::string& in, bool* ok) {
 namespace {
 
 std::string secretField(const model::Resource& secret, const char* name, std::string* error) {
-  const Json& obj = secret.object;
+  const Json obj = secret.object();
   if (auto sd = obj.find("stringData"); sd != obj.end() && sd->is_object() && sd->contains(name))
     return str(*sd, name);
   auto data = obj.find("data");
@@ -105,7 +105,8 @@ CertificateResult loadTlsSecret(const model::Resource& secret) {
 }
 
 std::optional<ServicePort> findServicePort(const model::Resource& service, int64_t port) {
-  for (const auto& p : model::arr(service.spec(), "ports")) {
+  const Json spec = service.spec();
+  for (const auto& p : model::arr(spec, "ports")) {
     if (model::integer(p, "port", -1) != port) continue;
     return ServicePort{static_cast<int32_t>(port), str(p, "name"), str(p, "appProtocol")};
   }
@@ -114,7 +115,7 @@ std::optional<ServicePort> findServicePort(const model::Resource& service, int64
 
 void appendSliceEndpoints(const model::Resource& slice, const ServicePort& port,
                           std::vector<snapshot::Endpoint>& out) {
-  const Json& obj = slice.object;
+  const Json obj = slice.object();
   int64_t target = -1;
   for (const auto& p : model::arr(obj, "ports")) {
     // Slice ports are matched by the Service port's name ("" for an unnamed single port).

@@ -216,17 +216,17 @@ struct Translator::State {
   std::unordered_map<std::string, uint32_t> cluster_index;
   std::vector<ClusterSlot> cluster_slots;
   std::vector<uint32_t> free_slots;
-  std::map<ObjectKey, StatusPtr> statuses;
+  std::map<ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<ObjectKey, StatusPtr> changed;
   RouteRecord* compiling = nullptr;  // the record whose references are being resolved
 
   // ---- statuses ----
   void setStatus(const ObjectKey& key, Json status) {
-    auto it = statuses.find(key);
-    if (it != statuses.end() && *it->second == status) return;
-    auto ptr = std::make_shared<const Json>(std::move(status));
-    statuses[key] = ptr;
-    changed[key] = ptr;
+    const size_t hash = model::Packed(status).hash();
+    auto [it, inserted] = statuses.emplace(key, hash);
+    if (!inserted && it->second == hash) return;
+    it->second = hash;
+    changed[key] = std::make_shared<const Json>(std::move(status));
   }
   void dropStatus(const ObjectKey& key) {
     if (statuses.erase(key)) changed[key] = nullptr;
@@ -280,8 +280,8 @@ struct Translator::State {
 
   // ---- EndpointSlice index ----
   static std::optional<ObjectKey> serviceOfSlice(const model::Resource& slice) {
-    const std::string name =
-        str(obj(obj(slice.object, "metadata"), "labels"), "kubernetes.io/service-name");
+    const Json doc = slice.object();
+    const std::string name = str(obj(obj(doc, "metadata"), "labels"), "kubernetes.io/service-name");
     if (name.empty()) return std::nullopt;
     return ObjectKey{"Service", slice.key.ns, name};
   }
@@ -366,11 +366,12 @@ struct Translator::State {
     gateways.clear();
     std::set<ObjectKey> owned;
     for (const auto& gc : view->ofKind("GatewayClass")) {
-      if (str(gc->spec(), "controllerName") != options.controller_name) continue;
+      const Json spec = gc->spec();
+      if (str(spec, "controllerName") != options.controller_name) continue;
       classes.insert(gc->key.name);
       owned.insert(gc->key);
       Conditions conditions;
-      if (model::has(gc->spec(), "parametersRef")) {
+      if (model::has(spec, "parametersRef")) {
         // We take no parameters: a reference to anything is invalid, per the spec's reason.
         setCondition(conditions, {"Accepted", false, "InvalidParameters",
                                   "gatehouse takes no GatewayClass parameters"});
@@ -397,12 +398,13 @@ struct Translator::State {
     std::set<std::string> taken;
     std::vector<GatewayState*> need_pool;
     for (const auto& gw : view->ofKind("Gateway")) {
-      if (!classes.count(str(gw->spec(), "gatewayClassName"))) continue;
+      const Json spec = gw->spec();
+      if (!classes.count(str(spec, "gatewayClassName"))) continue;
       GatewayState& state = gateways[nsName(*gw)];
       state.resource = gw;
       // Addresses.
       std::optional<Condition> address_problem;
-      for (const auto& a : arr(gw->spec(), "addresses")) {
+      for (const auto& a : arr(spec, "addresses")) {
         const std::string type = str(a, "type", "IPAddress"), value = str(a, "value");
         if (type != "IPAddress") {
           address_problem = Condition{"Accepted", false, "UnsupportedAddress",
@@ -420,7 +422,7 @@ struct Translator::State {
         state.accepted = false;
         setCondition(state.conditions, *address_problem);
       }
-      if (model::has(obj(gw->spec(), "infrastructure"), "parametersRef")) {
+      if (model::has(obj(spec, "infrastructure"), "parametersRef")) {
         // Gatehouse defines no parameters resource, so any reference is one it cannot resolve.
         state.accepted = false;
         setCondition(state.conditions, {"Accepted", false, "InvalidParameters",
@@ -453,7 +455,7 @@ struct Translator::State {
 
   // ---- listeners ----
   void listeners(GatewayState& gw) {
-    const Json& spec = gw.resource->spec();
+    const Json spec = gw.resource->spec();
     for (const auto& l : arr(spec, "listeners")) {
       ListenerState ls;
       ls.spec = l;
@@ -717,8 +719,7 @@ struct Translator::State {
     return out;
   }
 
-  void compileHttpRoute(const model::Resource& route, CompiledRoute& cr) {
-    const Json& spec = route.spec();
+  void compileHttpRoute(const model::Resource& route, const Json& spec, CompiledRoute& cr) {
     for (const auto& h : arr(spec, "hostnames"))
       if (h.is_string()) cr.hostnames.push_back(h.get<std::string>());
     std::optional<Condition> problem;
@@ -779,9 +780,10 @@ struct Translator::State {
   // Compiles and attaches one route, or drops it when it is gone or not ours.
   void translateRoute(const ObjectKey& key) {
     auto route = view->find(key);
+    const Json spec = route ? route->spec() : Json::object();
     bool ours = false;
     if (route) {
-      for (const auto& p : arr(route->spec(), "parentRefs"))
+      for (const auto& p : arr(spec, "parentRefs"))
         ours |= gateways.count(str(p, "namespace", route->key.ns) + "/" + str(p, "name")) > 0;
     }
     if (!ours) {
@@ -794,10 +796,9 @@ struct Translator::State {
     record->resource = route;
     record->ns_name = nsName(*route);
     compiling = record.get();
-    compileHttpRoute(*route, record->compiled);
+    compileHttpRoute(*route, spec, record->compiled);
     compiling = nullptr;
     for (const auto& svc : record->services) routes_by_service[svc].insert(key);
-    const Json& spec = route->spec();
     Json parents = Json::array();
     for (const auto& p : arr(spec, "parentRefs")) {
       const std::string group = str(p, "group", kGatewayGroup), kind = str(p, "kind", "Gateway");
@@ -1070,15 +1071,13 @@ void Translator::setPoolAssignments(std::map<std::string, std::string> assignmen
   state_->assignments = std::move(assignments);
 }
 
-const std::map<ObjectKey, StatusPtr>& Translator::statuses() const { return state_->statuses; }
-
 Output translate(const Options& options, const Input& input) {
   Translator translator(options);
   translator.setPoolAssignments(input.pool_assignments);
   translator.setUnusableAddresses(input.unusable_addresses);
   auto result = translator.update(*input.view, {});
   Output out;
-  for (const auto& [key, status] : translator.statuses()) out.statuses.emplace(key, *status);
+  for (const auto& [key, status] : result.changed) out.statuses.emplace(key, *status);  // all: a first run
   out.snapshot = std::move(result.snapshot);
   out.pool_assignments = translator.poolAssignments();
   return out;

@@ -46,8 +46,6 @@ class Translator {
   // "namespace/name" of a Gateway -> its pool address; kept stable across runs.
   const std::map<std::string, std::string>& poolAssignments() const;
   void setPoolAssignments(std::map<std::string, std::string> assignments);
-  // Every status as of the last run.
-  const std::map<model::ObjectKey, StatusPtr>& statuses() const;
 
  private:
   struct State;

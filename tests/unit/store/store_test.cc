@@ -36,7 +36,30 @@ TEST(Store, NewObjectStartsAtGenerationOneWithFirstSeenTimestamp) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->generation, 1);
   EXPECT_EQ(r->creation_timestamp, "2026-01-01T00:00:00Z");
-  EXPECT_EQ(r->object["metadata"]["generation"], 1);
+  EXPECT_EQ(r->object()["metadata"]["generation"], 1);
+}
+
+TEST(Store, RewritingTheSameContentIsNoChange) {
+  Store store;
+  ASSERT_TRUE(store.applyFile("a.yaml", route(80)));
+  EXPECT_EQ(store.takeChanges().size(), 1u);
+  const auto before = find(store, "HTTPRoute", "apps", "web");
+  EXPECT_FALSE(store.applyFile("a.yaml", route(80)));
+  EXPECT_TRUE(store.takeChanges().empty());
+  EXPECT_EQ(find(store, "HTTPRoute", "apps", "web"), before);  // the same object, not a copy
+}
+
+TEST(Store, ChangesNameAddedChangedAndDeletedObjects) {
+  Store store;
+  store.applyFile("a.yaml", route(80));
+  store.takeChanges();
+  store.applyFile("a.yaml", route(81));
+  store.removeFile("a.yaml");
+  store.applyFile("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n");
+  std::set<std::string> changed;
+  for (const auto& key : store.takeChanges()) changed.insert(key.str());
+  EXPECT_EQ(changed, (std::set<std::string>{"HTTPRoute/apps/web", "Namespace/apps"}));
+  EXPECT_EQ(store.live().objects.size(), 1u);
 }
 
 TEST(Store, SpecChangeBumpsGenerationAndKeepsCreationTimestamp) {
