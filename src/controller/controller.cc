@@ -21,8 +21,7 @@ StatusBoard::Sources Controller::sources() {
   return {store_.view(), statuses_copy_};
 }
 
-void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
-  std::lock_guard lock(mu_);
+bool Controller::apply(const std::vector<providers::FileChange>& changes) {
   bool changed = false;
   for (const auto& c : changes) {
     changed |= c.removed ? store_.removeFile(c.path) : store_.applyFile(c.path, c.content);
@@ -30,6 +29,17 @@ void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
   }
   for (const auto& kind : store_.takeNewlyUnhandledKinds())
     spdlog::info("config: kind {} is not handled by gatehouse; such objects are kept, not served", kind);
+  return changed;
+}
+
+void Controller::load(const std::vector<providers::FileChange>& changes) {
+  std::lock_guard lock(mu_);
+  apply(changes);
+}
+
+void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
+  std::lock_guard lock(mu_);
+  const bool changed = apply(changes);
   auto errors = store_.errors();
   if (changed || errors.size() != reported_errors_ || !board_->ready()) {
     reported_errors_ = errors.size();
@@ -110,7 +120,7 @@ void Controller::publish(const translator::Translator::Result& result) {
       continue;
     }
     const Json previous = prev != statuses_.end() ? prev->second.unpack() : Json();
-    statuses_[key] = model::Packed(statusWithTransitions(*status, prev != statuses_.end() ? &previous : nullptr));
+    statuses_[key] = model::Packed(statusWithTransitions(status->unpack(), prev != statuses_.end() ? &previous : nullptr));
   }
   if (!result.changed.empty()) statuses_copy_.reset();
   Json errors = Json::array();

@@ -30,6 +30,8 @@ class Controller {
 
   // Applies a batch of file changes and reconciles if anything changed. Thread-safe.
   void onFiles(const std::vector<providers::FileChange>& changes);
+  // Applies file changes without reconciling: the first load, read in parts. Thread-safe.
+  void load(const std::vector<providers::FileChange>& changes);
   // Tries again to bind the addresses that failed last time (a port freed by another process):
   // reconciles only while some address is unusable. Thread-safe.
   void retryUnusable();
@@ -38,7 +40,9 @@ class Controller {
   StatusBoard::Sources sources();
 
  private:
-  // Translates what changed, applies and publishes. With mu_ held.
+  // With mu_ held: applies changes to the store (true if any object changed); translates what
+  // changed, applies and publishes.
+  bool apply(const std::vector<providers::FileChange>& changes);
   void reconcile();
   static model::Json statusWithTransitions(const model::Json& status, const model::Json* previous);
   void publish(const translator::Translator::Result& result);

@@ -62,7 +62,10 @@ int serve(const ServeFlags& flags) {
     spdlog::error("serve: {}", error);
     return 2;
   }
-  controller.onFiles(watcher.scan());
+  // Read in parts: file contents and decoded documents are never all in memory at once (a
+  // heap that held them all stays that large). One reconcile at the end.
+  watcher.scan([&](std::vector<providers::FileChange> chunk) { controller.load(chunk); }, 256);
+  controller.onFiles({});
   spdlog::info("serving {} with {} workers; admin API on http://{}", flags.dir, dp_options.workers,
                flags.admin_address);
 

@@ -92,7 +92,6 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
 
 void Store::erase(const ObjectKey& key) {
   live_.objects.erase(key);
-  owner_.erase(key);
   changes_.insert(key);
   ++live_.revision;
   view_.reset();
@@ -116,8 +115,8 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
       continue;
     }
     const std::string object_name = key->str();
-    if (auto owner = owner_.find(*key); owner != owner_.end() && owner->second != file) {
-      errors.push_back({file, object_name, "metadata.name", "already defined in " + owner->second});
+    if (auto owner = live_.objects.find(*key); owner != live_.objects.end() && owner->second->source != file) {
+      errors.push_back({file, object_name, "metadata.name", "already defined in " + owner->second->source});
       continue;
     }
     if (!seen.insert(*key).second) {
@@ -129,7 +128,6 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
       // reported once as not handled; they never make the file invalid.
       if (unhandled_kinds_.insert(key->kind).second) newly_unhandled_.push_back(key->kind);
       changed |= upsert(file, std::move(doc), *key);
-      owner_[*key] = file;
       continue;
     }
     model::applyDefaults(key->kind, doc);
@@ -141,7 +139,6 @@ bool Store::applyFile(const std::string& file, std::string_view text) {
       continue;
     }
     changed |= upsert(file, std::move(doc), *key);
-    owner_[*key] = file;
   }
   // Objects that this file defined before and no longer does are deleted, except rejected ones.
   auto& owned = by_file_[file];

@@ -66,7 +66,6 @@ class Store {
   View live_;
   std::set<model::ObjectKey> changes_;
   std::map<std::string, std::set<model::ObjectKey>> by_file_;
-  std::map<model::ObjectKey, std::string> owner_;  // which file defines an object
   std::map<std::string, std::vector<ConfigError>> errors_;
   std::set<std::string> unhandled_kinds_;
   std::vector<std::string> newly_unhandled_;

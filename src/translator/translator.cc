@@ -217,19 +217,20 @@ struct Translator::State {
   std::vector<ClusterSlot> cluster_slots;
   std::vector<uint32_t> free_slots;
   std::map<ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
-  std::map<ObjectKey, StatusPtr> changed;
+  std::map<ObjectKey, std::optional<model::Packed>> changed;
   RouteRecord* compiling = nullptr;  // the record whose references are being resolved
 
   // ---- statuses ----
-  void setStatus(const ObjectKey& key, Json status) {
-    const size_t hash = model::Packed(status).hash();
+  void setStatus(const ObjectKey& key, const Json& status) {
+    model::Packed packed(status);
+    const size_t hash = packed.hash();
     auto [it, inserted] = statuses.emplace(key, hash);
     if (!inserted && it->second == hash) return;
     it->second = hash;
-    changed[key] = std::make_shared<const Json>(std::move(status));
+    changed[key] = std::move(packed);
   }
   void dropStatus(const ObjectKey& key) {
-    if (statuses.erase(key)) changed[key] = nullptr;
+    if (statuses.erase(key)) changed[key] = std::nullopt;
   }
 
   // ---- the run ----
@@ -1077,7 +1078,7 @@ Output translate(const Options& options, const Input& input) {
   translator.setUnusableAddresses(input.unusable_addresses);
   auto result = translator.update(*input.view, {});
   Output out;
-  for (const auto& [key, status] : result.changed) out.statuses.emplace(key, *status);  // all: a first run
+  for (const auto& [key, status] : result.changed) out.statuses.emplace(key, status->unpack());  // all: a first run
   out.snapshot = std::move(result.snapshot);
   out.pool_assignments = translator.poolAssignments();
   return out;

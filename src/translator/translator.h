@@ -6,6 +6,7 @@
 // Gateway, ReferenceGrant, Namespace, Secret) re-translates everything. No I/O.
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,7 +23,6 @@ struct Options {
   std::vector<std::string> supported_features;  // reported in GatewayClass status, sorted
 };
 
-using StatusPtr = std::shared_ptr<const model::Json>;
 
 class Translator {
  public:
@@ -33,8 +33,9 @@ class Translator {
 
   struct Result {
     snapshot::SnapshotPtr snapshot;
-    // Statuses that are new or differ from the last run; nullptr: the object has none any more.
-    std::map<model::ObjectKey, StatusPtr> changed;
+    // Statuses that are new or differ from the last run, packed (a full run hands over every
+    // status); nullopt: the object has none any more.
+    std::map<model::ObjectKey, std::optional<model::Packed>> changed;
     bool full = false;  // everything was re-translated
   };
   // `changed` names every object added, modified or deleted in `view` since the last run; the

@@ -5,7 +5,10 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,6 +42,13 @@ DirectoryWatcher::~DirectoryWatcher() { stop(); }
 
 std::vector<FileChange> DirectoryWatcher::scan() const {
   std::vector<FileChange> out;
+  scan([&out](std::vector<FileChange> chunk) { std::move(chunk.begin(), chunk.end(), std::back_inserter(out)); },
+       SIZE_MAX);
+  return out;
+}
+
+void DirectoryWatcher::scan(const std::function<void(std::vector<FileChange>)>& each, size_t chunk) const {
+  std::vector<FileChange> out;
   std::error_code ec;
   std::vector<std::string> paths;
   for (auto it = fs::recursive_directory_iterator(root_, fs::directory_options::follow_directory_symlink, ec);
@@ -49,8 +59,12 @@ std::vector<FileChange> DirectoryWatcher::scan() const {
   for (auto& p : paths) {
     FileChange change{p, false, {}};
     if (readFile(p, &change.content)) out.push_back(std::move(change));
+    if (out.size() >= chunk) {
+      each(std::move(out));
+      out.clear();
+    }
   }
-  return out;
+  if (!out.empty()) each(std::move(out));
 }
 
 void DirectoryWatcher::addWatches(const std::string& dir) {

@@ -25,8 +25,10 @@ class DirectoryWatcher {
   explicit DirectoryWatcher(std::string root) : root_(std::move(root)) {}
   ~DirectoryWatcher();
 
-  // Every manifest file now under the root.
+  // Every manifest file now under the root, in path order.
   std::vector<FileChange> scan() const;
+  // The same, handed over `chunk` files at a time: a large directory is never all in memory.
+  void scan(const std::function<void(std::vector<FileChange>)>& each, size_t chunk) const;
   // Starts watching on a thread of its own; `callback` gets each batch of changes.
   bool start(Callback callback, std::string* error);
   void stop();

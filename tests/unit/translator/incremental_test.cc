@@ -151,7 +151,7 @@ TEST(IncrementalTranslator, MatchesAFullTranslationAfterEveryChange) {
       for (int n = 0, changes = 1 + step % 3; n < changes; ++n) world.change(store);
       auto result = incremental.update(store.live(), store.takeChanges());
       for (auto& [key, status] : result.changed) {
-        if (status) statuses[key] = *status;
+        if (status) statuses[key] = status->unpack();
         else statuses.erase(key);
       }
       auto full = translate(options, {&store.live(), {}, {}});
