@@ -12,6 +12,9 @@ cmake --build build -j "$JOBS"
 echo "== conformance (fails if a test listed in conformance/expected-pass.txt fails)"
 bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP --expected-pass conformance/expected-pass.txt
 
+echo "== control-plane smoke: route scale and propagation (bounds ~10x the real figures)"
+python3 bench/smoke.py --gatehouse build/gatehouse --no-install
+
 echo "== build (ASan + UBSan, -Wall -Wextra -Werror)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$JOBS"
