@@ -188,6 +188,8 @@ struct RouteRecord {
 
 struct ClusterSlot {
   std::shared_ptr<const snap::Cluster> cluster;
+  ObjectKey service;  // whose port this is
+  int64_t port = 0;
   uint32_t refs = 0;
   uint64_t refreshed = 0;  // pass in which its endpoints were last computed
 };
@@ -214,6 +216,7 @@ struct Translator::State {
   std::map<ObjectKey, std::set<ObjectKey>> slices_by_service;
   std::map<ObjectKey, ObjectKey> service_of_slice;
   std::unordered_map<std::string, uint32_t> cluster_index;
+  std::map<ObjectKey, std::set<uint32_t>> clusters_by_service;
   std::vector<ClusterSlot> cluster_slots;
   std::vector<uint32_t> free_slots;
   std::map<ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
@@ -254,19 +257,23 @@ struct Translator::State {
       // Routes that had a status and are gone get it removed below.
       for (auto& [key, status] : statuses)
         if (key.kind == "HTTPRoute") redo.insert(key);
+      for (const auto& key : redo) translateRoute(key);
     } else {
-      std::set<ObjectKey> services;
+      // A Service change can change what routes resolve (its ports); a slice change only
+      // changes the endpoints of the clusters already made from the Service.
+      std::set<ObjectKey> services, endpoints_changed;
       for (const auto& key : changed_keys) {
         if (key.kind == "HTTPRoute") redo.insert(key);
         else if (key.kind == "Service") services.insert(key);
-        else if (key.kind == "EndpointSlice") updateSlice(key, services);
+        else if (key.kind == "EndpointSlice") updateSlice(key, endpoints_changed);
       }
       for (const auto& svc : services)
         if (auto it = routes_by_service.find(svc); it != routes_by_service.end())
           redo.insert(it->second.begin(), it->second.end());
       for (const auto& key : redo) detach(key);
+      for (const auto& key : redo) translateRoute(key);
+      for (const auto& svc : endpoints_changed) refreshEndpoints(svc);
     }
-    for (const auto& key : redo) translateRoute(key);
     for (auto& [name, gw] : gateways)
       for (auto& ls : gw.listeners) rebuildTables(ls);
     gatewayStatuses();
@@ -327,7 +334,7 @@ struct Translator::State {
 
   // ---- clusters ----
   template <class Compute>
-  uint32_t internCluster(const std::string& name, Compute compute) {
+  uint32_t internCluster(const std::string& name, const ObjectKey& service, int64_t port, Compute compute) {
     uint32_t index;
     if (auto it = cluster_index.find(name); it != cluster_index.end()) {
       index = it->second;
@@ -340,6 +347,9 @@ struct Translator::State {
         free_slots.pop_back();
       }
       cluster_index.emplace(name, index);
+      cluster_slots[index].service = service;
+      cluster_slots[index].port = port;
+      clusters_by_service[service].insert(index);
     }
     ClusterSlot& slot = cluster_slots[index];
     if (slot.refreshed != pass) {
@@ -353,10 +363,32 @@ struct Translator::State {
     return index;
   }
 
+  // New endpoints for the clusters of a Service whose slices changed; routes stay as they are.
+  void refreshEndpoints(const ObjectKey& svc) {
+    auto it = clusters_by_service.find(svc);
+    if (it == clusters_by_service.end()) return;
+    auto service = view->find(svc);
+    for (uint32_t index : it->second) {
+      ClusterSlot& slot = cluster_slots[index];
+      if (slot.refreshed == pass) continue;
+      std::vector<snap::Endpoint> endpoints;
+      if (service)
+        if (auto sp = findServicePort(*service, slot.port)) endpoints = endpointsOf(*service, *sp);
+      if (endpoints != slot.cluster->endpoints)
+        slot.cluster = std::make_shared<const snap::Cluster>(
+            snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints)});
+      slot.refreshed = pass;
+    }
+  }
+
   void releaseCluster(uint32_t index) {
     ClusterSlot& slot = cluster_slots[index];
     if (--slot.refs > 0) return;
     cluster_index.erase(slot.cluster->name);
+    if (auto it = clusters_by_service.find(slot.service); it != clusters_by_service.end()) {
+      it->second.erase(index);
+      if (it->second.empty()) clusters_by_service.erase(it);
+    }
     slot = ClusterSlot{};
     free_slots.push_back(index);
   }
@@ -598,7 +630,7 @@ struct Translator::State {
       return std::nullopt;
     }
     const std::string cluster_name = ns + "/" + name + ":" + std::to_string(port);
-    uint32_t index = internCluster(cluster_name, [&] {
+    uint32_t index = internCluster(cluster_name, service_key, port, [&] {
       snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
       if (sp->app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
       else if (sp->app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;

@@ -189,5 +189,58 @@ spec:
   EXPECT_EQ(result.changed.begin()->first.str(), "HTTPRoute/ns/r");
 }
 
+TEST(IncrementalTranslator, SliceChangeSwapsTheClusterAndKeepsTheRouteTables) {
+  store::Store store;
+  Translator incremental(Options{});
+  store.applyFile("gateway", R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: gatehouse.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: gc
+  addresses: [{value: 127.0.1.9}]
+  listeners: [{name: l0, port: 80, protocol: HTTP}]
+)");
+  store.applyFile("route", R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ns}
+spec:
+  parentRefs: [{name: gw, sectionName: l0}]
+  rules: [{backendRefs: [{name: svc, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: ns}
+spec: {ports: [{name: http, port: 80}]}
+)");
+  auto slice = [](const std::string& ip) {
+    return "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  namespace: ns\n"
+           "  labels: {kubernetes.io/service-name: svc}\naddressType: IPv4\nports: [{name: http, port: 8080}]\n"
+           "endpoints: [{addresses: [\"" + ip + "\"]}]\n";
+  };
+  store.applyFile("slice", slice("10.0.0.1"));
+  auto before = incremental.update(store.live(), store.takeChanges()).snapshot;
+  store.applyFile("slice", slice("10.0.0.2"));
+  auto result = incremental.update(store.live(), store.takeChanges());
+  EXPECT_FALSE(result.full);
+  EXPECT_TRUE(result.changed.empty());
+  const auto& after = *result.snapshot;
+  ASSERT_EQ(after.clusters.size(), 1u);
+  ASSERT_EQ(after.clusters[0]->endpoints.size(), 1u);
+  EXPECT_EQ(after.clusters[0]->endpoints[0].ip, "10.0.0.2");
+  EXPECT_EQ(before->clusters[0]->endpoints[0].ip, "10.0.0.1");  // the live snapshot is untouched
+  // The listener's tables are the very same objects: nothing was recompiled.
+  ASSERT_EQ(after.sockets.size(), 1u);
+  ASSERT_EQ(after.sockets[0].listeners.size(), 1u);
+  ASSERT_NE(after.sockets[0].listeners[0].hosts.any, nullptr);
+  EXPECT_EQ(after.sockets[0].listeners[0].hosts.any, before->sockets[0].listeners[0].hosts.any);
+}
+
 }  // namespace
 }  // namespace gatehouse::translator
