@@ -244,6 +244,13 @@ struct Translator::State {
     bool full = first;
     for (const auto& key : changed_keys)
       full |= key.kind != "HTTPRoute" && key.kind != "Service" && key.kind != "EndpointSlice";
+    if (first) {
+      rebuildSliceIndex();
+    } else if (full) {
+      std::set<ObjectKey> affected;  // every cluster is remade below
+      for (const auto& key : changed_keys)
+        if (key.kind == "EndpointSlice") updateSlice(key, affected);
+    }
     first = false;
 
     std::set<ObjectKey> redo;
@@ -251,7 +258,6 @@ struct Translator::State {
       for (auto& [key, record] : routes) release(*record);  // the listeners they were placed on are rebuilt
       routes.clear();
       routes_by_service.clear();
-      rebuildSliceIndex();
       rebuildWorld();
       for (const auto& route : view->ofKind("HTTPRoute")) redo.insert(route->key);
       // Routes that had a status and are gone get it removed below.
