@@ -43,8 +43,8 @@ json pathModifier(const PathModifier& p) {
 // Rules name their clusters by index; the dump names them, so it reads (and compares) the
 // same whatever slots the translator handed out.
 json clusterName(const Snapshot& snapshot, uint32_t index) {
-  if (index >= snapshot.clusters.size() || !snapshot.clusters[index]) return "<missing>";
-  return snapshot.clusters[index]->name;
+  const Cluster* cluster = snapshot.clusters.get(index);
+  return cluster ? json(cluster->name) : json("<missing>");
 }
 
 json filters(const Snapshot& snapshot, const Filters& f) {
@@ -138,8 +138,8 @@ json toJson(const Snapshot& snapshot) {
                        {"listeners", listeners}});
   }
   std::vector<const Cluster*> live;
-  for (auto& c : snapshot.clusters)
-    if (c) live.push_back(c.get());
+  for (uint32_t i = 0; i < snapshot.clusters.size(); ++i)
+    if (const Cluster* c = snapshot.clusters.get(i)) live.push_back(c);
   std::sort(live.begin(), live.end(), [](const Cluster* a, const Cluster* b) { return a->name < b->name; });
   json clusters = json::array();
   for (const Cluster* cp : live) {

@@ -1,5 +1,7 @@
 #include "snapshot/snapshot.h"
 
+#include <algorithm>
+
 namespace gatehouse::snapshot {
 
 void HostTable::setExact(const std::string& host, RouteTablePtr table) {
@@ -17,6 +19,16 @@ void HostTable::setExact(const std::string& host, RouteTablePtr table) {
   if (table) (*slot)[host] = std::move(table);
   else slot->erase(host);
   if (slot->empty()) slot.reset();
+}
+
+void ClusterTable::set(uint32_t index, ClusterPtr cluster) {
+  const size_t c = index / kChunk;
+  if (c >= chunks_.size()) chunks_.resize(c + 1);
+  auto& chunk = chunks_[c];
+  if (!chunk) chunk = std::make_shared<Chunk>();
+  else if (chunk.use_count() > 1) chunk = std::make_shared<Chunk>(*chunk);  // a snapshot in use keeps the old one
+  (*chunk)[index % kChunk] = std::move(cluster);
+  size_ = std::max(size_, static_cast<size_t>(index) + 1);
 }
 
 const RouteTable* HostTable::exact(std::string_view host) const {

@@ -2,6 +2,7 @@
 // The compiled, immutable configuration the data plane serves. The translator builds one
 // Snapshot per accepted configuration; workers pin it per connection (shared_ptr<const>), so
 // in-flight requests finish on the tables they started with and the last reference frees them.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -167,7 +168,7 @@ class HostTable {
 
  private:
   using Shard = std::unordered_map<std::string, RouteTablePtr, StringHash, std::equal_to<>>;
-  static constexpr size_t kShards = 64;
+  static constexpr size_t kShards = 256;
   // Empty until the first exact host. A shard is changed in place only while no other table
   // (no published snapshot) shares it.
   std::vector<std::shared_ptr<Shard>> shards_;
@@ -203,12 +204,33 @@ struct Socket {
   std::string identity() const { return address + ":" + std::to_string(port); }
 };
 
+using ClusterPtr = std::shared_ptr<const Cluster>;
+
+// Clusters by index (WeightedBackend::cluster, RequestMirror::cluster). Slots live in chunks
+// shared between snapshots and copied on write, so a snapshot that changes one cluster copies
+// one chunk, not every pointer.
+class ClusterTable {
+ public:
+  const Cluster* get(uint32_t index) const {
+    if (index >= size_) return nullptr;
+    const auto& chunk = chunks_[index / kChunk];
+    return chunk ? (*chunk)[index % kChunk].get() : nullptr;
+  }
+  void set(uint32_t index, ClusterPtr cluster);
+  void push_back(ClusterPtr cluster) { set(static_cast<uint32_t>(size_), std::move(cluster)); }
+  size_t size() const { return size_; }  // slots, some possibly empty
+
+ private:
+  static constexpr size_t kChunk = 64;
+  using Chunk = std::array<ClusterPtr, kChunk>;
+  std::vector<std::shared_ptr<Chunk>> chunks_;  // changed in place only while not shared
+  size_t size_ = 0;
+};
+
 struct Snapshot {
   uint64_t version = 0;
   std::vector<Socket> sockets;
-  // Indexed by WeightedBackend::cluster and RequestMirror::cluster; null for a free slot.
-  // Shared between snapshots while unchanged.
-  std::vector<std::shared_ptr<const Cluster>> clusters;
+  ClusterTable clusters;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

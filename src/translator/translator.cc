@@ -218,6 +218,7 @@ struct Translator::State {
   std::unordered_map<std::string, uint32_t> cluster_index;
   std::map<ObjectKey, std::set<uint32_t>> clusters_by_service;
   std::vector<ClusterSlot> cluster_slots;
+  snap::ClusterTable cluster_table;  // the slots' clusters as the snapshot holds them
   std::vector<uint32_t> free_slots;
   std::map<ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<ObjectKey, std::optional<model::Packed>> changed;
@@ -361,8 +362,10 @@ struct Translator::State {
     if (slot.refreshed != pass) {
       // First use in this run: the Service or its slices may have changed since.
       auto fresh = compute();
-      if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints)
+      if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints) {
         slot.cluster = std::make_shared<const snap::Cluster>(std::move(fresh));
+        cluster_table.set(index, slot.cluster);
+      }
       slot.refreshed = pass;
     }
     slot.refs++;
@@ -380,9 +383,11 @@ struct Translator::State {
       std::vector<snap::Endpoint> endpoints;
       if (service)
         if (auto sp = findServicePort(*service, slot.port)) endpoints = endpointsOf(*service, *sp);
-      if (endpoints != slot.cluster->endpoints)
+      if (endpoints != slot.cluster->endpoints) {
         slot.cluster = std::make_shared<const snap::Cluster>(
             snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints)});
+        cluster_table.set(index, slot.cluster);
+      }
       slot.refreshed = pass;
     }
   }
@@ -396,6 +401,7 @@ struct Translator::State {
       if (it->second.empty()) clusters_by_service.erase(it);
     }
     slot = ClusterSlot{};
+    cluster_table.set(index, nullptr);
     free_slots.push_back(index);
   }
 
@@ -1087,8 +1093,7 @@ struct Translator::State {
       });
       snapshot->sockets.push_back(std::move(socket));
     }
-    snapshot->clusters.reserve(cluster_slots.size());
-    for (const auto& slot : cluster_slots) snapshot->clusters.push_back(slot.cluster);
+    snapshot->clusters = cluster_table;
     return snapshot;
   }
 };

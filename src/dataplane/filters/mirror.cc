@@ -53,11 +53,10 @@ std::vector<MirrorTarget> Mirrors::choose(const snapshot::Snapshot& snapshot, co
   std::vector<MirrorTarget> targets;
   auto consider = [&](const snapshot::Filters& filters) {
     for (const snapshot::RequestMirror& mirror : filters.mirrors) {
-      if (mirror.numerator == 0 || mirror.denominator == 0 || mirror.cluster >= snapshot.clusters.size() ||
-          !snapshot.clusters[mirror.cluster])
-        continue;
+      const snapshot::Cluster* found = snapshot.clusters.get(mirror.cluster);
+      if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) continue;
       if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) continue;
-      const snapshot::Cluster& cluster = *snapshot.clusters[mirror.cluster];
+      const snapshot::Cluster& cluster = *found;
       if (cluster.endpoints.empty()) {
         ++state_->stats.no_endpoint;
         continue;

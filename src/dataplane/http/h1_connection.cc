@@ -557,12 +557,10 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       co_return co_await answerLocal(*redirect, framing);
     }
     const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
-    const auto& clusters = active_->generation->snapshot->clusters;
-    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size() ||
-        !clusters[*backend->cluster]) {
-      co_return co_await answerLocal(500, framing);
-    }
-    const snapshot::Cluster& cluster = *clusters[*backend->cluster];
+    const snapshot::Cluster* found =
+        backend && backend->cluster ? active_->generation->snapshot->clusters.get(*backend->cluster) : nullptr;
+    if (found == nullptr) co_return co_await answerLocal(500, framing);
+    const snapshot::Cluster& cluster = *found;
     if (cluster.endpoints.empty()) co_return co_await answerLocal(503, framing);
     filters::applyRequestFilters(rule.filters, matched, request);
     filters::applyRequestFilters(backend->filters, matched, request);

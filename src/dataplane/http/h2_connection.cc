@@ -400,12 +400,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
     const auto started = Clock::now();
     const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
-    const auto& clusters = generation->snapshot->clusters;
-    if (backend == nullptr || !backend->cluster || *backend->cluster >= clusters.size() ||
-        !clusters[*backend->cluster]) {
-      co_return respondLocal(*stream, 500, head_method);
-    }
-    const snapshot::Cluster& cluster = *clusters[*backend->cluster];
+    const snapshot::Cluster* found =
+        backend && backend->cluster ? generation->snapshot->clusters.get(*backend->cluster) : nullptr;
+    if (found == nullptr) co_return respondLocal(*stream, 500, head_method);
+    const snapshot::Cluster& cluster = *found;
     if (cluster.endpoints.empty()) co_return respondLocal(*stream, 503, head_method);
     filters::applyRequestFilters(rule.filters, matched, request);
     filters::applyRequestFilters(backend->filters, matched, request);

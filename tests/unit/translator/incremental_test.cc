@@ -232,9 +232,9 @@ spec: {ports: [{name: http, port: 80}]}
   EXPECT_TRUE(result.changed.empty());
   const auto& after = *result.snapshot;
   ASSERT_EQ(after.clusters.size(), 1u);
-  ASSERT_EQ(after.clusters[0]->endpoints.size(), 1u);
-  EXPECT_EQ(after.clusters[0]->endpoints[0].ip, "10.0.0.2");
-  EXPECT_EQ(before->clusters[0]->endpoints[0].ip, "10.0.0.1");  // the live snapshot is untouched
+  ASSERT_EQ(after.clusters.get(0)->endpoints.size(), 1u);
+  EXPECT_EQ(after.clusters.get(0)->endpoints[0].ip, "10.0.0.2");
+  EXPECT_EQ(before->clusters.get(0)->endpoints[0].ip, "10.0.0.1");  // the live snapshot is untouched
   // The listener's tables are the very same objects: nothing was recompiled.
   ASSERT_EQ(after.sockets.size(), 1u);
   ASSERT_EQ(after.sockets[0].listeners.size(), 1u);
