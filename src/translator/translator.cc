@@ -223,6 +223,7 @@ struct Translator::State {
   std::map<ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<ObjectKey, std::optional<model::Packed>> changed;
   RouteRecord* compiling = nullptr;  // the record whose references are being resolved
+  bool gateways_dirty = true;         // Gateway statuses may differ: listeners or attachments changed
 
   // ---- statuses ----
   void setStatus(const ObjectKey& key, const Json& status) {
@@ -260,6 +261,7 @@ struct Translator::State {
       routes.clear();
       routes_by_service.clear();
       rebuildWorld();
+      gateways_dirty = true;
       for (const auto& route : view->ofKind("HTTPRoute")) redo.insert(route->key);
       // Routes that had a status and are gone get it removed below.
       for (auto& [key, status] : statuses)
@@ -894,6 +896,7 @@ struct Translator::State {
       if (!hosts) continue;
       attached = true;
       ls.attached++;
+      gateways_dirty = true;
       record.counted_on.emplace_back(gw_name, li);
       for (const auto& host : *hosts) {
         auto& candidates = ls.routes[host];
@@ -928,7 +931,10 @@ struct Translator::State {
     }
     for (const auto& [gw_name, li] : record.counted_on) {
       auto gw = gateways.find(gw_name);
-      if (gw != gateways.end() && li < gw->second.listeners.size()) gw->second.listeners[li].attached--;
+      if (gw != gateways.end() && li < gw->second.listeners.size()) {
+        gw->second.listeners[li].attached--;
+        gateways_dirty = true;
+      }
     }
     record.placements.clear();
     record.counted_on.clear();
@@ -1017,6 +1023,8 @@ struct Translator::State {
 
   // ---- Gateway status ----
   void gatewayStatuses() {
+    if (!gateways_dirty) return;
+    gateways_dirty = false;
     for (auto& [key, gw] : gateways) {
       const auto& r = *gw.resource;
       bool any_invalid = false, all_invalid = !gw.listeners.empty();
@@ -1107,6 +1115,7 @@ Translator::Result Translator::update(const store::View& view, const std::set<Ob
 
 void Translator::setUnusableAddresses(std::map<std::string, std::string> unusable) {
   state_->unusable = std::move(unusable);
+  state_->gateways_dirty = true;
 }
 
 const std::map<std::string, std::string>& Translator::poolAssignments() const { return state_->assignments; }
