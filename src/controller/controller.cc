@@ -1,6 +1,9 @@
 #include "controller/controller.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "common/log.h"
 
@@ -21,10 +24,36 @@ StatusBoard::Sources Controller::sources() {
   return {store_.view(), statuses_copy_};
 }
 
+namespace {
+
+// Decoding and validating a file depends on nothing but the file: a large batch is prepared on
+// every core (the first load, a bulk rewrite) and then applied in order on this thread.
+std::vector<store::PreparedFile> prepareAll(const std::vector<providers::FileChange>& changes) {
+  std::vector<store::PreparedFile> prepared(changes.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < changes.size();)
+      if (!changes[i].removed) prepared[i] = store::Store::prepare(changes[i].path, changes[i].content);
+  };
+  constexpr size_t kFilesPerThread = 32;
+  const size_t threads = std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8,
+                                           (changes.size() + kFilesPerThread - 1) / kFilesPerThread});
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+  }  // joined before `prepared` is handed out
+  return prepared;
+}
+
+}  // namespace
+
 bool Controller::apply(const std::vector<providers::FileChange>& changes) {
   bool changed = false;
-  for (const auto& c : changes) {
-    changed |= c.removed ? store_.removeFile(c.path) : store_.applyFile(c.path, c.content);
+  auto prepared = prepareAll(changes);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& c = changes[i];
+    changed |= c.removed ? store_.removeFile(c.path) : store_.apply(std::move(prepared[i]));
     for (const auto& e : store_.errors(c.path)) spdlog::error("config: {}", e.str());
   }
   for (const auto& kind : store_.takeNewlyUnhandledKinds())

@@ -56,7 +56,7 @@ size_t generationHash(const Json& object) {
 
 }  // namespace
 
-bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
+bool Store::upsert(const std::string& file, Json object, const ObjectKey& key, size_t spec_hash) {
   auto& meta = object["metadata"];
   if (!model::isClusterScoped(key.kind)) meta["namespace"] = key.ns;
   if (key.kind == "Namespace") meta["labels"]["kubernetes.io/metadata.name"] = key.name;
@@ -67,7 +67,7 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key) {
   resource->key = key;
   resource->api_version = model::str(object, "apiVersion");
   resource->source = file;
-  resource->spec_hash = generationHash(object);
+  resource->spec_hash = spec_hash;
   const model::Resource* old = it != live_.objects.end() ? it->second.get() : nullptr;
   if (old) {
     resource->generation = old->generation + (old->spec_hash != resource->spec_hash ? 1 : 0);
@@ -97,48 +97,76 @@ void Store::erase(const ObjectKey& key) {
   view_.reset();
 }
 
-bool Store::applyFile(const std::string& file, std::string_view text) {
-  auto& errors = errors_[file];
-  errors.clear();
+PreparedFile Store::prepare(const std::string& file, std::string_view text) {
+  PreparedFile out;
+  out.path = file;
   auto docs = model::decodeManifests(text);
   if (!docs) {
+    out.error = docs.error().message;
+    return out;
+  }
+  out.docs.reserve(docs->size());
+  for (auto& object : *docs) {
+    PreparedFile::Doc& doc = out.docs.emplace_back();
+    auto key = model::objectKeyOf(object);
+    if (!key) {
+      doc.key_error = key.error().message;
+      continue;
+    }
+    doc.key = *key;
+    doc.supported = model::isSupportedKind(key->kind);
+    if (doc.supported) {
+      model::applyDefaults(key->kind, object);
+      for (auto& fe : model::validate(key->kind, object)) doc.field_errors.emplace_back(fe.field, fe.reason);
+    }
+    doc.spec_hash = generationHash(object);
+    doc.object = std::move(object);
+  }
+  return out;
+}
+
+bool Store::applyFile(const std::string& file, std::string_view text) { return apply(prepare(file, text)); }
+
+bool Store::apply(PreparedFile prepared) {
+  const std::string& file = prepared.path;
+  auto& errors = errors_[file];
+  errors.clear();
+  if (!prepared.error.empty()) {
     // Unreadable file: keep every object it defined as it was.
-    errors.push_back({file, "", "", docs.error().message});
+    errors.push_back({file, "", "", prepared.error});
     return false;
   }
   bool changed = false;
   std::set<ObjectKey> seen;
-  for (auto& doc : *docs) {
-    auto key = model::objectKeyOf(doc);
-    if (!key) {
-      errors.push_back({file, "", "", key.error().message});
+  for (auto& doc : prepared.docs) {
+    if (!doc.key) {
+      errors.push_back({file, "", "", doc.key_error});
       continue;
     }
-    const std::string object_name = key->str();
-    if (auto owner = live_.objects.find(*key); owner != live_.objects.end() && owner->second->source != file) {
+    const ObjectKey& key = *doc.key;
+    const std::string object_name = key.str();
+    if (auto owner = live_.objects.find(key); owner != live_.objects.end() && owner->second->source != file) {
       errors.push_back({file, object_name, "metadata.name", "already defined in " + owner->second->source});
       continue;
     }
-    if (!seen.insert(*key).second) {
+    if (!seen.insert(key).second) {
       errors.push_back({file, object_name, "metadata.name", "defined twice in this file"});
       continue;
     }
-    if (!model::isSupportedKind(key->kind)) {
+    if (!doc.supported) {
       // Kinds we don't read (Deployments, kinds of later releases) are kept as they are and
       // reported once as not handled; they never make the file invalid.
-      if (unhandled_kinds_.insert(key->kind).second) newly_unhandled_.push_back(key->kind);
-      changed |= upsert(file, std::move(doc), *key);
+      if (unhandled_kinds_.insert(key.kind).second) newly_unhandled_.push_back(key.kind);
+      changed |= upsert(file, std::move(doc.object), key, doc.spec_hash);
       continue;
     }
-    model::applyDefaults(key->kind, doc);
-    auto field_errors = model::validate(key->kind, doc);
-    if (!field_errors.empty()) {
+    if (!doc.field_errors.empty()) {
       // Rejected as the API server would; the last valid version (if any) keeps serving.
-      for (auto& fe : field_errors) errors.push_back({file, object_name, fe.field, fe.reason});
-      if (live_.objects.count(*key)) by_file_[file].insert(*key);
+      for (auto& [field, reason] : doc.field_errors) errors.push_back({file, object_name, field, reason});
+      if (live_.objects.count(key)) by_file_[file].insert(key);
       continue;
     }
-    changed |= upsert(file, std::move(doc), *key);
+    changed |= upsert(file, std::move(doc.object), key, doc.spec_hash);
   }
   // Objects that this file defined before and no longer does are deleted, except rejected ones.
   auto& owned = by_file_[file];

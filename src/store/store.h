@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +35,22 @@ struct View {
   std::vector<model::ResourcePtr> ofKind(std::string_view kind) const;
 };
 
+// A file decoded, defaulted and validated: the part of applying a file that depends on nothing
+// but its content, so a batch can be prepared on several threads and applied in order.
+struct PreparedFile {
+  struct Doc {
+    model::Json object;
+    std::optional<model::ObjectKey> key;
+    std::string key_error;  // when there is no key
+    bool supported = false;
+    std::vector<std::pair<std::string, std::string>> field_errors;  // field, reason
+    size_t spec_hash = 0;
+  };
+  std::string path;
+  std::string error;  // the file is unreadable: no docs
+  std::vector<Doc> docs;
+};
+
 class Store {
  public:
   using Clock = std::function<std::string()>;  // RFC 3339 "now", replaceable in tests
@@ -42,6 +59,8 @@ class Store {
   // Replaces the objects that came from `file` with those decoded from `text`. Returns true if
   // anything changed. Errors of that file replace its previous errors.
   bool applyFile(const std::string& file, std::string_view text);
+  static PreparedFile prepare(const std::string& file, std::string_view text);  // thread-safe
+  bool apply(PreparedFile prepared);  // applyFile = apply(prepare(...))
   // Deletes the objects that came from `file`.
   bool removeFile(const std::string& file);
 
@@ -58,7 +77,7 @@ class Store {
   std::set<model::ObjectKey> takeChanges();
 
  private:
-  bool upsert(const std::string& file, model::Json object, const model::ObjectKey& key);
+  bool upsert(const std::string& file, model::Json object, const model::ObjectKey& key, size_t spec_hash);
   void erase(const model::ObjectKey& key);
 
   Clock clock_;
