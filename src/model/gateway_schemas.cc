@@ -102,6 +102,9 @@ Schema Listener() {
       .required({"name", "port", "protocol"});
 }
 
+// List rules run on every element, also on those of the wrong type (reported separately).
+json portOf(const json& item) { return item.is_object() ? item.value("port", json()) : json(); }
+
 // The listener list rules shared by Gateway and ListenerSet; `portOptional` is ListenerSet's
 // variant of the port/protocol/hostname uniqueness rule.
 Schema Listeners(bool portOptional) {
@@ -110,7 +113,7 @@ Schema Listeners(bool portOptional) {
       if (portOptional && !has(l1, "port")) return true;
       return countIf(self, [&](const json& l2) {
                if (portOptional && !has(l2, "port")) return false;
-               return l1.value("port", json()) == l2.value("port", json()) &&
+               return portOf(l1) == portOf(l2) &&
                       str(l1, "protocol") == str(l2, "protocol") && sameHostname(l1, l2);
              }) == 1;
     });
@@ -179,7 +182,7 @@ Schema GatewayTLSConfig() {
                 [](const json& self) {
                   return all(self, [&](const json& t1) {
                     return countIf(self, [&](const json& t2) {
-                             return t1.value("port", json()) == t2.value("port", json());
+                             return portOf(t1) == portOf(t2);
                            }) == 1;
                   });
                 },

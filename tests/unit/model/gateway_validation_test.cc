@@ -151,6 +151,22 @@ TEST(GatewayDefaults, AddressTypeIsIPAddress) {
   EXPECT_EQ(gw["spec"]["addresses"], yaml("[{type: IPAddress, value: 10.0.0.1}]"));
 }
 
+// Found by the manifest fuzzer: list rules used to read "port" from a non-object element and throw.
+TEST(GatewayValidation, ListenerThatIsNotAnObjectIsAFieldError) {
+  json gw = yaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: gatehouse
+  listeners: [j, {name: http, port: 80, protocol: HTTP}]
+)");
+  auto errors = errorsOf("Gateway", gw);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, "spec.listeners[0]");
+  EXPECT_EQ(errors[0].reason, "must be of type object");
+}
+
 TEST(GatewayDefaults, AllowedListenersFromNone) {
   json gw = defaulted("Gateway", edited(validGateway(), {{"/spec/allowedListeners", json::object()}}));
   EXPECT_EQ(gw["spec"]["allowedListeners"], yaml("{namespaces: {from: None}}"));
