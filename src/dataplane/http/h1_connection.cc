@@ -64,6 +64,7 @@ std::string_view reasonPhrase(uint16_t status) {
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 421: return "Misdirected Request";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -332,6 +333,11 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
           co_await finish();
           co_return;
         }
+        if (tls::alpnProtocol(stream_.native_handle()) == "h2") {
+          startH2Connection(worker_, acceptor_, std::move(stream_));
+          co_await finish();  // of this codec only: the stream has moved
+          co_return;
+        }
       }
     }
     for (;;) {
@@ -548,6 +554,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     const SocketConfig* socket = active_->generation ? active_->generation->find(acceptor_->identity()) : nullptr;
     if (socket == nullptr || socket->socket == nullptr) co_return co_await answerLocal(404, framing);
     gh::RouteResult routed = gh::route(*socket->socket, request);
+    if constexpr (kTls) {
+      // The certificate was chosen by SNI for another listener than the Host selects.
+      if (gh::misdirected(*socket->socket, tls::serverName(stream_.native_handle()), routed.listener)) {
+        co_return co_await answerLocal(421, framing);
+      }
+    }
     if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
       co_return co_await answerLocal(404, framing);
     }

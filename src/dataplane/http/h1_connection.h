@@ -19,6 +19,7 @@ class Acceptor;
 
 // Worker thread only. The connection owns itself (it lives until it closes).
 void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, boost::asio::ip::tcp::socket socket);
+// TLS: the handshake runs first; ALPN "h2" hands the stream to the HTTP/2 codec.
 void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor,
                        boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream,
                        std::shared_ptr<const tls::SocketTls> tls);

@@ -45,12 +45,13 @@ int onServerName(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   return SSL_TLSEXT_ERR_OK;
 }
 
+// Server preference: h2 when the client offers it, else http/1.1.
 int onAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
            void* /*arg*/) {
-  static const unsigned char kOurs[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static const unsigned char kOurs[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_NOACK;  // the client offered no http/1.1: continue without ALPN
+    return SSL_TLSEXT_ERR_NOACK;  // the client offered neither: continue without ALPN (HTTP/1.1)
   }
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
@@ -193,6 +194,18 @@ const ServerContext& SocketTls::select(std::string_view server_name) const {
     }
   }
   return *default_;
+}
+
+std::string_view serverName(const SSL* ssl) {
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  return name != nullptr ? std::string_view(name) : std::string_view();
+}
+
+std::string_view alpnProtocol(const SSL* ssl) {
+  const unsigned char* data = nullptr;
+  unsigned int size = 0;
+  SSL_get0_alpn_selected(ssl, &data, &size);
+  return data != nullptr ? std::string_view(reinterpret_cast<const char*>(data), size) : std::string_view();
 }
 
 SSL* SocketTls::newSsl() const {

@@ -62,15 +62,21 @@ asio::ssl::context& clientContext() {
   return ctx;
 }
 
+// ALPN offers in wire format.
+const std::string kHttp11{"\x08http/1.1", 9};
+const std::string kHttp11AndH2{"\x08http/1.1\x02h2", 12};
+
 class TlsClient : public BasicClient<asio::ssl::stream<tcp::socket>> {
  public:
-  TlsClient(uint16_t port, const std::string& sni)
+  TlsClient(uint16_t port, const std::string& sni, const std::string& alpn = kHttp11)
       : BasicClient(asio::ssl::stream<tcp::socket>(tcp::socket(clientIo()), clientContext())) {
     stream().next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     setTimeouts(stream().next_layer());
     if (!sni.empty()) SSL_set_tlsext_host_name(stream().native_handle(), sni.c_str());
-    static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    SSL_set_alpn_protos(stream().native_handle(), kAlpn, sizeof kAlpn);
+    if (!alpn.empty()) {
+      SSL_set_alpn_protos(stream().native_handle(), reinterpret_cast<const unsigned char*>(alpn.data()),
+                          static_cast<unsigned>(alpn.size()));
+    }
     stream().handshake(asio::ssl::stream_base::client);
   }
   // The CN of the certificate the server presented.
@@ -141,6 +147,50 @@ TEST_F(TlsTest, ProxiesOverTlsWithAlpnHttp11AndForwardedProtoHttps) {
   EXPECT_EQ(r.body, "a GET /x\nHost: a.example.com\nX-Forwarded-For: 127.0.0.1\nX-Forwarded-Proto: https\n\n");
   client.send("GET /y HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
   EXPECT_EQ(firstLine(client.read().body), "a GET /y");
+}
+
+TEST_F(TlsTest, AlpnPrefersH2WhenOffered) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  EXPECT_EQ(TlsClient(port_, "a.example.com", kHttp11AndH2).alpn(), "h2");
+  EXPECT_EQ(TlsClient(port_, "a.example.com", kHttp11).alpn(), "http/1.1");
+  EXPECT_EQ(TlsClient(port_, "a.example.com", "").alpn(), "");
+}
+
+TEST_F(TlsTest, ClientWithoutAlpnIsServedHttp11) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "a.example.com", "");
+  client.send("GET /no-alpn HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /no-alpn");
+}
+
+// SNI b.example.com selects the listener "https-b"; Host a.example.com selects "https-a".
+TEST_F(TlsTest, HostOfAnotherListenerThanTheSniIsMisdirected) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "b.example.com");
+  client.send("GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  Reply r = client.read();
+  EXPECT_EQ(r.status, 421);
+  EXPECT_EQ(r.body, "Misdirected Request\n");
+  // The connection stays usable for the listener its SNI chose.
+  client.send("GET /y HTTP/1.1\r\nHost: b.example.com\r\n\r\n");
+  r = client.read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(firstLine(r.body), "a GET /y");
+
+  TlsClient other(port_, "a.example.com");
+  other.send("GET /x HTTP/1.1\r\nHost: b.example.com\r\n\r\n");
+  EXPECT_EQ(other.read().status, 421);
+}
+
+TEST_F(TlsTest, WithoutSniTheHostAloneRoutes) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "");
+  client.send("GET /x HTTP/1.1\r\nHost: b.example.com\r\n\r\n");
+  EXPECT_EQ(client.read().status, 200);
 }
 
 TEST_F(TlsTest, UnchangedCertificatesAreNotRebuilt) {
