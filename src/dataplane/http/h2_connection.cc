@@ -83,10 +83,10 @@ std::string_view reasonText(uint16_t status) {
   }
 }
 
-// `Stream`: tcp::socket (h2c with prior knowledge) or a TLS stream (ALPN "h2").
+// `Stream`: tcp::socket (h2c with prior knowledge) or tls::Stream (ALPN "h2").
 template <class Stream>
 class H2Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H2Connection<Stream>> {
-  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+  static constexpr bool kTls = std::is_same_v<Stream, tls::Stream>;
 
  public:
   H2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Stream stream)
@@ -212,6 +212,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     closed_ = true;
     idle_timer_.cancel();
     error_code ignored;
+    if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
     lowest().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close(ignored);
     for (auto& [id, stream] : streams_) stream->closed = true;
@@ -500,10 +501,8 @@ void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, 
   std::make_shared<H2Connection<tcp::socket>>(worker, std::move(acceptor), std::move(socket))->start(received);
 }
 
-void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor,
-                       asio::ssl::stream<tcp::socket> stream) {
-  std::make_shared<H2Connection<asio::ssl::stream<tcp::socket>>>(worker, std::move(acceptor), std::move(stream))
-      ->start({});
+void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tls::Stream stream) {
+  std::make_shared<H2Connection<tls::Stream>>(worker, std::move(acceptor), std::move(stream))->start({});
 }
 
 }  // namespace gatehouse::dataplane

@@ -82,6 +82,9 @@ Result<ServerContextPtr> ServerContext::create(const snapshot::TlsCertificate& c
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // OpenSSL reads the socket itself (tls::Stream): without read-ahead every record costs two
+  // recv calls (header, then body). Stream::hasPending() sees read-ahead bytes.
+  SSL_CTX_set_read_ahead(ctx, 1);
   static const unsigned char kSessionContext[] = "gatehouse";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
   SSL_CTX_set_tlsext_servername_callback(ctx, onServerName);

@@ -4,7 +4,7 @@
 // SocketTls that picks the context by SNI: exact name first (certificate SANs and listener
 // hostnames), then the longest matching wildcard, else the socket's first certificate.
 // Contexts: TLS 1.2+, ALPN "h2" (preferred) and "http/1.1", SSL_MODE_RELEASE_BUFFERS (idle
-// connections free OpenSSL's record buffers).
+// connections free OpenSSL's record buffers), read-ahead (tls::Stream reads the socket).
 #include <openssl/ssl.h>
 
 #include <memory>

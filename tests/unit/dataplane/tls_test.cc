@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <netinet/tcp.h>
 #include <openssl/x509v3.h>
+
+#include <chrono>
+#include <thread>
 
 #include "dataplane/dataplane.h"
 #include "dataplane/tls/server_context.h"
@@ -191,6 +195,63 @@ TEST_F(TlsTest, WithoutSniTheHostAloneRoutes) {
   TlsClient client(port_, "");
   client.send("GET /x HTTP/1.1\r\nHost: b.example.com\r\n\r\n");
   EXPECT_EQ(client.read().status, 200);
+}
+
+// Two requests arrive in one TCP segment as two TLS records: once the first is answered, the
+// second is already inside OpenSSL (read ahead), where a readiness wait would never see it. The
+// connection must serve it instead of parking.
+TEST_F(TlsTest, RequestAlreadyReadAheadIsServedWithoutParking) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "a.example.com");
+  std::string first = "GET /one HTTP/1.1\r\nHost: a.example.com\r\nX-Pad: ";
+  first += std::string(512 - first.size() - 4, 'p') + "\r\n\r\n";
+  ASSERT_EQ(first.size(), 512u);
+  SSL_set_max_send_fragment(client.stream().native_handle(), 512);  // one record per request
+  const int fd = client.stream().next_layer().native_handle();
+  int on = 1;
+  int off = 0;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);  // both records in one segment
+  client.send(first + "GET /two HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+  EXPECT_EQ(firstLine(client.read().body), "a GET /one");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /two");
+}
+
+TEST_F(TlsTest, IdleTlsConnectionClosesAfterTheKeepAliveTimeout) {
+  dataplane::Options options;
+  options.timeouts.keepalive_idle = std::chrono::milliseconds(200);
+  DataPlane plane(options);
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "a.example.com");
+  client.send("GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(client.read().status, 200);
+  const auto idle_since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closedByPeer());
+  EXPECT_LT(std::chrono::steady_clock::now() - idle_since, std::chrono::seconds(3));  // not the client's 5 s
+}
+
+TEST_F(TlsTest, IdleTlsConnectionServesTheNextRequestAfterAPause) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot()).empty());
+  TlsClient client(port_, "a.example.com");
+  client.send("GET /1 HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // parked meanwhile
+  client.send("GET /2 HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(firstLine(client.read().body), "a GET /2");
+}
+
+TEST_F(TlsTest, RemovedSocketClosesIdleTlsConnections) {
+  DataPlane plane(dataplane::Options{});
+  ASSERT_TRUE(plane.apply(httpsSnapshot(1)).empty());
+  TlsClient client(port_, "a.example.com");
+  client.send("GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n");
+  EXPECT_EQ(client.read().status, 200);
+  ASSERT_TRUE(plane.apply(snapshotWith({}, {}, 2)).empty());
+  const auto since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closedByPeer());
+  EXPECT_LT(std::chrono::steady_clock::now() - since, std::chrono::seconds(3));
 }
 
 TEST_F(TlsTest, UnchangedCertificatesAreNotRebuilt) {
