@@ -12,6 +12,7 @@ inline std::vector<std::string> supportedFeatures() {
       "Gateway",
       "GatewayAddressEmpty",
       "GatewayHTTPListenerIsolation",
+      "GatewayHTTPSListenerDetectMisdirectedRequests",  // HTTP/2 and HTTP/1.1 over TLS: 421
       "GatewayInfrastructurePropagation",  // emulated standalone: /infrastructure lists the objects
       "GatewayPort8080",
       "GatewayStaticAddresses",

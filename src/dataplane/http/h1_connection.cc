@@ -64,6 +64,7 @@ std::string_view reasonPhrase(uint16_t status) {
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 421: return "Misdirected Request";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -136,7 +137,7 @@ struct Framing {
   bool http10 = false;  // an HTTP/1.0 client wants "Connection: keep-alive" to keep the connection
 };
 
-enum class Wait : uint8_t { None, Handshake, Idle, Header, Connect, Upstream, Body, Tunnel, Closing };
+enum class Wait : uint8_t { None, Handshake, Header, Connect, Upstream, Body, Tunnel, Closing };
 
 // What only an active connection needs; given back while the connection is parked idle. Blocks
 // are recycled per worker thread (ActiveCache): the parsers, the request and the head string keep
@@ -198,7 +199,7 @@ class ActiveCache {
 
 template <class Stream>
 class H1Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H1Connection<Stream>> {
-  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+  static constexpr bool kTls = std::is_same_v<Stream, tls::Stream>;
 
  public:
   H1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Stream stream,
@@ -320,16 +321,22 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
-  // Serves requests while bytes keep coming; a plain connection that goes idle parks (the
-  // coroutine ends) and is spawned again when the socket becomes readable.
+  // Serves requests while bytes keep coming; a connection that goes idle parks (the coroutine
+  // ends) and is spawned again when the socket becomes readable.
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
     if constexpr (kTls) {
-      if (first_) {
+      if (!handshaken_) {
         setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
-        auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+        auto [hec] = co_await stream_.async_handshake(kTuple);
         if (hec) {
           co_await finish();
+          co_return;
+        }
+        handshaken_ = true;
+        if (tls::alpnProtocol(stream_.native_handle()) == "h2") {
+          startH2Connection(worker_, acceptor_, std::move(stream_));
+          co_await finish();  // of this codec only: the stream has moved
           co_return;
         }
       }
@@ -340,14 +347,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         releaseBuffers();
         active_->generation.reset();
         if (draining_ || acceptor_->closed()) break;
-        if constexpr (!kTls) {
-          if (!readable_) {
-            park();
-            co_return;
-          }
-        } else {
-          // TLS: the stream may hold decrypted-ahead bytes, so it keeps reading (with a buffer).
-          setDeadlineIn(Wait::Idle, first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
+        // TLS: bytes OpenSSL has read ahead are invisible to a readiness wait.
+        bool pending = false;
+        if constexpr (kTls) pending = stream_.hasPending();
+        if (!readable_ && !pending) {
+          park();
+          co_return;
         }
       }
       first_ = false;
@@ -388,6 +393,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     wait_ = Wait::None;
     closeUpstream();
     error_code ignored;
+    if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
     if (linger_) {
       // The client may still be sending (a body we did not read, pipelined requests): closing
       // now would reset the connection and could destroy the response in flight. Half-close and
@@ -416,7 +422,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     timed_out_ = false;
     gh::RequestHeadParser& parser = active_->request_parser;
     parser.reset();
-    if (begin_ != end_ || !kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
+    setDeadlineIn(Wait::Header, options().timeouts.request_header);
     size_t consumed = 0;
     for (;;) {
       // HTTP/2 with prior knowledge (h2c) on a plain listener: the connection becomes an HTTP/2 one.
@@ -446,9 +452,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         end_ -= begin_;
         begin_ = 0;
       }
-      if constexpr (kTls) idle_ = (begin_ == end_);
       auto [ec, n] = co_await readDownstream(buf_.get() + end_, capacity() - end_);
-      idle_ = false;
       if (ec) {
         if (timed_out_ && expired_ == Wait::Header && begin_ != end_) {
           timed_out_ = false;
@@ -456,7 +460,6 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         }
         co_return false;
       }
-      if (begin_ == end_ && kTls) setDeadlineIn(Wait::Header, options().timeouts.request_header);
       end_ += n;
     }
 
@@ -548,6 +551,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     const SocketConfig* socket = active_->generation ? active_->generation->find(acceptor_->identity()) : nullptr;
     if (socket == nullptr || socket->socket == nullptr) co_return co_await answerLocal(404, framing);
     gh::RouteResult routed = gh::route(*socket->socket, request);
+    if constexpr (kTls) {
+      // The certificate was chosen by SNI for another listener than the Host selects.
+      if (gh::misdirected(*socket->socket, tls::serverName(stream_.native_handle()), routed.listener)) {
+        co_return co_await answerLocal(421, framing);
+      }
+    }
     if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
       co_return co_await answerLocal(404, framing);
     }
@@ -1126,17 +1135,16 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   bool finished_ = false;
   bool readable_ = false;  // woken from park(): bytes are waiting
   bool first_ = true;      // no request seen yet (the idle wait uses the header timeout)
+  bool handshaken_ = false;  // TLS
 };
 
 void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {
   std::make_shared<H1Connection<tcp::socket>>(worker, std::move(acceptor), std::move(socket), nullptr)->start();
 }
 
-void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, asio::ssl::stream<tcp::socket> stream,
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tls::Stream stream,
                        std::shared_ptr<const tls::SocketTls> tls) {
-  std::make_shared<H1Connection<asio::ssl::stream<tcp::socket>>>(worker, std::move(acceptor), std::move(stream),
-                                                                  std::move(tls))
-      ->start();
+  std::make_shared<H1Connection<tls::Stream>>(worker, std::move(acceptor), std::move(stream), std::move(tls))->start();
 }
 
 }  // namespace gatehouse::dataplane

@@ -4,11 +4,11 @@
 // errors) or proxy it through a pooled upstream connection; keep-alive and pipelining in order;
 // WebSocket upgrades become a byte splice. See docs/design/event-loop.md.
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include <memory>
 
 #include "dataplane/tls/server_context.h"
+#include "dataplane/tls/stream.h"
 
 namespace gatehouse::dataplane {
 
@@ -19,8 +19,8 @@ class Acceptor;
 
 // Worker thread only. The connection owns itself (it lives until it closes).
 void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, boost::asio::ip::tcp::socket socket);
-void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor,
-                       boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream,
+// TLS: the handshake runs first; ALPN "h2" hands the stream to the HTTP/2 codec.
+void startH1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tls::Stream stream,
                        std::shared_ptr<const tls::SocketTls> tls);
 
 }  // namespace gatehouse::dataplane

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -73,6 +74,7 @@ std::string_view reasonText(uint16_t status) {
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 413: return "Content Too Large";
+    case 421: return "Misdirected Request";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -81,10 +83,14 @@ std::string_view reasonText(uint16_t status) {
   }
 }
 
-class H2Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H2Connection> {
+// `Stream`: tcp::socket (h2c with prior knowledge) or tls::Stream (ALPN "h2").
+template <class Stream>
+class H2Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H2Connection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, tls::Stream>;
+
  public:
-  H2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket)
-      : worker_(worker), acceptor_(std::move(acceptor)), socket_(std::move(socket)), idle_timer_(worker.io()) {}
+  H2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Stream stream)
+      : worker_(worker), acceptor_(std::move(acceptor)), stream_(std::move(stream)), idle_timer_(worker.io()) {}
   ~H2Connection() override {
     if (session_ != nullptr) nghttp2_session_del(session_);
   }
@@ -92,17 +98,17 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void start(std::string_view received) {
     acceptor_->track(*this);
     error_code ec;
-    tcp::endpoint remote = socket_.remote_endpoint(ec);
+    tcp::endpoint remote = lowest().remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
     if (nghttp2_session_server_new(&session_, callbacks(), this) != 0) {
       session_ = nullptr;
-      socket_.close(ec);
+      lowest().close(ec);
       return;
     }
     nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams}};
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     initial_.assign(received);
-    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
   void drain() override {
@@ -116,7 +122,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void idleExpired() override {}
 
  private:
-  struct Stream {
+  struct H2Stream {
     int32_t id = 0;
     gh::Request request;
     std::string cookies;
@@ -130,8 +136,16 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   };
 
   // ---- I/O ------------------------------------------------------------------------------------
+  tcp::socket& lowest() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
   asio::awaitable<void> run() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     if (!initial_.empty()) {
       const ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(initial_.data()),
                                                   initial_.size());
@@ -146,7 +160,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     armIdle();
     auto buffer = std::make_unique<uint8_t[]>(kReadBuffer);
     while (!closed_) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
       if (ec) break;
       if (nghttp2_session_mem_recv(session_, buffer.get(), n) < 0) break;
       flush();
@@ -159,11 +173,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (writing_ || closed_ || session_ == nullptr) return;
     if (nghttp2_session_want_write(session_) == 0) return;
     writing_ = true;
-    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->writeLoop(); }, asio::detached);
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->writeLoop(); }, asio::detached);
   }
 
   asio::awaitable<void> writeLoop() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     for (;;) {
       wbuf_.clear();
       while (wbuf_.size() < kMaxWriteBatch && !closed_) {
@@ -173,7 +187,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
         wbuf_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
       }
       if (wbuf_.empty() || closed_) break;
-      auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(wbuf_), kTuple);
+      auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(wbuf_), kTuple);
       if (ec) {
         close();
         break;
@@ -198,15 +212,16 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     closed_ = true;
     idle_timer_.cancel();
     error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
     for (auto& [id, stream] : streams_) stream->closed = true;
   }
 
   // No open stream for the keep-alive idle time: GOAWAY and close.
   void armIdle() {
     idle_timer_.expires_after(worker_.options().timeouts.keepalive_idle);
-    idle_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    idle_timer_.async_wait([weak = this->weak_from_this()](error_code ec) {
       if (ec) return;
       auto self = weak.lock();
       if (!self || self->closed_) return;
@@ -234,7 +249,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     return cbs;
   }
 
-  Stream* find(int32_t id) {
+  H2Stream* find(int32_t id) {
     auto it = streams_.find(id);
     return it == streams_.end() ? nullptr : it->second.get();
   }
@@ -242,7 +257,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    auto stream = std::make_shared<Stream>();
+    auto stream = std::make_shared<H2Stream>();
     stream->id = frame->hd.stream_id;
     self->streams_[stream->id] = std::move(stream);
     self->idle_timer_.cancel();
@@ -253,7 +268,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
                       const uint8_t* value, size_t valuelen, uint8_t, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers dropped
-    Stream* stream = self->find(frame->hd.stream_id);
+    H2Stream* stream = self->find(frame->hd.stream_id);
     if (stream == nullptr) return 0;
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
@@ -282,7 +297,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   static int onData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    Stream* stream = self->find(stream_id);
+    H2Stream* stream = self->find(stream_id);
     if (stream == nullptr) return 0;
     if (stream->body.size() + len > kMaxRequestBody) {
       stream->too_large = true;
@@ -322,7 +337,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static ssize_t readBody(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags,
                           nghttp2_data_source*, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    Stream* stream = self->find(stream_id);
+    H2Stream* stream = self->find(stream_id);
     if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     const size_t n = std::min(length, stream->response_body.size() - stream->sent);
     std::memcpy(buf, stream->response_body.data() + stream->sent, n);
@@ -332,7 +347,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   // ---- one request ----------------------------------------------------------------------------
-  void respond(Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method) {
+  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method) {
     if (stream.closed || closed_) return;
     const std::string status_text = std::to_string(status);
     std::vector<std::string> names;
@@ -357,7 +372,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     flush();
   }
 
-  void respondLocal(Stream& stream, uint16_t status, bool head_method) {
+  void respondLocal(H2Stream& stream, uint16_t status, bool head_method) {
     gh::Headers headers;
     headers.add("content-type", "text/plain");
     std::string body(reasonText(status));
@@ -365,8 +380,8 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     respond(stream, status, headers, std::move(body), head_method);
   }
 
-  asio::awaitable<void> serve(std::shared_ptr<Stream> stream) {
-    auto self = shared_from_this();
+  asio::awaitable<void> serve(std::shared_ptr<H2Stream> stream) {
+    auto self = this->shared_from_this();
     gh::Request& request = stream->request;
     const bool head_method = request.method == "HEAD";
     if (!stream->cookies.empty()) request.headers.add("cookie", std::move(stream->cookies));
@@ -374,7 +389,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (request.method.empty() || request.path.empty() || request.method == "CONNECT") {
       co_return respondLocal(*stream, 400, head_method);
     }
-    request.scheme = "http";
+    request.scheme = kTls ? "https" : "http";
     request.listener_port = acceptor_->port();
     if (std::string* forwarded = const_cast<std::string*>(request.headers.find("x-forwarded-for"))) {
       forwarded->append(", ");
@@ -390,6 +405,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     const SocketConfig* socket = generation ? generation->find(acceptor_->identity()) : nullptr;
     if (socket == nullptr || socket->socket == nullptr) co_return respondLocal(*stream, 404, head_method);
     gh::RouteResult routed = gh::route(*socket->socket, request);
+    if constexpr (kTls) {
+      // The connection's certificate was chosen for another listener (connection reuse).
+      if (gh::misdirected(*socket->socket, tls::serverName(stream_.native_handle()), routed.listener)) {
+        co_return respondLocal(*stream, 421, head_method);
+      }
+    }
     if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
       co_return respondLocal(*stream, 404, head_method);
     }
@@ -460,13 +481,13 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   Worker& worker_;
   std::shared_ptr<net::Acceptor> acceptor_;
-  tcp::socket socket_;
+  Stream stream_;
   nghttp2_session* session_ = nullptr;
   asio::steady_timer idle_timer_;
   std::string client_ip_;
   std::string initial_;
   std::string wbuf_;
-  std::unordered_map<int32_t, std::shared_ptr<Stream>> streams_;
+  std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
   bool writing_ = false;
   bool draining_ = false;
   bool closed_ = false;
@@ -476,7 +497,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
 void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket,
                        std::string_view received) {
-  std::make_shared<H2Connection>(worker, std::move(acceptor), std::move(socket))->start(received);
+  std::make_shared<H2Connection<tcp::socket>>(worker, std::move(acceptor), std::move(socket))->start(received);
+}
+
+void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tls::Stream stream) {
+  std::make_shared<H2Connection<tls::Stream>>(worker, std::move(acceptor), std::move(stream))->start({});
 }
 
 }  // namespace gatehouse::dataplane

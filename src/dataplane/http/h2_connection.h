@@ -4,11 +4,16 @@
 // HTTP/1.1 codec to this one. Each stream becomes the internal request model, is routed and
 // filtered exactly like an HTTP/1.1 request, and goes upstream as a buffered exchange (HTTP/1.1
 // or h2c, per the cluster's protocol). First cut: request bodies are buffered up to 1 MiB (larger:
-// 413) and responses up to 8 MiB (larger: 502); no Upgrade: h2c, no TLS ALPN "h2" yet.
+// 413) and responses up to 8 MiB (larger: 502); no Upgrade: h2c. Over TLS (ALPN "h2") the same
+// codec runs on a tls::Stream, and a request whose :authority selects another listener of the
+// socket than the SNI did gets 421 Misdirected Request.
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
 #include <string_view>
+
+#include "dataplane/tls/stream.h"
+
 
 namespace gatehouse::http {
 
@@ -30,5 +35,7 @@ class Acceptor;
 // Worker thread only. `received`: the bytes already read from the socket (the preface first).
 void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, boost::asio::ip::tcp::socket socket,
                        std::string_view received);
+// A TLS connection whose handshake chose ALPN "h2".
+void startH2Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tls::Stream stream);
 
 }  // namespace gatehouse::dataplane

@@ -201,6 +201,12 @@ RouteResult route(const snapshot::Socket& socket, const Request& request) {
   return result;
 }
 
+bool misdirected(const snapshot::Socket& socket, std::string_view server_name, const snapshot::Listener* listener) {
+  if (server_name.empty() || listener == nullptr) return false;
+  char buf[kMaxHost];
+  return selectListener(socket, normaliseHost(server_name, buf)) != listener;
+}
+
 const snapshot::WeightedBackend* pickBackend(const snapshot::Rule& rule, uint64_t random) {
   uint64_t total = 0;
   for (const snapshot::WeightedBackend& b : rule.backends) total += b.weight;

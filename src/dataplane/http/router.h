@@ -49,6 +49,12 @@ const snapshot::RouteTable* selectTable(const snapshot::HostTable& hosts, std::s
 //    Only the first entry of a name counts.
 bool matches(const snapshot::RouteMatch& match, const Request& request);
 
+// HTTPS: whether a request routed to `listener` (the one its authority selects; see route())
+// arrived on a connection whose TLS server name selects another listener of the socket. The
+// Gateway API asks for 421 Misdirected Request then. False without a server name (the
+// certificate was the default one, no listener was claimed) and when `listener` is null (404).
+bool misdirected(const snapshot::Socket& socket, std::string_view server_name, const snapshot::Listener* listener);
+
 // Weighted choice among the rule's backends; `random` is a uniformly distributed value the
 // caller draws (per-worker PRNG). Returns null when the rule has no backend with weight > 0.
 const snapshot::WeightedBackend* pickBackend(const snapshot::Rule& rule, uint64_t random);

@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -71,7 +70,7 @@ asio::awaitable<void> Acceptor::acceptLoop() {
     }
     SSL* ssl = config->tls->newSsl();
     if (ssl == nullptr) continue;
-    startH1Connection(worker_, self, asio::ssl::stream<tcp::socket>(std::move(socket), ssl), config->tls);
+    startH1Connection(worker_, self, tls::Stream(std::move(socket), ssl), config->tls);
   }
 }
 

@@ -45,12 +45,13 @@ int onServerName(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   return SSL_TLSEXT_ERR_OK;
 }
 
+// Server preference: h2 when the client offers it, else http/1.1.
 int onAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
            void* /*arg*/) {
-  static const unsigned char kOurs[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static const unsigned char kOurs[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
-    return SSL_TLSEXT_ERR_NOACK;  // the client offered no http/1.1: continue without ALPN
+    return SSL_TLSEXT_ERR_NOACK;  // the client offered neither: continue without ALPN (HTTP/1.1)
   }
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
@@ -81,6 +82,9 @@ Result<ServerContextPtr> ServerContext::create(const snapshot::TlsCertificate& c
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // OpenSSL reads the socket itself (tls::Stream): without read-ahead every record costs two
+  // recv calls (header, then body). Stream::hasPending() sees read-ahead bytes.
+  SSL_CTX_set_read_ahead(ctx, 1);
   static const unsigned char kSessionContext[] = "gatehouse";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
   SSL_CTX_set_tlsext_servername_callback(ctx, onServerName);
@@ -193,6 +197,18 @@ const ServerContext& SocketTls::select(std::string_view server_name) const {
     }
   }
   return *default_;
+}
+
+std::string_view serverName(const SSL* ssl) {
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  return name != nullptr ? std::string_view(name) : std::string_view();
+}
+
+std::string_view alpnProtocol(const SSL* ssl) {
+  const unsigned char* data = nullptr;
+  unsigned int size = 0;
+  SSL_get0_alpn_selected(ssl, &data, &size);
+  return data != nullptr ? std::string_view(reinterpret_cast<const char*>(data), size) : std::string_view();
 }
 
 SSL* SocketTls::newSsl() const {

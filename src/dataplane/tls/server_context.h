@@ -3,8 +3,8 @@
 // a snapshot that keeps a certificate does not rebuild or re-parse it), and per HTTPS socket a
 // SocketTls that picks the context by SNI: exact name first (certificate SANs and listener
 // hostnames), then the longest matching wildcard, else the socket's first certificate.
-// Contexts: TLS 1.2+, ALPN "http/1.1", SSL_MODE_RELEASE_BUFFERS (idle connections free
-// OpenSSL's record buffers).
+// Contexts: TLS 1.2+, ALPN "h2" (preferred) and "http/1.1", SSL_MODE_RELEASE_BUFFERS (idle
+// connections free OpenSSL's record buffers), read-ahead (tls::Stream reads the socket).
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -69,5 +69,10 @@ class SocketTls {
   ServerContextPtr default_;
   std::vector<ServerContextPtr> all_;
 };
+
+// The server name the client sent (SNI); empty when it sent none.
+std::string_view serverName(const SSL* ssl);
+// The ALPN protocol the handshake chose ("h2", "http/1.1"); empty when none.
+std::string_view alpnProtocol(const SSL* ssl);
 
 }  // namespace gatehouse::dataplane::tls

@@ -60,6 +60,45 @@ TEST(SelectListener, NoMatchWithoutHostnameLessListener) {
   s.listeners = {listener("a.example.com"), listener("*.example.net")};
   EXPECT_EQ(selected(s, "b.example.com"), "<none>");
 }
+// The Gateway API's HTTPRouteHTTPSListenerDetectMisdirectedRequests layout.
+snapshot::Socket misdirectedSocket() {
+  snapshot::Socket s;
+  s.listeners = {listener(""), listener("second-example.org"), listener("*.wildcard.org"),
+                 listener("fourth-example.wildcard.org")};
+  return s;
+}
+
+bool misdirectedFor(std::string server_name, std::string host) {
+  const snapshot::Socket s = misdirectedSocket();
+  return misdirected(s, server_name, selectListener(s, host));
+}
+
+TEST(Misdirected, SameListenerIsNot) {
+  EXPECT_FALSE(misdirectedFor("example.org", "example.org"));
+  EXPECT_FALSE(misdirectedFor("third-example.wildcard.org", "fith-example.wildcard.org"));
+  EXPECT_FALSE(misdirectedFor("unknown-example.org", "example.org"));  // both hostname-less
+}
+TEST(Misdirected, AuthorityOfAnotherListenerIs) {
+  EXPECT_TRUE(misdirectedFor("example.org", "second-example.org"));
+  EXPECT_TRUE(misdirectedFor("second-example.org", "example.org"));
+  EXPECT_TRUE(misdirectedFor("third-example.wildcard.org", "fourth-example.wildcard.org"));  // more specific
+  EXPECT_TRUE(misdirectedFor("fourth-example.wildcard.org", "fith-example.wildcard.org"));
+}
+TEST(Misdirected, ServerNameIsCaseInsensitiveAndMayEndWithADot) {
+  EXPECT_FALSE(misdirectedFor("Second-Example.ORG.", "second-example.org"));
+}
+TEST(Misdirected, NoServerNameOrNoListenerIsNot) {
+  EXPECT_FALSE(misdirectedFor("", "second-example.org"));
+  snapshot::Socket s;
+  s.listeners = {listener("a.example.com")};
+  EXPECT_FALSE(misdirected(s, "a.example.com", selectListener(s, "b.example.com")));  // 404, not 421
+}
+TEST(Misdirected, ServerNameOfNoListenerAndAuthorityOfOneIs) {
+  snapshot::Socket s;
+  s.listeners = {listener("a.example.com")};
+  EXPECT_TRUE(misdirected(s, "b.example.com", selectListener(s, "a.example.com")));
+}
+
 TEST(SelectListener, SuffixMustStartAtLabelBoundary) {
   snapshot::Socket s;
   s.listeners = {listener("*.example.com")};
