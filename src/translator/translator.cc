@@ -147,7 +147,7 @@ struct ListenerState {
   bool usable = true;  // accepted, not conflicted, refs resolved: it serves traffic
   bool accepted = true;
   std::vector<snap::TlsCertificate> certificates;
-  // host ("" = any) -> candidates, and the compiled table of each host
+  // host ("" = any) -> candidates; the hosts whose table must be rebuilt; the tables as served
   std::map<std::string, std::vector<RouteCandidate>> routes;
   std::set<std::string> dirty_hosts;
   bool all_dirty = true;
