@@ -262,4 +262,10 @@ def markdown(res):
         L.append(_table(["figure", "nginx", "HAProxy", "Gatehouse"], rows))
         if _na(tg.get("gatehouse")):
             L.append(f"Gatehouse: {_na(tg['gatehouse'])}.\n")
+    L.append("## Where the time and memory go\n")
+    L.append("Profiles and the reasons behind figures that miss issue 4's aims: "
+             "[event-loop.md](design/event-loop.md) (proxy CPU per request, latency, idle "
+             "connections, TLS), [incremental-translation.md](design/incremental-translation.md) "
+             "(route scale, propagation, memory at scale), [controller.md](design/controller.md) "
+             "(decoding manifests).\n")
     return "\n".join(L)
