@@ -243,19 +243,25 @@ struct Translator::State {
     view = &v;
     ++pass;
     changed.clear();
-    bool full = first;
-    for (const auto& key : changed_keys)
-      full |= key.kind != "HTTPRoute" && key.kind != "Service" && key.kind != "EndpointSlice";
+    // Compiled routes depend on routes, Services, EndpointSlices and ReferenceGrants; Gateways,
+    // GatewayClasses, their Secrets and Namespaces only decide where routes attach.
+    enum Mode { kDelta, kReattach, kFull } mode = first ? kFull : kDelta;
+    for (const auto& key : changed_keys) {
+      if (key.kind == "HTTPRoute" || key.kind == "Service" || key.kind == "EndpointSlice") continue;
+      const bool attach_only = key.kind == "Gateway" || key.kind == "GatewayClass" || key.kind == "Secret" ||
+                               key.kind == "Namespace";
+      mode = std::max(mode, attach_only ? kReattach : kFull);
+    }
+    const bool full = mode == kFull;
+    std::set<ObjectKey> redo, services, endpoints_changed;
     if (first) {
       rebuildSliceIndex();
-    } else if (full) {
-      std::set<ObjectKey> affected;  // every cluster is remade below
+    } else {
       for (const auto& key : changed_keys)
-        if (key.kind == "EndpointSlice") updateSlice(key, affected);
+        if (key.kind == "EndpointSlice") updateSlice(key, endpoints_changed);
     }
     first = false;
 
-    std::set<ObjectKey> redo;
     if (full) {
       for (auto& [key, record] : routes) release(*record);  // the listeners they were placed on are rebuilt
       routes.clear();
@@ -270,17 +276,25 @@ struct Translator::State {
     } else {
       // A Service change can change what routes resolve (its ports); a slice change only
       // changes the endpoints of the clusters already made from the Service.
-      std::set<ObjectKey> services, endpoints_changed;
       for (const auto& key : changed_keys) {
         if (key.kind == "HTTPRoute") redo.insert(key);
         else if (key.kind == "Service") services.insert(key);
-        else if (key.kind == "EndpointSlice") updateSlice(key, endpoints_changed);
       }
       for (const auto& svc : services)
         if (auto it = routes_by_service.find(svc); it != routes_by_service.end())
           redo.insert(it->second.begin(), it->second.end());
+      if (mode == kReattach) {
+        rebuildWorld();
+        gateways_dirty = true;
+        // The listeners the routes were placed on are gone: nothing to remove them from.
+        for (auto& [key, record] : routes) {
+          record->placements.clear();
+          record->counted_on.clear();
+        }
+      }
       for (const auto& key : redo) detach(key);
       for (const auto& key : redo) translateRoute(key);
+      if (mode == kReattach) reattachAll(redo);
       for (const auto& svc : endpoints_changed) refreshEndpoints(svc);
     }
     for (auto& [name, gw] : gateways)
@@ -825,16 +839,17 @@ struct Translator::State {
   // ---- HTTPRoute attachment ----
 
   // Compiles and attaches one route, or drops it when it is gone or not ours.
+  // Only routes with a parent of ours get compiled and a status from us.
+  bool ours(const model::Resource& route, const Json& spec) const {
+    for (const auto& p : arr(spec, "parentRefs"))
+      if (gateways.count(str(p, "namespace", route.key.ns) + "/" + str(p, "name"))) return true;
+    return false;
+  }
+
   void translateRoute(const ObjectKey& key) {
     auto route = view->find(key);
     const Json spec = route ? route->spec() : Json::object();
-    bool ours = false;
-    if (route) {
-      for (const auto& p : arr(spec, "parentRefs"))
-        ours |= gateways.count(str(p, "namespace", route->key.ns) + "/" + str(p, "name")) > 0;
-    }
-    if (!ours) {
-      // Only routes with a parent of ours get compiled and a status from us.
+    if (!route || !ours(*route, spec)) {
       routes.erase(key);
       dropStatus(key);
       return;
@@ -846,6 +861,32 @@ struct Translator::State {
     compileHttpRoute(*route, spec, record->compiled);
     compiling = nullptr;
     for (const auto& svc : record->services) routes_by_service[svc].insert(key);
+    attachParents(*record, spec);
+    routes[key] = std::move(record);
+  }
+
+  // After the Gateways were rebuilt: attaches every compiled route not in `done` again, drops
+  // those no longer ours and translates those that have become ours.
+  void reattachAll(const std::set<ObjectKey>& done) {
+    std::vector<ObjectKey> gone;
+    for (auto& [key, record] : routes) {
+      if (done.count(key)) continue;
+      const Json spec = record->resource->spec();
+      if (ours(*record->resource, spec)) attachParents(*record, spec);
+      else gone.push_back(key);
+    }
+    for (const auto& key : gone) {
+      detach(key);
+      routes.erase(key);
+      dropStatus(key);
+    }
+    for (const auto& route : view->ofKind("HTTPRoute"))
+      if (!done.count(route->key) && !routes.count(route->key)) translateRoute(route->key);
+  }
+
+  // Attaches a compiled route to the parents it names and sets its status.
+  void attachParents(RouteRecord& record, const Json& spec) {
+    const model::Resource* route = record.resource.get();
     Json parents = Json::array();
     for (const auto& p : arr(spec, "parentRefs")) {
       const std::string group = str(p, "group", kGatewayGroup), kind = str(p, "kind", "Gateway");
@@ -854,8 +895,8 @@ struct Translator::State {
       auto gw_it = gateways.find(ns + "/" + name);
       if (gw_it == gateways.end()) continue;
       Conditions conditions;
-      setCondition(conditions, attach(*record, gw_it->first, gw_it->second, p));
-      setCondition(conditions, record->compiled.resolved_refs);
+      setCondition(conditions, attach(record, gw_it->first, gw_it->second, p));
+      setCondition(conditions, record.compiled.resolved_refs);
       Json parent_ref = {{"group", group}, {"kind", kind}, {"namespace", ns}, {"name", name}};
       if (p.contains("sectionName")) parent_ref["sectionName"] = p["sectionName"];
       if (p.contains("port")) parent_ref["port"] = p["port"];
@@ -863,8 +904,7 @@ struct Translator::State {
                          {"controllerName", options.controller_name},
                          {"conditions", toJson(conditions, route->generation)}});
     }
-    routes[key] = std::move(record);
-    setStatus(key, {{"parents", parents}});
+    setStatus(route->key, {{"parents", parents}});
   }
 
   // Attaches a route to the listeners a parentRef selects; returns the Accepted condition.

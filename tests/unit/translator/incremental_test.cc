@@ -37,7 +37,8 @@ class World {
         break;
       }
       case 8:
-        store.applyFile("gateway", gateway());
+        if (pick(3) == 0) store.applyFile("namespace", namespaceOther());
+        else store.applyFile("gateway", gateway());
         break;
       default:
         if (pick(2) == 0) store.removeFile("grant");
@@ -57,17 +58,27 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: ns}
 spec:
-  gatewayClassName: gc
+  gatewayClassName: %CLASS%
   addresses: [{value: 127.0.1.9}]
   listeners:
 )";
+    // Now and then a class that is not ours: every route loses its parent, and gets it back.
+    out.replace(out.find("%CLASS%"), 7, pick(6) == 0 ? "not-ours" : "gc");
     for (int l = 0; l < 2; ++l) {
       std::string host = kHostnames[pick(4)];
       out += "  - {name: l" + std::to_string(l) + ", port: " + std::to_string(80 + l) + ", protocol: HTTP";
       if (!host.empty()) out += ", hostname: \"" + host + "\"";
-      out += pick(3) == 0 ? ", allowedRoutes: {namespaces: {from: All}}}\n" : "}\n";
+      const int from = pick(4);
+      out += from == 0   ? ", allowedRoutes: {namespaces: {from: All}}}\n"
+             : from == 1 ? ", allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}\n"
+                         : "}\n";
     }
     return out;
+  }
+
+  std::string namespaceOther() {
+    return std::string("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n  labels: {team: ") +
+           (pick(2) ? "a" : "b") + "}\n";
   }
 
  private:
@@ -161,11 +172,25 @@ TEST(IncrementalTranslator, MatchesAFullTranslationAfterEveryChange) {
   }
 }
 
+constexpr const char* kGateway = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gc}
+spec: {controllerName: gatehouse.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ns}
+spec:
+  gatewayClassName: gc
+  addresses: [{value: 127.0.1.9}]
+  listeners: [{name: l0, port: 80, protocol: HTTP}]
+)";
+
 TEST(IncrementalTranslator, RouteChangeIsNotAFullRun) {
-  World world(7);
   store::Store store;
   Translator incremental(Options{});
-  store.applyFile("gateway", world.gateway());
+  store.applyFile("gateway", kGateway);
   EXPECT_TRUE(incremental.update(store.live(), store.takeChanges()).full);
   store.applyFile("route", R"(
 apiVersion: gateway.networking.k8s.io/v1
@@ -187,25 +212,24 @@ spec:
   EXPECT_FALSE(result.full);
   ASSERT_EQ(result.changed.size(), 1u);  // ResolvedRefs turns True
   EXPECT_EQ(result.changed.begin()->first.str(), "HTTPRoute/ns/r");
+  // A Gateway change re-attaches compiled routes; a new listener changes only the Gateway's status.
+  std::string gateway = kGateway;
+  gateway.replace(gateway.find("listeners: ["), 12, "listeners: [{name: l1, port: 81, protocol: HTTP}, ");
+  store.applyFile("gateway", gateway);
+  result = incremental.update(store.live(), store.takeChanges());
+  EXPECT_FALSE(result.full);
+  changed.clear();
+  for (auto& [key, status] : result.changed) changed.insert(key.str());
+  EXPECT_EQ(changed, (std::set<std::string>{"Gateway/ns/gw"}));
+  const auto& listeners = *result.snapshot;
+  ASSERT_EQ(listeners.sockets.size(), 2u);  // the route serves on both ports
+  for (const auto& socket : listeners.sockets) EXPECT_NE(socket.listeners.at(0).hosts.any, nullptr);
 }
 
 TEST(IncrementalTranslator, SliceChangeSwapsTheClusterAndKeepsTheRouteTables) {
   store::Store store;
   Translator incremental(Options{});
-  store.applyFile("gateway", R"(
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gc}
-spec: {controllerName: gatehouse.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: ns}
-spec:
-  gatewayClassName: gc
-  addresses: [{value: 127.0.1.9}]
-  listeners: [{name: l0, port: 80, protocol: HTTP}]
-)");
+  store.applyFile("gateway", kGateway);
   store.applyFile("route", R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
