@@ -305,7 +305,6 @@ struct Translator::State {
     result.snapshot = buildSnapshot();
     result.changed = std::move(changed);
     result.full = full;
-    changed.clear();
     return result;
   }
 
@@ -374,18 +373,21 @@ struct Translator::State {
       cluster_slots[index].port = port;
       clusters_by_service[service].insert(index);
     }
-    ClusterSlot& slot = cluster_slots[index];
-    if (slot.refreshed != pass) {
-      // First use in this run: the Service or its slices may have changed since.
-      auto fresh = compute();
-      if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints) {
-        slot.cluster = std::make_shared<const snap::Cluster>(std::move(fresh));
-        cluster_table.set(index, slot.cluster);
-      }
-      slot.refreshed = pass;
-    }
-    slot.refs++;
+    // First use in this run: the Service or its slices may have changed since.
+    if (cluster_slots[index].refreshed != pass) refreshSlot(index, compute());
+    cluster_slots[index].refs++;
     return index;
+  }
+
+  // Puts a freshly computed cluster in its slot; the snapshot gets a new pointer only when it
+  // differs, so unchanged clusters stay shared.
+  void refreshSlot(uint32_t index, snap::Cluster fresh) {
+    ClusterSlot& slot = cluster_slots[index];
+    if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints) {
+      slot.cluster = std::make_shared<const snap::Cluster>(std::move(fresh));
+      cluster_table.set(index, slot.cluster);
+    }
+    slot.refreshed = pass;
   }
 
   // New endpoints for the clusters of a Service whose slices changed; routes stay as they are.
@@ -394,17 +396,12 @@ struct Translator::State {
     if (it == clusters_by_service.end()) return;
     auto service = view->find(svc);
     for (uint32_t index : it->second) {
-      ClusterSlot& slot = cluster_slots[index];
+      const ClusterSlot& slot = cluster_slots[index];
       if (slot.refreshed == pass) continue;
       std::vector<snap::Endpoint> endpoints;
       if (service)
         if (auto sp = findServicePort(*service, slot.port)) endpoints = endpointsOf(*service, *sp);
-      if (endpoints != slot.cluster->endpoints) {
-        slot.cluster = std::make_shared<const snap::Cluster>(
-            snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints)});
-        cluster_table.set(index, slot.cluster);
-      }
-      slot.refreshed = pass;
+      refreshSlot(index, snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints)});
     }
   }
 
