@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
+# Compiler cache entries are keyed by paths relative to the checkout, so any clone reuses them.
+export CCACHE_BASEDIR="$PWD"
 
 echo "== build (optimised) for the conformance suite"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TESTS=OFF >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_WERROR=ON -DGATEHOUSE_TESTS=OFF >/dev/null
 cmake --build build -j "$JOBS"
 
 echo "== conformance (fails if a test listed in conformance/expected-pass.txt fails)"
@@ -16,7 +18,7 @@ echo "== control-plane smoke: route scale and propagation (bounds ~10x the real 
 python3 bench/smoke.py --gatehouse build/gatehouse --no-install
 
 echo "== build (ASan + UBSan, -Wall -Wextra -Werror)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGATEHOUSE_WERROR=ON -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$JOBS"
 
 echo "== unit, golden, fuzz-corpus replay and integration tests (ASan + UBSan)"

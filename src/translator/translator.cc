@@ -10,7 +10,7 @@
 #include "model/json_access.h"
 #include "translator/conditions.h"
 #include "translator/hostnames.h"
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
 #include "translator/references.h"
 
 namespace gatehouse::translator {
@@ -1001,8 +1001,8 @@ struct Translator::State {
     bool all = ls.all_dirty;
     for (const auto& h : ls.dirty_hosts) all |= isWildcardOrAny(h);
     auto byPrecedence = [](const RouteCandidate& a, const RouteCandidate& b) {
-      if (http::precedes(*a.match, *b.match)) return true;
-      if (http::precedes(*b.match, *a.match)) return false;
+      if (snapshot::precedes(*a.match, *b.match)) return true;
+      if (snapshot::precedes(*b.match, *a.match)) return false;
       const model::Resource& ra = *a.owner->resource;
       const model::Resource& rb = *b.owner->resource;
       if (ra.creation_timestamp != rb.creation_timestamp) return ra.creation_timestamp < rb.creation_timestamp;

@@ -1,15 +1,15 @@
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "../route_fixtures.h"
+#include "../dataplane/route_fixtures.h"
 
-namespace gatehouse::http {
+namespace gatehouse::snapshot {
 namespace {
 
-using testing::M;
+using gatehouse::testing::M;
 
 TEST(Precedes, ExactBeatsLongerPrefix) { EXPECT_TRUE(precedes(M().exact("/a"), M().prefix("/a/very/long/prefix"))); }
 TEST(Precedes, PrefixDoesNotBeatExact) { EXPECT_FALSE(precedes(M().prefix("/a/very/long"), M().exact("/a"))); }
@@ -49,14 +49,14 @@ TEST(Precedes, QueryParamNamesDifferingInCaseAreDistinct) {
 }
 
 TEST(Precedes, StableSortKeepsInputOrderOnTies) {
-  std::vector<snapshot::RouteEntry> entries{{M().prefix("/a"), 0}, {M().prefix("/b"), 1}, {M().exact("/c"), 2},
+  std::vector<RouteEntry> entries{{M().prefix("/a"), 0}, {M().prefix("/b"), 1}, {M().exact("/c"), 2},
                                             {M().prefix("/d"), 3}};
   std::stable_sort(entries.begin(), entries.end(),
-                   [](const snapshot::RouteEntry& a, const snapshot::RouteEntry& b) { return precedes(a.match, b.match); });
+                   [](const RouteEntry& a, const RouteEntry& b) { return precedes(a.match, b.match); });
   std::vector<uint32_t> rules;
   for (const auto& e : entries) rules.push_back(e.rule);
   EXPECT_EQ(rules, (std::vector<uint32_t>{2, 0, 1, 3}));
 }
 
 }  // namespace
-}  // namespace gatehouse::http
+}  // namespace gatehouse::snapshot

@@ -1,27 +1,32 @@
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
 
+#include <algorithm>
+#include <string_view>
 #include <tuple>
 
-#include "dataplane/http/message.h"
-
-namespace gatehouse::http {
+namespace gatehouse::snapshot {
 
 namespace {
 
-int pathRank(snapshot::PathMatch::Type type) {
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return std::ranges::equal(a, b, [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+int pathRank(PathMatch::Type type) {
   switch (type) {
-    case snapshot::PathMatch::Type::Exact:
+    case PathMatch::Type::Exact:
       return 2;
-    case snapshot::PathMatch::Type::PathPrefix:
+    case PathMatch::Type::PathPrefix:
       return 1;
-    case snapshot::PathMatch::Type::RegularExpression:
+    case PathMatch::Type::RegularExpression:
       return 0;
   }
   return 0;
 }
 
 // The lexicographic key; a larger key takes precedence.
-auto key(const snapshot::RouteMatch& m) {
+auto key(const RouteMatch& m) {
   const int rank = pathRank(m.path.type);
   const size_t length = rank == 0 ? 0 : m.path.value.size();
   return std::make_tuple(rank, length, m.method.has_value(), effectiveHeaderCount(m), effectiveQueryParamCount(m));
@@ -29,7 +34,7 @@ auto key(const snapshot::RouteMatch& m) {
 
 }  // namespace
 
-size_t effectiveHeaderCount(const snapshot::RouteMatch& m) {
+size_t effectiveHeaderCount(const RouteMatch& m) {
   size_t count = 0;
   for (size_t i = 0; i < m.headers.size(); ++i) {
     bool duplicate = false;
@@ -39,7 +44,7 @@ size_t effectiveHeaderCount(const snapshot::RouteMatch& m) {
   return count;
 }
 
-size_t effectiveQueryParamCount(const snapshot::RouteMatch& m) {
+size_t effectiveQueryParamCount(const RouteMatch& m) {
   size_t count = 0;
   for (size_t i = 0; i < m.query_params.size(); ++i) {
     bool duplicate = false;
@@ -49,6 +54,6 @@ size_t effectiveQueryParamCount(const snapshot::RouteMatch& m) {
   return count;
 }
 
-bool precedes(const snapshot::RouteMatch& a, const snapshot::RouteMatch& b) { return key(a) > key(b); }
+bool precedes(const RouteMatch& a, const RouteMatch& b) { return key(a) > key(b); }
 
-}  // namespace gatehouse::http
+}  // namespace gatehouse::snapshot
