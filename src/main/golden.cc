@@ -12,11 +12,14 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "main/commands.h"
 #include "main/offline.h"
-#include "model/manifest.h"
+#include "model/resource.h"
 
 namespace gatehouse::main {
 
