@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "dataplane/http/message.h"
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
 #include "dataplane/http/router.h"
 #include "snapshot/snapshot.h"
 
@@ -90,7 +90,7 @@ class TableBuilder {
   snapshot::RouteTable build() const {
     snapshot::RouteTable t = table_;
     std::stable_sort(t.entries.begin(), t.entries.end(),
-                     [](const snapshot::RouteEntry& a, const snapshot::RouteEntry& b) { return http::precedes(a.match, b.match); });
+                     [](const snapshot::RouteEntry& a, const snapshot::RouteEntry& b) { return snapshot::precedes(a.match, b.match); });
     return t;
   }
 

@@ -22,12 +22,12 @@
 
 #include "snapshot/snapshot.h"
 
-namespace gatehouse::http {
+namespace gatehouse::snapshot {
 
-bool precedes(const snapshot::RouteMatch& a, const snapshot::RouteMatch& b);
+bool precedes(const RouteMatch& a, const RouteMatch& b);
 
 // Distinct header names (case-insensitive) / query param names (exact) of the match.
-size_t effectiveHeaderCount(const snapshot::RouteMatch& m);
-size_t effectiveQueryParamCount(const snapshot::RouteMatch& m);
+size_t effectiveHeaderCount(const RouteMatch& m);
+size_t effectiveQueryParamCount(const RouteMatch& m);
 
-}  // namespace gatehouse::http
+}  // namespace gatehouse::snapshot

@@ -1,12 +1,12 @@
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "../route_fixtures.h"
+#include "../dataplane/route_fixtures.h"
 
-namespace gatehouse::http {
+namespace gatehouse::snapshot {
 namespace {
 
 using testing::M;
@@ -59,4 +59,4 @@ TEST(Precedes, StableSortKeepsInputOrderOnTies) {
 }
 
 }  // namespace
-}  // namespace gatehouse::http
+}  // namespace gatehouse::snapshot

@@ -1,27 +1,27 @@
-#include "dataplane/http/precedence.h"
+#include "snapshot/precedence.h"
+
+#include <strings.h>
 
 #include <tuple>
 
-#include "dataplane/http/message.h"
-
-namespace gatehouse::http {
+namespace gatehouse::snapshot {
 
 namespace {
 
-int pathRank(snapshot::PathMatch::Type type) {
+int pathRank(PathMatch::Type type) {
   switch (type) {
-    case snapshot::PathMatch::Type::Exact:
+    case PathMatch::Type::Exact:
       return 2;
-    case snapshot::PathMatch::Type::PathPrefix:
+    case PathMatch::Type::PathPrefix:
       return 1;
-    case snapshot::PathMatch::Type::RegularExpression:
+    case PathMatch::Type::RegularExpression:
       return 0;
   }
   return 0;
 }
 
 // The lexicographic key; a larger key takes precedence.
-auto key(const snapshot::RouteMatch& m) {
+auto key(const RouteMatch& m) {
   const int rank = pathRank(m.path.type);
   const size_t length = rank == 0 ? 0 : m.path.value.size();
   return std::make_tuple(rank, length, m.method.has_value(), effectiveHeaderCount(m), effectiveQueryParamCount(m));
@@ -29,17 +29,17 @@ auto key(const snapshot::RouteMatch& m) {
 
 }  // namespace
 
-size_t effectiveHeaderCount(const snapshot::RouteMatch& m) {
+size_t effectiveHeaderCount(const RouteMatch& m) {
   size_t count = 0;
   for (size_t i = 0; i < m.headers.size(); ++i) {
     bool duplicate = false;
-    for (size_t j = 0; j < i && !duplicate; ++j) duplicate = equalsIgnoreCase(m.headers[i].name, m.headers[j].name);
+    for (size_t j = 0; j < i && !duplicate; ++j) duplicate = strcasecmp(m.headers[i].name.c_str(), m.headers[j].name.c_str()) == 0;
     count += duplicate ? 0 : 1;
   }
   return count;
 }
 
-size_t effectiveQueryParamCount(const snapshot::RouteMatch& m) {
+size_t effectiveQueryParamCount(const RouteMatch& m) {
   size_t count = 0;
   for (size_t i = 0; i < m.query_params.size(); ++i) {
     bool duplicate = false;
@@ -49,6 +49,6 @@ size_t effectiveQueryParamCount(const snapshot::RouteMatch& m) {
   return count;
 }
 
-bool precedes(const snapshot::RouteMatch& a, const snapshot::RouteMatch& b) { return key(a) > key(b); }
+bool precedes(const RouteMatch& a, const RouteMatch& b) { return key(a) > key(b); }
 
-}  // namespace gatehouse::http
+}  // namespace gatehouse::snapshot
