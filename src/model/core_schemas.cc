@@ -1,6 +1,7 @@
 // Core kinds Gatehouse reads, with the basic checks and defaults of the API server
 // (k8s.io/kubernetes/pkg/apis/core/validation, pkg/apis/discovery/validation, core/v1 defaults):
 // Namespace, Service, EndpointSlice (discovery.k8s.io/v1), Secret, ConfigMap.
+#include "model/base64.h"
 #include "model/core_defaults.h"
 #include "model/kind_schemas.h"
 #include "model/object_meta.h"
@@ -8,7 +9,6 @@
 #include <re2/re2.h>
 
 #include <set>
-#include <variant>
 
 namespace gatehouse::model {
 
@@ -42,27 +42,6 @@ std::string base64Encode(std::string_view in) {
   return out;
 }
 
-// Go's base64.StdEncoding (as used to decode []byte JSON fields): padded, newlines ignored.
-// Returns the decoded size, or the message Go gives for the first bad byte.
-std::variant<size_t, std::string> base64Decode(std::string_view in) {
-  size_t chars = 0, pad = 0, quantumStart = 0;
-  for (size_t pos = 0; pos < in.size(); ++pos) {
-    char c = in[pos];
-    if (c == '\r' || c == '\n') continue;
-    if (chars % 4 == 0) quantumStart = pos;
-    bool valid = kBase64Chars.find(c) != std::string_view::npos;
-    if (c == '=' && chars % 4 >= 2) {
-      ++pad;
-    } else if (!valid || pad > 0) {
-      return "illegal base64 data at input byte " + std::to_string(pos);
-    }
-    ++chars;
-  }
-  // An incomplete last quantum is reported at its start, as Go does.
-  if (chars % 4 != 0) return "illegal base64 data at input byte " + std::to_string(quantumStart);
-  return chars / 4 * 3 - pad;
-}
-
 constexpr std::string_view kConfigKeyMsg =
     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
     "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
@@ -84,7 +63,7 @@ Check configMapData(bool base64) {
       if (auto m = checkConfigKey(key); !m.empty()) errors.add(mapKey(path, key), m);
       if (base64 && value.is_string()) {
         auto decoded = base64Decode(value.get_ref<const std::string&>());
-        if (auto* err = std::get_if<std::string>(&decoded)) errors.add(mapKey(path, key), *err);
+        if (!decoded) errors.add(mapKey(path, key), decoded.error().message);
       }
     }
   };
@@ -97,7 +76,7 @@ size_t dataSize(const json& map, bool base64) {
     const auto& s = value.get_ref<const std::string&>();
     if (base64) {
       auto decoded = base64Decode(s);
-      total += std::holds_alternative<size_t>(decoded) ? std::get<size_t>(decoded) : 0;
+      total += decoded ? decoded->size() : 0;
     } else {
       total += s.size();
     }

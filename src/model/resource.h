@@ -1,7 +1,9 @@
 #pragma once
-// A Kubernetes object as the store keeps it: identity, API-server-managed metadata, and the
-// manifest (defaults applied), packed. Readers decode what they need with object() or spec()
-// and keep the decoded copy while they read it: references into a temporary would dangle.
+// A Kubernetes object as the store keeps it: identity, API-server-managed metadata, the
+// manifest (defaults applied), packed, and for the kinds the translator reads, the typed form
+// decoded once when the store took the object. The manifest serves /status and the admin API:
+// readers that need it decode it with object() or spec() and keep the decoded copy while they
+// read it (references into a temporary would dangle).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/packed.h"
+#include "model/types/object.h"
 
 namespace gatehouse::model {
 
@@ -32,6 +35,13 @@ struct Resource {
   std::string creation_timestamp;  // RFC 3339
   std::string source;              // file it came from, for messages
   uint64_t first_seen_order = 0;   // tie-break for equal creation timestamps
+  std::shared_ptr<const TypedObject> typed;  // nullptr for kinds without a typed form
+
+  // The typed form, or nullptr when the object is not a T.
+  template <class T>
+  const T* as() const {
+    return dynamic_cast<const T*>(typed.get());
+  }
 
   Json object() const { return manifest.unpack(); }
   Json spec() const;  // {} when the manifest has none

@@ -1,14 +1,12 @@
 // HTTPRoute, GRPCRoute, TCPRoute, UDPRoute and TLSRoute, as the v1.6.1 standard CRDs define them:
 // ../shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{httproutes,grpcroutes,
 // tcproutes,udproutes,tlsroutes}.yaml.
+#include "model/duration.h"
 #include "model/gateway_api_types.h"
 #include "model/kind_schemas.h"
 #include "model/object_meta.h"
 
 #include <re2/re2.h>
-
-#include <cctype>
-#include <optional>
 
 namespace gatehouse::model::kinds {
 
@@ -164,33 +162,13 @@ Schema HTTPRouteMatch() {
               {"queryParams", Arr(HeaderMatch(1024)).maxItems(16).listMap({"name"})}});
 }
 
-// Go's time.ParseDuration for the GEP-2257 subset the pattern admits; nullopt if it is not one.
-std::optional<double> parseDuration(const std::string& s) {
-  static const auto re = compile(R"re(^([0-9]{1,5}(h|m|s|ms)){1,4}$)re");
-  if (!fullMatch(*re, s)) return std::nullopt;
-  double total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    double n = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) n = n * 10 + (s[i++] - '0');
-    if (s.compare(i, 2, "ms") == 0) {
-      total += n / 1000;
-      i += 2;
-    } else {
-      total += n * (s[i] == 'h' ? 3600 : s[i] == 'm' ? 60 : 1);
-      ++i;
-    }
-  }
-  return total;
-}
-
 Schema HTTPRouteTimeouts() {
   return Obj({{"backendRequest", Duration()}, {"request", Duration()}})
       .rule(
           [](const json& self) {
             if (!has(self, "request") || !has(self, "backendRequest")) return true;
-            auto request = parseDuration(str(self, "request"));
-            auto backend = parseDuration(str(self, "backendRequest"));
+            auto request = parseDurationMs(str(self, "request"));
+            auto backend = parseDurationMs(str(self, "backendRequest"));
             if (!request || !backend) return true;  // the pattern already rejects it
             return !(*request != 0 && *backend > *request);
           },

@@ -1,17 +1,12 @@
 #include "snapshot/precedence.h"
 
-#include <algorithm>
-#include <string_view>
+#include <strings.h>
+
 #include <tuple>
 
 namespace gatehouse::snapshot {
 
 namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return std::ranges::equal(a, b, [&](char x, char y) { return lower(x) == lower(y); });
-}
 
 int pathRank(PathMatch::Type type) {
   switch (type) {
@@ -38,7 +33,7 @@ size_t effectiveHeaderCount(const RouteMatch& m) {
   size_t count = 0;
   for (size_t i = 0; i < m.headers.size(); ++i) {
     bool duplicate = false;
-    for (size_t j = 0; j < i && !duplicate; ++j) duplicate = equalsIgnoreCase(m.headers[i].name, m.headers[j].name);
+    for (size_t j = 0; j < i && !duplicate; ++j) duplicate = strcasecmp(m.headers[i].name.c_str(), m.headers[j].name.c_str()) == 0;
     count += duplicate ? 0 : 1;
   }
   return count;

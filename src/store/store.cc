@@ -5,6 +5,7 @@
 
 #include "model/json_access.h"
 #include "model/manifest.h"
+#include "model/types/decode.h"
 #include "model/validation.h"
 
 namespace gatehouse::store {
@@ -83,6 +84,7 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key, s
   meta["creationTimestamp"] = resource->creation_timestamp;
   resource->manifest = model::Packed(object);
   if (old && old->manifest == resource->manifest && old->source == file) return false;
+  resource->typed = model::decodeTyped(key.kind, object);
   live_.objects[key] = std::move(resource);
   changes_.insert(key);
   ++live_.revision;

@@ -1,11 +1,54 @@
 #pragma once
-// Status conditions with the spec's types and reasons, verbatim.
+// Status conditions with the spec's types and reasons, verbatim, as named constants
+// (sigs.k8s.io/gateway-api/apis/v1: GatewayClassConditionType, GatewayConditionReason,
+// ListenerConditionReason, RouteConditionReason, ...).
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace gatehouse::translator {
+
+namespace condition {
+// Types.
+inline constexpr const char* kAccepted = "Accepted";
+inline constexpr const char* kProgrammed = "Programmed";
+inline constexpr const char* kResolvedRefs = "ResolvedRefs";
+inline constexpr const char* kConflicted = "Conflicted";
+inline constexpr const char* kSupportedVersion = "SupportedVersion";
+}  // namespace condition
+
+namespace reason {
+// Positive reasons are named like their condition type.
+inline constexpr const char* kAccepted = "Accepted";
+inline constexpr const char* kProgrammed = "Programmed";
+inline constexpr const char* kResolvedRefs = "ResolvedRefs";
+inline constexpr const char* kSupportedVersion = "SupportedVersion";
+inline constexpr const char* kNoConflicts = "NoConflicts";
+// GatewayClass.
+inline constexpr const char* kInvalidParameters = "InvalidParameters";
+// Gateway.
+inline constexpr const char* kUnsupportedAddress = "UnsupportedAddress";
+inline constexpr const char* kListenersNotValid = "ListenersNotValid";
+inline constexpr const char* kInvalid = "Invalid";
+inline constexpr const char* kAddressNotAssigned = "AddressNotAssigned";
+inline constexpr const char* kAddressNotUsable = "AddressNotUsable";
+// Listener.
+inline constexpr const char* kUnsupportedProtocol = "UnsupportedProtocol";
+inline constexpr const char* kInvalidRouteKinds = "InvalidRouteKinds";
+inline constexpr const char* kProtocolConflict = "ProtocolConflict";
+inline constexpr const char* kHostnameConflict = "HostnameConflict";
+inline constexpr const char* kInvalidCertificateRef = "InvalidCertificateRef";
+inline constexpr const char* kUnsupportedTLSMode = "UnsupportedTLSMode";
+inline constexpr const char* kRefNotPermitted = "RefNotPermitted";
+// Route.
+inline constexpr const char* kNoMatchingParent = "NoMatchingParent";
+inline constexpr const char* kNotAllowedByListeners = "NotAllowedByListeners";
+inline constexpr const char* kNoMatchingListenerHostname = "NoMatchingListenerHostname";
+inline constexpr const char* kUnsupportedValue = "UnsupportedValue";
+inline constexpr const char* kInvalidKind = "InvalidKind";
+inline constexpr const char* kBackendNotFound = "BackendNotFound";
+}  // namespace reason
 
 struct Condition {
   std::string type;

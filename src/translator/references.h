@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "model/types/core.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 
@@ -20,25 +21,17 @@ struct RefTo {
 // namespace naming the source (group, kind, namespace) and the target (group, kind, name?).
 bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo& to);
 
-// A kubernetes.io/tls Secret decoded and checked: PEM certificate(s) and a matching key.
+// A kubernetes.io/tls Secret checked: PEM certificate(s) and a matching key.
 struct CertificateResult {
   std::optional<snapshot::TlsCertificate> certificate;
   std::string error;  // why the Secret is not a usable certificate
 };
-CertificateResult loadTlsSecret(const model::Resource& secret);
+CertificateResult loadTlsSecret(const model::Secret& secret);
 
-std::string base64Decode(const std::string& in, bool* ok);
-
-// The endpoints of a Service port from the Service's EndpointSlices (ready endpoints only).
-// nullopt when the Service has no such port.
-struct ServicePort {
-  int32_t port = 0;
-  std::string name;
-  std::string app_protocol;
-};
-std::optional<ServicePort> findServicePort(const model::Resource& service, int64_t port);
+// The Service port with that number; nullptr when the Service has none.
+const model::ServicePort* findServicePort(const model::Service& service, int64_t port);
 // Appends the ready endpoints one EndpointSlice gives for a Service port.
-void appendSliceEndpoints(const model::Resource& slice, const ServicePort& port,
+void appendSliceEndpoints(const model::EndpointSlice& slice, const model::ServicePort& port,
                           std::vector<snapshot::Endpoint>& out);
 
 }  // namespace gatehouse::translator

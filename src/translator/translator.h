@@ -1,9 +1,11 @@
 #pragma once
-// The translator: from the store's objects to every owned object's status and the compiled
-// snapshot. It keeps what it compiled between runs, so a change costs work in proportion to
-// what it touches: a changed HTTPRoute, Service or EndpointSlice recompiles only the routes that
-// depend on it and rebuilds only the host tables they appear in; any other kind (GatewayClass,
-// Gateway, ReferenceGrant, Namespace, Secret) re-translates everything. No I/O.
+// The translator: from the store's typed objects to every owned object's status and the
+// compiled snapshot. It keeps what it compiled between runs, so a change costs work in
+// proportion to what it touches (docs/design/incremental-translation.md): a changed route (of any
+// registered kind) or Service recompiles only the routes that depend on it and rebuilds only the
+// host tables they appear in; an EndpointSlice only swaps its Service's endpoints; a GatewayClass,
+// Gateway, Secret or Namespace re-attaches the compiled routes; anything else (ReferenceGrant)
+// re-translates everything. No I/O. Pool addresses come from an AddressAllocator.
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,7 +24,6 @@ struct Options {
   std::string address_pool = "127.0.1.0/24";  // CIDR handed out to Gateways without an address
   std::vector<std::string> supported_features;  // reported in GatewayClass status, sorted
 };
-
 
 class Translator {
  public:

@@ -1,0 +1,34 @@
+#include "model/types/decode.h"
+
+#include <map>
+
+#include "model/types/core.h"
+#include "model/types/gateway.h"
+#include "model/types/http_route.h"
+#include "model/types/reference_grant.h"
+
+namespace gatehouse::model {
+
+namespace {
+
+using Decoder = std::shared_ptr<const TypedObject> (*)(const nlohmann::json&);
+
+// One entry per kind the translator reads.
+const std::map<std::string_view, Decoder>& decoders() {
+  static const std::map<std::string_view, Decoder> table = {
+      {"GatewayClass", decodeGatewayClass}, {"Gateway", decodeGateway},
+      {"HTTPRoute", decodeHTTPRoute},       {"ReferenceGrant", decodeReferenceGrant},
+      {"Namespace", decodeNamespace},       {"Service", decodeService},
+      {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::shared_ptr<const TypedObject> decodeTyped(std::string_view kind, const nlohmann::json& object) {
+  auto it = decoders().find(kind);
+  return it == decoders().end() ? nullptr : it->second(object);
+}
+
+}  // namespace gatehouse::model

@@ -1,0 +1,21 @@
+#pragma once
+// Pieces shared by the decoders of several kinds.
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/types/object.h"
+
+namespace gatehouse::model::decoding {
+
+std::string namespaceOf(const nlohmann::json& object);
+std::map<std::string, std::string> labelsOf(const nlohmann::json& object);
+LabelSelector labelSelector(const nlohmann::json& selector);
+// `ns`: the referring object's namespace, used when the reference names none.
+ParentRef parentRef(const nlohmann::json& ref, const std::string& ns);
+BackendObjectRef backendObjectRef(const nlohmann::json& ref, const std::string& ns);
+SecretObjectRef secretObjectRef(const nlohmann::json& ref, const std::string& ns);
+std::vector<std::string> strings(const nlohmann::json& list);
+
+}  // namespace gatehouse::model::decoding

@@ -1,0 +1,54 @@
+#include "model/types/gateway.h"
+
+#include "model/json_access.h"
+#include "model/types/decode_parts.h"
+
+namespace gatehouse::model {
+
+using Json = nlohmann::json;
+
+std::shared_ptr<const TypedObject> decodeGatewayClass(const Json& object) {
+  auto out = std::make_shared<GatewayClass>();
+  const Json& spec = obj(object, "spec");
+  out->controller_name = str(spec, "controllerName");
+  out->has_parameters_ref = has(spec, "parametersRef");
+  return out;
+}
+
+namespace {
+
+Listener listener(const Json& l, const std::string& ns) {
+  Listener out;
+  out.name = str(l, "name");
+  out.protocol = str(l, "protocol");
+  out.hostname = str(l, "hostname");
+  out.port = static_cast<int32_t>(integer(l, "port", 0));
+  if (auto tls = l.find("tls"); tls != l.end() && tls->is_object()) {
+    GatewayTls t;
+    t.mode = str(*tls, "mode", "Terminate");
+    for (const auto& ref : arr(*tls, "certificateRefs")) t.certificate_refs.push_back(decoding::secretObjectRef(ref, ns));
+    out.tls = std::move(t);
+  }
+  const Json& allowed = obj(l, "allowedRoutes");
+  const Json& namespaces = obj(allowed, "namespaces");
+  out.allowed_routes.namespaces_from = str(namespaces, "from", "Same");
+  out.allowed_routes.selector = decoding::labelSelector(obj(namespaces, "selector"));
+  for (const auto& k : arr(allowed, "kinds"))
+    out.allowed_routes.kinds.push_back({str(k, "group", kGatewayGroup), str(k, "kind")});
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const TypedObject> decodeGateway(const Json& object) {
+  auto out = std::make_shared<Gateway>();
+  const std::string ns = decoding::namespaceOf(object);
+  const Json& spec = obj(object, "spec");
+  out->class_name = str(spec, "gatewayClassName");
+  for (const auto& a : arr(spec, "addresses")) out->addresses.push_back({str(a, "type", "IPAddress"), str(a, "value")});
+  for (const auto& l : arr(spec, "listeners")) out->listeners.push_back(listener(l, ns));
+  out->has_infrastructure_parameters_ref = has(obj(spec, "infrastructure"), "parametersRef");
+  return out;
+}
+
+}  // namespace gatehouse::model

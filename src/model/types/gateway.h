@@ -1,0 +1,54 @@
+#pragma once
+// GatewayClass and Gateway (gateway.networking.k8s.io/v1).
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "model/types/object.h"
+
+namespace gatehouse::model {
+
+struct GatewayClass : TypedObject {
+  std::string controller_name;
+  bool has_parameters_ref = false;
+};
+
+struct RouteGroupKind {
+  std::string group, kind;
+};
+
+struct AllowedRoutes {
+  std::string namespaces_from = "Same";  // All, Same, Selector
+  LabelSelector selector;                // with from: Selector
+  std::vector<RouteGroupKind> kinds;     // empty: the kinds the listener's protocol serves
+};
+
+struct GatewayTls {
+  std::string mode = "Terminate";  // Terminate, Passthrough
+  std::vector<SecretObjectRef> certificate_refs;
+};
+
+struct Listener {
+  std::string name, protocol;
+  std::string hostname;  // "" when absent: any
+  int32_t port = 0;
+  std::optional<GatewayTls> tls;
+  AllowedRoutes allowed_routes;
+};
+
+struct GatewayAddress {
+  std::string type = "IPAddress";
+  std::string value;  // "" asks for an assigned address
+};
+
+struct Gateway : TypedObject {
+  std::string class_name;
+  std::vector<GatewayAddress> addresses;
+  std::vector<Listener> listeners;
+  bool has_infrastructure_parameters_ref = false;
+};
+
+std::shared_ptr<const TypedObject> decodeGatewayClass(const nlohmann::json& object);
+std::shared_ptr<const TypedObject> decodeGateway(const nlohmann::json& object);
+
+}  // namespace gatehouse::model

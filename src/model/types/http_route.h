@@ -1,0 +1,92 @@
+#pragma once
+// HTTPRoute (gateway.networking.k8s.io/v1).
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "model/types/object.h"
+
+namespace gatehouse::model {
+
+struct HTTPHeader {
+  std::string name, value;
+};
+
+struct HTTPHeaderModifier {
+  std::vector<HTTPHeader> set, add;
+  std::vector<std::string> remove;
+};
+
+struct HTTPPathModifier {
+  std::string type;   // ReplaceFullPath, ReplacePrefixMatch
+  std::string value;  // replaceFullPath or replacePrefixMatch, per type
+};
+
+struct HTTPRequestRedirect {
+  std::optional<std::string> scheme, hostname;
+  std::optional<int32_t> port;
+  std::optional<HTTPPathModifier> path;
+  int32_t status_code = 302;
+};
+
+struct HTTPURLRewrite {
+  std::optional<std::string> hostname;
+  std::optional<HTTPPathModifier> path;
+};
+
+struct HTTPRequestMirror {
+  BackendObjectRef backend_ref;
+  std::optional<int32_t> percent;
+  struct Fraction {
+    int32_t numerator = 0, denominator = 100;
+  };
+  std::optional<Fraction> fraction;
+};
+
+// One filter; the member its type names is set (the schema's union rules guarantee it).
+struct HTTPRouteFilter {
+  std::string type;
+  std::optional<HTTPHeaderModifier> request_header_modifier, response_header_modifier;
+  std::optional<HTTPRequestRedirect> request_redirect;
+  std::optional<HTTPURLRewrite> url_rewrite;
+  std::optional<HTTPRequestMirror> request_mirror;
+};
+
+struct HTTPBackendRef {
+  BackendObjectRef ref;
+  int32_t weight = 1;
+  std::vector<HTTPRouteFilter> filters;
+};
+
+struct HTTPPathMatch {
+  std::string type = "PathPrefix";  // Exact, PathPrefix, RegularExpression
+  std::string value = "/";
+};
+
+struct HTTPStringMatch {  // a header or query parameter match
+  std::string type = "Exact";  // Exact, RegularExpression
+  std::string name, value;
+};
+
+struct HTTPRouteMatch {
+  HTTPPathMatch path;
+  std::vector<HTTPStringMatch> headers, query_params;
+  std::optional<std::string> method;
+};
+
+struct HTTPRouteRule {
+  std::string name;
+  std::vector<HTTPRouteMatch> matches;  // empty: match every request
+  std::vector<HTTPRouteFilter> filters;
+  std::vector<HTTPBackendRef> backend_refs;
+  // Durations in milliseconds; nullopt when absent (0 disables the timeout).
+  std::optional<uint64_t> request_timeout_ms, backend_request_timeout_ms;
+};
+
+struct HTTPRoute : Route {
+  std::vector<HTTPRouteRule> rules;
+};
+
+std::shared_ptr<const TypedObject> decodeHTTPRoute(const nlohmann::json& object);
+
+}  // namespace gatehouse::model

@@ -1,0 +1,221 @@
+// The attachment core, the same for every route kind: which routes are ours, parentRefs with
+// sectionName and port, listener allowedRoutes (namespaces and kinds), hostname intersection,
+// backend references (ReferenceGrant, Service, port), the Accepted and ResolvedRefs conditions
+// and the route's status.parents. What a route serves comes from its kind's compiler.
+#include <algorithm>
+
+#include "model/types/core.h"
+#include "translator/hostnames.h"
+#include "translator/references.h"
+#include "translator/state.h"
+
+namespace gatehouse::translator {
+
+using model::Json;
+using model::ObjectKey;
+
+namespace {
+
+std::map<std::string, std::string> namespaceLabels(const store::View& view, const std::string& ns) {
+  auto r = view.find(ObjectKey{"Namespace", "", ns});
+  const auto* typed = r ? r->as<model::Namespace>() : nullptr;
+  auto labels = typed ? typed->labels : std::map<std::string, std::string>{};
+  labels["kubernetes.io/metadata.name"] = ns;
+  return labels;
+}
+
+// Resolves the backendRefs of one route while it compiles, recording what the route depends on.
+class RouteBackends : public BackendResolver {
+ public:
+  RouteBackends(const store::View& view, Backends& backends, RouteRecord& record)
+      : view_(view), backends_(backends), record_(record) {}
+
+  std::optional<uint32_t> resolve(const model::BackendObjectRef& ref, std::optional<Condition>& problem) override {
+    const model::Resource& route = *record_.resource;
+    auto note = [&](const char* why, std::string message) {
+      if (!problem) problem = Condition{condition::kResolvedRefs, false, why, std::move(message)};
+    };
+    if (!ref.group.empty() || ref.kind != "Service") {
+      note(reason::kInvalidKind, "backendRef kind " + ref.group + "/" + ref.kind + " is not supported");
+      return std::nullopt;
+    }
+    if (!referenceAllowed(view_, {model::kGatewayGroup, route.key.kind, route.key.ns}, {"", "Service", ref.ns, ref.name})) {
+      note(reason::kRefNotPermitted, "no ReferenceGrant in " + ref.ns + " allows " + route.key.kind + " " +
+                                         record_.identity.ns_name + " to use Service " + ref.name);
+      return std::nullopt;
+    }
+    ObjectKey service_key{"Service", ref.ns, ref.name};
+    record_.services.insert(service_key);
+    auto service = view_.find(service_key);
+    const auto* typed = service ? service->as<model::Service>() : nullptr;
+    if (!typed) {
+      note(reason::kBackendNotFound, "Service " + ref.ns + "/" + ref.name + " does not exist");
+      return std::nullopt;
+    }
+    const int64_t port = ref.port.value_or(-1);
+    const model::ServicePort* service_port = findServicePort(*typed, port);
+    if (!service_port) {
+      note(reason::kBackendNotFound, "Service " + ref.ns + "/" + ref.name + " has no port " + std::to_string(port));
+      return std::nullopt;
+    }
+    const uint32_t index = backends_.acquire(*service, *service_port);
+    record_.clusters.push_back(index);
+    return index;
+  }
+
+ private:
+  const store::View& view_;
+  Backends& backends_;
+  RouteRecord& record_;
+};
+
+}  // namespace
+
+// Only routes with a parent of ours get compiled and a status from us.
+bool Translator::State::ours(const model::Resource& route) const {
+  for (const auto& p : route.as<model::Route>()->parent_refs)
+    if (gateways.count(p.ns + "/" + p.name)) return true;
+  return false;
+}
+
+// Compiles and attaches one route, or drops it when it is gone or not ours.
+void Translator::State::translateRoute(const ObjectKey& key) {
+  auto route = view->find(key);
+  const RouteKind* kind = findRouteKind(key.kind);
+  if (!route || !kind || !route->as<model::Route>() || !ours(*route)) {
+    routes.erase(key);
+    dropStatus(key);
+    return;
+  }
+  auto record = std::make_unique<RouteRecord>();
+  record->resource = route;
+  record->kind = kind;
+  record->identity = {route->creation_timestamp, key.ns + "/" + key.name};
+  RouteBackends resolver(*view, backends, *record);
+  record->compiled = kind->compile(*route, resolver);
+  for (const auto& svc : record->services) routes_by_service[svc].insert(key);
+  attachParents(*record);
+  routes[key] = std::move(record);
+}
+
+// After the Gateways were rebuilt: attaches every compiled route not in `done` again, drops
+// those no longer ours and translates those that have become ours.
+void Translator::State::reattachAll(const std::set<ObjectKey>& done) {
+  std::vector<ObjectKey> gone;
+  for (auto& [key, record] : routes) {
+    if (done.count(key)) continue;
+    if (ours(*record->resource)) attachParents(*record);
+    else gone.push_back(key);
+  }
+  for (const auto& key : gone) {
+    detach(key);
+    routes.erase(key);
+    dropStatus(key);
+  }
+  for (const auto* kind : routeKinds())
+    for (const auto& route : view->ofKind(kind->kind()))
+      if (!done.count(route->key) && !routes.count(route->key)) translateRoute(route->key);
+}
+
+// Attaches a compiled route to the parents it names and sets its status.
+void Translator::State::attachParents(RouteRecord& record) {
+  const model::Resource& route = *record.resource;
+  Json parents = Json::array();
+  for (const auto& p : route.as<model::Route>()->parent_refs) {
+    if (p.group != model::kGatewayGroup || p.kind != "Gateway") continue;
+    auto gw_it = gateways.find(p.ns + "/" + p.name);
+    if (gw_it == gateways.end()) continue;
+    Conditions conditions;
+    setCondition(conditions, attach(record, gw_it->first, gw_it->second, p));
+    setCondition(conditions, record.compiled->resolved_refs);
+    Json parent_ref = {{"group", p.group}, {"kind", p.kind}, {"namespace", p.ns}, {"name", p.name}};
+    if (p.section_name) parent_ref["sectionName"] = *p.section_name;
+    if (p.port) parent_ref["port"] = *p.port;
+    parents.push_back({{"parentRef", parent_ref},
+                       {"controllerName", options.controller_name},
+                       {"conditions", toJson(conditions, route.generation)}});
+  }
+  setStatus(route.key, {{"parents", parents}});
+}
+
+// Attaches a route to the listeners a parentRef selects; returns the Accepted condition.
+Condition Translator::State::attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw,
+                                    const model::ParentRef& ref) {
+  const model::Resource& route = *record.resource;
+  const CompiledRoute& compiled = *record.compiled;
+  if (compiled.not_accepted) return *compiled.not_accepted;
+  const auto& hostnames = route.as<model::Route>()->hostnames;
+  bool any_listener = false, kind_or_ns_ok = false, attached = false;
+  for (size_t li = 0; li < gw.listeners.size(); ++li) {
+    auto& ls = gw.listeners[li];
+    const model::Listener& spec = *ls.spec;
+    if (ref.section_name && spec.name != *ref.section_name) continue;
+    if (ref.port && *ref.port != 0 && spec.port != *ref.port) continue;
+    any_listener = true;
+    // Routes attach to (and are counted on) every accepted listener, also one whose refs are
+    // unresolved; only usable listeners serve them.
+    if (!ls.accepted) continue;
+    if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), record.kind) == ls.supported_kinds.end())
+      continue;
+    const auto& allowed = spec.allowed_routes;
+    const std::string& from = allowed.namespaces_from;
+    bool ns_ok = from == "All" || (from == "Same" && route.key.ns == gw.resource->key.ns) ||
+                 (from == "Selector" && allowed.selector.matches(namespaceLabels(*view, route.key.ns)));
+    if (!ns_ok) continue;
+    kind_or_ns_ok = true;
+    auto hosts = intersectHostnames(spec.hostname, hostnames);
+    if (!hosts) continue;
+    attached = true;
+    ls.attached++;
+    gateways_dirty = true;
+    record.counted_on.emplace_back(gw_name, li);
+    for (const auto& host : *hosts) {
+      compiled.place(ls.tables, host, &record.identity);
+      record.placements.push_back({gw_name, li, host});
+    }
+  }
+  if (attached)
+    return {condition::kAccepted, true, reason::kAccepted,
+            "Accepted by " + gw.resource->key.ns + "/" + gw.resource->key.name};
+  if (!any_listener)
+    return {condition::kAccepted, false, reason::kNoMatchingParent, "no listener matches the parentRef"};
+  if (!kind_or_ns_ok)
+    return {condition::kAccepted, false, reason::kNotAllowedByListeners, "no listener of the parent allows this route"};
+  return {condition::kAccepted, false, reason::kNoMatchingListenerHostname,
+          "no listener hostname intersects the route's"};
+}
+
+// Undoes what a route's last translation added to the listeners, clusters and indexes.
+void Translator::State::detach(const ObjectKey& key) {
+  auto it = routes.find(key);
+  if (it == routes.end()) return;
+  RouteRecord& record = *it->second;
+  for (const auto& p : record.placements) {
+    auto gw = gateways.find(p.gateway);
+    if (gw == gateways.end() || p.listener >= gw->second.listeners.size()) continue;
+    gw->second.listeners[p.listener].tables.remove(p.host, &record.identity);
+  }
+  for (const auto& [gw_name, li] : record.counted_on) {
+    auto gw = gateways.find(gw_name);
+    if (gw != gateways.end() && li < gw->second.listeners.size()) {
+      gw->second.listeners[li].attached--;
+      gateways_dirty = true;
+    }
+  }
+  record.placements.clear();
+  record.counted_on.clear();
+  for (const auto& svc : record.services) {
+    auto deps = routes_by_service.find(svc);
+    if (deps == routes_by_service.end()) continue;
+    deps->second.erase(key);
+    if (deps->second.empty()) routes_by_service.erase(deps);
+  }
+  release(record);
+}
+
+void Translator::State::release(RouteRecord& record) {
+  for (uint32_t index : record.clusters) backends.release(index);
+  record.clusters.clear();
+}
+
+}  // namespace gatehouse::translator

@@ -1,0 +1,127 @@
+// Listeners: the route kinds each serves, conflicts between them, and TLS certificates.
+#include <algorithm>
+
+#include "translator/listener_conflicts.h"
+#include "translator/references.h"
+#include "translator/state.h"
+
+namespace gatehouse::translator {
+
+using model::ObjectKey;
+
+namespace {
+
+// The earlier listener keeps the port; a later one that conflicts with it is not accepted.
+void markConflicts(std::vector<ListenerState>& listeners) {
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    auto& a = listeners[i];
+    if (!a.accepted) continue;
+    for (size_t j = 0; j < i; ++j) {
+      auto& b = listeners[j];
+      if (!b.accepted) continue;
+      const char* why = listenerConflict(*a.spec, *b.spec);
+      if (!why) continue;
+      const std::string msg = "conflicts with listener " + b.spec->name;
+      setCondition(a.conditions, {condition::kConflicted, true, why, msg});
+      setCondition(a.conditions, {condition::kAccepted, false, why, msg});
+      setCondition(a.conditions, {condition::kProgrammed, false, why, msg});
+      a.accepted = false;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void Translator::State::listeners(GatewayState& gw) {
+  for (const auto& l : gw.spec->listeners) {
+    ListenerState ls;
+    ls.spec = &l;
+    gw.listeners.push_back(std::move(ls));
+  }
+  for (auto& ls : gw.listeners) listenerKinds(ls);
+  markConflicts(gw.listeners);
+  for (auto& ls : gw.listeners)
+    if (ls.accepted && ls.spec->protocol == "HTTPS") listenerTls(gw, ls);
+  for (auto& ls : gw.listeners) {
+    if (!findCondition(ls.conditions, condition::kAccepted))
+      setCondition(ls.conditions, {condition::kAccepted, true, reason::kAccepted, ""});
+    if (!findCondition(ls.conditions, condition::kResolvedRefs))
+      setCondition(ls.conditions, {condition::kResolvedRefs, true, reason::kResolvedRefs, ""});
+    if (!findCondition(ls.conditions, condition::kConflicted))
+      setCondition(ls.conditions, {condition::kConflicted, false, reason::kNoConflicts, ""});
+    const bool ok = ls.accepted && findCondition(ls.conditions, condition::kResolvedRefs)->status &&
+                    !findCondition(ls.conditions, condition::kConflicted)->status;
+    ls.usable = ok && gw.accepted;
+    if (!findCondition(ls.conditions, condition::kProgrammed))
+      setCondition(ls.conditions, ok ? Condition{condition::kProgrammed, true, reason::kProgrammed, ""}
+                                     : Condition{condition::kProgrammed, false, reason::kInvalid,
+                                                 "listener is not valid"});
+  }
+}
+
+// A listener serves the registered route kinds that its protocol serves; allowedRoutes.kinds
+// narrows them, and naming any other kind is InvalidRouteKinds.
+void Translator::State::listenerKinds(ListenerState& ls) {
+  const std::string& protocol = ls.spec->protocol;
+  std::vector<const RouteKind*> served;
+  for (const auto* kind : routeKinds())
+    if (kind->servesProtocol(protocol)) served.push_back(kind);
+  if (served.empty()) {
+    ls.accepted = false;
+    setCondition(ls.conditions, {condition::kAccepted, false, reason::kUnsupportedProtocol,
+                                 "protocol " + protocol + " is not supported"});
+    return;
+  }
+  const auto& kinds = ls.spec->allowed_routes.kinds;
+  if (kinds.empty()) {
+    ls.supported_kinds = std::move(served);
+    return;
+  }
+  bool invalid = false;
+  for (const auto& k : kinds) {
+    auto it = std::find_if(served.begin(), served.end(), [&](const RouteKind* s) { return s->kind() == k.kind; });
+    if (k.group != model::kGatewayGroup || it == served.end()) {
+      invalid = true;
+    } else if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), *it) == ls.supported_kinds.end()) {
+      ls.supported_kinds.push_back(*it);
+    }
+  }
+  if (invalid)
+    setCondition(ls.conditions, {condition::kResolvedRefs, false, reason::kInvalidRouteKinds,
+                                 "allowedRoutes.kinds names a kind this listener cannot serve"});
+}
+
+void Translator::State::listenerTls(GatewayState& gw, ListenerState& ls) {
+  static const model::GatewayTls kNoTls;
+  const model::GatewayTls& tls = ls.spec->tls ? *ls.spec->tls : kNoTls;
+  auto fail = [&](const char* why, const std::string& msg) {
+    setCondition(ls.conditions, {condition::kResolvedRefs, false, why, msg});
+  };
+  if (tls.mode != "Terminate") {
+    setCondition(ls.conditions,
+                 {condition::kAccepted, false, reason::kUnsupportedTLSMode, "HTTPS listeners terminate TLS"});
+    ls.accepted = false;
+    return;
+  }
+  if (tls.certificate_refs.empty())
+    return fail(reason::kInvalidCertificateRef, "HTTPS listener needs tls.certificateRefs");
+  const std::string& gw_ns = gw.resource->key.ns;
+  for (const auto& ref : tls.certificate_refs) {
+    if (!ref.group.empty() || ref.kind != "Secret")
+      return fail(reason::kInvalidCertificateRef,
+                  "certificateRefs must name core Secrets, not " + ref.group + "/" + ref.kind);
+    if (!referenceAllowed(*view, {model::kGatewayGroup, "Gateway", gw_ns}, {"", "Secret", ref.ns, ref.name}))
+      return fail(reason::kRefNotPermitted,
+                  "no ReferenceGrant in " + ref.ns + " allows this Gateway to use Secret " + ref.name);
+    auto secret = view->find(ObjectKey{"Secret", ref.ns, ref.name});
+    const auto* typed = secret ? secret->as<model::Secret>() : nullptr;
+    if (!typed) return fail(reason::kInvalidCertificateRef, "Secret " + ref.ns + "/" + ref.name + " does not exist");
+    auto cert = loadTlsSecret(*typed);
+    if (!cert.certificate)
+      return fail(reason::kInvalidCertificateRef, "Secret " + ref.ns + "/" + ref.name + ": " + cert.error);
+    ls.certificates.push_back(std::move(*cert.certificate));
+  }
+}
+
+}  // namespace gatehouse::translator

@@ -1,0 +1,196 @@
+// HTTPRoute: served by HTTP and HTTPS listeners; compiles to rules and matches placed in the
+// listener's host table.
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "model/types/http_route.h"
+#include "translator/route_kind.h"
+
+namespace gatehouse::translator {
+
+namespace snap = gatehouse::snapshot;
+
+namespace {
+
+class CompiledHttpRoute : public CompiledRoute {
+ public:
+  void place(ListenerTables& tables, const std::string& host, const RouteIdentity* owner) const override {
+    std::vector<RouteCandidate> candidates;
+    for (size_t ri = 0; ri < rules.size(); ++ri)
+      for (size_t mi = 0; mi < matches[ri].size(); ++mi)
+        candidates.push_back({&matches[ri][mi], &rules[ri], owner, ri, mi});
+    tables.hosts.add(host, candidates);
+  }
+
+  std::vector<snap::Rule> rules;  // stable storage; candidates point into it
+  std::vector<std::vector<snap::RouteMatch>> matches;
+};
+
+snap::HeaderModifier headerModifier(const model::HTTPHeaderModifier& m) {
+  snap::HeaderModifier out;
+  for (const auto& h : m.set) out.set.emplace_back(h.name, h.value);
+  for (const auto& h : m.add) out.add.emplace_back(h.name, h.value);
+  out.remove = m.remove;
+  return out;
+}
+
+std::optional<snap::PathModifier> pathModifier(const std::optional<model::HTTPPathModifier>& m) {
+  if (!m) return std::nullopt;
+  snap::PathModifier p;
+  if (m->type == "ReplacePrefixMatch") p.type = snap::PathModifier::Type::ReplacePrefixMatch;
+  p.value = m->value;
+  return p;
+}
+
+// Compiles filters; a filter that cannot be applied sets `broken`: the rule answers 500.
+snap::Filters filters(const std::vector<model::HTTPRouteFilter>& list, BackendResolver& backends,
+                      std::optional<Condition>& problem, bool& broken) {
+  snap::Filters f;
+  for (const auto& filter : list) {
+    if (filter.request_header_modifier) {
+      f.request_headers = headerModifier(*filter.request_header_modifier);
+    } else if (filter.response_header_modifier) {
+      f.response_headers = headerModifier(*filter.response_header_modifier);
+    } else if (const auto& r = filter.request_redirect) {
+      snap::RequestRedirect rr;
+      rr.scheme = r->scheme;
+      rr.hostname = r->hostname;
+      if (r->port) rr.port = static_cast<uint16_t>(*r->port);
+      rr.path = pathModifier(r->path);
+      rr.status_code = static_cast<uint16_t>(r->status_code);
+      f.redirect = rr;
+    } else if (const auto& rw = filter.url_rewrite) {
+      f.rewrite = snap::UrlRewrite{rw->hostname, pathModifier(rw->path)};
+    } else if (const auto& m = filter.request_mirror) {
+      std::optional<Condition> mirror_problem;
+      auto cluster = backends.resolve(m->backend_ref, mirror_problem);
+      if (mirror_problem && !problem) problem = mirror_problem;
+      if (cluster) {
+        snap::RequestMirror mirror{*cluster, 100, 100};
+        if (m->percent) mirror = {*cluster, static_cast<uint32_t>(*m->percent), 100};
+        if (m->fraction)
+          mirror = {*cluster, static_cast<uint32_t>(m->fraction->numerator),
+                    static_cast<uint32_t>(m->fraction->denominator)};
+        f.mirrors.push_back(mirror);
+      }
+    } else {
+      // ExtensionRef, CORS, and filters not built yet: the spec says never to skip a filter;
+      // requests that would have passed through it get an error response.
+      broken = true;
+      if (!problem && filter.type == "ExtensionRef")
+        problem = Condition{condition::kResolvedRefs, false, reason::kInvalidKind,
+                            "ExtensionRef filters are not supported"};
+    }
+  }
+  return f;
+}
+
+std::shared_ptr<const re2::RE2> regex(const std::string& pattern, const std::string& what, std::string& error) {
+  auto re = std::make_shared<re2::RE2>(pattern, re2::RE2::Quiet);
+  if (re->ok()) return re;
+  error = what + pattern + ": " + re->error();
+  return nullptr;
+}
+
+std::optional<snap::RouteMatch> compileMatch(const model::HTTPRouteMatch& m, std::string& error) {
+  snap::RouteMatch out;
+  out.path.value = m.path.value;
+  if (m.path.type == "Exact") {
+    out.path.type = snap::PathMatch::Type::Exact;
+  } else if (m.path.type == "RegularExpression") {
+    out.path.type = snap::PathMatch::Type::RegularExpression;
+    out.path.regex = regex(out.path.value, "path regular expression ", error);
+    if (!out.path.regex) return std::nullopt;
+  }
+  auto strings = [&](const std::vector<model::HTTPStringMatch>& list, bool lower,
+                     std::vector<snap::StringMatch>& into) {
+    for (const auto& s : list) {
+      snap::StringMatch sm;
+      sm.name = s.name;
+      if (lower) std::transform(sm.name.begin(), sm.name.end(), sm.name.begin(), ::tolower);
+      sm.value = s.value;
+      if (s.type == "RegularExpression") {
+        sm.type = snap::StringMatch::Type::RegularExpression;
+        sm.regex = regex(sm.value, "regular expression ", error);
+        if (!sm.regex) return false;
+      }
+      into.push_back(std::move(sm));
+    }
+    return true;
+  };
+  if (!strings(m.headers, true, out.headers)) return std::nullopt;
+  if (!strings(m.query_params, false, out.query_params)) return std::nullopt;
+  out.method = m.method;
+  return out;
+}
+
+// A zero duration disables the timeout (HTTPRouteTimeouts).
+std::optional<uint32_t> timeout(const std::optional<uint64_t>& ms) {
+  if (!ms || *ms == 0) return std::nullopt;
+  return static_cast<uint32_t>(std::min<uint64_t>(*ms, std::numeric_limits<uint32_t>::max()));
+}
+
+class HttpRouteKind : public RouteKind {
+ public:
+  std::string_view kind() const override { return "HTTPRoute"; }
+  bool servesProtocol(std::string_view protocol) const override { return protocol == "HTTP" || protocol == "HTTPS"; }
+
+  std::unique_ptr<CompiledRoute> compile(const model::Resource& route, BackendResolver& backends) const override {
+    const auto& spec = *route.as<model::HTTPRoute>();
+    auto out = std::make_unique<CompiledHttpRoute>();
+    std::optional<Condition> problem;
+    out->rules.reserve(spec.rules.size());
+    static const std::vector<model::HTTPRouteMatch> kMatchEverything(1);
+    for (const auto& r : spec.rules) {
+      snap::Rule rule;
+      rule.route = route.key.ns + "/" + route.key.name;
+      rule.name = r.name;
+      bool broken = false;
+      rule.filters = filters(r.filters, backends, problem, broken);
+      for (const auto& ref : r.backend_refs) {
+        snap::WeightedBackend wb;
+        wb.weight = static_cast<uint32_t>(ref.weight);
+        if (wb.weight == 0) continue;
+        wb.cluster = backends.resolve(ref.ref, problem);
+        bool backend_broken = false;
+        wb.filters = filters(ref.filters, backends, problem, backend_broken);
+        if (backend_broken) wb.cluster.reset();
+        rule.total_weight += wb.weight;
+        rule.backends.push_back(std::move(wb));
+      }
+      if (broken) {
+        // A filter we cannot apply: every backend of the rule answers 500.
+        rule.filters.redirect.reset();
+        rule.backends.assign(1, snap::WeightedBackend{});
+        rule.total_weight = 1;
+      }
+      rule.request_timeout_ms = timeout(r.request_timeout_ms);
+      rule.backend_request_timeout_ms = timeout(r.backend_request_timeout_ms);
+      std::vector<snap::RouteMatch> matches;
+      for (const auto& m : r.matches.empty() ? kMatchEverything : r.matches) {
+        std::string error;
+        auto compiled = compileMatch(m, error);
+        if (!compiled) {
+          out->not_accepted = Condition{condition::kAccepted, false, reason::kUnsupportedValue, error};
+          break;
+        }
+        matches.push_back(std::move(*compiled));
+      }
+      out->rules.push_back(std::move(rule));
+      out->matches.push_back(std::move(matches));
+    }
+    if (problem) out->resolved_refs = *problem;
+    return out;
+  }
+};
+
+}  // namespace
+
+const RouteKind& httpRouteKind() {
+  static const HttpRouteKind kind;
+  return kind;
+}
+
+}  // namespace gatehouse::translator

@@ -1,0 +1,19 @@
+// The route kinds the translator serves: one line each.
+#include "translator/route_kind.h"
+
+namespace gatehouse::translator {
+
+const RouteKind& httpRouteKind();  // route_kinds/http_route.cc
+
+const std::vector<const RouteKind*>& routeKinds() {
+  static const std::vector<const RouteKind*> kinds = {&httpRouteKind()};
+  return kinds;
+}
+
+const RouteKind* findRouteKind(std::string_view kind) {
+  for (const auto* k : routeKinds())
+    if (k->kind() == kind) return k;
+  return nullptr;
+}
+
+}  // namespace gatehouse::translator
