@@ -1119,7 +1119,8 @@ struct Translator::State {
         snap::Socket& socket = sockets[{gw.address, ls.port}];
         socket.address = gw.address;
         socket.port = static_cast<uint16_t>(ls.port);
-        socket.protocol = ls.protocol == "HTTPS" ? snap::Protocol::Https : snap::Protocol::Http;
+        socket.transport = ls.protocol == "HTTPS" ? snap::Transport::Tls : snap::Transport::Tcp;
+        socket.kind = snap::ListenerKind::HttpConnectionManager;
         snap::Listener listener;
         listener.gateway = key;
         listener.name = ls.name;
