@@ -17,8 +17,8 @@ namespace {
 
 // normalise: the path is made canonical once, before routing, and forwarded in that form, so the
 // route decision and the backend see the same path (see http/path.h).
-std::optional<ProxyError> normalise(RequestContext& ctx) {
-  if (!http::normalizePath(ctx.request.path)) return ProxyError::of(ErrorKind::InvalidPath);
+std::optional<ProxyError> normalise(const Options& options, RequestContext& ctx) {
+  if (!http::normalizePath(ctx.request.path, options.escaped_slashes)) return ProxyError::of(ErrorKind::InvalidPath);
   return std::nullopt;
 }
 
@@ -91,7 +91,7 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
     ctx.error = error;
     return localResponse(error.status());
   };
-  if (auto error = normalise(ctx)) return failed(*error);
+  if (auto error = normalise(worker.options(), ctx)) return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
   // A redirect answers before any backend is considered.
   if (std::optional<http::Response> redirect =

@@ -15,6 +15,7 @@ namespace {
 
 using dataplane::ErrorKind;
 using dataplane::ErrorSide;
+using dataplane::EscapedSlashes;
 using dataplane::ProxyError;
 using dataplane::RequestContext;
 
@@ -24,8 +25,10 @@ constexpr uint32_t kAdmin = 2;
 
 class PipelineTest : public ::testing::Test {
  protected:
-  void serve() {
-    worker_ = std::make_unique<dataplane::Worker>(0, dataplane::Options{});
+  void serve(EscapedSlashes escaped_slashes = EscapedSlashes::Reject) {
+    dataplane::Options options;
+    options.escaped_slashes = escaped_slashes;
+    worker_ = std::make_unique<dataplane::Worker>(0, options);
     TableBuilder t;
     t.rule(kPublic, {M().prefix("/public")});
     const uint32_t admin = t.rule(kAdmin, {M().prefix("/admin")});
@@ -117,6 +120,29 @@ TEST_F(PipelineTest, PathIsRoutedAndForwardedNormalised) {
   EXPECT_EQ(run("/public/../admin//x"), std::nullopt);
   EXPECT_EQ(ctx_.request.path, "/admin/x");
   EXPECT_EQ(ctx_.cluster->name, "ns/admin:80");
+}
+
+TEST_F(PipelineTest, EscapedSlashIsRejectedByDefault) {
+  serve();
+  EXPECT_EQ(run("/public%2F..%2Fadmin")->status, 400);
+  EXPECT_EQ(ctx_.error, ProxyError::of(ErrorKind::InvalidPath));
+  EXPECT_EQ(run("/public%5c..%5cadmin")->status, 400);
+}
+
+TEST_F(PipelineTest, UnescapeRoutesAndForwardsTheDecodedPath) {
+  serve(EscapedSlashes::Unescape);
+  EXPECT_EQ(run("/public%2F..%2Fadmin"), std::nullopt);
+  EXPECT_EQ(ctx_.request.path, "/admin");
+  EXPECT_EQ(ctx_.cluster->name, "ns/admin:80");
+  EXPECT_EQ(run("/public%5C..%5Cadmin?q=%2F"), std::nullopt);
+  EXPECT_EQ(ctx_.request.path, "/admin?q=%2F");
+}
+
+TEST_F(PipelineTest, KeepLeavesTheEscapeInsideItsSegment) {
+  serve(EscapedSlashes::Keep);
+  EXPECT_EQ(run("/public/a%2fb"), std::nullopt);
+  EXPECT_EQ(ctx_.request.path, "/public/a%2Fb");
+  EXPECT_EQ(run("/public%2F..%2Fadmin")->status, 404);  // one segment "public%2F..%2Fadmin"
 }
 
 TEST(ProxyError, StatusFollowsTheKind) {
