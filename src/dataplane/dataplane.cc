@@ -7,6 +7,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/generation.h"
+#include "dataplane/net/acceptor.h"
 #include "dataplane/net/listen_socket.h"
 
 namespace gatehouse::dataplane {
@@ -21,6 +22,13 @@ DataPlane::DataPlane(Options options) : options_(std::move(options)) {
 }
 
 DataPlane::~DataPlane() { stop(); }
+
+void DataPlane::setRequestLogHook(std::function<void(const RequestContext&)> hook) {
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->post([w, hook] { w->setRequestLogHook(hook); });
+  }
+}
 
 void DataPlane::stop() {
   for (auto& worker : workers_) worker->stop();
@@ -37,6 +45,7 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
   generation->snapshot = snapshot;
   struct ToBind {
     const snapshot::Socket* socket;
+    net::SocketRole role;
     std::vector<net::ListenFd> fds;
   };
   std::vector<ToBind> to_bind;
@@ -45,7 +54,12 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
   for (const snapshot::Socket& socket : snapshot->sockets) {
     const std::string identity = socket.identity();
     SocketConfig config{&socket, nullptr};
-    if (socket.protocol == snapshot::Protocol::Https) {
+    const net::SocketRole role{socket.transport, socket.kind};
+    if (role.transport == snapshot::Transport::Udp || net::connectionHandlerFor(role.kind) == nullptr) {
+      errors.push_back(BindError{identity, socket.address, socket.port, "listener kind not served by this data plane"});
+      continue;
+    }
+    if (role.transport == snapshot::Transport::Tls) {
       std::vector<std::string> problems;
       auto tls = tls::SocketTls::build(socket, tls_cache_, &problems);
       for (const std::string& problem : problems) spdlog::warn("socket {}: {}", identity, problem);
@@ -59,10 +73,10 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
     wanted.insert(identity);
 
     auto bound = bound_.find(identity);
-    if (bound != bound_.end() && bound->second.protocol == socket.protocol) continue;  // kept as is
+    if (bound != bound_.end() && bound->second.role == role) continue;  // kept as is
 
-    // New (or its protocol changed: a new acceptor replaces the old one on the same port).
-    ToBind bind{&socket, {}};
+    // New (or its role changed: a new acceptor replaces the old one on the same port).
+    ToBind bind{&socket, role, {}};
     for (size_t i = 0; i < workers_.size(); ++i) {
       auto fd = net::bindListenSocket(socket.address, socket.port, options_.limits.listen_backlog);
       if (!fd) {
@@ -91,11 +105,11 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
     const std::string identity = bind.socket->identity();
     for (size_t i = 0; i < workers_.size(); ++i) {
       Worker* w = workers_[i].get();
-      w->post([w, identity, protocol = bind.socket->protocol, port = bind.socket->port, fd = bind.fds[i]] {
-        w->addAcceptor(identity, protocol, port, fd);
+      w->post([w, identity, role = bind.role, port = bind.socket->port, fd = bind.fds[i]] {
+        w->addAcceptor(identity, role, port, fd);
       });
     }
-    bound_[identity] = Bound{bind.socket->protocol};
+    bound_[identity] = Bound{bind.role};
   }
   for (auto it = bound_.begin(); it != bound_.end();) {
     if (wanted.count(it->first)) {

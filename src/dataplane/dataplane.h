@@ -9,11 +9,13 @@
 // then close) and posts the new generation (snapshot + TLS contexts) to every worker. A request
 // pins the generation current when its head is complete; in-flight requests finish on the one
 // they started with. See docs/design/event-loop.md.
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/net/listen_socket.h"
 #include "dataplane/options.h"
 #include "dataplane/tls/server_context.h"
 #include "snapshot/snapshot.h"
@@ -21,6 +23,7 @@
 namespace gatehouse::dataplane {
 
 class Worker;
+struct RequestContext;
 
 // A socket of the snapshot that cannot serve (the controller reports the Gateway's listeners on
 // it as Programmed=False, reason AddressNotUsable).
@@ -39,6 +42,9 @@ class DataPlane {
   DataPlane& operator=(const DataPlane&) = delete;
 
   std::vector<BindError> apply(snapshot::SnapshotPtr snapshot);
+  // Every worker calls `hook` (on its own thread, so it must be thread-safe) once per request,
+  // after the response ended: the request pipeline's log phase (see pipeline/pipeline.h).
+  void setRequestLogHook(std::function<void(const RequestContext&)> hook);
   // Closes every socket and connection and joins the workers. Idempotent.
   void stop();
 
@@ -48,7 +54,7 @@ class DataPlane {
 
  private:
   struct Bound {
-    snapshot::Protocol protocol;
+    net::SocketRole role;
   };
 
   Options options_;

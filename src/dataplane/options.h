@@ -24,10 +24,22 @@ struct Timeouts {
   std::chrono::milliseconds tls_handshake{10'000};
 };
 
+// What an escaped "/" or "\" (%2F, %5C, either case) in a request path means. The router and the
+// backend must agree on the path's segments; a backend that decodes %2F into "/" would otherwise
+// serve "/public%2F..%2Fadmin" as /admin while the gateway routed it as one segment. See
+// docs/design/path-normalisation.md.
+enum class EscapedSlashes : uint8_t {
+  Reject,    // 400 Bad Request (default: nothing ambiguous reaches a route or a backend)
+  Unescape,  // both become "/" before dot-segment removal and merging; routed and forwarded so
+  Keep,      // left encoded (upper-case hex), a literal byte inside a segment; safe only when every
+             // backend treats them so too
+};
+
 struct Options {
   unsigned workers = 1;
   Limits limits;
   Timeouts timeouts;
+  EscapedSlashes escaped_slashes = EscapedSlashes::Reject;
 };
 
 }  // namespace gatehouse::dataplane

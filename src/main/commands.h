@@ -5,6 +5,7 @@ namespace gatehouse::main {
 
 struct ServeFlags {
   std::string dir, admin_address, address_pool, controller_name, log_level;
+  std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   unsigned workers = 1;
 };
 struct ValidateFlags {

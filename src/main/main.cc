@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   serve->add_option("--workers", serve_flags.workers, "Data plane worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
+  serve->add_option("--escaped-slashes", serve_flags.escaped_slashes,
+                    "What %2F and %5C in a request path mean: reject (400), unescape (become \"/\", routed and "
+                    "forwarded so) or keep (stay encoded inside their segment; only when every backend agrees). "
+                    "See docs/design/path-normalisation.md")
+      ->check(CLI::IsMember({"reject", "unescape", "keep"}))
+      ->default_val("reject");
   serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::ValidateFlags validate_flags;

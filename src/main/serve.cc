@@ -44,6 +44,9 @@ int serve(const ServeFlags& flags) {
   }
   dataplane::Options dp_options;
   dp_options.workers = flags.workers == 0 ? 1 : flags.workers;
+  dp_options.escaped_slashes = flags.escaped_slashes == "unescape" ? dataplane::EscapedSlashes::Unescape
+                               : flags.escaped_slashes == "keep"   ? dataplane::EscapedSlashes::Keep
+                                                                   : dataplane::EscapedSlashes::Reject;
   dataplane::DataPlane dataplane(dp_options);
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;

@@ -13,6 +13,17 @@ using nlohmann::json;
 
 namespace {
 
+// The Gateway listener protocol a socket serves, as the dump has always named it.
+const char* protocolName(const Socket& socket) {
+  switch (socket.kind) {
+    case ListenerKind::HttpConnectionManager: return socket.transport == Transport::Tls ? "HTTPS" : "HTTP";
+    case ListenerKind::TlsPassthrough: return "TLS";
+    case ListenerKind::TcpProxy: return socket.transport == Transport::Tls ? "TLS" : "TCP";
+    case ListenerKind::UdpProxy: return "UDP";
+  }
+  return "?";
+}
+
 std::string subjectOf(const std::string& pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
@@ -134,7 +145,7 @@ json toJson(const Snapshot& snapshot) {
     }
     sockets.push_back({{"address", s.address},
                        {"port", s.port},
-                       {"protocol", s.protocol == Protocol::Http ? "HTTP" : "HTTPS"},
+                       {"protocol", protocolName(s)},
                        {"listeners", listeners}});
   }
   std::vector<const Cluster*> live;

@@ -1,8 +1,20 @@
 #include "snapshot/snapshot.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace gatehouse::snapshot {
+
+Endpoint::Endpoint(std::string ip_text, uint16_t port_number) : ip(std::move(ip_text)), port(port_number) {
+  if (::inet_pton(AF_INET, ip.c_str(), address.data()) == 1) {
+    family = Family::V4;
+  } else if (::inet_pton(AF_INET6, ip.c_str(), address.data()) == 1) {
+    family = Family::V6;
+  } else {
+    address = {};
+  }
+}
 
 void HostTable::setExact(const std::string& host, RouteTablePtr table) {
   if (shards_.empty()) {

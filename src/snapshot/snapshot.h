@@ -21,9 +21,18 @@ namespace gatehouse::snapshot {
 
 // ---- upstreams ------------------------------------------------------------------------------
 
+// An upstream address. `ip` is parsed once, when the endpoint is built, into `address` (network
+// byte order): connecting and pool lookups never parse text on the request path. Plain data, so
+// the snapshot can be sent to a data plane in another process.
 struct Endpoint {
-  std::string ip;  // numeric IPv4/IPv6 literal
+  enum class Family : uint8_t { Invalid, V4, V6 };
+  Endpoint() = default;
+  Endpoint(std::string ip, uint16_t port);
+
+  std::string ip;  // numeric IPv4/IPv6 literal, as written in the EndpointSlice
   uint16_t port = 0;
+  Family family = Family::Invalid;  // Invalid: `ip` is not a numeric literal (connect fails: 503)
+  std::array<uint8_t, 16> address{};  // V4: the first 4 bytes
   bool operator==(const Endpoint&) const = default;
 };
 
@@ -191,17 +200,31 @@ struct Listener {
   std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these
 };
 
-enum class Protocol { Http, Https };
+// How bytes arrive on a socket. Tls: the gateway terminates TLS with the listeners' certificates
+// (chosen by SNI) before the listener kind sees the bytes.
+enum class Transport : uint8_t { Tcp, Tls, Udp };
 
-// One bound socket: address + port. Listeners of any Gateway that share it are merged here;
-// `identity` stays equal across snapshots while the socket's bind parameters are unchanged,
-// so the data plane keeps the socket (and its connections) open.
+// What serves a socket's connections (the data plane picks the connection handler from this):
+//   HttpConnectionManager  HTTP/1.1 and HTTP/2 over Tcp or Tls (HTTP, HTTPS listeners)
+//   TlsPassthrough         routes by the ClientHello's SNI without terminating (TLS listener, Passthrough), over Tcp
+//   TcpProxy               bytes to one backend (TCP listener; TLS listener in Terminate mode: over Tls)
+//   UdpProxy               datagrams to one backend (UDP listener), over Udp
+// Only HttpConnectionManager is compiled and served today; the others come with their route kinds.
+enum class ListenerKind : uint8_t { HttpConnectionManager, TlsPassthrough, TcpProxy, UdpProxy };
+
+// One bound socket: address + port (+ transport). Listeners of any Gateway that share it are
+// merged here; `identity` stays equal across snapshots while the socket's bind parameters are
+// unchanged, so the data plane keeps the socket (and its connections) open.
 struct Socket {
   std::string address;
   uint16_t port = 0;
-  Protocol protocol = Protocol::Http;
+  Transport transport = Transport::Tcp;
+  ListenerKind kind = ListenerKind::HttpConnectionManager;
   std::vector<Listener> listeners;  // most specific hostname first; "" last
-  std::string identity() const { return address + ":" + std::to_string(port); }
+  // TCP and UDP may share a port number: a UDP socket's identity says so.
+  std::string identity() const {
+    return address + ":" + std::to_string(port) + (transport == Transport::Udp ? "/udp" : "");
+  }
 };
 
 using ClusterPtr = std::shared_ptr<const Cluster>;

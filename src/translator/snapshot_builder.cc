@@ -20,7 +20,9 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       snap::Socket& socket = sockets[{gw.address, spec.port}];
       socket.address = gw.address;
       socket.port = static_cast<uint16_t>(spec.port);
-      socket.protocol = spec.protocol == "HTTPS" ? snap::Protocol::Https : snap::Protocol::Http;
+      // Only HTTP and HTTPS listeners are usable so far; TLS, TCP and UDP get their kinds here.
+      socket.transport = spec.protocol == "HTTPS" ? snap::Transport::Tls : snap::Transport::Tcp;
+      socket.kind = snap::ListenerKind::HttpConnectionManager;
       snap::Listener listener;
       listener.gateway = key;
       listener.name = spec.name;

@@ -487,9 +487,10 @@ class Gatehouse:
     SYNC_FILE = "zz-itest-sync.yaml"
     SYNC_NAMESPACE = "itest-sync"
 
-    def __init__(self, name: str, workers: int = 2):
+    def __init__(self, name: str, workers: int = 2, serve_args: tuple = ()):
         self.name = name
         self.workers = workers
+        self.serve_args = list(serve_args)
         self.tmp = tempfile.mkdtemp(prefix=f"gatehouse-itest-{re.sub(r'[^A-Za-z0-9]', '-', name)}-")
         self.dir = os.path.join(self.tmp, "manifests")
         os.mkdir(self.dir)
@@ -522,7 +523,7 @@ class Gatehouse:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [BIN, "serve", self.dir, "--admin-address", f"{self.admin[0]}:{self.admin[1]}",
-             "--address-pool", self.pool, "--workers", str(self.workers)],
+             "--address-pool", self.pool, "--workers", str(self.workers), *self.serve_args],
             stdout=self._log, stderr=subprocess.STDOUT)
         wait_until(lambda: self.alive_or_fail() and self.admin_get("/ready")[0] == 200, what="gatehouse /ready")
 
@@ -659,6 +660,7 @@ class GatehouseTestCase(unittest.TestCase):
     """Base class: one gatehouse per test class. Subclasses override `configure(cls, gh)`."""
 
     workers = 2
+    serve_args: tuple = ()  # extra `gatehouse serve` flags
     gh: Gatehouse
 
     @classmethod
@@ -669,7 +671,7 @@ class GatehouseTestCase(unittest.TestCase):
     def setUpClass(cls):
         if not os.access(BIN, os.X_OK):
             raise unittest.SkipTest(f"no gatehouse binary at {BIN} (set GATEHOUSE_BIN)")
-        cls.gh = Gatehouse(f"{cls.__module__}.{cls.__name__}", workers=cls.workers)
+        cls.gh = Gatehouse(f"{cls.__module__}.{cls.__name__}", workers=cls.workers, serve_args=cls.serve_args)
         cls.addClassCleanup(cls._stop_gatehouse)
         cls.gh.start()
         cls.configure(cls.gh)

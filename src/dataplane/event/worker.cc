@@ -79,8 +79,8 @@ void Worker::giveBuffer(std::unique_ptr<char[]> buffer) {
   if (buffer && spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(buffer));
 }
 
-void Worker::addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd) {
-  auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, protocol, port);
+void Worker::addAcceptor(const std::string& identity, net::SocketRole role, uint16_t port, net::ListenFd fd) {
+  auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, role, port);
   if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
   acceptors_[identity] = acceptor;
   acceptor->start();

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,7 @@ namespace gatehouse::dataplane {
 namespace net {
 class Acceptor;
 struct ListenFd;
+struct SocketRole;
 }  // namespace net
 namespace upstream {
 class H2cClients;
@@ -31,6 +33,8 @@ namespace gatehouse::filters {
 class Mirrors;
 }
 namespace gatehouse::dataplane {
+
+struct RequestContext;
 
 class Worker {
  public:
@@ -64,6 +68,9 @@ class Worker {
   upstream::H2cClients& h2c() { return *h2c_; }
   filters::Mirrors& mirrors() { return *mirrors_; }
   IdleList& idle() { return *idle_; }
+  // The request pipeline's log phase calls this once per request (see pipeline/pipeline.h).
+  void setRequestLogHook(std::function<void(const RequestContext&)> hook) { request_log_hook_ = std::move(hook); }
+  const std::function<void(const RequestContext&)>& requestLogHook() const { return request_log_hook_; }
 
   // Read buffers (Limits::read_buffer_bytes each) are borrowed by active connections and given
   // back when a connection goes idle, so idle keep-alive connections hold none.
@@ -71,7 +78,7 @@ class Worker {
   void giveBuffer(std::unique_ptr<char[]> buffer);
 
   // Starts accepting on `fd` for the socket `identity` (takes ownership of the fd).
-  void addAcceptor(const std::string& identity, snapshot::Protocol protocol, uint16_t port, net::ListenFd fd);
+  void addAcceptor(const std::string& identity, net::SocketRole role, uint16_t port, net::ListenFd fd);
   // Stops accepting for that socket identity and drains its connections.
   void closeAcceptor(const std::string& identity);
   size_t acceptorCount() const { return acceptors_.size(); }
@@ -86,6 +93,7 @@ class Worker {
   std::unique_ptr<filters::Mirrors> mirrors_;
   std::unique_ptr<IdleList> idle_;
   GenerationPtr generation_;
+  std::function<void(const RequestContext&)> request_log_hook_;
   std::vector<uint32_t> round_robin_;
   std::vector<std::unique_ptr<char[]>> spare_buffers_;
   std::unordered_map<std::string, std::shared_ptr<net::Acceptor>> acceptors_;

@@ -85,12 +85,9 @@ void Mirrors::send(std::vector<MirrorTarget> targets, upstream::BufferedRequest 
 
 // ---- MirrorTap ----------------------------------------------------------------------------------
 
-std::unique_ptr<MirrorTap> MirrorTap::begin(Worker& worker, const snapshot::Snapshot& snapshot,
-                                            const snapshot::Filters& rule, const snapshot::Filters* backend,
+std::unique_ptr<MirrorTap> MirrorTap::begin(Mirrors& mirrors, std::vector<MirrorTarget> targets,
                                             const http::Request& request, http::BodyFraming framing,
                                             uint64_t content_length) {
-  Mirrors& mirrors = worker.mirrors();
-  std::vector<MirrorTarget> targets = mirrors.choose(snapshot, rule, backend);
   if (targets.empty()) return nullptr;
   if (framing == http::BodyFraming::ContentLength && content_length > mirrors.limits().max_body) {
     mirrors.countSkippedBody();

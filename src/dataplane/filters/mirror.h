@@ -91,9 +91,9 @@ class Mirrors {
 // are teed (as relayed, the chunked framing decoded) and the copies go once the body ended.
 class MirrorTap {
  public:
-  // nullptr when no mirror was chosen (or the body is known to be too large: counted).
-  static std::unique_ptr<MirrorTap> begin(dataplane::Worker& worker, const snapshot::Snapshot& snapshot,
-                                          const snapshot::Filters& rule, const snapshot::Filters* backend,
+  // For the `targets` Mirrors::choose() picked; nullptr when there are none (or the body is known
+  // to be too large: counted).
+  static std::unique_ptr<MirrorTap> begin(Mirrors& mirrors, std::vector<MirrorTarget> targets,
                                           const http::Request& request, http::BodyFraming framing,
                                           uint64_t content_length);
 

@@ -28,6 +28,8 @@
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/pipeline/pipeline.h"
+#include "dataplane/upstream/connector.h"
 #include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane {
@@ -46,35 +48,6 @@ bool isIdempotent(std::string_view method) {
 }
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-std::string_view reasonPhrase(uint16_t status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 421: return "Misdirected Request";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 400 ? "OK" : "Error";
-  }
-}
 
 // Hop-by-hop fields (RFC 9110 7.6.1) plus the framing fields the proxy re-creates itself.
 bool isHopByHop(std::string_view name) {
@@ -150,12 +123,10 @@ struct Active {
   tcp::socket upstream;
   std::string out;  // the head being written (request head upstream, response head downstream)
   std::string websocket_upgrade;
-  std::optional<Clock::time_point> rule_deadline;
   std::unique_ptr<filters::MirrorTap> mirror;  // copies of the current request, sent once its body passed
-  GenerationPtr generation;  // pinned from routing until the response ends
   gh::RequestHeadParser request_parser;
   gh::ResponseHeadParser response_parser;
-  gh::Request request;
+  RequestContext ctx;  // pins the generation from routing until the response ends
 };
 
 // Free list of Active blocks of the worker running on this thread (one io_context per thread).
@@ -177,9 +148,8 @@ class ActiveCache {
     auto& spare = instance().spare_;
     if (!active->io.get_executor().running_in_this_thread() || spare.size() >= kMax) return;
     active->timer.cancel();
-    active->rule_deadline.reset();
     active->mirror.reset();
-    active->generation.reset();
+    active->ctx.reset();
     if (active->upstream.is_open()) {
       error_code ignored;
       active->upstream.close(ignored);
@@ -253,7 +223,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   // While proxying: the rule's request/backend deadline when it has one, else body progress.
   void upstreamProgress() {
     auto at = Clock::now() + options().timeouts.body_idle;
-    if (active_->rule_deadline && *active_->rule_deadline < at) at = *active_->rule_deadline;
+    if (active_->ctx.deadline && *active_->ctx.deadline < at) at = *active_->ctx.deadline;
     setDeadline(Wait::Upstream, at);
   }
   void armTimer() {
@@ -345,7 +315,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       if (begin_ == end_) {
         // Idle between requests: no buffer, no pinned generation.
         releaseBuffers();
-        active_->generation.reset();
+        active_->ctx.generation.reset();
         if (draining_ || acceptor_->closed()) break;
         // TLS: bytes OpenSSL has read ahead are invisible to a readiness wait.
         bool pending = false;
@@ -413,7 +383,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     downstream().close(ignored);
     active_->timer.cancel();
     releaseBuffers();
-    active_->generation.reset();
+    active_->ctx.generation.reset();
   }
 
   // Reads, routes and answers one request. False: close the connection.
@@ -466,7 +436,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     // ---- the request, copied out of the read buffer ----
     const gh::RequestHead& head = parser.head();
     // The Active block's request is reused: assign() keeps each string's storage.
-    gh::Request& request = active_->request;
+    RequestContext& ctx = active_->ctx;
+    ctx.reset();
+    gh::Request& request = ctx.request;
     Framing framing;
     framing.framing = head.framing;
     framing.content_length = head.content_length.value_or(0);
@@ -539,58 +511,31 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (has_forwarded_proto) request.headers.set("X-Forwarded-Proto", request.scheme);
     if (framing.websocket) active_->websocket_upgrade = std::string(*upgrade_field);
     begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
-    const auto started = Clock::now();
+    ctx.started = Clock::now();
+    if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
+    ctx.upgrade = framing.websocket;
+    const bool keep_open = co_await serveRequest(ctx, framing);
+    logPhase(worker_, ctx, ctx.status);
+    co_return keep_open;
+  }
 
-    if (!gh::normalizePath(request.path)) {
-      co_await sendLocal(400, true, false);
-      co_return false;
-    }
-
-    // ---- route on the generation current now (pinned until the response ends) ----
-    active_->generation = worker_.generation();
-    const SocketConfig* socket = active_->generation ? active_->generation->find(acceptor_->identity()) : nullptr;
-    if (socket == nullptr || socket->socket == nullptr) co_return co_await answerLocal(404, framing);
-    gh::RouteResult routed = gh::route(*socket->socket, request);
-    if constexpr (kTls) {
-      // The certificate was chosen by SNI for another listener than the Host selects.
-      if (gh::misdirected(*socket->socket, tls::serverName(stream_.native_handle()), routed.listener)) {
-        co_return co_await answerLocal(421, framing);
+  // The pipeline's phases up to the exchange, then the exchange: streamed over HTTP/1.1, or
+  // buffered for an h2c cluster. False: close the connection.
+  asio::awaitable<bool> serveRequest(RequestContext& ctx, const Framing& framing) {
+    if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
+      if (ctx.error && ctx.error->kind == ErrorKind::InvalidPath) {
+        co_await sendLocal(400, true, false);
+        co_return false;
       }
+      co_return co_await answerLocal(*answer, framing);
     }
-    if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
-      co_return co_await answerLocal(404, framing);
-    }
-    const snapshot::Rule& rule = *routed.rule;
-    const snapshot::PathMatch& matched = routed.entry->match.path;
-    if (std::optional<gh::Response> redirect = filters::redirectFor(rule.filters, matched, request)) {
-      co_return co_await answerLocal(*redirect, framing);
-    }
-    const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
-    const snapshot::Cluster* found =
-        backend && backend->cluster ? active_->generation->snapshot->clusters.get(*backend->cluster) : nullptr;
-    if (found == nullptr) co_return co_await answerLocal(500, framing);
-    const snapshot::Cluster& cluster = *found;
-    if (cluster.endpoints.empty()) co_return co_await answerLocal(503, framing);
-    filters::applyRequestFilters(rule.filters, matched, request);
-    filters::applyRequestFilters(backend->filters, matched, request);
     active_->mirror.reset();
-    if ((!rule.filters.mirrors.empty() || !backend->filters.mirrors.empty()) && !framing.websocket) {
-      active_->mirror = filters::MirrorTap::begin(worker_, *active_->generation->snapshot, rule.filters,
-                                                  &backend->filters, request, framing.framing, framing.content_length);
+    if (!ctx.mirrors.empty()) {
+      active_->mirror = filters::MirrorTap::begin(worker_.mirrors(), std::move(ctx.mirrors), ctx.request,
+                                                  framing.framing, framing.content_length);
     }
-    const snapshot::Endpoint& endpoint =
-        cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
-
-    active_->rule_deadline.reset();
-    if (rule.request_timeout_ms) active_->rule_deadline = started + std::chrono::milliseconds(*rule.request_timeout_ms);
-    if (rule.backend_request_timeout_ms) {
-      auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
-      if (!active_->rule_deadline || at < *active_->rule_deadline) active_->rule_deadline = at;
-    }
-    if (cluster.protocol == snapshot::UpstreamProtocol::H2c) {
-      co_return co_await proxyH2c(request, framing, rule, *backend, endpoint);
-    }
-    co_return co_await proxy(request, framing, rule, *backend, endpoint);
+    if (ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c) co_return co_await proxyH2c(ctx, framing);
+    co_return co_await proxy(ctx, framing);
   }
 
   // ---- local answers -------------------------------------------------------------------------
@@ -618,19 +563,21 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   asio::awaitable<bool> answerLocal(uint16_t status, const Framing& framing) {
-    gh::Response response;
-    response.status = status;
-    response.headers.add("Content-Type", "text/plain");
-    response.body = std::string(reasonPhrase(status));
-    response.body += '\n';
-    co_return co_await answerLocal(response, framing);
+    co_return co_await answerLocal(localResponse(status), framing);
+  }
+
+  // A failed exchange before the response head went out.
+  asio::awaitable<bool> answerError(ProxyError error, const Framing& framing) {
+    active_->ctx.error = error;
+    co_return co_await answerLocal(error.status(), framing);
   }
 
   asio::awaitable<bool> answerLocal(const gh::Response& response, const Framing& framing) {
+    active_->ctx.status = response.status;
     const bool keep = framing.keep_alive && skipBufferedBody(framing) && !draining_ && !acceptor_->closed();
     if (!keep && framing.framing != gh::BodyFraming::None) linger_ = true;
     active_->out.clear();
-    appendStatusLine(active_->out, response.status, reasonPhrase(response.status));
+    appendStatusLine(active_->out, response.status, gh::reasonPhrase(response.status));
     bool has_length = false;
     for (const auto& [name, value] : response.headers.fields()) {
       has_length = has_length || gh::equalsIgnoreCase(name, "content-length");
@@ -681,32 +628,23 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   asio::awaitable<error_code> connectUpstream(const snapshot::Endpoint& endpoint) {
-    error_code ec;
-    asio::ip::address address = asio::ip::make_address(endpoint.ip, ec);
-    if (ec) co_return ec;
     auto at = Clock::now() + options().timeouts.upstream_connect;
-    if (active_->rule_deadline && *active_->rule_deadline < at) at = *active_->rule_deadline;
+    if (active_->ctx.deadline && *active_->ctx.deadline < at) at = *active_->ctx.deadline;
     setDeadline(Wait::Connect, at);
-    auto [cec] = co_await active_->upstream.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
-    if (cec) {
-      closeUpstream();
-      co_return cec;
-    }
-    active_->upstream.set_option(tcp::no_delay(true), ec);
-    co_return error_code{};
+    co_return co_await upstream::connect(active_->upstream, endpoint);
   }
 
-  // The status for a failure before the response head went out, from what timed out.
-  uint16_t failureStatus(uint16_t otherwise) {
-    if (!timed_out_) return otherwise;
+  // The error of a failure before the response head went out, from what timed out.
+  ProxyError failure(ErrorKind otherwise) {
+    if (!timed_out_) return ProxyError::of(otherwise);
     timed_out_ = false;
-    if (active_->rule_deadline && Clock::now() >= *active_->rule_deadline) return 504;
-    if (expired_ == Wait::Connect) return 503;
-    return 504;
+    if (active_->ctx.deadline && Clock::now() >= *active_->ctx.deadline) return ProxyError::of(ErrorKind::TimedOut);
+    if (expired_ == Wait::Connect) return ProxyError::of(ErrorKind::ConnectFailed);
+    return ProxyError::of(ErrorKind::TimedOut);
   }
 
-  asio::awaitable<bool> proxy(gh::Request& request, const Framing& framing, const snapshot::Rule& rule,
-                              const snapshot::WeightedBackend& backend, const snapshot::Endpoint& endpoint) {
+  asio::awaitable<bool> proxy(RequestContext& ctx, const Framing& framing) {
+    const gh::Request& request = ctx.request;
     buildUpstreamHead(request, framing);
 
     // The body bytes that arrived with the head go out in the same gathered write.
@@ -732,7 +670,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
     // A pooled connection the backend closed meanwhile fails before any response byte: when the
     // whole request is still at hand, it is sent once more on a new connection.
-    const snapshot::Endpoint* target = &endpoint;
+    const snapshot::Endpoint* target = ctx.endpoint;
     size_t response_head = 0;
     gh::ResponseHeadParser& response_parser = active_->response_parser;
     response_parser.reset(request.method);
@@ -746,7 +684,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       if (!reused) {
         if (error_code ec = co_await connectUpstream(*target)) {
-          co_return co_await answerLocal(failureStatus(503), framing);
+          co_return co_await answerError(failure(ErrorKind::ConnectFailed), framing);
         }
       }
       // Only idempotent requests are resent (RFC 9110 9.2.2): the upstream may have acted on a
@@ -780,11 +718,11 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         failed.framing = gh::BodyFraming::None;
         linger_ = true;
       }
-      if (ec == asio::error::message_size) co_return co_await answerLocal(502, failed);
-      co_return co_await answerLocal(failureStatus(502), failed);
+      if (ec == asio::error::message_size) co_return co_await answerError(ProxyError::of(ErrorKind::BadResponse), failed);
+      co_return co_await answerError(failure(ErrorKind::BadResponse), failed);
     }
     if (body_done) begin_ = prefix_at + prefix;  // else relayRequestBody moved it
-    co_return co_await relayResponse(response_parser.head(), response_head, framing, rule, backend, *target);
+    co_return co_await relayResponse(response_parser.head(), response_head, framing, ctx);
   }
 
   // Relays the rest of the request body (after the prefix already written) from the client.
@@ -857,17 +795,17 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
-  void appendResponseHead(const gh::ResponseHead& head, const snapshot::Rule& rule,
-                          const snapshot::WeightedBackend& backend, bool close, bool tunnel, bool http10) {
+  void appendResponseHead(const gh::ResponseHead& head, const RequestContext& ctx, bool close, bool tunnel,
+                          bool http10) {
     active_->out.clear();
-    appendStatusLine(active_->out, head.status_code, head.reason.empty() ? reasonPhrase(head.status_code) : head.reason);
+    appendStatusLine(active_->out, head.status_code, head.reason.empty() ? gh::reasonPhrase(head.status_code) : head.reason);
     std::optional<std::string_view> connection_field = head.headers.find("connection");
     auto forwarded = [&](std::string_view name) {
       if (isHopByHop(name)) return false;
       if (head.chunked && gh::equalsIgnoreCase(name, "content-length")) return false;
       return !(connection_field && gh::listContainsToken(*connection_field, name));
     };
-    if (rule.filters.response_headers.empty() && backend.filters.response_headers.empty()) {
+    if (!hasResponseFilters(ctx)) {
       for (const gh::Header& field : head.headers) {
         if (forwarded(field.name)) appendField(active_->out, field.name, field.value);
       }
@@ -877,8 +815,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       for (const gh::Header& field : head.headers) {
         if (forwarded(field.name)) response.headers.add(std::string(field.name), std::string(field.value));
       }
-      filters::applyResponseFilters(rule.filters, response);
-      filters::applyResponseFilters(backend.filters, response);
+      applyResponsePhase(ctx, response);
       for (const auto& [name, value] : response.headers.fields()) appendField(active_->out, name, value);
     }
     if (tunnel) {
@@ -896,12 +833,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   asio::awaitable<bool> relayResponse(const gh::ResponseHead& head, size_t head_bytes, const Framing& framing,
-                                      const snapshot::Rule& rule, const snapshot::WeightedBackend& backend,
-                                      const snapshot::Endpoint& endpoint) {
+                                      RequestContext& ctx) {
     const bool tunnel = framing.websocket && head.status_code == 101;
     const bool close = !framing.keep_alive || draining_ || acceptor_->closed() ||
                        head.framing == gh::BodyFraming::UntilClose || (head.becomes_tunnel && !tunnel);
-    appendResponseHead(head, rule, backend, close, tunnel, framing.http10);
+    appendResponseHead(head, ctx, close, tunnel, framing.http10);
+    ctx.status = head.status_code;
 
     const size_t available = uend_ - head_bytes;
     size_t prefix = 0;
@@ -918,7 +855,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         break;
       case gh::BodyFraming::Chunked: {
         gh::ChunkedResult result = response_body.relay(std::string_view(ubuf_.get() + head_bytes, available));
-        if (result.error()) co_return co_await answerLocal(502, framing);
+        if (result.error()) co_return co_await answerError(ProxyError::of(ErrorKind::BadResponse), framing);
         prefix = result.consumed;
         done = result.done();
         break;
@@ -969,9 +906,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         co_return false;
       }
     }
-    active_->rule_deadline.reset();
+    ctx.deadline.reset();
     if (upstream_reusable && active_->upstream.is_open()) {
-      worker_.upstreams().put(endpoint, std::move(active_->upstream));
+      worker_.upstreams().put(*ctx.endpoint, std::move(active_->upstream));
       active_->upstream = tcp::socket(worker_.io());
     } else {
       closeUpstream();
@@ -1019,9 +956,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
-  asio::awaitable<bool> proxyH2c(gh::Request& request, const Framing& framing, const snapshot::Rule& rule,
-                                 const snapshot::WeightedBackend& backend, const snapshot::Endpoint& endpoint) {
+  asio::awaitable<bool> proxyH2c(RequestContext& ctx, const Framing& framing) {
     static constexpr size_t kMaxBufferedBody = 1024 * 1024;
+    static constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
     upstream::BufferedRequest out;
     out.has_body = framing.framing != gh::BodyFraming::None;
     if (uint16_t status = co_await readWholeBody(framing, out.body, kMaxBufferedBody)) {
@@ -1030,31 +967,32 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       failed.keep_alive = false;
       failed.framing = gh::BodyFraming::None;
       linger_ = true;
+      if (status == 413) co_return co_await answerError(ProxyError::of(ErrorKind::RequestTooLarge), failed);
       co_return co_await answerLocal(status, failed);
     }
     if (active_->mirror) active_->mirror->decodedBody(out.body);
-    out.method = std::move(request.method);
-    out.authority = std::move(request.authority);
-    out.path = std::move(request.path);
+    gh::Request& request = ctx.request;
+    // Method, authority and path stay in the context for the log phase.
+    out.method = request.method;
+    out.authority = request.authority;
+    out.path = request.path;
     out.headers = std::move(request.headers);
-    upstream::ExchangeOptions exchange;
-    exchange.deadline = active_->rule_deadline.value_or(Clock::now() + options().timeouts.body_idle);
     wait_ = Wait::None;  // the exchange keeps its own deadline
     upstream::BufferedResponse response;
-    const upstream::Outcome outcome = co_await worker_.h2c().exchange(endpoint, out, response, exchange);
-    active_->rule_deadline.reset();
+    const std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody);
+    ctx.deadline.reset();
     Framing answered = framing;
     answered.framing = gh::BodyFraming::None;  // the body has been read
-    if (outcome != upstream::Outcome::Ok) co_return co_await answerLocal(upstream::statusFor(outcome), answered);
+    if (error) co_return co_await answerError(*error, answered);
 
     gh::Response reply;
     reply.status = response.status;
     reply.headers = std::move(response.headers);
-    filters::applyResponseFilters(rule.filters, reply);
-    filters::applyResponseFilters(backend.filters, reply);
+    applyResponsePhase(ctx, reply);
+    ctx.status = reply.status;
     const bool keep = framing.keep_alive && !draining_ && !acceptor_->closed();
     active_->out.clear();
-    appendStatusLine(active_->out, reply.status, reasonPhrase(reply.status));
+    appendStatusLine(active_->out, reply.status, gh::reasonPhrase(reply.status));
     for (const auto& [name, value] : reply.headers.fields()) appendField(active_->out, name, value);
     const bool bodyless = reply.status < 200 || reply.status == 204 || reply.status == 304;
     if (!bodyless && !framing.head_method) {

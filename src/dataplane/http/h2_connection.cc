@@ -18,12 +18,10 @@
 #include <vector>
 
 #include "dataplane/event/worker.h"
-#include "dataplane/filters/filters.h"
 #include "dataplane/filters/mirror.h"
 #include "dataplane/http/message.h"
-#include "dataplane/http/path.h"
-#include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/pipeline/pipeline.h"
 #include "dataplane/upstream/exchange.h"
 #include "dataplane/upstream/h2c_client.h"
 
@@ -69,20 +67,6 @@ nghttp2_nv field(std::string_view name, std::string_view value) {
                     NGHTTP2_NV_FLAG_NONE};
 }
 
-std::string_view reasonText(uint16_t status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Content Too Large";
-    case 421: return "Misdirected Request";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
-  }
-}
-
 // `Stream`: tcp::socket (h2c with prior knowledge) or tls::Stream (ALPN "h2").
 template <class Stream>
 class H2Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H2Connection<Stream>> {
@@ -124,7 +108,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
  private:
   struct H2Stream {
     int32_t id = 0;
-    gh::Request request;
+    RequestContext ctx;
     std::string cookies;
     std::string body;
     bool has_body = false;
@@ -272,7 +256,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (stream == nullptr) return 0;
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
-    gh::Request& request = stream->request;
+    gh::Request& request = stream->ctx.request;
     if (n == ":method") {
       request.method.assign(v);
     } else if (n == ":path") {
@@ -372,22 +356,25 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     flush();
   }
 
-  void respondLocal(H2Stream& stream, uint16_t status, bool head_method) {
-    gh::Headers headers;
-    headers.add("content-type", "text/plain");
-    std::string body(reasonText(status));
-    body += '\n';
-    respond(stream, status, headers, std::move(body), head_method);
+  // Answers `stream` with `response` and ends the request (log phase).
+  void finishLocal(H2Stream& stream, const gh::Response& response, bool head_method) {
+    logPhase(worker_, stream.ctx, response.status);
+    respond(stream, response.status, response.headers, response.body, head_method);
   }
 
   asio::awaitable<void> serve(std::shared_ptr<H2Stream> stream) {
     auto self = this->shared_from_this();
-    gh::Request& request = stream->request;
+    RequestContext& ctx = stream->ctx;
+    gh::Request& request = ctx.request;
+    ctx.started = Clock::now();
     const bool head_method = request.method == "HEAD";
     if (!stream->cookies.empty()) request.headers.add("cookie", std::move(stream->cookies));
-    if (stream->too_large) co_return respondLocal(*stream, 413, head_method);
+    if (stream->too_large) {
+      ctx.error = ProxyError::of(ErrorKind::RequestTooLarge);
+      co_return finishLocal(*stream, localResponse(413), head_method);
+    }
     if (request.method.empty() || request.path.empty() || request.method == "CONNECT") {
-      co_return respondLocal(*stream, 400, head_method);
+      co_return finishLocal(*stream, localResponse(400), head_method);
     }
     request.scheme = kTls ? "https" : "http";
     request.listener_port = acceptor_->port();
@@ -398,84 +385,38 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       request.headers.add("x-forwarded-for", client_ip_);
     }
     request.headers.set("x-forwarded-proto", request.scheme);
-    if (!gh::normalizePath(request.path)) co_return respondLocal(*stream, 400, head_method);
+    if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
 
-    // Route on the generation current now; it stays pinned until the response is submitted.
-    GenerationPtr generation = worker_.generation();
-    const SocketConfig* socket = generation ? generation->find(acceptor_->identity()) : nullptr;
-    if (socket == nullptr || socket->socket == nullptr) co_return respondLocal(*stream, 404, head_method);
-    gh::RouteResult routed = gh::route(*socket->socket, request);
-    if constexpr (kTls) {
-      // The connection's certificate was chosen for another listener (connection reuse).
-      if (gh::misdirected(*socket->socket, tls::serverName(stream_.native_handle()), routed.listener)) {
-        co_return respondLocal(*stream, 421, head_method);
-      }
+    // ctx pins the generation current now until the response is submitted.
+    if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
+      co_return finishLocal(*stream, *answer, head_method);
     }
-    if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
-      co_return respondLocal(*stream, 404, head_method);
-    }
-    const snapshot::Rule& rule = *routed.rule;
-    const snapshot::PathMatch& matched = routed.entry->match.path;
-    if (std::optional<gh::Response> redirect = filters::redirectFor(rule.filters, matched, request)) {
-      co_return respond(*stream, redirect->status, redirect->headers, std::move(redirect->body), head_method);
-    }
-    const auto started = Clock::now();
-    const snapshot::WeightedBackend* backend = gh::pickBackend(rule, worker_.random());
-    const snapshot::Cluster* found =
-        backend && backend->cluster ? generation->snapshot->clusters.get(*backend->cluster) : nullptr;
-    if (found == nullptr) co_return respondLocal(*stream, 500, head_method);
-    const snapshot::Cluster& cluster = *found;
-    if (cluster.endpoints.empty()) co_return respondLocal(*stream, 503, head_method);
-    filters::applyRequestFilters(rule.filters, matched, request);
-    filters::applyRequestFilters(backend->filters, matched, request);
-    const snapshot::Endpoint endpoint =
-        cluster.endpoints[worker_.nextEndpoint(*backend->cluster, cluster.endpoints.size())];
-    const snapshot::UpstreamProtocol protocol = cluster.protocol;
-
     upstream::BufferedRequest out;
-    out.method = std::move(request.method);
-    out.authority = std::move(request.authority);
-    out.path = std::move(request.path);
+    // Method, authority and path stay in the context for the log phase.
+    out.method = request.method;
+    out.authority = request.authority;
+    out.path = request.path;
     out.headers = std::move(request.headers);
     out.body = std::move(stream->body);
     out.has_body = stream->has_body;
-    if (!rule.filters.mirrors.empty() || !backend->filters.mirrors.empty()) {
+    if (!ctx.mirrors.empty()) {
       filters::Mirrors& mirrors = worker_.mirrors();
-      std::vector<filters::MirrorTarget> targets =
-          mirrors.choose(*generation->snapshot, rule.filters, &backend->filters);
-      if (!targets.empty()) {
-        if (out.body.size() > mirrors.limits().max_body) {
-          mirrors.countSkippedBody();
-        } else {
-          mirrors.send(std::move(targets), out);
-        }
+      if (out.body.size() > mirrors.limits().max_body) {
+        mirrors.countSkippedBody();
+      } else {
+        mirrors.send(std::move(ctx.mirrors), out);
       }
     }
-
-    upstream::ExchangeOptions options;
-    options.max_body = kMaxResponseBody;
-    options.deadline = Clock::now() + worker_.options().timeouts.body_idle;
-    if (rule.request_timeout_ms) {
-      options.deadline = std::min(options.deadline, started + std::chrono::milliseconds(*rule.request_timeout_ms));
-    }
-    if (rule.backend_request_timeout_ms) {
-      options.deadline =
-          std::min(options.deadline, Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms));
-    }
-    // The generation stays pinned by `generation` until the response is submitted.
-    const snapshot::Filters& rule_filters = rule.filters;
-    const snapshot::Filters& backend_filters = backend->filters;
     upstream::BufferedResponse response;
-    const upstream::Outcome outcome =
-        protocol == snapshot::UpstreamProtocol::H2c
-            ? co_await worker_.h2c().exchange(endpoint, out, response, options)
-            : co_await upstream::exchangeH1(worker_, endpoint, out, response, options);
-    if (outcome != upstream::Outcome::Ok) co_return respondLocal(*stream, upstream::statusFor(outcome), head_method);
+    if (std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody)) {
+      ctx.error = error;
+      co_return finishLocal(*stream, localResponse(error->status()), head_method);
+    }
     gh::Response reply;
     reply.status = response.status;
     reply.headers = std::move(response.headers);
-    filters::applyResponseFilters(rule_filters, reply);
-    filters::applyResponseFilters(backend_filters, reply);
+    applyResponsePhase(ctx, reply);
+    logPhase(worker_, ctx, reply.status);
     respond(*stream, reply.status, reply.headers, std::move(response.body), head_method);
   }
 

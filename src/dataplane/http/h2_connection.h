@@ -1,9 +1,9 @@
 #pragma once
 // Downstream HTTP/2 cleartext with prior knowledge (RFC 9113 §3.3), with libnghttp2: a plain
 // listener's connection that opens with the HTTP/2 connection preface is handed over from the
-// HTTP/1.1 codec to this one. Each stream becomes the internal request model, is routed and
-// filtered exactly like an HTTP/1.1 request, and goes upstream as a buffered exchange (HTTP/1.1
-// or h2c, per the cluster's protocol). First cut: request bodies are buffered up to 1 MiB (larger:
+// HTTP/1.1 codec to this one. Each stream becomes a RequestContext, runs the same request pipeline
+// as an HTTP/1.1 request (pipeline/pipeline.h), and goes upstream as a buffered exchange
+// (HTTP/1.1 or h2c, per the cluster's protocol). First cut: request bodies are buffered up to 1 MiB (larger:
 // 413) and responses up to 8 MiB (larger: 502); no Upgrade: h2c. Over TLS (ALPN "h2") the same
 // codec runs on a tls::Stream, and a request whose :authority selects another listener of the
 // socket than the SNI did gets 421 Misdirected Request.

@@ -1,6 +1,6 @@
 #pragma once
-// The one internal request/response model. Codecs (HTTP/1.1 now, HTTP/2 later) translate the
-// wire format into these, so routing and filters never see the codec.
+// The one internal request/response model. Codecs (HTTP/1.1, HTTP/2) translate the wire format
+// into these, so routing and filters never see the codec.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +34,9 @@ class Headers {
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+// The reason phrase of the statuses the gateway writes or relays most ("OK" or "Error" for others).
+std::string_view reasonPhrase(uint16_t status);
 
 struct Request {
   std::string method;

@@ -36,7 +36,7 @@ inline char decodeAt(std::string_view raw, size_t& i) {
 bool alreadyNormal(std::string_view path) {
   for (size_t i = 0; i < path.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(path[i]);
-    if (c == '%' || c <= 0x20 || c == 0x7f || c == '#') return false;
+    if (c == '%' || c <= 0x20 || c == 0x7f || c == '#' || c == '\\') return false;
     if (c == '/' && i + 1 < path.size()) {
       std::string_view rest = path.substr(i + 1);
       if (rest[0] == '/') return false;
@@ -81,7 +81,7 @@ std::optional<std::string_view> findQueryParam(std::string_view query, std::stri
   return std::nullopt;
 }
 
-bool normalizePath(std::string& target) {
+bool normalizePath(std::string& target, dataplane::EscapedSlashes escaped_slashes) {
   std::string_view whole(target);
   std::string_view path = pathPart(whole);
   if (path.empty() || path[0] != '/') return false;
@@ -92,7 +92,7 @@ bool normalizePath(std::string& target) {
   decoded.reserve(path.size());
   for (size_t i = 0; i < path.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(path[i]);
-    if (c <= 0x20 || c == 0x7f || c == '#') return false;
+    if (c <= 0x20 || c == 0x7f || c == '#' || c == '\\') return false;
     if (c != '%') {
       decoded.push_back(static_cast<char>(c));
       continue;
@@ -102,7 +102,10 @@ bool normalizePath(std::string& target) {
     int lo = hexValue(path[i + 2]);
     if (hi < 0 || lo < 0) return false;
     unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
-    if (isUnreserved(v)) {
+    if ((v == '/' || v == '\\') && escaped_slashes != dataplane::EscapedSlashes::Keep) {
+      if (escaped_slashes == dataplane::EscapedSlashes::Reject) return false;
+      decoded.push_back('/');
+    } else if (isUnreserved(v)) {
       decoded.push_back(static_cast<char>(v));
     } else {
       decoded.push_back('%');

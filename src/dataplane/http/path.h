@@ -8,7 +8,9 @@
 //   the normalised target upstream, so the gateway and the backend see the same path:
 //     * %XX of an unreserved character (ALPHA DIGIT - . _ ~) is decoded, any other %XX gets
 //       upper-case hex (RFC 3986 6.2.2.1-2: equivalent URIs); a malformed % escape is rejected;
-//     * %2F stays encoded and is never a path separator ("/a%2Fb" is the single element "a%2Fb");
+//     * %2F and %5C (escaped "/" and "\") follow EscapedSlashes: rejected (the default), decoded
+//       to "/" before the steps below, or kept encoded as part of their segment;
+//     * a raw "\" is rejected (not a URI character; HTTP/1.1's parser refuses it already);
 //     * runs of "/" are merged into one ("//admin" routes and is forwarded as "/admin");
 //     * "." and ".." segments are removed (RFC 3986 5.2.4), ".." never climbs above "/";
 //       decoded "%2E" counts as ".";
@@ -19,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "dataplane/options.h"
 
 namespace gatehouse::http {
 
@@ -56,6 +60,7 @@ std::string percentDecode(std::string_view raw);
 // is not a valid origin-form target (does not start with '/', malformed % escape, control
 // character, space or '#' in the path): the caller answers 400. A target that is already normal
 // is left untouched without allocating.
-bool normalizePath(std::string& target);
+bool normalizePath(std::string& target,
+                   dataplane::EscapedSlashes escaped_slashes = dataplane::EscapedSlashes::Reject);
 
 }  // namespace gatehouse::http

@@ -8,20 +8,28 @@
 #include <spdlog/spdlog.h>
 
 #include "dataplane/event/worker.h"
-#include "dataplane/http/h1_connection.h"
 
 namespace gatehouse::dataplane::net {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Acceptor::Acceptor(Worker& worker, ListenFd fd, std::string identity, snapshot::Protocol protocol, uint16_t port)
-    : worker_(worker), acceptor_(worker.io()), identity_(std::move(identity)), protocol_(protocol), port_(port) {
+Acceptor::Acceptor(Worker& worker, ListenFd fd, std::string identity, SocketRole role, uint16_t port)
+    : worker_(worker),
+      acceptor_(worker.io()),
+      identity_(std::move(identity)),
+      role_(role),
+      handler_(connectionHandlerFor(role.kind)),
+      port_(port) {
   boost::system::error_code ec;
   acceptor_.assign(fd.ipv6 ? tcp::v6() : tcp::v4(), fd.fd, ec);
-  if (ec) {
-    ::close(fd.fd);
-    spdlog::error("socket {}: cannot register listening socket: {}", identity_, ec.message());
+  if (ec || handler_ == nullptr) {
+    if (ec) {
+      ::close(fd.fd);
+      spdlog::error("socket {}: cannot register listening socket: {}", identity_, ec.message());
+    } else {
+      spdlog::error("socket {}: no connection handler for its listener kind", identity_);
+    }
     closed_ = true;
   }
 }
@@ -59,18 +67,7 @@ asio::awaitable<void> Acceptor::acceptLoop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    if (!tls()) {
-      startH1Connection(worker_, self, std::move(socket));
-      continue;
-    }
-    const GenerationPtr& generation = worker_.generation();
-    const SocketConfig* config = generation ? generation->find(identity_) : nullptr;
-    if (config == nullptr || !config->tls) {
-      continue;  // no certificate for this socket any more: the socket closes
-    }
-    SSL* ssl = config->tls->newSsl();
-    if (ssl == nullptr) continue;
-    startH1Connection(worker_, self, tls::Stream(std::move(socket), ssl), config->tls);
+    handler_(worker_, self, std::move(socket));
   }
 }
 

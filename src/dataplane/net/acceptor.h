@@ -29,10 +29,19 @@ class ConnectionBase
   virtual void drain() = 0;
 };
 
+// Starts serving one accepted connection (worker thread). One per listener kind, see
+// connectionHandlerFor(); the connection owns itself from then on.
+using ConnectionHandler = void (*)(Worker& worker, std::shared_ptr<class Acceptor> acceptor,
+                                   boost::asio::ip::tcp::socket socket);
+
+// The handler for a listener kind; nullptr for a kind this data plane does not serve yet.
+ConnectionHandler connectionHandlerFor(snapshot::ListenerKind kind);
+
 class Acceptor : public std::enable_shared_from_this<Acceptor> {
  public:
-  // Takes ownership of `fd` (bound and listening; see bindListenSocket).
-  Acceptor(Worker& worker, ListenFd fd, std::string identity, snapshot::Protocol protocol, uint16_t port);
+  // Takes ownership of `fd` (bound and listening; see bindListenSocket). Connections go to the
+  // handler of `role.kind`; without one the acceptor stays closed.
+  Acceptor(Worker& worker, ListenFd fd, std::string identity, SocketRole role, uint16_t port);
   ~Acceptor();
 
   void start();
@@ -41,7 +50,7 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
 
   bool closed() const { return closed_; }
   const std::string& identity() const { return identity_; }
-  bool tls() const { return protocol_ == snapshot::Protocol::Https; }
+  bool tls() const { return role_.transport == snapshot::Transport::Tls; }
   uint16_t port() const { return port_; }
 
   void track(ConnectionBase& connection) { connections_.push_back(connection); }
@@ -53,7 +62,8 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
   Worker& worker_;
   boost::asio::ip::tcp::acceptor acceptor_;
   const std::string identity_;
-  const snapshot::Protocol protocol_;
+  const SocketRole role_;
+  const ConnectionHandler handler_;
   const uint16_t port_;
   bool closed_ = false;
   boost::intrusive::list<ConnectionBase, boost::intrusive::constant_time_size<false>> connections_;

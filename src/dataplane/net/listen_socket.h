@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::net {
 
@@ -15,5 +16,12 @@ struct ListenFd {
   bool ipv6 = false;
 };
 Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int backlog);
+
+// What an acceptor serves: the snapshot Socket's transport and listener kind.
+struct SocketRole {
+  snapshot::Transport transport = snapshot::Transport::Tcp;
+  snapshot::ListenerKind kind = snapshot::ListenerKind::HttpConnectionManager;
+  bool operator==(const SocketRole&) const = default;
+};
 
 }  // namespace gatehouse::dataplane::net

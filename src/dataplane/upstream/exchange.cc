@@ -11,6 +11,7 @@
 #include "dataplane/event/worker.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
+#include "dataplane/upstream/connector.h"
 
 namespace gatehouse::dataplane::upstream {
 
@@ -211,9 +212,6 @@ asio::awaitable<Attempt> attemptH1(tcp::socket& socket, const std::string& reque
 
 asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint, const BufferedRequest& request,
                                     BufferedResponse& response, ExchangeOptions options) {
-  error_code ec;
-  const asio::ip::address address = asio::ip::make_address(endpoint.ip, ec);
-  if (ec) co_return Outcome::ConnectFailed;
   const std::string head = serializeH1Head(request);
   for (int attempt = 0;; ++attempt) {
     tcp::socket socket(worker.io());
@@ -227,12 +225,10 @@ asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& en
     if (!reused) {
       const auto connect_by = std::min(options.deadline, Clock::now() + worker.options().timeouts.upstream_connect);
       SocketDeadline deadline(worker.io(), socket, connect_by);
-      auto [cec] = co_await socket.async_connect(tcp::endpoint(address, endpoint.port), kTuple);
-      if (cec) {
+      if (error_code ec = co_await connect(socket, endpoint)) {
         if (deadline.fired() && connect_by == options.deadline) co_return Outcome::TimedOut;
         co_return Outcome::ConnectFailed;
       }
-      socket.set_option(tcp::no_delay(true), ec);
     }
     response = BufferedResponse{};
     SocketDeadline deadline(worker.io(), socket, options.deadline);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/upstream/connector.h"
 
 namespace gatehouse::dataplane::upstream {
 
@@ -204,13 +205,10 @@ const nghttp2_session_callbacks* H2cSession::callbacks() {
 asio::awaitable<void> H2cSession::run() {
   auto self = shared_from_this();
   error_code ec;
-  const asio::ip::address address = asio::ip::make_address(endpoint_.ip, ec);
-  if (!ec) {
+  {
     SocketDeadline deadline(worker_.io(), socket_, Clock::now() + worker_.options().timeouts.upstream_connect);
-    auto [cec] = co_await socket_.async_connect(tcp::endpoint(address, endpoint_.port), kTuple);
-    ec = cec;
+    ec = co_await connect(socket_, endpoint_);
   }
-  if (!ec) socket_.set_option(tcp::no_delay(true), ec);
   if (!ec && nghttp2_session_client_new(&session_, callbacks(), this) != 0) ec = asio::error::no_memory;
   if (ec) {
     connect_failed_ = true;

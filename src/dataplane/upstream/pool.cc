@@ -22,7 +22,7 @@ Pool::Pool(asio::io_context& io, const Limits& limits, const Timeouts& timeouts)
 Pool::~Pool() = default;
 
 std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint) {
-  auto it = idle_.find(KeyView{endpoint.ip, endpoint.port});
+  auto it = idle_.find(keyOf(endpoint));
   if (it == idle_.end()) return std::nullopt;
   auto& stack = it->second;
   const auto now = std::chrono::steady_clock::now();
@@ -41,8 +41,7 @@ std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint) {
 
 void Pool::put(const snapshot::Endpoint& endpoint, tcp::socket socket) {
   if (max_idle_ == 0) return;
-  auto it = idle_.find(KeyView{endpoint.ip, endpoint.port});
-  if (it == idle_.end()) it = idle_.emplace(Key{endpoint.ip, endpoint.port}, std::deque<Idle>{}).first;
+  auto [it, added] = idle_.try_emplace(keyOf(endpoint));
   auto& stack = it->second;
   if (stack.size() >= max_idle_) stack.pop_front();  // the coldest goes
   stack.push_back(Idle{std::move(socket), std::chrono::steady_clock::now()});

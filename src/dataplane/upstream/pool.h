@@ -8,7 +8,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -35,28 +37,23 @@ class Pool {
   uint64_t connectsAvoided() const { return reused_; }
 
  private:
+  // The parsed address, not the text: no string hashing per take/put.
   struct Key {
-    std::string ip;
+    std::array<uint8_t, 16> address;
     uint16_t port;
-  };
-  struct KeyView {
-    std::string_view ip;
-    uint16_t port;
+    snapshot::Endpoint::Family family;
+    bool operator==(const Key&) const = default;
   };
   struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(const KeyView& k) const { return std::hash<std::string_view>{}(k.ip) * 31 + k.port; }
-    size_t operator()(const Key& k) const { return (*this)(KeyView{k.ip, k.port}); }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    static KeyView view(const Key& k) { return {k.ip, k.port}; }
-    static KeyView view(const KeyView& k) { return k; }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return view(a).ip == view(b).ip && view(a).port == view(b).port;
+    size_t operator()(const Key& k) const {
+      uint64_t high;
+      uint64_t low;
+      std::memcpy(&high, k.address.data(), 8);
+      std::memcpy(&low, k.address.data() + 8, 8);
+      return std::hash<uint64_t>{}(high ^ (low * 0x9E3779B97F4A7C15ull) ^ (uint64_t{k.port} << 48));
     }
   };
+  static Key keyOf(const snapshot::Endpoint& endpoint) { return Key{endpoint.address, endpoint.port, endpoint.family}; }
   struct Idle {
     boost::asio::ip::tcp::socket socket;
     std::chrono::steady_clock::time_point since;
@@ -68,7 +65,7 @@ class Pool {
   boost::asio::io_context& io_;
   const size_t max_idle_;
   const std::chrono::milliseconds idle_timeout_;
-  std::unordered_map<Key, std::deque<Idle>, KeyHash, KeyEq> idle_;
+  std::unordered_map<Key, std::deque<Idle>, KeyHash> idle_;
   boost::asio::steady_timer sweep_timer_;
   bool sweep_scheduled_ = false;
   uint64_t reused_ = 0;

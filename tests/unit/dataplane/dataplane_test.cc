@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "loopback.h"
+#include "request_log_recorder.h"
 
 namespace gatehouse::testing {
 namespace {
@@ -80,6 +81,20 @@ TEST_F(DataPlaneTest, RoutesEachRequestToTheBackendOfItsRule) {
   EXPECT_EQ(firstLine(a.body), "a GET /a/x?q=1");
   Reply b = client.get("/b");
   EXPECT_EQ(firstLine(b.body), "b GET /b");
+}
+
+TEST_F(DataPlaneTest, LogPhaseReportsEveryRequestWithItsStatusAndError) {
+  RequestLogRecorder log;
+  log.attach(plane_);
+  applyOk(initial());
+  Client client(port_);
+  EXPECT_EQ(client.get("/a/x?q=1").status, 200);
+  EXPECT_EQ(client.get("/nowhere").status, 404);
+  EXPECT_EQ(client.get("/empty").status, 503);
+  using dataplane::ErrorKind;
+  EXPECT_EQ(log.waitFor(3), (std::vector<LoggedRequest>{{"GET", "/a/x?q=1", 200, std::nullopt},
+                                                         {"GET", "/nowhere", 404, ErrorKind::NoRoute},
+                                                         {"GET", "/empty", 503, ErrorKind::NoEndpoint}}));
 }
 
 TEST_F(DataPlaneTest, SendsHostAndForwardedHeadersUpstream) {

@@ -9,6 +9,7 @@
 #include "dataplane/dataplane.h"
 #include "h2_fixtures.h"
 #include "loopback.h"
+#include "request_log_recorder.h"
 
 namespace gatehouse::testing {
 namespace {
@@ -140,6 +141,20 @@ TEST_F(H2cTest, PriorKnowledgeClientGetsLocalAnswers) {
   H2Client client(port_);
   EXPECT_EQ(client.request("GET", "/nowhere").status, 404);
   EXPECT_EQ(client.request("GET", "/down").status, 503);
+}
+
+TEST_F(H2cTest, PriorKnowledgeRequestsGoThroughTheLogPhaseToo) {
+  RequestLogRecorder log;
+  log.attach(plane_);
+  apply();
+  H2Client client(port_);
+  EXPECT_EQ(client.request("GET", "/h1/x").status, 200);
+  EXPECT_EQ(client.request("GET", "/nowhere").status, 404);
+  EXPECT_EQ(client.request("GET", "/down").status, 503);
+  using dataplane::ErrorKind;
+  EXPECT_EQ(log.waitFor(3), (std::vector<LoggedRequest>{{"GET", "/h1/x", 200, std::nullopt},
+                                                         {"GET", "/nowhere", 404, ErrorKind::NoRoute},
+                                                         {"GET", "/down", 503, ErrorKind::ConnectFailed}}));
 }
 
 TEST_F(H2cTest, MirrorToAnH2cBackend) {

@@ -108,7 +108,7 @@ class TlsTest : public ::testing::Test {
     TableBuilder t;
     t.rule(1, {M().prefix("/")});
     snapshot::Socket socket = socketWith(t.build(), port_);
-    socket.protocol = snapshot::Protocol::Https;
+    socket.transport = snapshot::Transport::Tls;
     // Two listeners: the first carries the default certificate.
     snapshot::Listener second = socket.listeners[0];
     socket.listeners[0].name = "https-a";

@@ -184,7 +184,7 @@ snapshot::Socket portAndScheme443() {
   t.ruleWithoutBackends({M().prefix("/scheme-http-and-port-80")}, redirect("http", "example.org", 80));
   t.ruleWithoutBackends({M().prefix("/scheme-http-and-port-8080")}, redirect("http", "example.org", 8080));
   snapshot::Socket s = testing::socketWith(t.build(), 443);
-  s.protocol = snapshot::Protocol::Https;
+  s.transport = snapshot::Transport::Tls;
   return s;
 }
 

@@ -47,8 +47,8 @@ TEST(PercentDecodedEquals, LengthMustMatch) {
 }
 TEST(PercentDecode, DecodesValidAndKeepsInvalidEscapes) { EXPECT_EQ(percentDecode("%41%zz%4"), "A%zz%4"); }
 
-std::string normalised(std::string target) {
-  if (!normalizePath(target)) return "<invalid>";
+std::string normalised(std::string target, dataplane::EscapedSlashes escaped_slashes = dataplane::EscapedSlashes::Reject) {
+  if (!normalizePath(target, escaped_slashes)) return "<invalid>";
   return target;
 }
 
@@ -60,7 +60,29 @@ TEST(NormalizePath, TrailingDotDotKeepsDirectorySlash) { EXPECT_EQ(normalised("/
 TEST(NormalizePath, TrailingDotKeepsDirectorySlash) { EXPECT_EQ(normalised("/a/."), "/a/"); }
 TEST(NormalizePath, DecodesUnreservedCharacters) { EXPECT_EQ(normalised("/%61dmin/%7E"), "/admin/~"); }
 TEST(NormalizePath, EncodedDotsAreDotSegments) { EXPECT_EQ(normalised("/a/%2e%2E/b"), "/b"); }
-TEST(NormalizePath, KeepsEncodedSlashEncodedWithUpperCaseHex) { EXPECT_EQ(normalised("/a%2fb"), "/a%2Fb"); }
+TEST(NormalizePath, RejectsEscapedSlashesByDefault) {
+  EXPECT_EQ(normalised("/public%2F..%2Fadmin"), "<invalid>");
+  EXPECT_EQ(normalised("/a%2fb"), "<invalid>");
+  EXPECT_EQ(normalised("/a%5Cb"), "<invalid>");
+  EXPECT_EQ(normalised("/a%5cb"), "<invalid>");
+}
+TEST(NormalizePath, UnescapeMakesEscapedSlashesSeparatorsBeforeDotSegments) {
+  EXPECT_EQ(normalised("/public%2F..%2Fadmin", dataplane::EscapedSlashes::Unescape), "/admin");
+  EXPECT_EQ(normalised("/public%5C..%5Cadmin", dataplane::EscapedSlashes::Unescape), "/admin");
+  EXPECT_EQ(normalised("/a%2f%2Fb", dataplane::EscapedSlashes::Unescape), "/a/b");
+}
+TEST(NormalizePath, KeepLeavesEscapedSlashesEncodedWithUpperCaseHex) {
+  EXPECT_EQ(normalised("/a%2fb", dataplane::EscapedSlashes::Keep), "/a%2Fb");
+  EXPECT_EQ(normalised("/a%5cb/..", dataplane::EscapedSlashes::Keep), "/");
+}
+TEST(NormalizePath, RejectsRawBackslashInEveryMode) {
+  EXPECT_EQ(normalised("/a\\b"), "<invalid>");
+  EXPECT_EQ(normalised("/a\\..\\b", dataplane::EscapedSlashes::Unescape), "<invalid>");
+  EXPECT_EQ(normalised("/a\\b", dataplane::EscapedSlashes::Keep), "<invalid>");
+}
+TEST(NormalizePath, EscapedSlashInQueryIsNotTouched) {
+  EXPECT_EQ(normalised("/a?next=%2Fadmin"), "/a?next=%2Fadmin");
+}
 TEST(NormalizePath, KeepsReservedEscapesWithUpperCaseHex) { EXPECT_EQ(normalised("/a%3fb%20c"), "/a%3Fb%20c"); }
 TEST(NormalizePath, LeavesQueryAlone) { EXPECT_EQ(normalised("//a?b=//..%2e"), "/a?b=//..%2e"); }
 TEST(NormalizePath, RejectsRelativeTarget) { EXPECT_EQ(normalised("a/b"), "<invalid>"); }

@@ -1,0 +1,137 @@
+#include "dataplane/pipeline/pipeline.h"
+
+#include <algorithm>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/filters/filters.h"
+#include "dataplane/filters/mirror.h"
+#include "dataplane/http/path.h"
+#include "dataplane/http/router.h"
+#include "dataplane/upstream/h2c_client.h"
+
+namespace gatehouse::dataplane {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// normalise: the path is made canonical once, before routing, and forwarded in that form, so the
+// route decision and the backend see the same path (see http/path.h).
+std::optional<ProxyError> normalise(const Options& options, RequestContext& ctx) {
+  if (!http::normalizePath(ctx.request.path, options.escaped_slashes)) return ProxyError::of(ErrorKind::InvalidPath);
+  return std::nullopt;
+}
+
+// route: the listener by Host (421 when the TLS server name chose another one), then the first
+// matching entry of its host's route table. Pins the generation current now.
+std::optional<ProxyError> route(Worker& worker, std::string_view socket_identity, RequestContext& ctx) {
+  ctx.generation = worker.generation();
+  const SocketConfig* socket = ctx.generation ? ctx.generation->find(socket_identity) : nullptr;
+  if (socket == nullptr || socket->socket == nullptr) return ProxyError::of(ErrorKind::NoListener);
+  const http::RouteResult routed = http::route(*socket->socket, ctx.request);
+  // The certificate was chosen by SNI for another listener than the Host selects.
+  if (http::misdirected(*socket->socket, ctx.server_name, routed.listener)) {
+    return ProxyError::of(ErrorKind::Misdirected);
+  }
+  if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
+    return ProxyError::of(ErrorKind::NoRoute);
+  }
+  ctx.listener = routed.listener;
+  ctx.entry = routed.entry;
+  ctx.rule = routed.rule;
+  return std::nullopt;
+}
+
+// upstream selection: the weighted backend and its cluster (the endpoint is picked after the
+// request filters, once mirrors have drawn theirs).
+std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
+  ctx.backend = http::pickBackend(*ctx.rule, worker.random());
+  ctx.cluster = ctx.backend && ctx.backend->cluster ? ctx.generation->snapshot->clusters.get(*ctx.backend->cluster)
+                                                    : nullptr;
+  if (ctx.cluster == nullptr) return ProxyError::of(ErrorKind::InvalidBackend);
+  if (ctx.cluster->endpoints.empty()) return ProxyError::of(ErrorKind::NoEndpoint);
+  return std::nullopt;
+}
+
+// request filters: header modifiers and rewrites of the rule, then of the backendRef; the
+// mirrors are chosen here (each with its fraction) and sent by the codec once the body is known.
+void applyRequestFilters(Worker& worker, RequestContext& ctx) {
+  const snapshot::PathMatch& matched = ctx.entry->match.path;
+  filters::applyRequestFilters(ctx.rule->filters, matched, ctx.request);
+  filters::applyRequestFilters(ctx.backend->filters, matched, ctx.request);
+  if ((!ctx.rule->filters.mirrors.empty() || !ctx.backend->filters.mirrors.empty()) && !ctx.upgrade) {
+    ctx.mirrors = worker.mirrors().choose(*ctx.generation->snapshot, ctx.rule->filters, &ctx.backend->filters);
+  }
+}
+
+void selectEndpoint(Worker& worker, RequestContext& ctx) {
+  const auto& endpoints = ctx.cluster->endpoints;
+  ctx.endpoint = &endpoints[worker.nextEndpoint(*ctx.backend->cluster, endpoints.size())];
+  const snapshot::Rule& rule = *ctx.rule;
+  if (rule.request_timeout_ms) ctx.deadline = ctx.started + std::chrono::milliseconds(*rule.request_timeout_ms);
+  if (rule.backend_request_timeout_ms) {
+    const auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
+    if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
+  }
+}
+
+}  // namespace
+
+http::Response localResponse(uint16_t status) {
+  http::Response response;
+  response.status = status;
+  response.headers.add("Content-Type", "text/plain");
+  response.body = std::string(http::reasonPhrase(status));
+  response.body += '\n';
+  return response;
+}
+
+std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx) {
+  auto failed = [&](ProxyError error) {
+    ctx.error = error;
+    return localResponse(error.status());
+  };
+  if (auto error = normalise(worker.options(), ctx)) return failed(*error);
+  if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
+  // A redirect answers before any backend is considered.
+  if (std::optional<http::Response> redirect =
+          filters::redirectFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
+    return redirect;
+  }
+  if (auto error = selectBackend(worker, ctx)) return failed(*error);
+  applyRequestFilters(worker, ctx);
+  selectEndpoint(worker, ctx);
+  return std::nullopt;
+}
+
+bool hasResponseFilters(const RequestContext& ctx) {
+  return !ctx.rule->filters.response_headers.empty() || !ctx.backend->filters.response_headers.empty();
+}
+
+void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
+  filters::applyResponseFilters(ctx.rule->filters, response);
+  filters::applyResponseFilters(ctx.backend->filters, response);
+}
+
+asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, const RequestContext& ctx,
+                                                            const upstream::BufferedRequest& request,
+                                                            upstream::BufferedResponse& response, size_t max_body) {
+  upstream::ExchangeOptions options;
+  options.max_body = max_body;
+  options.deadline = Clock::now() + worker.options().timeouts.body_idle;
+  if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
+  const upstream::Outcome outcome =
+      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c
+          ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
+          : co_await upstream::exchangeH1(worker, *ctx.endpoint, request, response, options);
+  if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
+  co_return ProxyError::fromOutcome(outcome);
+}
+
+void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error) {
+  ctx.status = status;
+  if (!ctx.error) ctx.error = error;
+  if (const RequestLogHook& hook = worker.requestLogHook()) hook(ctx);
+}
+
+}  // namespace gatehouse::dataplane

@@ -1,0 +1,58 @@
+#pragma once
+// One request, in phases, for every HTTP codec (HTTP/1.1 and HTTP/2):
+//
+//   normalise -> route -> request filters -> upstream selection -> exchange -> response filters -> log
+//
+// A codec parses its wire format into RequestContext::request, runs runRequestPhases(), and then
+// either writes the local answer it returns (an error or a redirect) or exchanges the request
+// with ctx.endpoint: HTTP/1.1 streams the body itself, buffered codecs use exchangeBuffered().
+// It applies applyResponsePhase() to the response head and calls logPhase() once the response
+// ended. Codecs own only wire formats, framing and connection state; every routing and
+// filtering decision is made here once.
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "dataplane/http/message.h"
+#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/pipeline/request_context.h"
+#include "dataplane/upstream/exchange.h"
+
+namespace gatehouse::dataplane {
+
+class Worker;
+
+// Called once per request after its response ended or failed: where metrics, access logs and
+// traces plug in. Worker thread; must not block.
+using RequestLogHook = std::function<void(const RequestContext&)>;
+
+// normalise .. upstream selection. nullopt: the request goes upstream (ctx.rule, ctx.backend,
+// ctx.cluster, ctx.endpoint, ctx.deadline and ctx.mirrors are set and the request filters have
+// been applied). Otherwise the answer to write: ctx.error says which failure, or none for a
+// redirect. `socket_identity`: the snapshot Socket the connection was accepted on.
+std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx);
+
+// The text/plain answer the gateway writes for `status` ("Not Found\n").
+http::Response localResponse(uint16_t status);
+
+// Response filters: the rule's, then the backendRef's. hasResponseFilters() lets a codec keep
+// its fast path (copying the upstream head through) when there is nothing to apply.
+bool hasResponseFilters(const RequestContext& ctx);
+void applyResponsePhase(const RequestContext& ctx, http::Response& response);
+
+// The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
+// the cluster's protocol. Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
+// shows no progress to measure). nullopt when a response arrived.
+boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, const RequestContext& ctx,
+                                                                   const upstream::BufferedRequest& request,
+                                                                   upstream::BufferedResponse& response,
+                                                                   size_t max_body);
+
+// The last phase: records the final status (and error, when ctx.error is unset and `error` is
+// given) and calls the worker's log hook.
+void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error = std::nullopt);
+
+}  // namespace gatehouse::dataplane
