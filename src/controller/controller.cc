@@ -1,11 +1,9 @@
 #include "controller/controller.h"
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "common/log.h"
+#include "common/parallel.h"
 
 namespace gatehouse::controller {
 
@@ -24,51 +22,31 @@ StatusBoard::Sources Controller::sources() {
   return {store_.view(), statuses_copy_};
 }
 
-namespace {
-
-// Decoding and validating a file depends on nothing but the file: a large batch is prepared on
-// every core (the first load, a bulk rewrite) and then applied in order on this thread.
-std::vector<store::PreparedFile> prepareAll(const std::vector<providers::FileChange>& changes) {
-  std::vector<store::PreparedFile> prepared(changes.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < changes.size();)
-      if (!changes[i].removed) prepared[i] = store::Store::prepare(changes[i].path, changes[i].content);
-  };
-  constexpr size_t kFilesPerThread = 32;
-  const size_t threads = std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8,
-                                           (changes.size() + kFilesPerThread - 1) / kFilesPerThread});
-  {
-    std::vector<std::jthread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-  }  // joined before `prepared` is handed out
-  return prepared;
-}
-
-}  // namespace
-
-bool Controller::apply(const std::vector<providers::FileChange>& changes) {
+bool Controller::apply(std::vector<store::SourceUpdate> updates) {
+  // Defaulting and validating an update depends on nothing but the update: a large batch (the
+  // first listing, a bulk rewrite) is prepared on every core, then applied in order here.
+  std::vector<store::PreparedUpdate> prepared(updates.size());
+  constexpr size_t kUpdatesPerThread = 32;
+  parallelFor(updates.size(), kUpdatesPerThread, [&](size_t i) { prepared[i] = store::Store::prepare(std::move(updates[i])); });
   bool changed = false;
-  auto prepared = prepareAll(changes);
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const auto& c = changes[i];
-    changed |= c.removed ? store_.removeFile(c.path) : store_.apply(std::move(prepared[i]));
-    for (const auto& e : store_.errors(c.path)) spdlog::error("config: {}", e.str());
+  for (auto& update : prepared) {
+    const std::string source = update.source;
+    changed |= store_.apply(std::move(update));
+    for (const auto& e : store_.errors(source)) spdlog::error("config: {}", e.str());
   }
   for (const auto& kind : store_.takeNewlyUnhandledKinds())
     spdlog::info("config: kind {} is not handled by gatehouse; such objects are kept, not served", kind);
   return changed;
 }
 
-void Controller::load(const std::vector<providers::FileChange>& changes) {
+void Controller::load(std::vector<store::SourceUpdate> part) {
   std::lock_guard lock(mu_);
-  apply(changes);
+  apply(std::move(part));
 }
 
-void Controller::onFiles(const std::vector<providers::FileChange>& changes) {
+void Controller::update(std::vector<store::SourceUpdate> batch) {
   std::lock_guard lock(mu_);
-  const bool changed = apply(changes);
+  const bool changed = apply(std::move(batch));
   auto errors = store_.errors();
   if (changed || errors.size() != reported_errors_ || !board_->ready()) {
     reported_errors_ = errors.size();
@@ -154,7 +132,7 @@ void Controller::publish(const translator::Translator::Result& result) {
   if (!result.changed.empty()) statuses_copy_.reset();
   Json errors = Json::array();
   for (const auto& e : store_.errors())
-    errors.push_back({{"file", e.file}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
+    errors.push_back({{"file", e.source}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
   board_->publish(result.snapshot, std::make_shared<const Json>(std::move(errors)));
 }
 

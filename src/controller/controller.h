@@ -1,6 +1,6 @@
 #pragma once
-// The control loop: provider changes -> store -> translator -> data plane -> status. Runs on
-// one thread; everything it hands to other threads is immutable.
+// The control loop: provider updates -> store -> translator -> data plane -> status. Calls are
+// serialised by one mutex; everything it hands to other threads is immutable.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "controller/status_board.h"
-#include "providers/file/directory_watcher.h"
+#include "providers/provider.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "translator/translator.h"
@@ -23,15 +23,15 @@ class SnapshotSink {
   virtual std::map<std::string, std::string> apply(snapshot::SnapshotPtr snapshot) = 0;
 };
 
-class Controller {
+class Controller : public providers::UpdateSink {
  public:
   Controller(translator::Options options, SnapshotSink* sink, StatusBoard* board);
-  ~Controller();
+  ~Controller() override;
 
-  // Applies a batch of file changes and reconciles if anything changed. Thread-safe.
-  void onFiles(const std::vector<providers::FileChange>& changes);
-  // Applies file changes without reconciling: the first load, read in parts. Thread-safe.
-  void load(const std::vector<providers::FileChange>& changes);
+  // Stores a batch of updates and reconciles if anything changed. Thread-safe.
+  void update(std::vector<store::SourceUpdate> batch) override;
+  // Stores updates without reconciling: the first listing, in parts. Thread-safe.
+  void load(std::vector<store::SourceUpdate> part) override;
   // Tries again to bind the addresses that failed last time (a port freed by another process):
   // reconciles only while some address is unusable. Thread-safe.
   void retryUnusable();
@@ -40,9 +40,9 @@ class Controller {
   StatusBoard::Sources sources();
 
  private:
-  // With mu_ held: applies changes to the store (true if any object changed); translates what
+  // With mu_ held: applies updates to the store (true if any object changed); translates what
   // changed, applies and publishes.
-  bool apply(const std::vector<providers::FileChange>& changes);
+  bool apply(std::vector<store::SourceUpdate> updates);
   void reconcile();
   static model::Json statusWithTransitions(const model::Json& status, const model::Json* previous);
   void publish(const translator::Translator::Result& result);

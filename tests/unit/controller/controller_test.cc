@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/file/manifest_files.h"
+
 namespace gatehouse::controller {
 namespace {
 
@@ -57,7 +59,8 @@ TEST(Controller, FirstBatchAppliesASnapshotAndPublishesStatus) {
   RecordingSink sink;
   StatusBoard board;
   Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   ASSERT_EQ(sink.applied.size(), 1u);
   ASSERT_EQ(sink.applied[0]->sockets.size(), 1u);
   EXPECT_EQ(sink.applied[0]->sockets[0].identity(), "127.0.1.9:8080");
@@ -70,7 +73,8 @@ TEST(Controller, UnbindableAddressIsReportedInStatus) {
   sink.refuse = "127.0.1.9";
   StatusBoard board;
   Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   const auto* programmed = condition(gatewayStatus(board), "Programmed");
   EXPECT_EQ((*programmed)["status"], "False");
   EXPECT_EQ((*programmed)["reason"], "AddressNotUsable");
@@ -82,7 +86,8 @@ TEST(Controller, RetryBindsAnAddressOnceItIsFree) {
   sink.refuse = "127.0.1.9";
   StatusBoard board;
   Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   controller.retryUnusable();
   EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["reason"], "AddressNotUsable");
   sink.refuse.clear();
@@ -97,10 +102,11 @@ TEST(Controller, UnchangedConditionKeepsItsTransitionTime) {
   RecordingSink sink;
   StatusBoard board;
   Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   auto first = (*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"];
   // Another object arrives later; the Gateway's Accepted condition did not change.
-  controller.onFiles({{"b.yaml", false, "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n"}});
+  controller.update({files.read("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n")});
   EXPECT_EQ((*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"], first);
 }
 
@@ -108,8 +114,9 @@ TEST(Controller, BrokenFileKeepsServingAndIsListedInErrors) {
   RecordingSink sink;
   StatusBoard board;
   Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
-  controller.onFiles({{"a.yaml", false, "kind: [broken"}});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
+  controller.update({files.read("a.yaml", "kind: [broken")});
   EXPECT_EQ(sink.applied.back()->sockets.size(), 1u);
   const auto& errors = *board.errors();
   ASSERT_EQ(errors.size(), 1u);
