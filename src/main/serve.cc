@@ -49,7 +49,7 @@ int serve(const ServeFlags& flags) {
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
-  controller::Controller controller(options, &sink, &board);
+  controller::Controller controller(options, &sink, {&board});
 
   providers::FileProvider provider(flags.dir);
   admin::AdminServer admin(&board, [&provider] { provider.sync(); });
