@@ -1,7 +1,6 @@
 // Fuzzes the manifest path every file of the watched directory takes: YAML/JSON decoding, then
 // defaulting and validation of each object, then the file provider's bookkeeping and the store
-// (generation, errors). Nothing here
-// may crash or hang on any input; errors are values.
+// (generation, errors). Nothing here may crash or hang on any input; errors are values.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
