@@ -77,6 +77,7 @@ Result<bool> AdminServer::start(const std::string& address) {
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Error{"admin API on " + address + ": " + ec.message()};
+  port_ = impl_->acceptor.local_endpoint().port();
   thread_ = std::thread([this] {
     // One connection at a time is plenty for an admin API; each is served to completion.
     for (;;) {

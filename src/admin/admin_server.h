@@ -2,7 +2,9 @@
 // The admin API: GET /status (every Gateway API object with metadata, spec and status, as a
 // Kubernetes List), /ready, /config (the compiled snapshot), /infrastructure (emulated
 // data-plane objects per Gateway), /errors (configuration errors). Its own thread; never on
-// the request path.
+// the request path. Documents come from the board's last publication, never from the control
+// loop, so a read does not wait on a translation (docs/design/controller.md).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,12 +17,14 @@ namespace gatehouse::admin {
 
 class AdminServer {
  public:
-  // `before_read` runs before every read (the file provider's sync: read-your-writes).
+  // `before_read` runs before every read: the provider's sync(), so a client that wrote a file
+  // and then reads sees its write (read-your-writes).
   AdminServer(const controller::StatusBoard* board, std::function<void()> before_read = {});
   ~AdminServer();
 
-  // Binds HOST:PORT and serves on a thread of its own.
+  // Binds HOST:PORT (port 0: any free port) and serves on a thread of its own.
   Result<bool> start(const std::string& address);
+  uint16_t port() const { return port_; }  // the bound port, once started
   void stop();
 
   struct Reply {
@@ -36,6 +40,7 @@ class AdminServer {
   std::function<void()> before_read_;
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
+  uint16_t port_ = 0;
 };
 
 }  // namespace gatehouse::admin

@@ -1,14 +1,17 @@
 #pragma once
-// The control loop: provider changes -> store -> translator -> data plane -> status. Runs on
-// one thread; everything it hands to other threads is immutable.
+// The control loop: provider updates -> store -> translator -> data plane -> status sinks.
+// Calls are serialised by one mutex; what it hands to other threads is immutable, so nothing
+// outside it ever waits on that mutex to read (see docs/design/controller.md).
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "controller/status_board.h"
-#include "providers/file/directory_watcher.h"
+#include "controller/object_table.h"
+#include "controller/status_sink.h"
+#include "controller/unusable_addresses.h"
+#include "providers/provider.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "translator/translator.h"
@@ -23,40 +26,36 @@ class SnapshotSink {
   virtual std::map<std::string, std::string> apply(snapshot::SnapshotPtr snapshot) = 0;
 };
 
-class Controller {
+class Controller : public providers::UpdateSink {
  public:
-  Controller(translator::Options options, SnapshotSink* sink, StatusBoard* board);
-  ~Controller();
+  Controller(translator::Options options, SnapshotSink* sink, std::vector<StatusSink*> status_sinks);
 
-  // Applies a batch of file changes and reconciles if anything changed. Thread-safe.
-  void onFiles(const std::vector<providers::FileChange>& changes);
-  // Applies file changes without reconciling: the first load, read in parts. Thread-safe.
-  void load(const std::vector<providers::FileChange>& changes);
-  // Tries again to bind the addresses that failed last time (a port freed by another process):
-  // reconciles only while some address is unusable. Thread-safe.
+  // Stores a batch of updates and reconciles if anything changed. Thread-safe.
+  void update(std::vector<store::SourceUpdate> batch) override;
+  // Stores updates without reconciling: the first listing, in parts. Thread-safe.
+  void load(std::vector<store::SourceUpdate> part) override;
+  // Applies the live snapshot again so the data plane retries the addresses that failed (a port
+  // freed by another process); only while some address is unusable. No translation. Thread-safe.
   void retryUnusable();
-  // The objects and statuses as of now, for the admin API: copies, made when first asked for
-  // after a change. Thread-safe.
-  StatusBoard::Sources sources();
 
  private:
-  // With mu_ held: applies changes to the store (true if any object changed); translates what
-  // changed, applies and publishes.
-  bool apply(const std::vector<providers::FileChange>& changes);
+  // With mu_ held: applies updates to the store; true if any object changed.
+  bool apply(std::vector<store::SourceUpdate> updates);
+  // With mu_ held: translates what changed, applies the snapshot, publishes.
   void reconcile();
   static model::Json statusWithTransitions(const model::Json& status, const model::Json* previous);
-  void publish(const translator::Translator::Result& result);
+  void publish(UnusableAddresses::Statuses changed);
 
   std::mutex mu_;
   SnapshotSink* sink_;
-  StatusBoard* board_;
+  std::vector<StatusSink*> status_sinks_;
   store::Store store_;
   translator::Translator translator_;
-  std::map<std::string, std::string> unusable_;
-  Statuses statuses_;                              // as published, with time stamps
-  std::shared_ptr<const Statuses> statuses_copy_;  // for the admin API, while unchanged
+  snapshot::SnapshotPtr live_snapshot_;  // the last one applied
+  UnusableAddresses unusable_;
+  ObjectTable table_;  // as published: listed objects and statuses, with time stamps
+  bool published_ = false;
   size_t reported_errors_ = 0;
 };
-
 
 }  // namespace gatehouse::controller

@@ -1,36 +1,28 @@
 #pragma once
-// What the admin API shows: every object with its status, the compiled config, the emulated
-// infrastructure objects, the configuration errors. The control thread publishes the snapshot
-// and the errors (a pointer swap under a short lock); objects and statuses are fetched from
-// their source only when a document that shows them is first requested after a publication,
-// so a change costs the control loop nothing for documents nobody reads.
-#include <map>
+// What the admin API shows: every Gateway API object with its status, the compiled config, the
+// emulated infrastructure objects, the configuration errors. A status sink: each publication
+// replaces the last under a short lock (a pointer swap), and readers render from the
+// publication they got, never from the control loop's live state, so a read never waits on a
+// translation. Documents are rendered when first requested after a publication, so a change
+// costs nothing for documents nobody reads.
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "snapshot/snapshot.h"
-#include "store/store.h"
+#include "controller/status_sink.h"
 
 namespace gatehouse::controller {
 
-using Statuses = std::map<model::ObjectKey, model::Packed>;
-
-class StatusBoard {
+class StatusBoard : public StatusSink {
  public:
   using Doc = std::shared_ptr<const nlohmann::json>;
 
-  struct Sources {
-    std::shared_ptr<const store::View> view;
-    std::shared_ptr<const Statuses> statuses;
-  };
-  // Where objects and statuses come from; called on the admin thread, must be thread-safe.
-  void setSource(std::function<Sources()> source);
-  void publish(snapshot::SnapshotPtr snapshot, std::shared_ptr<const nlohmann::json> errors);
+  void publish(const Publication& publication) override;
 
+  // Null until the first publication.
   Doc objects() const;         // Kubernetes List of Gateway API objects with status
   Doc config() const;          // the compiled snapshot
   Doc infrastructure() const;  // emulated data-plane objects per Gateway
@@ -38,22 +30,19 @@ class StatusBoard {
   bool ready() const;
 
  private:
-  struct Publication {
+  struct Published {
     snapshot::SnapshotPtr snapshot;
-    Doc errors;
-    mutable std::mutex render_mu;
-    mutable Doc objects, config, infrastructure;  // rendered on demand
-    mutable std::optional<Sources> sources;       // fetched on demand
+    std::shared_ptr<const ObjectTable> objects;
+    std::shared_ptr<const std::vector<store::ConfigError>> errors;
+    std::mutex render_mu;
+    Doc objects_doc, config_doc, infrastructure_doc, errors_doc;  // rendered on demand
   };
-  const Sources& sourcesOf(const Publication& p) const;  // with p.render_mu held
-  std::shared_ptr<const Publication> current() const;
+  std::shared_ptr<Published> current() const;
+  // The document `slot` of the current publication, rendered by `render` on first use.
+  Doc render(Doc Published::*slot, const std::function<nlohmann::json(const Published&)>& render) const;
 
   mutable std::mutex mu_;
-  std::shared_ptr<const Publication> current_;
-  std::function<Sources()> source_;
+  std::shared_ptr<Published> current_;
 };
-
-// The Gateway API objects whose status the admin API lists.
-bool isGatewayApiKind(const std::string& kind);
 
 }  // namespace gatehouse::controller

@@ -1,5 +1,6 @@
 #include "main/offline.h"
 
+#include "providers/file/manifest_files.h"
 #include "snapshot/dump.h"
 
 namespace gatehouse::main {
@@ -19,13 +20,14 @@ const Json* conditionFalse(const Json& conditions, const char* type) {
 OfflineResult translateFiles(const std::vector<providers::FileChange>& files, const translator::Options& options,
                              store::Store::Clock clock) {
   store::Store store(std::move(clock));
-  for (const auto& f : files) store.applyFile(f.path, f.content);
+  providers::ManifestFiles manifests;
+  for (const auto& f : files) store.apply(manifests.read(f.path, f.content));
   auto view = store.view();
   translator::Input input{view.get(), {}, {}};
   auto out = translator::translate(options, input);
   OfflineResult result;
   for (const auto& e : store.errors()) {
-    result.errors.push_back({{"file", e.file}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
+    result.errors.push_back({{"file", e.source}, {"object", e.object}, {"field", e.field}, {"reason", e.reason}});
     result.all_accepted = false;
   }
   for (const auto& [key, status] : out.statuses) {

@@ -3,7 +3,9 @@
 // `validate` and `golden`.
 #include <string>
 
-#include "controller/controller.h"
+#include "providers/file/directory_watcher.h"
+#include "store/store.h"
+#include "translator/translator.h"
 
 namespace gatehouse::main {
 

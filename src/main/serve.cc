@@ -10,6 +10,7 @@
 #include "dataplane/dataplane.h"
 #include "main/commands.h"
 #include "main/features.h"
+#include "providers/file/file_provider.h"
 
 namespace gatehouse::main {
 namespace {
@@ -51,24 +52,18 @@ int serve(const ServeFlags& flags) {
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
-  controller::Controller controller(options, &sink, &board);
+  controller::Controller controller(options, &sink, {&board});
 
-  providers::DirectoryWatcher watcher(flags.dir);
-  admin::AdminServer admin(&board, [&watcher] { watcher.sync(); });
+  providers::FileProvider provider(flags.dir);
+  admin::AdminServer admin(&board, [&provider] { provider.sync(); });
   if (auto started = admin.start(flags.admin_address); !started) {
     spdlog::error("{}", started.error().message);
     return 2;
   }
-  std::string error;
-  // Watch before the first scan so that nothing written in between is missed.
-  if (!watcher.start([&](std::vector<providers::FileChange> batch) { controller.onFiles(batch); }, &error)) {
-    spdlog::error("serve: {}", error);
+  if (auto started = provider.start(&controller); !started) {
+    spdlog::error("serve: {}", started.error().message);
     return 2;
   }
-  // Read in parts: file contents and decoded documents are never all in memory at once (a
-  // heap that held them all stays that large). One reconcile at the end.
-  watcher.scan([&](std::vector<providers::FileChange> chunk) { controller.load(chunk); }, 256);
-  controller.onFiles({});
   spdlog::info("serving {} with {} workers; admin API on http://{}", flags.dir, dp_options.workers,
                flags.admin_address);
 
@@ -80,7 +75,7 @@ int serve(const ServeFlags& flags) {
     if (!g_stop) controller.retryUnusable();
   }
   spdlog::info("stopping");
-  watcher.stop();
+  provider.stop();
   admin.stop();
   dataplane.stop();
   return 0;

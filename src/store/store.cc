@@ -4,7 +4,6 @@
 #include <ctime>
 
 #include "model/json_access.h"
-#include "model/manifest.h"
 #include "model/types/decode.h"
 #include "model/validation.h"
 
@@ -14,7 +13,7 @@ using model::Json;
 using model::ObjectKey;
 
 std::string ConfigError::str() const {
-  std::string out = file;
+  std::string out = source;
   if (!object.empty()) out += ": " + object;
   if (!field.empty()) out += ": " + field;
   return out + ": " + reason;
@@ -57,7 +56,7 @@ size_t generationHash(const Json& object) {
 
 }  // namespace
 
-bool Store::upsert(const std::string& file, Json object, const ObjectKey& key, size_t spec_hash) {
+bool Store::upsert(const std::string& source, Json object, const ObjectKey& key, size_t spec_hash) {
   auto& meta = object["metadata"];
   if (!model::isClusterScoped(key.kind)) meta["namespace"] = key.ns;
   if (key.kind == "Namespace") meta["labels"]["kubernetes.io/metadata.name"] = key.name;
@@ -67,7 +66,7 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key, s
   auto resource = std::make_shared<model::Resource>();
   resource->key = key;
   resource->api_version = model::str(object, "apiVersion");
-  resource->source = file;
+  resource->source = source;
   resource->spec_hash = spec_hash;
   const model::Resource* old = it != live_.objects.end() ? it->second.get() : nullptr;
   if (old) {
@@ -83,7 +82,7 @@ bool Store::upsert(const std::string& file, Json object, const ObjectKey& key, s
   meta["generation"] = resource->generation;
   meta["creationTimestamp"] = resource->creation_timestamp;
   resource->manifest = model::Packed(object);
-  if (old && old->manifest == resource->manifest && old->source == file) return false;
+  if (old && old->manifest == resource->manifest && old->source == source) return false;
   resource->typed = model::decodeTyped(key.kind, object);
   live_.objects[key] = std::move(resource);
   changes_.insert(key);
@@ -99,103 +98,60 @@ void Store::erase(const ObjectKey& key) {
   view_.reset();
 }
 
-PreparedFile Store::prepare(const std::string& file, std::string_view text) {
-  PreparedFile out;
-  out.path = file;
-  auto docs = model::decodeManifests(text);
-  if (!docs) {
-    out.error = docs.error().message;
-    return out;
-  }
-  out.docs.reserve(docs->size());
-  for (auto& object : *docs) {
-    PreparedFile::Doc& doc = out.docs.emplace_back();
-    auto key = model::objectKeyOf(object);
-    if (!key) {
-      doc.key_error = key.error().message;
-      continue;
+PreparedUpdate Store::prepare(SourceUpdate update) {
+  PreparedUpdate out;
+  out.source = std::move(update.source);
+  out.deletes = std::move(update.deletes);
+  out.errors = std::move(update.errors);
+  out.upserts.reserve(update.upserts.size());
+  for (auto& [key, object] : update.upserts) {
+    PreparedUpdate::Object& prepared = out.upserts.emplace_back();
+    prepared.key = std::move(key);
+    prepared.supported = model::isSupportedKind(prepared.key.kind);
+    if (prepared.supported) {
+      model::applyDefaults(prepared.key.kind, object);
+      for (auto& fe : model::validate(prepared.key.kind, object)) prepared.field_errors.emplace_back(fe.field, fe.reason);
     }
-    doc.key = *key;
-    doc.supported = model::isSupportedKind(key->kind);
-    if (doc.supported) {
-      model::applyDefaults(key->kind, object);
-      for (auto& fe : model::validate(key->kind, object)) doc.field_errors.emplace_back(fe.field, fe.reason);
-    }
-    doc.spec_hash = generationHash(object);
-    doc.object = std::move(object);
+    prepared.spec_hash = generationHash(object);
+    prepared.object = std::move(object);
   }
   return out;
 }
 
-bool Store::applyFile(const std::string& file, std::string_view text) { return apply(prepare(file, text)); }
-
-bool Store::apply(PreparedFile prepared) {
-  const std::string& file = prepared.path;
-  auto& errors = errors_[file];
-  errors.clear();
-  if (!prepared.error.empty()) {
-    // Unreadable file: keep every object it defined as it was.
-    errors.push_back({file, "", "", prepared.error});
-    return false;
-  }
+bool Store::apply(PreparedUpdate prepared) {
+  const std::string& source = prepared.source;
+  std::vector<ConfigError> errors = std::move(prepared.errors);
+  for (auto& e : errors) e.source = source;
   bool changed = false;
-  std::set<ObjectKey> seen;
-  for (auto& doc : prepared.docs) {
-    if (!doc.key) {
-      errors.push_back({file, "", "", doc.key_error});
-      continue;
-    }
-    const ObjectKey& key = *doc.key;
-    const std::string object_name = key.str();
-    if (auto owner = live_.objects.find(key); owner != live_.objects.end() && owner->second->source != file) {
-      errors.push_back({file, object_name, "metadata.name", "already defined in " + owner->second->source});
-      continue;
-    }
-    if (!seen.insert(key).second) {
-      errors.push_back({file, object_name, "metadata.name", "defined twice in this file"});
+  for (auto& doc : prepared.upserts) {
+    const ObjectKey& key = doc.key;
+    if (auto owner = live_.objects.find(key); owner != live_.objects.end() && owner->second->source != source) {
+      errors.push_back({source, key.str(), "metadata.name", "already defined in " + owner->second->source});
       continue;
     }
     if (!doc.supported) {
       // Kinds we don't read (Deployments, kinds of later releases) are kept as they are and
-      // reported once as not handled; they never make the file invalid.
+      // reported once as not handled; they never make the source invalid.
       if (unhandled_kinds_.insert(key.kind).second) newly_unhandled_.push_back(key.kind);
-      changed |= upsert(file, std::move(doc.object), key, doc.spec_hash);
+      changed |= upsert(source, std::move(doc.object), key, doc.spec_hash);
       continue;
     }
     if (!doc.field_errors.empty()) {
       // Rejected as the API server would; the last valid version (if any) keeps serving.
-      for (auto& [field, reason] : doc.field_errors) errors.push_back({file, object_name, field, reason});
-      if (live_.objects.count(key)) by_file_[file].insert(key);
+      for (auto& [field, reason] : doc.field_errors) errors.push_back({source, key.str(), field, reason});
       continue;
     }
-    changed |= upsert(file, std::move(doc.object), key, doc.spec_hash);
+    changed |= upsert(source, std::move(doc.object), key, doc.spec_hash);
   }
-  // Objects that this file defined before and no longer does are deleted, except rejected ones.
-  auto& owned = by_file_[file];
-  for (auto it = owned.begin(); it != owned.end();) {
-    bool rejected = false;
-    for (auto& e : errors) rejected |= (e.object == it->str());
-    if (seen.count(*it) || rejected) {
-      ++it;
-      continue;
-    }
-    erase(*it);
+  for (const auto& key : prepared.deletes) {
+    auto it = live_.objects.find(key);
+    if (it == live_.objects.end() || it->second->source != source) continue;
+    erase(key);
     changed = true;
-    it = owned.erase(it);
   }
-  for (auto& key : seen)
-    if (live_.objects.count(key)) owned.insert(key);
-  if (errors.empty()) errors_.erase(file);
+  if (errors.empty()) errors_.erase(source);
+  else errors_[source] = std::move(errors);
   return changed;
-}
-
-bool Store::removeFile(const std::string& file) {
-  errors_.erase(file);
-  auto it = by_file_.find(file);
-  if (it == by_file_.end()) return false;
-  for (auto& key : it->second) erase(key);
-  by_file_.erase(it);
-  return true;
 }
 
 std::vector<std::string> Store::takeNewlyUnhandledKinds() {
@@ -204,14 +160,14 @@ std::vector<std::string> Store::takeNewlyUnhandledKinds() {
   return out;
 }
 
-std::vector<ConfigError> Store::errors(const std::string& file) const {
-  auto it = errors_.find(file);
+std::vector<ConfigError> Store::errors(const std::string& source) const {
+  auto it = errors_.find(source);
   return it == errors_.end() ? std::vector<ConfigError>{} : it->second;
 }
 
 std::vector<ConfigError> Store::errors() const {
   std::vector<ConfigError> out;
-  for (auto& [file, list] : errors_) out.insert(out.end(), list.begin(), list.end());
+  for (auto& [source, list] : errors_) out.insert(out.end(), list.begin(), list.end());
   return out;
 }
 

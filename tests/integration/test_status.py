@@ -199,6 +199,41 @@ class StatusTest(GatehouseTestCase):
         self.assertEqual(st["addresses"], [])
         gh.delete("40-blocked.yaml")
 
+    def test_gateway_is_programmed_once_its_port_is_freed(self):
+        gh = self.gh
+        ip = f"127.{gh.a}.{gh.b}.81"
+        blocker = socket.socket()
+        self.addCleanup(blocker.close)
+        blocker.bind((ip, PORT))
+        blocker.listen(1)
+        gh.apply("41-freed.yaml", [gateway("gw-freed", [listener("http", PORT)], addresses=[ip])])
+        st = self.item("Gateway", "gw-freed")["status"]
+        self.assertCondition(st["conditions"], "Programmed", "False", "AddressNotUsable", 1)
+        blocker.close()
+
+        # The bind is retried every 2 s and the status follows, with no change to the objects.
+        def programmed(items):
+            for i in items:
+                if i["kind"] == "Gateway" and i["metadata"]["name"] == "gw-freed":
+                    return condition(i["status"]["conditions"], "Programmed")["status"] == "True"
+            return False
+
+        gh.wait_status(programmed, what="gw-freed Programmed")
+        st = self.item("Gateway", "gw-freed")["status"]
+        self.assertCondition(st["conditions"], "Programmed", "True", "Programmed", 1)
+        self.assertEqual(st["addresses"], [{"type": "IPAddress", "value": ip}])
+        gh.delete("41-freed.yaml")
+
+    def test_status_read_sees_a_write_that_finished_before_it(self):
+        gh = self.gh
+        gh.write("42-ryw.yaml", [http_route("route-ryw", [rule()], parents=[{"name": "gw"}])])
+        self.addCleanup(gh.delete, "42-ryw.yaml")
+        # No sync marker, no polling: the admin API delivers pending file events before it reads.
+        item = self.item("HTTPRoute", "route-ryw")
+        self.assertIsNotNone(item)
+        self.assertEqual(item["metadata"]["generation"], 1)
+        self.assertIn("status", item)
+
     def test_infrastructure_objects_per_gateway(self):
         infra = self.gh.admin_json("/infrastructure")
         names = sorted((i["kind"], i["metadata"]["name"]) for i in infra["items"]

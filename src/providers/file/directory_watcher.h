@@ -1,7 +1,8 @@
 #pragma once
-// The file provider: reads every *.yaml, *.yml and *.json under a directory (recursively) and
-// reports changes through inotify. Writers are expected to replace files atomically (write a
-// temporary name, then rename), which arrives here as IN_MOVED_TO.
+// The file provider's eyes: reads every *.yaml, *.yml and *.json under a directory
+// (recursively) and reports changed files through inotify; FileProvider turns them into
+// objects. Writers are expected to replace files atomically (write a temporary name, then
+// rename), which arrives here as IN_MOVED_TO.
 #include <atomic>
 #include <functional>
 #include <map>
@@ -32,9 +33,9 @@ class DirectoryWatcher {
   // Starts watching on a thread of its own; `callback` gets each batch of changes.
   bool start(Callback callback, std::string* error);
   void stop();
-  // Delivers every change already queued by the kernel before returning. A write that finished
-  // before this call is visible after it: the admin API calls this first, so a client that
-  // wrote a file and then reads status sees its write (read-your-writes, as with the API server).
+  // Delivers every change already queued by the kernel before returning (and waits for a
+  // delivery in progress). A write that finished before this call is visible after it: the
+  // admin API's read-your-writes (FileProvider::sync).
   void sync();
 
   static bool isManifest(const std::string& path);

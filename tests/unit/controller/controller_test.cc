@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/status_board.h"
+#include "model/manifest.h"
+#include "providers/file/manifest_files.h"
+#include "providers/memory/memory_provider.h"
+
 namespace gatehouse::controller {
 namespace {
 
@@ -56,8 +61,9 @@ const model::Json* condition(const model::Json& status, const std::string& type)
 TEST(Controller, FirstBatchAppliesASnapshotAndPublishesStatus) {
   RecordingSink sink;
   StatusBoard board;
-  Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   ASSERT_EQ(sink.applied.size(), 1u);
   ASSERT_EQ(sink.applied[0]->sockets.size(), 1u);
   EXPECT_EQ(sink.applied[0]->sockets[0].identity(), "127.0.1.9:8080");
@@ -69,8 +75,9 @@ TEST(Controller, UnbindableAddressIsReportedInStatus) {
   RecordingSink sink;
   sink.refuse = "127.0.1.9";
   StatusBoard board;
-  Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   const auto* programmed = condition(gatewayStatus(board), "Programmed");
   EXPECT_EQ((*programmed)["status"], "False");
   EXPECT_EQ((*programmed)["reason"], "AddressNotUsable");
@@ -81,8 +88,9 @@ TEST(Controller, RetryBindsAnAddressOnceItIsFree) {
   RecordingSink sink;
   sink.refuse = "127.0.1.9";
   StatusBoard board;
-  Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   controller.retryUnusable();
   EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["reason"], "AddressNotUsable");
   sink.refuse.clear();
@@ -96,24 +104,83 @@ TEST(Controller, RetryBindsAnAddressOnceItIsFree) {
 TEST(Controller, UnchangedConditionKeepsItsTransitionTime) {
   RecordingSink sink;
   StatusBoard board;
-  Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
   auto first = (*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"];
   // Another object arrives later; the Gateway's Accepted condition did not change.
-  controller.onFiles({{"b.yaml", false, "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n"}});
+  controller.update({files.read("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n")});
   EXPECT_EQ((*condition(gatewayStatus(board), "Accepted"))["lastTransitionTime"], first);
 }
 
 TEST(Controller, BrokenFileKeepsServingAndIsListedInErrors) {
   RecordingSink sink;
   StatusBoard board;
-  Controller controller({}, &sink, &board);
-  controller.onFiles({{"a.yaml", false, config("127.0.1.9")}});
-  controller.onFiles({{"a.yaml", false, "kind: [broken"}});
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
+  controller.update({files.read("a.yaml", "kind: [broken")});
   EXPECT_EQ(sink.applied.back()->sockets.size(), 1u);
   const auto& errors = *board.errors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0]["file"], "a.yaml");
+}
+
+// Stands in for the Kubernetes status writer: keeps what each publication said had changed.
+struct RecordingStatusSink : StatusSink {
+  void publish(const Publication& publication) override {
+    std::vector<std::string> changes;
+    for (const auto& c : publication.changed)
+      changes.push_back(c.key.str() + (c.status ? " gen " + std::to_string(c.object->generation) : " gone"));
+    published.push_back(std::move(changes));
+  }
+  std::vector<std::vector<std::string>> published;
+};
+
+std::vector<model::Json> objects(const std::string& yaml) { return model::decodeManifests(yaml).value(); }
+
+TEST(Controller, StatusSinksGetEachChangedStatusWithItsObject) {
+  RecordingSink sink;
+  StatusBoard board;
+  RecordingStatusSink writer;
+  Controller controller({}, &sink, {&board, &writer});
+  providers::MemoryProvider provider;
+  ASSERT_TRUE(provider.start(&controller).ok());
+  provider.set("gw", objects(config("127.0.1.9")));
+  provider.set("gw", objects(config("127.0.1.10")));  // a spec change: generation 2
+  provider.remove("gw");
+  ASSERT_EQ(writer.published.size(), 4u);  // the end of the (empty) listing, then three changes
+  EXPECT_TRUE(writer.published[0].empty());
+  EXPECT_EQ(writer.published[1], (std::vector<std::string>{"Gateway/ns/gw gen 1", "GatewayClass/gc gen 1"}));
+  EXPECT_EQ(writer.published[2], std::vector<std::string>{"Gateway/ns/gw gen 2"});
+  EXPECT_EQ(writer.published[3], (std::vector<std::string>{"Gateway/ns/gw gone", "GatewayClass/gc gone"}));
+  EXPECT_TRUE((*board.objects())["items"].empty());
+}
+
+TEST(Controller, PublishedDocumentsAreNotChangedByLaterChanges) {
+  RecordingSink sink;
+  StatusBoard board;
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
+  auto before = board.objects();
+  controller.update({files.read("a.yaml", config("127.0.1.10"))});
+  EXPECT_EQ((*before)["items"][0]["spec"]["addresses"][0]["value"], "127.0.1.9");
+  EXPECT_EQ((*board.objects())["items"][0]["spec"]["addresses"][0]["value"], "127.0.1.10");
+}
+
+TEST(Controller, BindFailureIsPatchedIntoStatusWithoutASecondSnapshot) {
+  RecordingSink sink;
+  sink.refuse = "127.0.1.9";
+  StatusBoard board;
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", config("127.0.1.9"))});
+  EXPECT_EQ(sink.applied.size(), 1u);
+  EXPECT_EQ(gatewayStatus(board)["addresses"], model::Json::array());
+  // A later change keeps the patch on the Gateway's new status.
+  controller.update({files.read("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n")});
+  EXPECT_EQ((*condition(gatewayStatus(board), "Programmed"))["reason"], "AddressNotUsable");
 }
 
 }  // namespace

@@ -2,8 +2,24 @@
 
 #include <gtest/gtest.h>
 
+#include "model/manifest.h"
+
 namespace gatehouse::store {
 namespace {
+
+// What a provider would deliver for `source` holding the objects of `yaml`.
+SourceUpdate upserts(const std::string& source, const std::string& yaml) {
+  SourceUpdate update{source, {}, {}, {}};
+  auto docs = model::decodeManifests(yaml);
+  for (auto& object : *docs) update.upserts.push_back({model::objectKeyOf(object).value(), object});
+  return update;
+}
+
+SourceUpdate deletes(const std::string& source, std::vector<model::ObjectKey> keys) {
+  return {source, {}, std::move(keys), {}};
+}
+
+const model::ObjectKey kWeb{"HTTPRoute", "apps", "web"};
 
 constexpr const char* kRoute = R"(
 apiVersion: gateway.networking.k8s.io/v1
@@ -31,7 +47,7 @@ model::ResourcePtr find(const Store& store, const std::string& kind, const std::
 TEST(Store, NewObjectStartsAtGenerationOneWithFirstSeenTimestamp) {
   std::string now = "2026-01-01T00:00:00Z";
   Store store(fixedClock(&now));
-  ASSERT_TRUE(store.applyFile("a.yaml", route(80)));
+  ASSERT_TRUE(store.apply(upserts("a.yaml", route(80))));
   auto r = find(store, "HTTPRoute", "apps", "web");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->generation, 1);
@@ -41,21 +57,21 @@ TEST(Store, NewObjectStartsAtGenerationOneWithFirstSeenTimestamp) {
 
 TEST(Store, RewritingTheSameContentIsNoChange) {
   Store store;
-  ASSERT_TRUE(store.applyFile("a.yaml", route(80)));
+  ASSERT_TRUE(store.apply(upserts("a.yaml", route(80))));
   EXPECT_EQ(store.takeChanges().size(), 1u);
   const auto before = find(store, "HTTPRoute", "apps", "web");
-  EXPECT_FALSE(store.applyFile("a.yaml", route(80)));
+  EXPECT_FALSE(store.apply(upserts("a.yaml", route(80))));
   EXPECT_TRUE(store.takeChanges().empty());
   EXPECT_EQ(find(store, "HTTPRoute", "apps", "web"), before);  // the same object, not a copy
 }
 
 TEST(Store, ChangesNameAddedChangedAndDeletedObjects) {
   Store store;
-  store.applyFile("a.yaml", route(80));
+  store.apply(upserts("a.yaml", route(80)));
   store.takeChanges();
-  store.applyFile("a.yaml", route(81));
-  store.removeFile("a.yaml");
-  store.applyFile("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n");
+  store.apply(upserts("a.yaml", route(81)));
+  store.apply(deletes("a.yaml", {kWeb}));
+  store.apply(upserts("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"));
   std::set<std::string> changed;
   for (const auto& key : store.takeChanges()) changed.insert(key.str());
   EXPECT_EQ(changed, (std::set<std::string>{"HTTPRoute/apps/web", "Namespace/apps"}));
@@ -65,9 +81,9 @@ TEST(Store, ChangesNameAddedChangedAndDeletedObjects) {
 TEST(Store, SpecChangeBumpsGenerationAndKeepsCreationTimestamp) {
   std::string now = "2026-01-01T00:00:00Z";
   Store store(fixedClock(&now));
-  store.applyFile("a.yaml", route(80));
+  store.apply(upserts("a.yaml", route(80)));
   now = "2026-01-02T00:00:00Z";
-  ASSERT_TRUE(store.applyFile("a.yaml", route(81)));
+  ASSERT_TRUE(store.apply(upserts("a.yaml", route(81))));
   auto r = find(store, "HTTPRoute", "apps", "web");
   EXPECT_EQ(r->generation, 2);
   EXPECT_EQ(r->creation_timestamp, "2026-01-01T00:00:00Z");
@@ -75,10 +91,10 @@ TEST(Store, SpecChangeBumpsGenerationAndKeepsCreationTimestamp) {
 
 TEST(Store, MetadataOnlyChangeKeepsGeneration) {
   Store store;
-  store.applyFile("a.yaml", route(80));
+  store.apply(upserts("a.yaml", route(80)));
   std::string labelled = route(80);
   labelled.replace(labelled.find("namespace: apps}"), 16, "namespace: apps, labels: {a: b}}");
-  ASSERT_TRUE(store.applyFile("a.yaml", labelled));
+  ASSERT_TRUE(store.apply(upserts("a.yaml", labelled)));
   EXPECT_EQ(find(store, "HTTPRoute", "apps", "web")->generation, 1);
 }
 
@@ -86,31 +102,22 @@ TEST(Store, ExplicitCreationTimestampWins) {
   Store store;
   std::string r = route(80);
   r.replace(r.find("namespace: apps}"), 16, "namespace: apps, creationTimestamp: \"2020-05-05T00:00:00Z\"}");
-  store.applyFile("a.yaml", r);
+  store.apply(upserts("a.yaml", r));
   EXPECT_EQ(find(store, "HTTPRoute", "apps", "web")->creation_timestamp, "2020-05-05T00:00:00Z");
 }
 
 TEST(Store, NamespaceGetsMetadataNameLabel) {
   Store store;
-  store.applyFile("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n");
+  store.apply(upserts("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"));
   auto ns = find(store, "Namespace", "", "apps");
   ASSERT_NE(ns, nullptr);
   EXPECT_EQ(ns->labels().at("kubernetes.io/metadata.name"), "apps");
 }
 
-TEST(Store, UnreadableFileKeepsPreviousObjects) {
-  Store store;
-  store.applyFile("a.yaml", route(80));
-  EXPECT_FALSE(store.applyFile("a.yaml", "kind: [unclosed"));
-  EXPECT_NE(find(store, "HTTPRoute", "apps", "web"), nullptr);
-  ASSERT_EQ(store.errors().size(), 1u);
-  EXPECT_EQ(store.errors()[0].file, "a.yaml");
-}
-
 TEST(Store, InvalidObjectKeepsLastValidVersionAndNamesTheField) {
   Store store;
-  store.applyFile("a.yaml", route(80));
-  EXPECT_FALSE(store.applyFile("a.yaml", route(70000)));
+  store.apply(upserts("a.yaml", route(80)));
+  EXPECT_FALSE(store.apply(upserts("a.yaml", route(70000))));
   auto r = find(store, "HTTPRoute", "apps", "web");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->spec()["rules"][0]["backendRefs"][0]["port"], 80);
@@ -119,33 +126,56 @@ TEST(Store, InvalidObjectKeepsLastValidVersionAndNamesTheField) {
   EXPECT_EQ(store.errors()[0].field, "spec.rules[0].backendRefs[0].port");
 }
 
-TEST(Store, RemovingFileDeletesItsObjects) {
-  Store store;
-  store.applyFile("a.yaml", route(80));
-  ASSERT_TRUE(store.removeFile("a.yaml"));
-  EXPECT_EQ(find(store, "HTTPRoute", "apps", "web"), nullptr);
-}
-
-TEST(Store, ObjectDroppedFromFileIsDeleted) {
-  Store store;
-  store.applyFile("a.yaml", route(80) + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n");
-  ASSERT_TRUE(store.applyFile("a.yaml", route(80)));
-  EXPECT_EQ(find(store, "Namespace", "", "apps"), nullptr);
-  EXPECT_NE(find(store, "HTTPRoute", "apps", "web"), nullptr);
-}
-
 TEST(Store, SameObjectInTwoFilesIsAnErrorForTheSecond) {
   Store store;
-  store.applyFile("a.yaml", route(80));
-  store.applyFile("b.yaml", route(81));
+  store.apply(upserts("a.yaml", route(80)));
+  store.apply(upserts("b.yaml", route(81)));
   EXPECT_EQ(find(store, "HTTPRoute", "apps", "web")->spec()["rules"][0]["backendRefs"][0]["port"], 80);
   ASSERT_EQ(store.errors().size(), 1u);
   EXPECT_EQ(store.errors()[0].reason, "already defined in a.yaml");
+  EXPECT_EQ(store.errors()[0].source, "b.yaml");
+}
+
+TEST(Store, DeleteByASourceThatDoesNotDefineTheObjectIsIgnored) {
+  Store store;
+  store.apply(upserts("a.yaml", route(80)));
+  store.apply(upserts("b.yaml", route(81)));  // refused: a.yaml defines it
+  EXPECT_FALSE(store.apply(deletes("b.yaml", {kWeb})));
+  EXPECT_NE(find(store, "HTTPRoute", "apps", "web"), nullptr);
+  EXPECT_TRUE(store.errors().empty());  // b.yaml's update replaced its errors
+}
+
+TEST(Store, DeleteByTheDefiningSourceDeletes) {
+  Store store;
+  store.apply(upserts("a.yaml", route(80)));
+  store.takeChanges();
+  ASSERT_TRUE(store.apply(deletes("a.yaml", {kWeb})));
+  EXPECT_EQ(find(store, "HTTPRoute", "apps", "web"), nullptr);
+  EXPECT_EQ(store.takeChanges(), std::set<model::ObjectKey>{kWeb});
+}
+
+TEST(Store, ProviderErrorsAreKeptUnderTheSourceUntilItsNextUpdate) {
+  Store store;
+  SourceUpdate unreadable{"a.yaml", {}, {}, {{"", "", "", "not YAML"}}};
+  EXPECT_FALSE(store.apply(unreadable));
+  ASSERT_EQ(store.errors("a.yaml").size(), 1u);
+  EXPECT_EQ(store.errors("a.yaml")[0].str(), "a.yaml: not YAML");
+  store.apply(upserts("a.yaml", route(80)));
+  EXPECT_TRUE(store.errors().empty());
+}
+
+TEST(Store, PreparedUpdateAppliesLikeTheUpdate) {
+  Store store;
+  auto prepared = Store::prepare(upserts("a.yaml", route(70000)));
+  ASSERT_EQ(prepared.upserts.size(), 1u);
+  EXPECT_EQ(prepared.upserts[0].field_errors.size(), 1u);
+  EXPECT_FALSE(store.apply(std::move(prepared)));
+  EXPECT_EQ(store.errors().size(), 1u);
 }
 
 TEST(Store, DefaultsAreApplied) {
   Store store;
-  store.applyFile("a.yaml", route(80));
+  store.apply(upserts("a.yaml", route(80)));
   auto r = find(store, "HTTPRoute", "apps", "web");
   EXPECT_EQ(r->spec()["parentRefs"][0]["kind"], "Gateway");
   EXPECT_EQ(r->spec()["rules"][0]["backendRefs"][0]["weight"], 1);
@@ -155,21 +185,14 @@ TEST(Store, DefaultsAreApplied) {
 TEST(Store, UnhandledKindIsKeptWithoutErrorAndReportedOnce) {
   Store store;
   const char* deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\n";
-  ASSERT_TRUE(store.applyFile("d.yaml", deployment));
+  ASSERT_TRUE(store.apply(upserts("d.yaml", deployment)));
   EXPECT_TRUE(store.errors().empty());
   EXPECT_NE(store.view()->find(model::ObjectKey{"Deployment", "apps", "web"}), nullptr);
   EXPECT_EQ(store.takeNewlyUnhandledKinds(), std::vector<std::string>{"Deployment"});
-  store.applyFile("e.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: apps}\n");
+  store.apply(upserts("e.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: apps}\n"));
   EXPECT_TRUE(store.takeNewlyUnhandledKinds().empty());
 }
 
-
-TEST(Store, UnhandledKindWithNonStringApiVersionIsAnErrorNotACrash) {
-  Store store;
-  store.applyFile("d.yaml", "apiVersion: 5\nkind: Deployment\nmetadata: {name: web}\n");
-  ASSERT_EQ(store.errors().size(), 1u);
-  EXPECT_EQ(store.errors()[0].reason, "apiVersion: required");
-}
 
 }  // namespace
 }  // namespace gatehouse::store

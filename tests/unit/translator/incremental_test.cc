@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "../providers/file/file_store.h"
 #include "snapshot/dump.h"
 #include "translator/translator.h"
 
@@ -16,7 +17,7 @@ class World {
   explicit World(uint32_t seed) : rng_(seed) {}
 
   // One random change: writes or removes one file.
-  void change(store::Store& store) {
+  void change(providers::FileStore& store) {
     switch (pick(10)) {
       case 0: case 1: case 2: case 3: {
         const int i = pick(12);
@@ -153,7 +154,7 @@ TEST(IncrementalTranslator, MatchesAFullTranslationAfterEveryChange) {
   for (uint32_t seed = 1; seed <= 12; ++seed) {
     World world(seed);
     int tick = 0;
-    store::Store store([&tick] { return "2026-01-01T00:00:" + std::to_string(10 + tick++ % 50) + "Z"; });
+    providers::FileStore store([&tick] { return "2026-01-01T00:00:" + std::to_string(10 + tick++ % 50) + "Z"; });
     Options options;
     Translator incremental(options);
     store.applyFile("gateway", world.gateway());
@@ -188,7 +189,7 @@ spec:
 )";
 
 TEST(IncrementalTranslator, RouteChangeIsNotAFullRun) {
-  store::Store store;
+  providers::FileStore store;
   Translator incremental(Options{});
   store.applyFile("gateway", kGateway);
   EXPECT_TRUE(incremental.update(store.live(), store.takeChanges()).full);
@@ -227,7 +228,7 @@ spec:
 }
 
 TEST(IncrementalTranslator, SliceChangeSwapsTheClusterAndKeepsTheRouteTables) {
-  store::Store store;
+  providers::FileStore store;
   Translator incremental(Options{});
   store.applyFile("gateway", kGateway);
   store.applyFile("route", R"(

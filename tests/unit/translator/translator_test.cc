@@ -2,6 +2,8 @@
 // assignments, addresses the data plane could not bind) and options.
 #include "translator/translator.h"
 
+#include "../providers/file/file_store.h"
+
 #include <gtest/gtest.h>
 
 namespace gatehouse::translator {
@@ -28,7 +30,7 @@ const model::Json* condition(const model::Json& status, const std::string& type)
 }
 
 struct Fixture {
-  store::Store store;
+  providers::FileStore store;
   Options options;
   Output run(const std::string& manifests, Input input = {}) {
     store.applyFile("all.yaml", manifests);

@@ -8,28 +8,12 @@
 #include <fstream>
 #include <mutex>
 
+#include "temp_dir.h"
+
 namespace gatehouse::providers {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gatehouse-watch-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  void writeAtomically(const std::string& name, const std::string& content) const {
-    const std::string tmp = path_ + "/.tmp-" + fs::path(name).filename().string();
-    std::ofstream(tmp) << content;
-    fs::rename(tmp, path_ + "/" + name);
-  }
-
- private:
-  std::string path_;
-};
 
 struct Recorder {
   std::mutex mu;
