@@ -6,13 +6,13 @@
 #include "model/types/gateway.h"
 #include "model/types/http_route.h"
 #include "model/types/reference_grant.h"
-#include "store/store.h"
+#include "../providers/file/file_store.h"
 
 namespace gatehouse::model {
 namespace {
 
 struct Decoded {
-  store::Store store;
+  providers::FileStore store;
   explicit Decoded(const std::string& manifest) {
     store.applyFile("f.yaml", manifest);
     EXPECT_TRUE(store.errors().empty()) << store.errors()[0].str();

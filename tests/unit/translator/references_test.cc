@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../providers/file/file_store.h"
+
 namespace gatehouse::translator {
 namespace {
 
@@ -17,7 +19,7 @@ spec:
 )";
 
 struct Objects {
-  store::Store store;
+  providers::FileStore store;
   std::shared_ptr<const store::View> view;
   explicit Objects(const std::string& manifests) {
     store.applyFile("all.yaml", manifests);
