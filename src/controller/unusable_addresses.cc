@@ -1,16 +1,20 @@
 #include "controller/unusable_addresses.h"
 
+#include "translator/conditions.h"
+
 namespace gatehouse::controller {
 
 using model::Json;
 using model::Packed;
+namespace condition = translator::condition;
+namespace reason = translator::reason;
 
 namespace {
 
 // The address a translated Gateway status is Programmed on; empty when it is not Programmed.
 std::string programmedAddress(const Json& status) {
   for (const auto& c : status.value("conditions", Json::array()))
-    if (c.value("type", "") == "Programmed" && c.value("status", "") != "True") return "";
+    if (c.value("type", "") == condition::kProgrammed && c.value("status", "") != "True") return "";
   const Json addresses = status.value("addresses", Json::array());
   return addresses.empty() ? "" : addresses[0].value("value", "");
 }
@@ -21,9 +25,9 @@ Packed patched(const Packed& translated, const std::map<std::string, std::string
   auto reason = unusable.find(programmedAddress(status));
   if (reason == unusable.end()) return translated;
   for (auto& c : status["conditions"]) {
-    if (c.value("type", "") != "Programmed") continue;
+    if (c.value("type", "") != condition::kProgrammed) continue;
     c["status"] = "False";
-    c["reason"] = "AddressNotUsable";
+    c["reason"] = reason::kAddressNotUsable;
     c["message"] = reason->second;
   }
   status["addresses"] = Json::array();

@@ -23,7 +23,7 @@ OfflineResult translateFiles(const std::vector<providers::FileChange>& files, co
   providers::ManifestFiles manifests;
   for (const auto& f : files) store.apply(manifests.read(f.path, f.content));
   auto view = store.view();
-  translator::Input input{view.get(), {}, {}};
+  translator::Input input{view.get(), {}};
   auto out = translator::translate(options, input);
   OfflineResult result;
   for (const auto& e : store.errors()) {

@@ -1,8 +1,8 @@
 #pragma once
 // Pool addresses for Gateways that ask for none: a stable allocator the translator asks once per
-// Gateway build. Its state (who holds which address, which addresses cannot be bound) is the
-// only state about addresses that lives across translations, and it lives here, not in the
-// translator's compiled state; the controller may keep one allocator across translators.
+// Gateway build. Who holds which address is the only state about addresses that lives across
+// translations, and it lives here, not in the translator's compiled state. Addresses the data
+// plane cannot bind are the controller's business (controller/unusable_addresses.h).
 #include <map>
 #include <optional>
 #include <set>
@@ -29,10 +29,6 @@ class AddressAllocator {
   const std::map<std::string, std::string>& assignments() const { return assignments_; }
   void setAssignments(std::map<std::string, std::string> assignments) { assignments_ = std::move(assignments); }
 
-  // Address -> reason, for addresses the data plane could not bind.
-  const std::map<std::string, std::string>& unusable() const { return unusable_; }
-  void setUnusable(std::map<std::string, std::string> unusable) { unusable_ = std::move(unusable); }
-
  private:
   bool inPool(const std::string& ip) const;
   std::optional<std::string> lowestFree(const std::set<std::string>& taken) const;
@@ -40,7 +36,6 @@ class AddressAllocator {
   bool valid_ = false;
   uint32_t first_ = 0, last_ = 0;
   std::map<std::string, std::string> assignments_;
-  std::map<std::string, std::string> unusable_;
 };
 
 }  // namespace gatehouse::translator

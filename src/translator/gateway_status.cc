@@ -9,7 +9,6 @@ using model::Json;
 void Translator::State::gatewayStatuses() {
   if (!gateways_dirty) return;
   gateways_dirty = false;
-  const auto& unusable = addresses.unusable();
   for (auto& [key, gw] : gateways) {
     const auto& r = *gw.resource;
     bool any_invalid = false, all_invalid = !gw.listeners.empty();
@@ -30,14 +29,11 @@ void Translator::State::gatewayStatuses() {
       }
     }
     Json addresses_json = Json::array();
-    auto not_usable = unusable.find(gw.address);
     if (!gw.accepted) {
       setCondition(gw.conditions, {condition::kProgrammed, false, reason::kInvalid, "the Gateway is not accepted"});
     } else if (gw.address.empty()) {
       setCondition(gw.conditions,
                    {condition::kProgrammed, false, reason::kAddressNotAssigned, "the address pool is exhausted"});
-    } else if (not_usable != unusable.end()) {
-      setCondition(gw.conditions, {condition::kProgrammed, false, reason::kAddressNotUsable, not_usable->second});
     } else {
       setCondition(gw.conditions, {condition::kProgrammed, true, reason::kProgrammed, ""});
       addresses_json.push_back({{"type", "IPAddress"}, {"value", gw.address}});

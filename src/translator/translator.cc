@@ -93,11 +93,6 @@ Translator::Result Translator::update(const store::View& view, const std::set<Ob
   return state_->update(view, changed);
 }
 
-void Translator::setUnusableAddresses(std::map<std::string, std::string> unusable) {
-  state_->addresses.setUnusable(std::move(unusable));
-  state_->gateways_dirty = true;
-}
-
 const std::map<std::string, std::string>& Translator::poolAssignments() const {
   return state_->addresses.assignments();
 }
@@ -109,7 +104,6 @@ void Translator::setPoolAssignments(std::map<std::string, std::string> assignmen
 Output translate(const Options& options, const Input& input) {
   Translator translator(options);
   translator.setPoolAssignments(input.pool_assignments);
-  translator.setUnusableAddresses(input.unusable_addresses);
   auto result = translator.update(*input.view, {});
   Output out;
   for (const auto& [key, status] : result.changed) out.statuses.emplace(key, status->unpack());  // all: a first run

@@ -43,8 +43,6 @@ class Translator {
   // first run translates everything.
   Result update(const store::View& view, const std::set<model::ObjectKey>& changed);
 
-  // Address -> reason, for addresses the data plane could not bind; shown from the next update.
-  void setUnusableAddresses(std::map<std::string, std::string> unusable);
   // "namespace/name" of a Gateway -> its pool address; kept stable across runs.
   const std::map<std::string, std::string>& poolAssignments() const;
   void setPoolAssignments(std::map<std::string, std::string> assignments);
@@ -58,7 +56,6 @@ class Translator {
 struct Input {
   const store::View* view = nullptr;
   std::map<std::string, std::string> pool_assignments;
-  std::map<std::string, std::string> unusable_addresses;
 };
 
 struct Output {

@@ -166,7 +166,7 @@ TEST(IncrementalTranslator, MatchesAFullTranslationAfterEveryChange) {
         if (status) statuses[key] = status->unpack();
         else statuses.erase(key);
       }
-      auto full = translate(options, {&store.live(), {}, {}});
+      auto full = translate(options, {&store.live(), {}});
       ASSERT_EQ(statuses, full.statuses) << "seed " << seed << " step " << step;
       ASSERT_EQ(comparable(*result.snapshot), comparable(*full.snapshot)) << "seed " << seed << " step " << step;
     }

@@ -64,18 +64,6 @@ TEST(Translator, ExhaustedPoolLeavesGatewayNotProgrammed) {
   EXPECT_TRUE(b["addresses"].empty());
 }
 
-TEST(Translator, UnbindableAddressIsAddressNotUsable) {
-  Fixture f;
-  Input input;
-  input.unusable_addresses = {{"192.0.2.1", "cannot listen on 192.0.2.1:80: Cannot assign requested address"}};
-  auto out = f.run(std::string(kClass) + gateway("a", "192.0.2.1"), input);
-  const auto& a = out.statuses.at(model::ObjectKey{"Gateway", "ns", "a"});
-  EXPECT_EQ((*condition(a, "Programmed"))["reason"], "AddressNotUsable");
-  EXPECT_EQ((*condition(a, "Programmed"))["message"],
-            "cannot listen on 192.0.2.1:80: Cannot assign requested address");
-  EXPECT_EQ((*condition(a, "Accepted"))["status"], "True");
-}
-
 TEST(Translator, SupportedFeaturesAreSortedObjects) {
   Fixture f;
   f.options.supported_features = {"HTTPRoute", "Gateway"};
