@@ -5,7 +5,7 @@
 //
 // The Gateway API rules follow the v1.6.1 standard-channel CRDs
 // (../shared/gateway-api/v1.6.1/crd/standard/*.yaml); they are written out in C++ in
-// src/model/validation_*.cc with the small schema vocabulary of src/model/schema.h, so that each
+// src/model/*_schemas.cc with the small schema vocabulary of src/model/schema.h, so that each
 // kind reads like its CRD. Nothing is loaded at runtime.
 #include <nlohmann/json.hpp>
 
