@@ -45,7 +45,6 @@ struct Resource {
 
   Json object() const { return manifest.unpack(); }
   Json spec() const;  // {} when the manifest has none
-  std::map<std::string, std::string> labels() const;
 };
 
 using ResourcePtr = std::shared_ptr<const Resource>;

@@ -1,7 +1,6 @@
 #pragma once
 // Per-request state that travels through the phases of pipeline.h. A codec fills `request`
-// (and the facts it alone knows: scheme, listener port, TLS server name, start time), the phases
-// fill the rest. Everything pointed to lives in `generation`, which the context pins from routing
+// (and the facts it alone knows: TLS server name, start time, upgrade), the phases fill the rest. Everything pointed to lives in `generation`, which the context pins from routing
 // until the response has ended.
 #include <chrono>
 #include <optional>

@@ -111,7 +111,7 @@ TEST(Store, NamespaceGetsMetadataNameLabel) {
   store.apply(upserts("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"));
   auto ns = find(store, "Namespace", "", "apps");
   ASSERT_NE(ns, nullptr);
-  EXPECT_EQ(ns->labels().at("kubernetes.io/metadata.name"), "apps");
+  EXPECT_EQ(ns->object()["metadata"]["labels"]["kubernetes.io/metadata.name"], "apps");
 }
 
 TEST(Store, InvalidObjectKeepsLastValidVersionAndNamesTheField) {
