@@ -22,8 +22,9 @@ AdminServer::~AdminServer() { stop(); }
 
 AdminServer::Reply AdminServer::handle(const std::string& method, const std::string& target) const {
   if (method != "GET") return {405, "text/plain", "only GET\n"};
-  if (before_read_) before_read_();
   const std::string path = target.substr(0, target.find('?'));
+  if (path == "/healthz") return Reply{200, "text/plain", "ok\n"};  // the process answers: liveness only
+  if (before_read_) before_read_();
   auto json = [](const controller::StatusBoard::Doc& doc) -> Reply {
     if (!doc) return {503, "text/plain", "no configuration yet\n"};
     return {200, "application/json", doc->dump(2) + "\n"};
@@ -33,7 +34,7 @@ AdminServer::Reply AdminServer::handle(const std::string& method, const std::str
   if (path == "/config") return json(board_->config());
   if (path == "/infrastructure") return json(board_->infrastructure());
   if (path == "/errors") return json(board_->errors());
-  return {404, "text/plain", "not found; try /status, /ready, /config, /infrastructure, /errors\n"};
+  return {404, "text/plain", "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors\n"};
 }
 
 namespace {

@@ -9,8 +9,9 @@ namespace gatehouse::controller {
 
 using model::Json;
 
-Controller::Controller(translator::Options options, SnapshotSink* sink, std::vector<StatusSink*> status_sinks)
-    : sink_(sink), status_sinks_(std::move(status_sinks)), translator_(std::move(options)) {}
+Controller::Controller(translator::Options options, SnapshotSink* sink, std::vector<StatusSink*> status_sinks,
+                       store::Generation generation)
+    : sink_(sink), status_sinks_(std::move(status_sinks)), store_({}, generation), translator_(std::move(options)) {}
 
 bool Controller::apply(std::vector<store::SourceUpdate> updates) {
   // Defaulting and validating an update depends on nothing but the update: a large batch (the

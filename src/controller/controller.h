@@ -28,7 +28,8 @@ class SnapshotSink {
 
 class Controller : public providers::UpdateSink {
  public:
-  Controller(translator::Options options, SnapshotSink* sink, std::vector<StatusSink*> status_sinks);
+  Controller(translator::Options options, SnapshotSink* sink, std::vector<StatusSink*> status_sinks,
+             store::Generation generation = store::Generation::Counted);
 
   // Stores a batch of updates and reconciles if anything changed. Thread-safe.
   void update(std::vector<store::SourceUpdate> batch) override;

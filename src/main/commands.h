@@ -5,6 +5,9 @@ namespace gatehouse::main {
 
 struct ServeFlags {
   std::string dir, admin_address, address_pool, controller_name, log_level;
+  bool kubernetes = false;  // watch the API server instead of `dir`
+  std::string kubeconfig, lease_namespace, lease_name;
+  unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   unsigned workers = 1;
 };

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "main/commands.h"
@@ -11,8 +12,27 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   gatehouse::main::ServeFlags serve_flags;
-  auto* serve = app.add_subcommand("serve", "Serve the Gateway API manifests under DIR and watch it for changes");
-  serve->add_option("dir", serve_flags.dir, "Directory of *.yaml, *.yml and *.json manifests")->required();
+  auto* serve = app.add_subcommand(
+      "serve", "Serve the Gateway API manifests under DIR and watch it for changes, or (--kubernetes) those of an API server");
+  auto* dir = serve->add_option("dir", serve_flags.dir, "Directory of *.yaml, *.yml and *.json manifests");
+  auto* kubernetes = serve->add_flag("--kubernetes", serve_flags.kubernetes,
+                                     "Watch the Kubernetes API server and write status there");
+  dir->excludes(kubernetes);
+  serve->add_option("--kubeconfig", serve_flags.kubeconfig,
+                    "kubeconfig to reach the API server with (default: $KUBECONFIG, else the pod's service account)")
+      ->needs(kubernetes);
+  const char* pod_namespace = std::getenv("POD_NAMESPACE");
+  serve->add_option("--leader-election-namespace", serve_flags.lease_namespace, "Namespace of the leader election Lease")
+      ->default_val(pod_namespace && *pod_namespace ? pod_namespace : "gatehouse-system")
+      ->needs(kubernetes);
+  serve->add_option("--leader-election-id", serve_flags.lease_name, "Name of the leader election Lease")
+      ->default_val("gatehouse-controller")
+      ->needs(kubernetes);
+  serve->add_option("--leader-election-lease-duration", serve_flags.lease_seconds,
+                    "Seconds a leader's Lease holds without renewal (renew deadline 2/3 of it, retry period 2/15)")
+      ->default_val(15)
+      ->check(CLI::Range(3, 3600))
+      ->needs(kubernetes);
   serve->add_option("--admin-address", serve_flags.admin_address, "Admin API HOST:PORT")
       ->default_val("127.0.0.1:15000");
   serve->add_option("--address-pool", serve_flags.address_pool,
@@ -44,6 +64,10 @@ int main(int argc, char** argv) {
   golden->add_flag("--update", golden_flags.update, "Rewrite the .out.yaml from the current translator");
 
   CLI11_PARSE(app, argc, argv);
+  if (*serve && serve_flags.dir.empty() && !serve_flags.kubernetes) {
+    std::fprintf(stderr, "serve: give a manifest directory, or --kubernetes\n");
+    return 2;
+  }
   if (*serve) return gatehouse::main::serve(serve_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);

@@ -1,6 +1,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "main/commands.h"
 #include "main/features.h"
 #include "providers/file/file_provider.h"
+#include "providers/kube/kube_provider.h"
 
 namespace gatehouse::main {
 namespace {
@@ -32,6 +35,46 @@ class DataPlaneSink : public controller::SnapshotSink {
   dataplane::DataPlane* dp_;
 };
 
+// Hands the statuses of each publication to the Kubernetes status writer, and on its asking
+// (it became leader) all of them.
+class KubeStatusSink : public controller::StatusSink {
+ public:
+  explicit KubeStatusSink(providers::kube::KubeProvider* provider) : provider_(provider) {
+    provider_->setStatusSource([this] { return everything(); });
+  }
+  void publish(const controller::Publication& publication) override {
+    std::vector<providers::kube::StatusWrite> changed;
+    changed.reserve(publication.changed.size());
+    for (const auto& change : publication.changed) changed.push_back({change.key, unpack(change.status)});
+    {
+      std::lock_guard lock(mu_);
+      objects_ = publication.objects;
+    }
+    provider_->writeStatuses(std::move(changed));
+  }
+
+ private:
+  static std::shared_ptr<const model::Json> unpack(const model::Packed* status) {
+    return status ? std::make_shared<const model::Json>(status->unpack()) : nullptr;
+  }
+  std::vector<providers::kube::StatusWrite> everything() {
+    std::shared_ptr<const controller::ObjectTable> objects;
+    {
+      std::lock_guard lock(mu_);
+      objects = objects_;
+    }
+    std::vector<providers::kube::StatusWrite> out;
+    if (!objects) return out;
+    for (const auto& [key, entry] : objects->sorted())
+      if (entry->status) out.push_back({*key, unpack(&*entry->status)});
+    return out;
+  }
+
+  providers::kube::KubeProvider* provider_;
+  std::mutex mu_;
+  std::shared_ptr<const controller::ObjectTable> objects_;
+};
+
 volatile std::sig_atomic_t g_stop = 0;
 
 }  // namespace
@@ -39,7 +82,7 @@ volatile std::sig_atomic_t g_stop = 0;
 int serve(const ServeFlags& flags) {
   auto level = spdlog::level::from_str(flags.log_level);
   log::init(level);
-  if (!std::filesystem::is_directory(flags.dir)) {
+  if (!flags.kubernetes && !std::filesystem::is_directory(flags.dir)) {
     spdlog::error("serve: {} is not a directory", flags.dir);
     return 2;
   }
@@ -52,20 +95,38 @@ int serve(const ServeFlags& flags) {
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
-  controller::Controller controller(options, &sink, {&board});
 
-  providers::FileProvider provider(flags.dir);
-  admin::AdminServer admin(&board, [&provider] { provider.sync(); });
+  std::unique_ptr<providers::Provider> provider;
+  std::unique_ptr<KubeStatusSink> kube_status;
+  std::vector<controller::StatusSink*> status_sinks{&board};
+  if (flags.kubernetes) {
+    providers::kube::KubeOptions kube_options;
+    kube_options.kubeconfig = flags.kubeconfig;
+    kube_options.controller_name = flags.controller_name;
+    kube_options.lease = providers::kube::LeaseOptions::forDuration(std::chrono::seconds(flags.lease_seconds));
+    kube_options.lease.ns = flags.lease_namespace;
+    kube_options.lease.name = flags.lease_name;
+    auto kube = std::make_unique<providers::kube::KubeProvider>(std::move(kube_options));
+    kube_status = std::make_unique<KubeStatusSink>(kube.get());
+    status_sinks.push_back(kube_status.get());
+    provider = std::move(kube);
+  } else {
+    provider = std::make_unique<providers::FileProvider>(flags.dir);
+  }
+  controller::Controller controller(options, &sink, status_sinks,
+                                    flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
+
+  admin::AdminServer admin(&board, [&provider] { provider->sync(); });
   if (auto started = admin.start(flags.admin_address); !started) {
     spdlog::error("{}", started.error().message);
     return 2;
   }
-  if (auto started = provider.start(&controller); !started) {
+  if (auto started = provider->start(&controller); !started) {
     spdlog::error("serve: {}", started.error().message);
     return 2;
   }
-  spdlog::info("serving {} with {} workers; admin API on http://{}", flags.dir, dp_options.workers,
-               flags.admin_address);
+  spdlog::info("serving {} with {} workers; admin API on http://{}", flags.kubernetes ? "Kubernetes" : flags.dir,
+               dp_options.workers, flags.admin_address);
 
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
@@ -75,7 +136,7 @@ int serve(const ServeFlags& flags) {
     if (!g_stop) controller.retryUnusable();
   }
   spdlog::info("stopping");
-  provider.stop();
+  provider->stop();
   admin.stop();
   dataplane.stop();
   return 0;

@@ -40,7 +40,8 @@ std::string nowRfc3339() {
   return buf;
 }
 
-Store::Store(Clock clock) : clock_(clock ? std::move(clock) : Clock(nowRfc3339)) {}
+Store::Store(Clock clock, Generation generation)
+    : clock_(clock ? std::move(clock) : Clock(nowRfc3339)), generation_(generation) {}
 
 namespace {
 
@@ -77,6 +78,8 @@ bool Store::upsert(const std::string& source, Json object, const ObjectKey& key,
     resource->creation_timestamp = clock_();
     resource->first_seen_order = ++order_;
   }
+  if (auto given = meta.find("generation"); generation_ == Generation::FromServer && given != meta.end() && given->is_number_integer())
+    resource->generation = given->get<int64_t>();
   if (auto ts = meta.find("creationTimestamp"); ts != meta.end() && ts->is_string() && !ts->get<std::string>().empty())
     resource->creation_timestamp = ts->get<std::string>();
   meta["generation"] = resource->generation;

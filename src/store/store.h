@@ -69,10 +69,15 @@ struct PreparedUpdate {
   std::vector<ConfigError> errors;
 };
 
+// Who keeps metadata.generation: the store, counting spec changes (standalone), or the API
+// server that the objects come from (Kubernetes mode), whose count status must echo in
+// observedGeneration.
+enum class Generation { Counted, FromServer };
+
 class Store {
  public:
   using Clock = std::function<std::string()>;  // RFC 3339 "now", replaceable in tests
-  explicit Store(Clock clock = {});
+  explicit Store(Clock clock = {}, Generation generation = Generation::Counted);
 
   static PreparedUpdate prepare(SourceUpdate update);  // thread-safe
   // Applies a prepared update; returns true if any object changed. An upsert of an object that
@@ -97,6 +102,7 @@ class Store {
   void erase(const model::ObjectKey& key);
 
   Clock clock_;
+  Generation generation_;
   uint64_t order_ = 0;
   View live_;
   std::set<model::ObjectKey> changes_;
