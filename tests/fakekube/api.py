@@ -28,6 +28,7 @@ SECRETS = ("", "secrets")
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # generateName suffix alphabet of k8s.io/apiserver (no vowels, no confusable characters).
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+NAMESPACE_CLEANUP_DELAY = 1.0  # seconds a deleted namespace stays Terminating
 _SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
 
@@ -65,9 +66,14 @@ class Api:
             obj = {**obj, "apiVersion": rt.api_version(version)}
         return obj
 
-    def _require_namespace(self, namespace: str) -> None:
-        if self.store.get(NAMESPACES, "", namespace) is None:
+    def _require_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
+        ns = self.store.get(NAMESPACES, "", namespace)
+        if ns is None:
             raise errors.not_found("", "namespaces", namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise ApiError(403, "Forbidden", f'{errors.qualified(rt.group, rt.plural)} "{name}" is forbidden: '
+                           f"unable to create new content in namespace {namespace} because it is being terminated",
+                           {"name": name, "group": rt.group, "kind": rt.plural})
 
     def _check_body(self, rt: ResourceType, version: str, body: dict) -> dict:
         if not isinstance(body, dict):
@@ -149,7 +155,7 @@ class Api:
             meta["name"] = meta["generateName"] + "".join(random.choices(_GENERATE_ALPHABET, k=5))
         with self.store.cond:
             if rt.namespaced:
-                self._require_namespace(namespace)
+                self._require_namespace(rt, namespace, meta["name"])
             if self.store.get(rt.key, namespace if rt.namespaced else "", meta["name"]) is not None:
                 raise errors.already_exists(rt.group, rt.plural, meta["name"])
             meta["uid"] = str(uuid.uuid4())
@@ -299,10 +305,8 @@ class Api:
             if pre.get("uid") and pre["uid"] != old["metadata"]["uid"]:
                 raise errors.conflict(rt.group, rt.plural, name)
             if rt.key == NAMESPACES:
-                for key, child in self.store.names_in_namespace(name):
-                    self._forget_applied(key, name, child)
-                    self.store.delete(key, name, child)
-            elif rt.key == CRDS:
+                return self.convert(rt, self._terminate_namespace(old), version)
+            if rt.key == CRDS:
                 served = kinds.from_crd(old)
                 for ns, child in self.store.names_of(served.key):
                     self._forget_applied(served.key, ns, child)
@@ -310,12 +314,36 @@ class Api:
                 self.registry.unregister(served.key)
             self._forget_applied(rt.key, namespace, name)
             gone = self.store.delete(rt.key, namespace, name)
-        if rt.custom or rt.key in (NAMESPACES, CRDS):
+        if rt.custom or rt.key == CRDS:
             return self.convert(rt, gone, version)
         details = {"name": name, "kind": rt.plural, "uid": old["metadata"]["uid"]}
         if rt.group:
             details["group"] = rt.group
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+    def _terminate_namespace(self, ns: dict) -> dict:
+        """Like the real namespace controller: the namespace turns Terminating at once (no new
+        content), its contents and then itself are deleted a moment later, so a `kubectl delete -f`
+        listing the namespace first still finds the objects after it."""
+        if ns["metadata"].get("deletionTimestamp"):
+            return ns
+        terminating = copy.deepcopy(ns)
+        terminating["metadata"]["deletionTimestamp"] = now_rfc3339()
+        terminating["metadata"]["deletionGracePeriodSeconds"] = 0
+        terminating["status"] = {"phase": "Terminating"}
+        stored = self.store.put(NAMESPACES, terminating, "MODIFIED", ns)
+        timer = threading.Timer(NAMESPACE_CLEANUP_DELAY, self._finish_namespace, (ns["metadata"]["name"],))
+        timer.daemon = True
+        timer.start()
+        return stored
+
+    def _finish_namespace(self, name: str) -> None:
+        with self.store.cond:
+            for key, child in self.store.names_in_namespace(name):
+                self._forget_applied(key, name, child)
+                self.store.delete(key, name, child)
+            self._forget_applied(NAMESPACES, "", name)
+            self.store.delete(NAMESPACES, "", name)
 
     def _forget_applied(self, key, namespace: str, name: str) -> None:
         for k in [k for k in self._applied if k[:3] == (key, namespace, name)]:

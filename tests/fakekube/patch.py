@@ -222,7 +222,8 @@ def _removed_fields(previous: Any, current: Any) -> dict:
     out = {}
     for k, v in previous.items():
         if k not in current:
-            out[k] = None
+            # Only the leaves it set: a map it shared with other managers keeps their keys.
+            out[k] = _removed_fields(v, {}) or None if isinstance(v, dict) else None
         elif isinstance(v, dict) and isinstance(current[k], dict):
             nested = _removed_fields(v, current[k])
             if nested:

@@ -43,9 +43,6 @@ class FakeApiServer(ThreadingHTTPServer):
         # The handshake happens on the handler thread, so a slow client never stalls accept().
         return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
-    def verify_request(self, request, client_address) -> bool:
-        return not self.controls.in_outage()  # an outage looks like a server that drops connections
-
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
         if not isinstance(exc, (OSError, ssl.SSLError)):
@@ -96,12 +93,6 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
-    def handle_one_request(self):
-        if self.server.controls.in_outage():
-            self.close_connection = True
-            return
-        super().handle_one_request()
-
     def do_GET(self):
         self._dispatch("GET")
 
@@ -119,8 +110,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ------------------------------------------------------------------------
 
+    def _drop_connection(self) -> None:
+        self.close_connection = True
+        self.request.shutdown(socket.SHUT_RDWR)
+
     def _dispatch(self, method: str):
         url = urllib.parse.urlsplit(self.path)
+        if self.server.controls.in_outage() and not url.path.startswith("/_fake/"):
+            # Like an unreachable server: no response at all. /_fake/ stays reachable so a test
+            # can end the outage early.
+            self._drop_connection()
+            return
         self.url_path, self.raw_query = url.path, url.query
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -367,8 +367,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except Aborted:
-            self.close_connection = True
-            self.request.shutdown(socket.SHUT_RDWR)
+            self._drop_connection()
 
     def _stream(self, rt: ResourceType, r: ResourceRequest, watch, rv: str) -> None:
         table = self._wants_table(rt)
