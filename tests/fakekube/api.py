@@ -12,6 +12,7 @@ import json
 import random
 import threading
 import uuid
+from dataclasses import dataclass, field
 from typing import Optional
 
 from . import errors, kinds, patch, schema
@@ -30,6 +31,14 @@ INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 NAMESPACE_CLEANUP_DELAY = 1.0  # seconds a deleted namespace stays Terminating
 _SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
+
+
+@dataclass
+class FieldValidation:
+    """The request's fieldValidation (Strict, Warn (the default) or Ignore) and the warnings
+    the write produced for the response's Warning headers."""
+    mode: str = "Warn"
+    warnings: list[str] = field(default_factory=list)
 
 
 def now_rfc3339() -> str:
@@ -75,7 +84,7 @@ class Api:
                            f"unable to create new content in namespace {namespace} because it is being terminated",
                            {"name": name, "group": rt.group, "kind": rt.plural})
 
-    def _check_body(self, rt: ResourceType, version: str, body: dict) -> dict:
+    def _check_body(self, rt: ResourceType, version: str, body: dict, validation: FieldValidation) -> dict:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request was in an unknown format")
         if body.get("kind") and body["kind"] != rt.kind or (
@@ -87,6 +96,12 @@ class Api:
         body = copy.deepcopy(body)
         body["apiVersion"], body["kind"] = rt.api_version(), rt.kind
         body.setdefault("metadata", {})
+        unknown = schema.prune(body, rt.schema)
+        if unknown and validation.mode == "Strict":
+            raise errors.bad_request(f'{rt.kind} in version "{version}" cannot be handled as a {rt.kind}: strict '
+                                     "decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown))
+        if validation.mode != "Ignore":
+            validation.warnings += [f'unknown field "{u}"' for u in unknown]
         return body
 
     def _generation_changed(self, rt: ResourceType, old: dict, new: dict) -> bool:
@@ -136,8 +151,9 @@ class Api:
 
     # --- writes --------------------------------------------------------------------------
 
-    def create(self, rt: ResourceType, version: str, namespace: str, body: dict) -> dict:
-        body = self._check_body(rt, version, body)
+    def create(self, rt: ResourceType, version: str, namespace: str, body: dict,
+               validation: Optional[FieldValidation] = None) -> dict:
+        body = self._check_body(rt, version, body, validation or FieldValidation())
         meta = body["metadata"]
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
@@ -202,8 +218,8 @@ class Api:
             return str(_SERVICE_CIDR[self._next_ip])
 
     def update(self, rt: ResourceType, version: str, namespace: str, name: str, subresource: str,
-               body: dict) -> dict:
-        body = self._check_body(rt, version, body)
+               body: dict, validation: Optional[FieldValidation] = None) -> dict:
+        body = self._check_body(rt, version, body, validation or FieldValidation())
         if body["metadata"].get("name") and body["metadata"]["name"] != name:
             raise errors.bad_request(f"the name of the object ({body['metadata']['name']}) does not match the "
                                      f"name on the URL ({name})")
@@ -251,7 +267,9 @@ class Api:
         return stored
 
     def patch(self, rt: ResourceType, version: str, namespace: str, name: str, subresource: str,
-              content_type: str, raw: bytes, field_manager: str) -> tuple[int, dict]:
+              content_type: str, raw: bytes, field_manager: str,
+              validation: Optional[FieldValidation] = None) -> tuple[int, dict]:
+        validation = validation or FieldValidation()
         body = patch.parse_body(content_type, raw)
         with self.store.cond:
             old = self.store.get(rt.key, namespace, name)
@@ -265,7 +283,7 @@ class Api:
                     if subresource:
                         raise errors.not_found(rt.group, rt.plural, name)
                     body.setdefault("metadata", {})["name"] = name
-                    created = self.create(rt, version, namespace, body)
+                    created = self.create(rt, version, namespace, body, validation)
                     self._applied[applied_key] = body
                     return 201, created
                 live = self.convert(rt, old, version)
@@ -283,7 +301,7 @@ class Api:
                     new_body = patch.strategic_merge_patch(live, body)
                 else:
                     raise errors.unsupported_media_type(content_type)
-            new_body = self._check_body(rt, version, new_body)
+            new_body = self._check_body(rt, version, new_body, validation)
             rv = new_body["metadata"].get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.group, rt.plural, name)

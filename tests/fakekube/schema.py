@@ -1,6 +1,7 @@
-"""Structural-schema defaulting of custom resources, as kube-apiserver applies a CRD's
-`default:` values (e.g. a new Gateway's "Waiting for controller" status, HTTPRoute parentRef
-group/kind). Validation and pruning are not done here (see README)."""
+"""Structural-schema pruning and defaulting of custom resources, as kube-apiserver applies a CRD's
+schema: unknown fields dropped (or refused with fieldValidation=Strict), `default:` values filled
+in (e.g. a new Gateway's "Waiting for controller" status, HTTPRoute parentRef group/kind).
+Value validation (types, enums, patterns, CEL rules) is not done (see README)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,37 @@ def object_defaults(obj: dict, schema: Optional[dict]) -> None:
         return
     props = {k: v for k, v in (schema.get("properties") or {}).items() if k not in ("metadata", "apiVersion", "kind")}
     apply_defaults(obj, {**schema, "properties": props})
+
+
+def _prune(value: Any, schema: Optional[dict], path: str, unknown: list[str], embedded: bool = False) -> None:
+    if not isinstance(schema, dict):
+        return
+    preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for name in list(value):
+            child = f"{path}.{name}" if path else name
+            if name in props:
+                _prune(value[name], props[name], child, unknown, props[name].get("x-kubernetes-embedded-resource"))
+            elif isinstance(extra, dict):
+                _prune(value[name], extra, child, unknown)
+            elif extra is True or preserve or (embedded and name in ("apiVersion", "kind", "metadata")):
+                continue
+            else:
+                unknown.append(child)
+                del value[name]
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            _prune(item, schema["items"], f"{path}[{i}]", unknown)
+
+
+def prune(obj: dict, schema: Optional[dict]) -> list[str]:
+    """Drops the fields a CRD's structural schema does not declare, as kube-apiserver prunes
+    custom resources; returns their paths (`spec.listeners[0].foo`) for warnings or Strict errors."""
+    unknown: list[str] = []
+    if schema:
+        props = {k: v for k, v in (schema.get("properties") or {}).items() if k not in ("metadata", "apiVersion", "kind")}
+        _prune(obj, {**schema, "properties": {**props, "apiVersion": {}, "kind": {}, "metadata": {
+            "x-kubernetes-preserve-unknown-fields": True}}}, "", unknown)
+    return unknown

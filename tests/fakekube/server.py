@@ -14,7 +14,7 @@ from typing import Optional
 import yaml
 
 from . import errors, protobuf, selectors, tables
-from .api import NAMESPACES, Api
+from .api import NAMESPACES, Api, FieldValidation
 from .auth import Attributes, Authenticator, Authorizer, User, forbidden, ANONYMOUS
 from .errors import ApiError
 from .hooks import Controls
@@ -126,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
         self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.user = ANONYMOUS
         self.is_watch = False
+        mode = self.query.get("fieldValidation") or "Warn"
+        self.validation = FieldValidation(mode if mode in ("Strict", "Warn", "Ignore") else "Warn")
         try:
             self.user = self._impersonate(self._authenticate())
             if self.url_path.startswith("/_fake/"):
@@ -184,6 +186,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
+        for warning in self.validation.warnings:
+            self.send_header("Warning", "299 - " + json.dumps(warning))
         self.end_headers()
         self.wfile.write(data)
         self._record(code)
@@ -289,13 +293,14 @@ class Handler(BaseHTTPRequestHandler):
         elif verb == "create" and r.subresource == "token":
             self._send_json(201, api.token_request(r.namespace, r.name, self._json_body()))
         elif verb == "create" and not r.name:
-            self._send_json(201, api.create(rt, r.version, r.namespace, self._json_body()))
+            self._send_json(201, api.create(rt, r.version, r.namespace, self._json_body(), self.validation))
         elif verb == "update":
-            self._send_json(200, api.update(rt, r.version, r.namespace, r.name, r.subresource, self._json_body()))
+            self._send_json(200, api.update(rt, r.version, r.namespace, r.name, r.subresource, self._json_body(),
+                                            self.validation))
         elif verb == "patch":
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             code, obj = api.patch(rt, r.version, r.namespace, r.name, r.subresource, content_type, self.body,
-                                  self.query.get("fieldManager", ""))
+                                  self.query.get("fieldManager", ""), self.validation)
             self._send_json(code, obj)
         elif verb == "delete" and not r.subresource:
             options = self._json_body() if self.body else {}

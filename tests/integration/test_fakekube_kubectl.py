@@ -188,7 +188,8 @@ class KubectlTest(unittest.TestCase):
                          ["namespace/ssa serverside-applied", "gateway.gateway.networking.k8s.io/gw serverside-applied",
                           "httproute.gateway.networking.k8s.io/web serverside-applied"])
         self.kubectl("label", "gateway", "gw", "-n", "ssa", "owner=someone-else")
-        labelled = GATEWAY_APP.format(ns="ssa", port=81).replace("  name: gw\n", "  name: gw\n  labels: {team: a}\n")
+        labelled = GATEWAY_APP.format(ns="ssa", port=81).replace("metadata:\n  name: gw\n",
+                                                                   "metadata:\n  name: gw\n  labels: {team: a}\n")
         self.kubectl("apply", "--server-side", "-f", self.write("ssa2.yaml", labelled))
         gw = self.get_json("gateway", "gw", "-n", "ssa")
         self.assertEqual((gw["metadata"]["labels"], gw["metadata"]["generation"]),

@@ -67,6 +67,23 @@ class ObjectSemanticsTest(FakeKubeCase):
         self.assertEqual(gw["spec"]["listeners"][0]["allowedRoutes"], {"namespaces": {"from": "Same"}})
         self.assertEqual([c["reason"] for c in gw["status"]["conditions"]], ["Pending", "Pending"])
 
+    def test_unknown_fields_are_pruned_with_a_warning_or_refused_when_strict(self):
+        ns = self.namespace()
+        body = gateway("gw", ns)
+        body["spec"]["listeners"][0]["bogus"] = 1
+        code, refused = self.fake.request("POST", f"{GW}/namespaces/{ns}/gateways", body,
+                                          query={"fieldValidation": "Strict"})
+        self.assertEqual((code, refused["message"]), (400, 'Gateway in version "v1" cannot be handled as a Gateway: '
+                                                           'strict decoding error: unknown field "spec.listeners[0].bogus"'))
+        conn = self.fake.connect()
+        conn.request("POST", f"{GW}/namespaces/{ns}/gateways", body=json.dumps(body),
+                     headers={"Authorization": f"Bearer {self.fake.admin_token}", "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        created = json.loads(resp.read())
+        conn.close()
+        self.assertEqual((resp.status, resp.getheader("Warning")), (201, '299 - "unknown field \\"spec.listeners[0].bogus\\""'))
+        self.assertNotIn("bogus", created["spec"]["listeners"][0])
+
     def test_create_in_a_missing_namespace_is_404_namespace_not_found(self):
         code, body = self.fake.request("POST", f"{GW}/namespaces/nope/gateways", gateway("gw", "nope"))
         self.assertEqual((code, body["reason"], body["message"]), (404, "NotFound", 'namespaces "nope" not found'))
