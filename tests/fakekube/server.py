@@ -123,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.url_path, self.raw_query = url.path, url.query
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
-        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.body = self._read_body()
         self.user = ANONYMOUS
         self.is_watch = False
         mode = self.query.get("fieldValidation") or "Warn"
@@ -144,6 +144,19 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(e.code, e.status())
         except (ConnectionError, ssl.SSLError, socket.timeout):
             self.close_connection = True
+
+    def _read_body(self) -> bytes:
+        if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()
 
     def _authenticate(self) -> User:
         header = self.headers.get("Authorization", "")
@@ -281,6 +294,8 @@ class Handler(BaseHTTPRequestHandler):
             raise injected
         if rt.namespaced and not r.namespace and (r.name or method == "POST"):
             raise _not_found()
+        if self.query.get("dryRun") and method != "GET":
+            raise errors.bad_request("fakekube does not implement dryRun")  # refuse rather than write
         if rt.key in VIRTUAL:
             self._virtual(rt)
             return

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-import time
 import unittest
 
 from tests.fakekube.harness import FakeKube
@@ -208,7 +207,6 @@ class KubectlTest(unittest.TestCase):
                      "-p", '[{"op":"replace","path":"/spec/hostnames/0","value":"new.example.com"}]')
         self.assertEqual(self.get_json("gateway", "gw", "-n", "patch")["spec"]["gatewayClassName"], "other")
         self.assertEqual(self.get_json("httproute", "web", "-n", "patch")["spec"]["hostnames"], ["new.example.com"])
-        self.kubectl("create", "deployment", "app", "-n", "patch", "--image=a:1", "--dry-run=client", "-o", "yaml")
         deploy = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app", "namespace": "patch"},
                   "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
                       "metadata": {"labels": {"app": "a"}},
