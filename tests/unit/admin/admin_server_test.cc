@@ -122,10 +122,18 @@ TEST_F(AdminServerTest, EveryReadSyncsFirst) {
   EXPECT_EQ(reads.load(), 2);
 }
 
+TEST_F(AdminServerTest, HealthzAnswersBeforeAnyConfigurationWithoutSyncing) {
+  auto health = get(port, "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  EXPECT_EQ(get(port, "GET", "/ready").status, 503);
+  EXPECT_EQ(reads.load(), 1);  // /ready synced; /healthz did not
+}
+
 TEST_F(AdminServerTest, UnknownPathIs404AndOtherMethods405) {
   auto unknown = get(port, "GET", "/nope");
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.body, "not found; try /status, /ready, /config, /infrastructure, /errors\n");
+  EXPECT_EQ(unknown.body, "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors\n");
   EXPECT_EQ(get(port, "POST", "/status").status, 405);
 }
 

@@ -89,6 +89,19 @@ TEST(Store, SpecChangeBumpsGenerationAndKeepsCreationTimestamp) {
   EXPECT_EQ(r->creation_timestamp, "2026-01-01T00:00:00Z");
 }
 
+TEST(Store, FromTheServerTheGenerationIsTheServers) {
+  Store store({}, Generation::FromServer);
+  std::string served = route(80);
+  served.replace(served.find("namespace: apps}"), 16, "namespace: apps, generation: 7}");
+  store.apply(upserts("kube:HTTPRoute/apps/web", served));
+  EXPECT_EQ(find(store, "HTTPRoute", "apps", "web")->generation, 7);
+  EXPECT_EQ(find(store, "HTTPRoute", "apps", "web")->object()["metadata"]["generation"], 7);
+  // Counted (standalone), a generation in a file is not trusted.
+  Store counted;
+  counted.apply(upserts("a.yaml", served));
+  EXPECT_EQ(find(counted, "HTTPRoute", "apps", "web")->generation, 1);
+}
+
 TEST(Store, MetadataOnlyChangeKeepsGeneration) {
   Store store;
   store.apply(upserts("a.yaml", route(80)));
