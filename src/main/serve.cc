@@ -51,6 +51,7 @@ class KubeStatusSink : public controller::StatusSink {
       objects_ = publication.objects;
     }
     provider_->writeStatuses(std::move(changed));
+    if (publication.errors) provider_->reportErrors(*publication.errors);
   }
 
  private:

@@ -21,7 +21,7 @@ CRDS = os.path.join(os.path.dirname(ROOT), "shared", "gateway-api", "v1.6.1", "c
 LEASE_NS = "gatehouse-system"
 PLURALS = {"GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
            "ReferenceGrant": "referencegrants", "Service": "services", "EndpointSlice": "endpointslices",
-           "Namespace": "namespaces", "Secret": "secrets", "Lease": "leases"}
+           "Namespace": "namespaces", "Secret": "secrets", "Lease": "leases", "Event": "events"}
 CLUSTER_SCOPED = {"GatewayClass", "Namespace"}
 
 
@@ -40,7 +40,7 @@ def path_of(obj_or_kind, name: str = "", ns: str = "default") -> str:
         ns = obj_or_kind["metadata"].get("namespace", "default")
     else:
         kind = obj_or_kind
-    api = {"Service": "/api/v1", "Namespace": "/api/v1", "Secret": "/api/v1",
+    api = {"Service": "/api/v1", "Namespace": "/api/v1", "Secret": "/api/v1", "Event": "/api/v1",
            "EndpointSlice": "/apis/discovery.k8s.io/v1", "Lease": "/apis/coordination.k8s.io/v1"}.get(
         kind, f"/apis/{GATEWAY_GROUP}/v1")
     out = api + ("" if kind in CLUSTER_SCOPED or not ns else f"/namespaces/{ns}") + "/" + PLURALS[kind]

@@ -107,6 +107,30 @@ class TestServesAndWritesStatus(KubeModeTest):
         self.assertEqual([p["controllerName"] for p in parents], ["other.example/controller", CONTROLLER])
 
 
+class TestEvents(KubeModeTest):
+    def test_an_invalid_object_gets_one_warning_event_and_the_rest_is_served(self):
+        self.apply_world()
+        bad = http_route("bad", [rule([{"name": "echo"}])])  # a Service reference needs a port
+        self.api.apply(bad)
+        self.gh.start()
+        self.wait_route(1)
+        uid = self.api.get("HTTPRoute", "bad")["metadata"]["uid"]
+
+        def events():
+            code, body = self.fake.request("GET", path_of("Event", ns="default"))
+            return [e for e in body["items"] if e["involvedObject"]["name"] == "bad"] if code == 200 else []
+        found = wait_until(events, what="Event on HTTPRoute bad")
+        time.sleep(1)
+        self.assertEqual(len(events()), 1)
+        event = found[0]
+        self.assertEqual((event["type"], event["reason"], event["source"]["component"]),
+                         ("Warning", "InvalidConfiguration", "gatehouse"))
+        self.assertEqual(event["involvedObject"], {"kind": "HTTPRoute", "name": "bad", "namespace": "default",
+                                                   "apiVersion": "gateway.networking.k8s.io/v1", "uid": uid,
+                                                   "resourceVersion": event["involvedObject"]["resourceVersion"]})
+        self.assertEqual(event["message"], "spec.rules[0].backendRefs[0]: Must have port for Service reference")
+
+
 class TestSteadyState(KubeModeTest):
     def test_no_requests_but_watches_and_the_lease_and_a_restart_rewrites_nothing(self):
         self.apply_world()

@@ -28,9 +28,11 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
       io_, *client_, cache_, [this](const std::string& kind) { return served(kind); }, options_.controller_name);
   writer_->setSource(status_source_);
   if (options_.lease.identity.empty()) options_.lease.identity = defaultIdentity();
+  events_ = std::make_unique<EventRecorder>(io_, *client_, cache_, options_.controller_name, options_.lease.identity);
   elector_ = std::make_unique<LeaderElector>(*client_, options_.lease, [this](bool leading) {
     leading_ = leading;
     writer_->setLeader(leading);
+    events_->setLeader(leading);
   });
 
   const auto& kinds = watchedKinds();
@@ -41,6 +43,7 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
     asio::co_spawn(io_, reflector->run([this] { listed(); }), asio::detached);
   }
   asio::co_spawn(io_, writer_->run(), asio::detached);
+  asio::co_spawn(io_, events_->run(), asio::detached);
   asio::co_spawn(io_, elector_->run(), asio::detached);
   spdlog::info("kubernetes: API server {} ({}); Lease {}/{} as {}", credentials->server, credentials->origin,
                options_.lease.ns, options_.lease.name, options_.lease.identity);

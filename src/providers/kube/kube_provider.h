@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "providers/kube/api_client.h"
+#include "providers/kube/event_recorder.h"
 #include "providers/kube/leader_election.h"
 #include "providers/kube/object_cache.h"
 #include "providers/kube/reflector.h"
@@ -41,6 +42,8 @@ class KubeProvider : public Provider {
   void setStatusSource(std::function<std::vector<StatusWrite>()> everything) { status_source_ = std::move(everything); }
   // From the control loop (publications follow start()): statuses to write while leading. Thread-safe.
   void writeStatuses(std::vector<StatusWrite> changed) { writer_->enqueue(std::move(changed)); }
+  // Every configuration error as of now: those of watched objects become Events. Thread-safe.
+  void reportErrors(const std::vector<store::ConfigError>& errors) { events_->setErrors(errors); }
   bool leading() const { return leading_; }
   const std::string& server() const { return client_->server(); }
 
@@ -57,6 +60,7 @@ class KubeProvider : public Provider {
   std::vector<std::unique_ptr<Reflector>> reflectors_;
   std::function<std::vector<StatusWrite>()> status_source_;
   std::unique_ptr<StatusWriter> writer_;
+  std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<LeaderElector> elector_;
   UpdateSink* sink_ = nullptr;
   size_t unlisted_ = 0;  // kinds whose first listing is not complete

@@ -30,6 +30,8 @@ std::optional<ObjectCache::Observation> ObjectCache::observe(const ServedKind& k
 
   Entry& entry = entries_[key];
   entry.resource_version = metaString(object, "resourceVersion");
+  entry.uid = metaString(object, "uid");
+  entry.api_version = object["apiVersion"].is_string() ? object["apiVersion"].get<std::string>() : kind.apiVersion();
   auto status = object.find("status");
   entry.status = status != object.end() ? std::move(*status) : Json();
   object.erase("status");

@@ -18,6 +18,7 @@ class ObjectCache {
  public:
   struct Entry {
     std::string resource_version;
+    std::string uid, api_version;  // what an Event names the object by
     model::Json status;  // null when the object has none
     size_t content_hash = 0;
   };
