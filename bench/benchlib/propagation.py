@@ -74,7 +74,7 @@ def run_one(ctx, kind, n_routes, n_other, cap_s):
     c = ctx.cfg
     p = ctx.ports
     work = os.path.join(ctx.tmp, f"prop-{kind}-{'loaded' if n_other else 'idle'}")
-    rs = refconf.KINDS[kind](ctx, refconf.port_for(ctx, kind), p.backend_e, work)
+    rs = refconf.route_set(kind)(ctx, refconf.port_for(ctx, kind), p.backend_e, work)
     out = {"routes_planned": n_routes, "other_routes": n_other}
     churn = None
     stop = None
@@ -83,7 +83,7 @@ def run_one(ctx, kind, n_routes, n_other, cap_s):
         for k in range(n_other):
             rs.write_route(OTHER_BASE + k, port=p.backend_a)
         rs.start(cpu=None)
-        if kind == "gatehouse" and rs.ready_time(120) is None:
+        if kind.startswith("gatehouse") and rs.ready_time(120) is None:
             out["error"] = "gatehouse not ready: " + rs.proc.tail()[-500:]
             return out
         if refconf.wait_404(rs, 60) is None:

@@ -259,10 +259,19 @@ class GatehouseRoutes(RouteSet):
 
 def port_for(ctx, kind):
     """Each kind has its own listener port so a straggler can never answer for the next one."""
-    return ctx.ports.scale + {"nginx": 0, "haproxy": 1, "gatehouse": 2}[kind]
+    return ctx.ports.scale + {"nginx": 0, "haproxy": 1, "gatehouse": 2, "gatehouse-kube": 3}[kind]
 
 
 KINDS = {"nginx": NginxRoutes, "haproxy": HaproxyRoutes, "gatehouse": GatehouseRoutes}
+
+
+def route_set(kind):
+    """The RouteSet class of `kind`; "gatehouse-kube" (through the fake API server) is imported
+    only when asked for, since it needs the repository's tests/fakekube."""
+    if kind == "gatehouse-kube":
+        from .kube_routes import GatehouseKubeRoutes
+        return GatehouseKubeRoutes
+    return KINDS[kind]
 
 
 def wait_routes_serving(rs, indices, timeout, echo=True):

@@ -35,7 +35,7 @@ def samples(n, k=10, seed=1):
 def measure(ctx, kind, n, timeout, with_rps=False, cpu=T.PROXY_CPU):
     """Start `kind` with n routes already on disk and measure. Returns a dict of figures."""
     work = os.path.join(ctx.tmp, f"scale-{kind}-{n}")
-    rs = refconf.KINDS[kind](ctx, refconf.port_for(ctx, kind), ctx.ports.backend_e, work)
+    rs = refconf.route_set(kind)(ctx, refconf.port_for(ctx, kind), ctx.ports.backend_e, work)
     t0 = time.monotonic()
     for i in range(n):
         rs.write_route(i)
@@ -43,7 +43,7 @@ def measure(ctx, kind, n, timeout, with_rps=False, cpu=T.PROXY_CPU):
     out = {"routes": n, "write_config_s": round(write_s, 3)}
     try:
         rs.start(cpu=cpu)
-        if kind == "gatehouse":
+        if kind.startswith("gatehouse"):
             r = rs.ready_time(timeout)
             out["ready_s"] = r
             if r is None:

@@ -111,13 +111,14 @@ PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives i
 
 
 class Gatehouse:
-    """`gatehouse serve DIR --admin-address ... --address-pool ... --controller-name ... --workers N`"""
+    """`gatehouse serve DIR --admin-address ... --address-pool ... --controller-name ... --workers N`;
+    `source` replaces DIR (["--kubernetes", "--kubeconfig", FILE] for Kubernetes mode)."""
 
-    def __init__(self, binary, config_dir, admin_port, workers=1, cpu=None, log_path=None):
+    def __init__(self, binary, config_dir, admin_port, workers=1, cpu=None, log_path=None, source=None):
         self.binary = binary
         self.dir = config_dir
         self.admin = ("127.0.0.1", admin_port)
-        argv = [binary, "serve", config_dir,
+        argv = [binary, "serve", *(source or [config_dir]),
                 "--admin-address", f"127.0.0.1:{admin_port}",
                 "--address-pool", GATEHOUSE_POOL,
                 "--controller-name", manifests.CONTROLLER,
