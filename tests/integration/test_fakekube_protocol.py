@@ -211,6 +211,45 @@ class ObjectSemanticsTest(FakeKubeCase):
         code, body = self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps", query={"fieldSelector": "spec.x=1"})
         self.assertEqual((code, body["message"]), (400, "field label not supported: spec.x"))
 
+    def test_deleting_an_owner_garbage_collects_its_dependents_unless_orphaned(self):
+        ns = self.namespace()
+        gw = self.create_gateway(ns)
+        owner = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "name": "gw",
+                 "uid": gw["metadata"]["uid"], "controller": True}
+        for name in ("dp", "kept"):
+            self.fake.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts",
+                              {"metadata": {"name": name, "ownerReferences": [owner]}})
+        self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
+                          {"metadata": {"name": "cfg", "ownerReferences": [
+                              {**owner, "uid": "still-there", "name": "other"}]}})
+        self.fake.request("DELETE", f"{GW}/namespaces/{ns}/gateways/gw")
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/serviceaccounts/dp")[0], 404)
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps/cfg")[0], 200)
+        gw = self.create_gateway(ns, "gw2")
+        self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {
+            "name": "orphan", "ownerReferences": [{**owner, "name": "gw2", "uid": gw["metadata"]["uid"]}]}})
+        self.fake.request("DELETE", f"{GW}/namespaces/{ns}/gateways/gw2", {"propagationPolicy": "Orphan"})
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps/orphan")[0], 200)
+
+    def test_names_and_labels_are_validated_like_the_real_server(self):
+        ns = self.namespace()
+        long_name = "g" * 64
+        code, body = self.fake.request("POST", f"/api/v1/namespaces/{ns}/services",
+                                       {"metadata": {"name": long_name}, "spec": {"ports": [{"port": 80}]}})
+        self.assertEqual((code, body["reason"], body["message"]),
+                         (422, "Invalid", f'Service "{long_name}" is invalid: metadata.name: Invalid value: '
+                                          f'"{long_name}": must be no more than 63 characters'))
+        self.assertEqual(body["details"]["causes"], [{"reason": "FieldValueInvalid", "field": "metadata.name",
+                                                      "message": f'Invalid value: "{long_name}": must be no more '
+                                                                 "than 63 characters"}])
+        code, body = self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
+                                       {"metadata": {"name": "c", "labels": {"gateway": "x" * 64}}})
+        self.assertEqual((code, body["message"]), (422, f'ConfigMap "c" is invalid: metadata.labels: Invalid value: '
+                                                        f'"{"x" * 64}": must be no more than 63 characters'))
+        self.assertEqual(self.fake.request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", {
+            "metadata": {"name": "d" * 253}, "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+                "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})[0], 201)
+
     def test_namespace_deletion_terminates_then_removes_its_contents(self):
         ns = self.namespace()
         self.create_gateway(ns)
@@ -277,6 +316,24 @@ class WatchTest(FakeKubeCase):
         types = [next(events)["type"], next(events)["type"]]
         stream.close()
         self.assertEqual(types, ["DELETED", "ADDED"])
+
+    def test_deleting_a_crd_ends_the_watches_of_its_kind(self):
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "things.example.com"},
+               "spec": {"group": "example.com", "scope": "Cluster",
+                        "names": {"kind": "Thing", "plural": "things"},
+                        "versions": [{"name": "v1", "served": True, "storage": True,
+                                      "schema": {"openAPIV3Schema": {"type": "object"}}}]}}
+        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        self.assertEqual(self.fake.request("POST", crds, crd)[0], 201)
+        self.assertEqual(self.fake.request("POST", "/apis/example.com/v1/things",
+                                           {"metadata": {"name": "t"}})[0], 201)
+        stream = self.fake.watch("/apis/example.com/v1/things", resourceVersion="0")
+        self.fake.request("DELETE", f"{crds}/things.example.com")
+        events = [(e["type"], e["object"]["metadata"]["name"]) for e in stream.events()]
+        stream.close()
+        self.assertEqual(events, [("ADDED", "t"), ("DELETED", "t")])
+        self.assertEqual(self.fake.request("GET", "/apis/example.com/v1/things")[0], 404)
 
     def test_watch_timeout_ends_the_stream_cleanly(self):
         ns = self.namespace()
