@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import sys
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
@@ -147,6 +148,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(e.code, e.status())
         except (ConnectionError, ssl.SSLError, socket.timeout):
             self.close_connection = True
+        except Exception as e:  # noqa: BLE001 - a fake bug answers 500 like a server panic, loudly
+            traceback.print_exc()
+            self._send_json(500, ApiError(500, "InternalError", f"fakekube: {type(e).__name__}: {e}").status())
 
     def _read_body(self) -> bytes:
         if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():

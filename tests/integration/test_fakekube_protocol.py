@@ -498,6 +498,31 @@ class AuthTest(FakeKubeCase):
         self.assertEqual(info, {"username": "admin-cert", "groups": ["system:masters", "system:authenticated"]})
 
 
+class CliTest(unittest.TestCase):
+    def test_state_dir_kubeconfig_and_clean_sigterm_with_an_open_watch(self):
+        with tempfile.TemporaryDirectory() as state:
+            fake = FakeKube("--listen", "127.0.0.1:0", state_dir=state)
+            try:
+                self.assertEqual(sorted(os.listdir(state)), ["admin-token", "ca.crt", "ca.key", "kubeconfig",
+                                                             "kubeconfig-client-cert", "server.crt", "server.key"])
+                with open(os.path.join(state, "kubeconfig")) as f:
+                    config = yaml.safe_load(f)
+                with open(os.path.join(state, "ca.crt"), "rb") as f:
+                    ca = f.read()
+                self.assertEqual(config["current-context"], "fake")
+                self.assertEqual(config["clusters"], [{"name": "fake", "cluster": {
+                    "server": fake.url, "certificate-authority-data": base64.b64encode(ca).decode()}}])
+                self.assertEqual(config["users"], [{"name": "admin", "user": {"token": fake.admin_token}}])
+                self.assertEqual(config["contexts"], [{"name": "fake", "context": {"cluster": "fake", "user": "admin"}}])
+                self.assertEqual(fake.request("GET", "/api/v1/namespaces/default")[1]["status"], {"phase": "Active"})
+                stream = fake.watch("/api/v1/namespaces", resourceVersion="0")
+                self.assertEqual(stream.next()["type"], "ADDED")
+            finally:
+                code = fake.stop()
+                stream.close()
+            self.assertEqual(code, 0)
+
+
 class SelectorLogicTest(unittest.TestCase):
     def match(self, selector: str, labels: dict) -> bool:
         return selectors.parse_labels(selector)({"metadata": {"labels": labels}})
