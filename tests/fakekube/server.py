@@ -303,6 +303,9 @@ class Handler(BaseHTTPRequestHandler):
             raise _not_found()
         if self.query.get("dryRun") and method != "GET":
             raise errors.bad_request("fakekube does not implement dryRun")  # refuse rather than write
+        allowed = {"token": ("create",), "status": ("get", "update", "patch")}.get(r.subresource)
+        if (rt.key in VIRTUAL and verb != "create") or (allowed and verb not in allowed) or verb not in rt.verbs:
+            raise errors.method_not_allowed()
         if rt.key in VIRTUAL:
             self._virtual(rt)
             return

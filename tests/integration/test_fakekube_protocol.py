@@ -502,6 +502,7 @@ class CliTest(unittest.TestCase):
     def test_state_dir_kubeconfig_and_clean_sigterm_with_an_open_watch(self):
         with tempfile.TemporaryDirectory() as state:
             fake = FakeKube("--listen", "127.0.0.1:0", state_dir=state)
+            stream = None
             try:
                 self.assertEqual(sorted(os.listdir(state)), ["admin-token", "ca.crt", "ca.key", "kubeconfig",
                                                              "kubeconfig-client-cert", "server.crt", "server.key"])
@@ -519,7 +520,8 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(stream.next()["type"], "ADDED")
             finally:
                 code = fake.stop()
-                stream.close()
+                if stream:
+                    stream.close()
             self.assertEqual(code, 0)
 
 
