@@ -12,9 +12,9 @@ import tempfile
 import textwrap
 import unittest
 
-from tests.fakekube.harness import FakeKube
+from tests.fakekube.harness import FakeKube, gateway_api_crds
 
-CRDS = "/work/shared/gateway-api/v1.6.1/crd/standard"
+CRDS = gateway_api_crds()
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl")
 
 # Fully defaulted (as the CRD schema defaults them), so a re-apply computes an empty patch.

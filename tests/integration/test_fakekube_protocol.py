@@ -19,9 +19,9 @@ import yaml
 
 from tests.fakekube import patch, selectors
 from tests.fakekube.errors import ApiError
-from tests.fakekube.harness import FakeKube
+from tests.fakekube.harness import FakeKube, gateway_api_crds
 
-CRDS = "/work/shared/gateway-api/v1.6.1/crd/standard"
+CRDS = gateway_api_crds()
 GW = "/apis/gateway.networking.k8s.io/v1"
 
 
