@@ -418,6 +418,10 @@ class Handler(BaseHTTPRequestHandler):
                     if table:
                         obj = tables.table(rt, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
                 lines.append(json.dumps({"type": event_type, "object": obj}).encode() + b"\n")
+            size = self.server.controls.watch_chunk_size
+            if size:  # clients must reassemble events across chunk boundaries
+                data = b"".join(lines)
+                lines = [data[i:i + size] for i in range(0, len(data), size)]
             for line in lines:
                 self._write_chunk(line)
 

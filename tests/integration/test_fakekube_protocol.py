@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -383,6 +384,36 @@ class HooksTest(FakeKubeCase):
         finally:
             self.hook("expire-mode", http="0")
         self.assertEqual((stream.status, body["reason"], body["code"]), (410, "Expired", 410))
+
+    def test_watch_chunks_splits_events_across_chunk_boundaries(self):
+        ns = self.namespace()
+        self.hook("watch-chunks", size="7")
+        try:
+            sock = self.fake.tls.wrap_socket(socket.create_connection(("127.0.0.1", self.fake.port)),
+                                             server_hostname="127.0.0.1")
+            sock.sendall(f"GET {GW}/namespaces/{ns}/gateways?watch=1&resourceVersion=0&timeoutSeconds=1 HTTP/1.1\r\n"
+                         f"Host: x\r\nAuthorization: Bearer {self.fake.admin_token}\r\n\r\n".encode())
+            self.create_gateway(ns)
+            raw = b""
+            while not raw.endswith(b"\r\n0\r\n\r\n"):
+                data = sock.recv(65536)
+                self.assertTrue(data, "stream ended early")
+                raw += data
+            sock.close()
+        finally:
+            self.hook("watch-chunks", size="0")
+        body, sizes = raw.split(b"\r\n\r\n", 1)[1], []
+        payload = b""
+        while True:
+            size_line, body = body.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            sizes.append(size)
+            payload, body = payload + body[:size], body[size + 2:]
+        self.assertEqual(set(sizes[:-1]), {7})
+        event = json.loads(payload)
+        self.assertEqual((event["type"], event["object"]["metadata"]["name"]), ("ADDED", "gw"))
 
     def test_close_watches_ends_open_streams_with_the_terminating_chunk(self):
         ns = self.namespace()
