@@ -556,6 +556,23 @@ class CliTest(unittest.TestCase):
             self.assertEqual(code, 0)
 
 
+class HarnessTest(FakeKubeCase):
+    def test_apply_and_get_find_paths_through_discovery(self):
+        ns = self.namespace()
+        created = self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                                   "metadata": {"name": "r", "namespace": ns}, "spec": {"hostnames": ["a.example"]}})
+        self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                         "metadata": {"name": f"{ns}-class"}, "spec": {"controllerName": "example.com/c"}})
+        updated = self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                                   "metadata": {"name": "r", "namespace": ns}, "spec": {"hostnames": ["b.example"]}})
+        self.assertEqual((created["metadata"]["generation"], updated["metadata"]["generation"]), (1, 2))
+        self.assertEqual(self.fake.get("gateway.networking.k8s.io/v1", "HTTPRoute", ns, "r")["spec"]["hostnames"],
+                         ["b.example"])
+        self.assertEqual(self.fake.get("gateway.networking.k8s.io/v1", "GatewayClass", "", f"{ns}-class")["spec"],
+                         {"controllerName": "example.com/c"})
+        self.assertEqual(self.fake.resource_path("v1", "Service", ns, "s"), f"/api/v1/namespaces/{ns}/services/s")
+
+
 class SelectorLogicTest(unittest.TestCase):
     def match(self, selector: str, labels: dict) -> bool:
         return selectors.parse_labels(selector)({"metadata": {"labels": labels}})
