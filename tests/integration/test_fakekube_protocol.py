@@ -360,6 +360,39 @@ class WatchTest(FakeKubeCase):
         self.assertTrue(status["message"].startswith(f"too old resource version: {rv} ("), status["message"])
 
 
+class ConcurrencyTest(FakeKubeCase):
+    args = ("--history", "1000")  # no watcher may fall out of the history while the writers race
+
+    def test_concurrent_writers_every_watcher_sees_every_event_once_in_order(self):
+        ns = self.namespace()
+        _, listed = self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps")
+        streams = [self.fake.watch(f"/api/v1/namespaces/{ns}/configmaps",
+                                   resourceVersion=listed["metadata"]["resourceVersion"]) for _ in range(4)]
+
+        def write(worker: int):
+            conn = self.fake.connect()
+            for i in range(50):
+                conn.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
+                             body=json.dumps({"metadata": {"name": f"w{worker}-{i}"}}),
+                             headers={"Authorization": f"Bearer {self.fake.admin_token}",
+                                      "Content-Type": "application/json"})
+                conn.getresponse().read()
+            conn.close()
+
+        writers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+        for t in writers:
+            t.start()
+        for t in writers:
+            t.join()
+        for stream in streams:
+            events = stream.events()
+            seen = [next(events)["object"]["metadata"] for _ in range(200)]
+            stream.close()
+            self.assertEqual(len({m["name"] for m in seen}), 200)
+            rvs = [int(m["resourceVersion"]) for m in seen]
+            self.assertEqual(rvs, sorted(rvs))
+
+
 class HooksTest(FakeKubeCase):
     def hook(self, path: str, **query) -> dict:
         code, body = self.fake.request("POST" if path != "requests" else "GET", f"/_fake/{path}", query=query)
