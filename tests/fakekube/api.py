@@ -13,7 +13,7 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from . import errors, kinds, patch, schema
 from .auth import API_AUDIENCE, Attributes, Authenticator, Authorizer, User
@@ -139,10 +139,10 @@ class Api:
                 "items": [self.convert(rt, o, version) for o in items]}
 
     def watch(self, rt: ResourceType, namespace: str, predicate, resource_version: str, timeout: float,
-              bookmark_interval: Optional[float]) -> Watch:
+              bookmark_interval: Optional[float], client_gone: Callable[[], bool]) -> Watch:
         start = None if resource_version in ("", "0") else self._parse_rv(resource_version)
         return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval,
-                     served=lambda: self.registry.get(*rt.key) is not None)
+                     alive=lambda: self.registry.get(*rt.key) is not None and not client_gone())
 
     @staticmethod
     def _parse_rv(rv: str) -> int:

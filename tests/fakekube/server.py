@@ -4,6 +4,7 @@ it, authorization, discovery, and the resource verbs with watch streams over chu
 from __future__ import annotations
 
 import json
+import select
 import socket
 import ssl
 import sys
@@ -377,7 +378,7 @@ class Handler(BaseHTTPRequestHandler):
         rv = self.query.get("resourceVersion", "")
         try:
             watch = api.watch(rt, r.namespace, self._predicate(rt), rv, timeout,
-                              self.server.bookmark_interval if bookmarks else None)
+                              self.server.bookmark_interval if bookmarks else None, self._client_gone)
             expired = False
         except Expired:
             if self.server.controls.expire_with_http:
@@ -424,6 +425,21 @@ class Handler(BaseHTTPRequestHandler):
                 lines = [data[i:i + size] for i in range(0, len(data), size)]
             for line in lines:
                 self._write_chunk(line)
+
+    def _client_gone(self) -> bool:
+        """Whether the watch client closed its end (it sends nothing else on a watch connection)."""
+        try:
+            if not select.select([self.request], [], [], 0)[0]:
+                return False
+            self.request.setblocking(False)
+            try:
+                return self.request.recv(1) == b""
+            finally:
+                self.request.setblocking(True)
+        except ssl.SSLWantReadError:
+            return False  # only part of a TLS record so far
+        except (OSError, ValueError):
+            return True
 
     def _write_expired(self, rv: str) -> None:
         status = errors.gone(f"too old resource version: {rv} ({self.server.api.store.compacted_rv})").status()
