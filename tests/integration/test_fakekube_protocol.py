@@ -393,6 +393,27 @@ class ConcurrencyTest(FakeKubeCase):
             self.assertEqual(rvs, sorted(rvs))
 
 
+class AbandonedWatchTest(FakeKubeCase):
+    args = ()
+
+    def threads(self) -> int:
+        with open(f"/proc/{self.fake.process.pid}/status") as f:
+            return int(next(line for line in f if line.startswith("Threads:")).split()[1])
+
+    def test_watches_whose_clients_hung_up_end_within_five_seconds(self):
+        idle = self.threads()  # the main thread and the accept loop
+        streams = [self.fake.watch("/api/v1/namespaces", resourceVersion="0") for _ in range(3)]
+        for stream in streams:
+            self.assertEqual(stream.next()["type"], "ADDED")  # the stream is being served
+        self.assertEqual(self.threads(), idle + 3)
+        for stream in streams:
+            stream.close()
+        deadline = time.monotonic() + 7
+        while self.threads() > idle and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.threads(), idle)
+
+
 class HooksTest(FakeKubeCase):
     def hook(self, path: str, **query) -> dict:
         code, body = self.fake.request("POST" if path != "requests" else "GET", f"/_fake/{path}", query=query)
