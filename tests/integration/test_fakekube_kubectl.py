@@ -12,7 +12,7 @@ import tempfile
 import textwrap
 import unittest
 
-from tests.fakekube.harness import FakeKube, gateway_api_crds
+from tests.fakekube.harness import FakeKube, gateway_api, gateway_api_crds
 
 CRDS = gateway_api_crds()
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl")
@@ -361,6 +361,16 @@ class KubectlTest(unittest.TestCase):
         gone = self.kubectl("get", "widgets", "-n", "crd", check=False)  # kubectl's discovery cache is stale
         self.assertEqual(gone.stderr, 'Error from server (NotFound): Unable to list "example.com/v1, '
                          'Resource=widgets": the server could not find the requested resource\n')
+
+    def test_upstream_conformance_manifests_pass_strict_validation_except_experimental_fields(self):
+        self.kubectl("apply", "-f", gateway_api("conformance", "base", "manifests.yaml"))
+        result = self.kubectl("apply", "-f", gateway_api("conformance", "tests"), check=False)
+        # The standard-channel CRDs lack HTTPRoute retry, as a real cluster with them would.
+        self.assertEqual((result.returncode, result.stderr), (1, (
+            'Error from server (BadRequest): error when creating "{}": HTTPRoute in version "v1" cannot be handled '
+            'as a HTTPRoute: strict decoding error: unknown field "spec.rules[0].retry", unknown field '
+            '"spec.rules[1].retry"\n').format(gateway_api("conformance", "tests", "httproute-retry.yaml"))))
+        self.assertGreater(len(result.stdout.splitlines()), 300)
 
     def test_gateway_api_crd_directory_applies_over_the_installed_crds(self):
         # --crds installs as `kubectl create` would, so the first apply adds the last-applied annotation.
