@@ -26,6 +26,7 @@ from .hooks import Controls
 from .kinds import Registry
 from .server import FakeApiServer
 from .store import Store
+from .validation import TOTAL_ANNOTATION_SIZE
 
 
 def _yaml_files(paths: list[str]) -> list[str]:
@@ -43,7 +44,9 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 def _as_applied(doc: dict) -> dict:
     """doc with the annotation `kubectl apply` would have stored (its own JSON, keys sorted,
-    annotations present), so a later `kubectl apply` of the same file finds nothing to change."""
+    annotations present), so a later `kubectl apply` of the same file finds nothing to change.
+    Documents too big for it (the experimental HTTPRoute CRD) go in without, as they must be
+    installed on a cluster (`kubectl apply --server-side`)."""
     annotations = {k: v for k, v in (doc["metadata"].get("annotations") or {}).items() if k != LAST_APPLIED}
     applied = {**doc, "metadata": {**doc["metadata"], "annotations": annotations}}
     text = json.dumps(applied, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
@@ -51,6 +54,8 @@ def _as_applied(doc: dict) -> dict:
     for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
                          ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
+    if len(LAST_APPLIED) + len(text) + sum(len(k) + len(v) for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE:
+        return doc
     return {**doc, "metadata": {**doc["metadata"], "annotations": {**annotations, LAST_APPLIED: text}}}
 
 

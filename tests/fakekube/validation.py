@@ -9,6 +9,7 @@ import json
 import re
 from typing import Optional
 
+from . import schema
 from .errors import ApiError
 from .kinds import ResourceType
 
@@ -121,6 +122,7 @@ def validate(rt: ResourceType, obj: dict) -> None:
         _deployment(obj.get("spec") or {}, causes)
     elif rt.key == ("", "services"):
         causes.labels("spec.selector", (obj.get("spec") or {}).get("selector"))
+    causes.items += schema.validate(obj, rt.schema)
     if causes.items:
         raise _invalid(rt, meta["name"], causes.items)
 
@@ -139,12 +141,17 @@ def _deployment(spec: dict, causes: _Causes) -> None:
         causes.invalid(f"spec.template.spec.containers[{i}].name", c.get("name", ""), dns1123_label(c.get("name", "")))
 
 
+_CAUSE_REASONS = {"Invalid value": "FieldValueInvalid", "Required value": "FieldValueRequired",
+                  "Too long": "FieldValueTooLong", "Too many": "FieldValueTooMany",
+                  "Unsupported value": "FieldValueNotSupported"}
+
+
 def _invalid(rt: ResourceType, name: str, items: list[tuple[str, str]]) -> ApiError:
     qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
     texts = [f"{f}: {m}" for f, m in items]
     summary = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-    causes = [{"reason": "FieldValueInvalid" if m.startswith("Invalid value") else "FieldValueRequired"
-               if m == "Required value" else "FieldValueTooLong", "message": m, "field": f} for f, m in items]
+    causes = [{"reason": _CAUSE_REASONS.get(m.split(":")[0], "FieldValueInvalid"), "message": m, "field": f}
+              for f, m in items]
     details = {"name": name, "kind": rt.kind, "causes": causes}
     if rt.group:
         details["group"] = rt.group

@@ -85,6 +85,21 @@ class ObjectSemanticsTest(FakeKubeCase):
         self.assertEqual((resp.status, resp.getheader("Warning")), (201, '299 - "unknown field \\"spec.listeners[0].bogus\\""'))
         self.assertNotIn("bogus", created["spec"]["listeners"][0])
 
+    def test_status_writes_are_validated_against_the_crd_schema(self):
+        ns = self.namespace()
+        gw = self.create_gateway(ns)
+        gw["status"] = {"conditions": [{"type": "Accepted", "status": "Yes", "reason": "Accepted", "message": "",
+                                        "observedGeneration": -1}]}
+        code, body = self.fake.request("PUT", f"{GW}/namespaces/{ns}/gateways/gw/status", gw)
+        self.assertEqual((code, body["reason"]), (422, "Invalid"))
+        self.assertEqual([(c["field"], c["message"]) for c in body["details"]["causes"]], [
+            ("status.conditions[0].lastTransitionTime", "Required value"),
+            ("status.conditions[0].observedGeneration",
+             "Invalid value: -1: status.conditions[0].observedGeneration in body should be greater than or equal to 0"),
+            ("status.conditions[0].status", 'Unsupported value: "Yes": supported values: "True", "False", "Unknown"')])
+        self.assertEqual(body["message"].split(": ", 1)[0],
+                         f'Gateway.gateway.networking.k8s.io "gw" is invalid')
+
     def test_create_in_a_missing_namespace_is_404_namespace_not_found(self):
         code, body = self.fake.request("POST", f"{GW}/namespaces/nope/gateways", gateway("gw", "nope"))
         self.assertEqual((code, body["reason"], body["message"]), (404, "NotFound", 'namespaces "nope" not found'))
@@ -625,6 +640,19 @@ class HarnessTest(FakeKubeCase):
         self.assertEqual(self.fake.get("gateway.networking.k8s.io/v1", "GatewayClass", "", f"{ns}-class")["spec"],
                          {"controllerName": "example.com/c"})
         self.assertEqual(self.fake.resource_path("v1", "Service", ns, "s"), f"/api/v1/namespaces/{ns}/services/s")
+
+
+class ExperimentalCrdsTest(FakeKubeCase):
+    args = ("--crds", gateway_api_crds("experimental"))
+
+    def test_crds_too_big_for_the_last_applied_annotation_are_installed_without_it(self):
+        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        annotations = lambda name: self.fake.request("GET", f"{crds}/{name}")[1]["metadata"]["annotations"]
+        last_applied = "kubectl.kubernetes.io/last-applied-configuration"
+        self.assertNotIn(last_applied, annotations("httproutes.gateway.networking.k8s.io"))
+        self.assertIn(last_applied, annotations("gateways.gateway.networking.k8s.io"))
+        code, _ = self.fake.request("GET", "/apis/gateway.networking.x-k8s.io/v1alpha1/xbackendtrafficpolicies")
+        self.assertEqual(code, 200)
 
 
 class SelectorLogicTest(unittest.TestCase):
