@@ -132,6 +132,7 @@ def _validate(value: Any, schema: dict, path: str, errs: list[tuple[str, str]]) 
         if "minItems" in schema and len(value) < schema["minItems"]:
             errs.append((path, f"Invalid value: {len(value)}: {path} in body should have at least "
                                f"{schema['minItems']} items"))
+        _unique(value, schema, path, errs)
         for i, item in enumerate(value):
             _validate(item, schema.get("items") or {}, f"{path}[{i}]", errs)
     elif isinstance(value, dict):
@@ -148,6 +149,27 @@ def _validate(value: Any, schema: dict, path: str, errs: list[tuple[str, str]]) 
                 _validate(child, sub, f"{path}.{name}" if path else name, errs)
 
 
+def _unique(items: list, schema: dict, path: str, errs: list[tuple[str, str]]) -> None:
+    """x-kubernetes-list-type map (unique by its keys) and set (unique values)."""
+    list_type = schema.get("x-kubernetes-list-type")
+    if list_type == "map":
+        keys = schema.get("x-kubernetes-list-map-keys") or []
+        identity = lambda item: tuple(item.get(k) for k in keys) if isinstance(item, dict) else item
+    elif list_type == "set":
+        identity = lambda item: json.dumps(item, sort_keys=True)
+    else:
+        return
+    seen = set()
+    for i, item in enumerate(items):
+        ident = identity(item)
+        if ident in seen:
+            shown = ("map[string]interface {}{" + ", ".join(
+                f"{json.dumps(k)}:{_go(item.get(k))}" for k in sorted(keys) if k in item) + "}"
+                     if list_type == "map" and isinstance(item, dict) else _go(item))
+            errs.append((f"{path}[{i}]", f"Duplicate value: {shown}"))
+        seen.add(ident)
+
+
 def _matches(pattern: str, value: str) -> bool:
     """ECMA/RE2 patterns, unanchored as in OpenAPI; one Python cannot compile is not enforced."""
     try:
@@ -158,8 +180,8 @@ def _matches(pattern: str, value: str) -> bool:
 
 def validate(obj: dict, schema: Optional[dict]) -> list[tuple[str, str]]:
     """(field, message) for every value the CRD's OpenAPI schema refuses: type, enum, required,
-    lengths, pattern, bounds, item counts and date-time format. CEL rules and anyOf/oneOf are not
-    evaluated."""
+    lengths, pattern, bounds, item counts, list-map/set uniqueness and date-time format. CEL rules
+    and anyOf/oneOf are not evaluated."""
     errs: list[tuple[str, str]] = []
     if schema:
         props = {k: v for k, v in (schema.get("properties") or {}).items() if k not in ("metadata", "apiVersion", "kind")}

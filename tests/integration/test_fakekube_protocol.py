@@ -85,6 +85,15 @@ class ObjectSemanticsTest(FakeKubeCase):
         self.assertEqual((resp.status, resp.getheader("Warning")), (201, '299 - "unknown field \\"spec.listeners[0].bogus\\""'))
         self.assertNotIn("bogus", created["spec"]["listeners"][0])
 
+    def test_duplicate_list_map_keys_are_refused(self):
+        ns = self.namespace()
+        body = gateway("gw", ns)
+        body["spec"]["listeners"].append({"name": "http", "port": 81, "protocol": "HTTP"})
+        code, refused = self.fake.request("POST", f"{GW}/namespaces/{ns}/gateways", body)
+        self.assertEqual((code, refused["message"]), (422, 'Gateway.gateway.networking.k8s.io "gw" is invalid: '
+                                                           'spec.listeners[1]: Duplicate value: '
+                                                           'map[string]interface {}{"name":"http"}'))
+
     def test_status_writes_are_validated_against_the_crd_schema(self):
         ns = self.namespace()
         gw = self.create_gateway(ns)
