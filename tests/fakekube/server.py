@@ -237,8 +237,12 @@ class Handler(BaseHTTPRequestHandler):
         if method != "GET":
             raise errors.method_not_allowed()
         registry = self.server.api.registry
-        parts = [p for p in path.split("/") if p]
-        if path == "/version":
+        parts = [p for p in path.split("/") if p] or [""]
+        if path == "/":
+            groups = [f"/apis/{g}/{v}" for g, vs in registry.group_versions().items() for v in vs]
+            body = {"paths": sorted(["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz",
+                                     "/version"] + groups)}
+        elif path == "/version":
             body = VERSION
         elif path in ("/healthz", "/livez", "/readyz"):
             self._send_text(200, "ok")
@@ -259,10 +263,10 @@ class Handler(BaseHTTPRequestHandler):
             body = registry.resource_list(parts[1], parts[2])
         elif path == "/openapi/v3":
             body = registry.openapi_root()
-        elif path.startswith("/openapi/v3/api/") or path.startswith("/openapi/v3/apis/"):
-            gv = parts[3:]
-            body = registry.openapi_group_version(*(("", gv[0]) if parts[2] == "api" else gv)) \
-                if len(gv) == (1 if parts[2] == "api" else 2) else None
+        elif parts[:3] == ["openapi", "v3", "api"] and len(parts) == 4:
+            body = registry.openapi_group_version("", parts[3])
+        elif parts[:3] == ["openapi", "v3", "apis"] and len(parts) == 5:
+            body = registry.openapi_group_version(parts[3], parts[4])
         else:
             body = None  # /openapi/v2 included: kubectl learns from v3 that it needs no v2 schemas
         if body is None:
