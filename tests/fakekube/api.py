@@ -183,9 +183,9 @@ class Api:
                 meta["generation"] = 1
             if "status" in rt.subresources:
                 body.pop("status", None)
-            self._defaults_on_create(rt, body)
             schema.object_defaults(body, rt.schema)
             validate_object(rt, body)
+            self._defaults_on_create(rt, body)
             stored = self.store.put(rt.key, body, "ADDED", None)
             if rt.key == CRDS:
                 self.registry.register(kinds.from_crd(stored))

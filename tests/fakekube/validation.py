@@ -113,11 +113,7 @@ def validate(rt: ResourceType, obj: dict) -> None:
     if sum(len(k) + len(str(v)) for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE:
         causes.items.append(("metadata.annotations", f"Too long: must have at most {TOTAL_ANNOTATION_SIZE} bytes"))
     if rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
-        spec = obj.get("spec") or {}
-        expected = f"{(spec.get('names') or {}).get('plural')}.{spec.get('group')}"
-        if meta["name"] != expected:
-            causes.items.append(("metadata.name", f'Invalid value: "{meta["name"]}": must be spec.names.plural+"."'
-                                                  '+spec.group'))
+        _crd(meta["name"], obj.get("spec") or {}, causes)
     elif rt.key == ("apps", "deployments"):
         _deployment(obj.get("spec") or {}, causes)
     elif rt.key == ("", "services"):
@@ -125,6 +121,25 @@ def validate(rt: ResourceType, obj: dict) -> None:
     causes.items += schema.validate(obj, rt.schema)
     if causes.items:
         raise _invalid(rt, meta["name"], causes.items)
+
+
+def _crd(name: str, spec: dict, causes: _Causes) -> None:
+    names = spec.get("names") or {}
+    for field, value in (("spec.group", spec.get("group")), ("spec.names.plural", names.get("plural")),
+                         ("spec.names.kind", names.get("kind"))):
+        if not value:
+            causes.items.append((field, "Required value"))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        causes.items.append(("spec.scope", f'Unsupported value: {_quote(spec.get("scope", ""))}: supported values: '
+                                           '"Cluster", "Namespaced"'))
+    versions = spec.get("versions") or []
+    if not versions:
+        causes.items.append(("spec.versions", "Invalid value: []: must have exactly one version marked as storage "
+                                              "version"))
+    elif sum(1 for v in versions if v.get("storage")) != 1:
+        causes.items.append(("spec.versions", "Invalid value: must have exactly one version marked as storage version"))
+    if name != f"{names.get('plural')}.{spec.get('group')}":
+        causes.items.append(("metadata.name", f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group'))
 
 
 def _deployment(spec: dict, causes: _Causes) -> None:

@@ -275,6 +275,13 @@ class ObjectSemanticsTest(FakeKubeCase):
             "metadata": {"name": "d" * 253}, "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
                 "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})[0], 201)
 
+    def test_an_incomplete_crd_is_invalid(self):
+        code, body = self.fake.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                       {"metadata": {"name": "x"}, "spec": {"scope": "Namespaced"}})
+        self.assertEqual((code, [c["field"] for c in body["details"]["causes"]]),
+                         (422, ["spec.group", "spec.names.plural", "spec.names.kind", "spec.versions",
+                                "metadata.name"]))
+
     def test_namespace_deletion_terminates_then_removes_its_contents(self):
         ns = self.namespace()
         self.create_gateway(ns)
