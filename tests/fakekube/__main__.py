@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
     registry = Registry()
     authn = Authenticator(store, admin_token)
     authz = Authorizer(store)
-    api = Api(store, registry, authn, authz)
+    api = Api(store, registry)
     install(api, args.crds)
     controls = Controls(store)
 

@@ -15,7 +15,7 @@ from typing import Optional
 
 import yaml
 
-from . import errors, protobuf, selectors, tables
+from . import errors, protobuf, reviews, selectors, tables
 from .api import NAMESPACES, Api, FieldValidation
 from .auth import Attributes, Authenticator, Authorizer, User, forbidden, ANONYMOUS
 from .errors import ApiError
@@ -321,7 +321,8 @@ class Handler(BaseHTTPRequestHandler):
         elif verb == "watch":
             self._watch(rt, r)
         elif verb == "create" and r.subresource == "token":
-            self._send_json(201, api.token_request(r.namespace, r.name, self._json_body()))
+            self._send_json(201, reviews.token_request(api.store, self.server.authn, r.namespace, r.name,
+                                                       self._json_body()))
         elif verb == "create" and not r.name:
             self._send_json(201, api.create(rt, r.version, r.namespace, self._json_body(), self.validation))
         elif verb == "update":
@@ -339,14 +340,13 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.method_not_allowed()
 
     def _virtual(self, rt: ResourceType):
-        api = self.server.api
         body = self._json_body()
         if rt.plural == "tokenreviews":
-            self._send_json(201, api.token_review(body))
+            self._send_json(201, reviews.token_review(self.server.authn, body))
         elif rt.plural == "selfsubjectaccessreviews":
-            self._send_json(201, api.self_subject_access_review(self.user, body))
+            self._send_json(201, reviews.self_subject_access_review(self.server.authz, self.user, body))
         else:
-            self._send_json(201, api.self_subject_review(self.user))
+            self._send_json(201, reviews.self_subject_review(self.user))
 
     def _wants_table(self, rt: ResourceType) -> bool:
         return rt.custom and "as=Table" in (self.headers.get("Accept") or "")
