@@ -1,5 +1,5 @@
 """HTTPS front end: authentication, request routing as kube-apiserver's RequestInfo resolver does
-it, authorization, discovery, and the resource verbs with watch streams over chunked encoding."""
+it, authorization, and the resource verbs with watch streams over chunked encoding."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Optional
 
 import yaml
 
-from . import errors, protobuf, reviews, selectors, tables
+from . import discovery, errors, protobuf, reviews, selectors, tables
 from .api import NAMESPACES, Api, FieldValidation
 from .auth import Attributes, Authenticator, Authorizer, User, forbidden, ANONYMOUS
 from .errors import ApiError
@@ -23,9 +23,6 @@ from .hooks import Controls
 from .kinds import VIRTUAL, ResourceType
 from .store import Aborted, Expired
 
-VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fakekube", "gitCommit": "fakekube",
-           "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23.0",
-           "compiler": "gc", "platform": "linux/amd64"}
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
 DEFAULT_WATCH_TIMEOUT = 1800.0
 
@@ -236,39 +233,10 @@ class Handler(BaseHTTPRequestHandler):
         self._authorize(Attributes(verb=method.lower(), path=path))
         if method != "GET":
             raise errors.method_not_allowed()
-        registry = self.server.api.registry
-        parts = [p for p in path.split("/") if p] or [""]
-        if path == "/":
-            groups = [f"/apis/{g}/{v}" for g, vs in registry.group_versions().items() for v in vs]
-            body = {"paths": sorted(["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz",
-                                     "/version"] + groups)}
-        elif path == "/version":
-            body = VERSION
-        elif path in ("/healthz", "/livez", "/readyz"):
+        if path in ("/healthz", "/livez", "/readyz"):
             self._send_text(200, "ok")
             return
-        elif path == "/api":
-            host = f"127.0.0.1:{self.server.server_address[1]}"
-            body = {"kind": "APIVersions", "versions": ["v1"],
-                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": host}]}
-        elif path == "/apis":
-            body = registry.api_group_list()
-        elif parts[0] == "api" and len(parts) == 2:
-            body = registry.resource_list("", parts[1])
-        elif parts[0] == "apis" and len(parts) == 2:
-            body = registry.api_group(parts[1])
-            if body:
-                body = {"kind": "APIGroup", "apiVersion": "v1", **body}
-        elif parts[0] == "apis" and len(parts) == 3:
-            body = registry.resource_list(parts[1], parts[2])
-        elif path == "/openapi/v3":
-            body = registry.openapi_root()
-        elif parts[:3] == ["openapi", "v3", "api"] and len(parts) == 4:
-            body = registry.openapi_group_version("", parts[3])
-        elif parts[:3] == ["openapi", "v3", "apis"] and len(parts) == 5:
-            body = registry.openapi_group_version(parts[3], parts[4])
-        else:
-            body = None  # /openapi/v2 included: kubectl learns from v3 that it needs no v2 schemas
+        body = discovery.document(self.server.api.registry, path, f"127.0.0.1:{self.server.server_address[1]}")
         if body is None:
             self._send_text(404, "404 page not found\n")
             return
