@@ -1,6 +1,6 @@
 """Resource semantics, independent of HTTP: create/get/list/update/patch/delete/watch with the
 real server's resourceVersion, generation, status-subresource and namespace rules, and the
-kind-specific behaviour of Namespaces, Services, CRDs and the token/review kinds."""
+kind-specific behaviour of Namespaces, Services, Secrets and CRDs."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from . import errors, kinds, patch, schema
-from .auth import API_AUDIENCE, Attributes, Authenticator, Authorizer, User
 from .errors import ApiError
 from .kinds import Registry, ResourceType
 from .store import Store, Watch
+from .validation import validate as validate_object
 
 NAMESPACES = ("", "namespaces")
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -58,8 +58,8 @@ def _comparable(obj: dict) -> dict:
 
 
 class Api:
-    def __init__(self, store: Store, registry: Registry, authn: Authenticator, authz: Authorizer):
-        self.store, self.registry, self.authn, self.authz = store, registry, authn, authz
+    def __init__(self, store: Store, registry: Registry):
+        self.store, self.registry = store, registry
         self._applied: dict[tuple, dict] = {}  # server-side apply: last config per object and manager
         self._ips_lock = threading.Lock()
         self._next_ip = 10
@@ -138,9 +138,10 @@ class Api:
                 "items": [self.convert(rt, o, version) for o in items]}
 
     def watch(self, rt: ResourceType, namespace: str, predicate, resource_version: str, timeout: float,
-              bookmark_interval: Optional[float]) -> Watch:
+              bookmark_interval: Optional[float], client_gone: Callable[[], bool]) -> Watch:
         start = None if resource_version in ("", "0") else self._parse_rv(resource_version)
-        return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval)
+        return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval,
+                     alive=lambda: self.registry.get(*rt.key) is not None and not client_gone())
 
     @staticmethod
     def _parse_rv(rv: str) -> int:
@@ -181,8 +182,9 @@ class Api:
                 meta["generation"] = 1
             if "status" in rt.subresources:
                 body.pop("status", None)
-            self._defaults_on_create(rt, body)
             schema.object_defaults(body, rt.schema)
+            validate_object(rt, body)
+            self._defaults_on_create(rt, body)
             stored = self.store.put(rt.key, body, "ADDED", None)
             if rt.key == CRDS:
                 self.registry.register(kinds.from_crd(stored))
@@ -261,6 +263,7 @@ class Api:
             new["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
         if _comparable(new) == _comparable(old):
             return old  # a no-op write is not stored: no new resourceVersion, no watch event
+        validate_object(rt, new)
         stored = self.store.put(rt.key, new, "MODIFIED", old)
         if rt.key == CRDS:
             self.registry.register(kinds.from_crd(stored))
@@ -332,6 +335,8 @@ class Api:
                 self.registry.unregister(served.key)
             self._forget_applied(rt.key, namespace, name)
             gone = self.store.delete(rt.key, namespace, name)
+            if (options or {}).get("propagationPolicy") != "Orphan":
+                self._collect_garbage(old["metadata"]["uid"])
         if rt.custom or rt.key == CRDS:
             return self.convert(rt, gone, version)
         details = {"name": name, "kind": rt.plural, "uid": old["metadata"]["uid"]}
@@ -363,55 +368,17 @@ class Api:
             self._forget_applied(NAMESPACES, "", name)
             self.store.delete(NAMESPACES, "", name)
 
+    def _collect_garbage(self, owner_uid: str) -> None:
+        """What the garbage collector does (here at once, not a moment later): dependents whose
+        owners are all gone are deleted, and theirs in turn."""
+        for key, namespace, name in self.store.dependents(owner_uid):
+            obj = self.store.get(key, namespace, name)
+            if obj is None or any(self.store.exists(r.get("uid", "")) for r in obj["metadata"]["ownerReferences"]):
+                continue
+            self._forget_applied(key, namespace, name)
+            self.store.delete(key, namespace, name)
+            self._collect_garbage(obj["metadata"]["uid"])
+
     def _forget_applied(self, key, namespace: str, name: str) -> None:
         for k in [k for k in self._applied if k[:3] == (key, namespace, name)]:
             del self._applied[k]
-
-    # --- computed kinds ------------------------------------------------------------------
-
-    def token_request(self, namespace: str, name: str, body: dict) -> dict:
-        sa = self.store.get(SERVICE_ACCOUNTS, namespace, name)
-        if sa is None:
-            raise errors.not_found("", "serviceaccounts", name)
-        spec = (body or {}).get("spec") or {}
-        audiences = spec.get("audiences") or [API_AUDIENCE]
-        seconds = int(spec.get("expirationSeconds") or 3600)
-        token, expiry = self.authn.issue_token(sa, audiences, seconds)
-        return {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"name": name, "namespace": namespace, "creationTimestamp": now_rfc3339()},
-                "spec": {"audiences": audiences, "expirationSeconds": seconds, "boundObjectRef": None},
-                "status": {"token": token, "expirationTimestamp": datetime.datetime.fromtimestamp(
-                    expiry, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
-
-    def token_review(self, body: dict) -> dict:
-        spec = (body or {}).get("spec") or {}
-        review = self.authn.review(spec.get("token", ""), spec.get("audiences") or [API_AUDIENCE])
-        if review is None:
-            status = {"authenticated": False, "user": {}, "error": "invalid bearer token"}
-        else:
-            user, audiences = review
-            status = {"authenticated": True, "audiences": audiences,
-                      "user": {"username": user.name, "uid": user.uid, "groups": list(user.groups)}}
-        return {"kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
-
-    def self_subject_access_review(self, user: User, body: dict) -> dict:
-        spec = (body or {}).get("spec") or {}
-        if "resourceAttributes" in spec:
-            ra = spec["resourceAttributes"]
-            attrs = Attributes(verb=ra.get("verb", ""), group=ra.get("group", ""), resource=ra.get("resource", ""),
-                               subresource=ra.get("subresource", ""), namespace=ra.get("namespace", ""),
-                               name=ra.get("name", ""))
-        else:
-            nra = spec.get("nonResourceAttributes") or {}
-            attrs = Attributes(verb=nra.get("verb", ""), path=nra.get("path", ""))
-        allowed = self.authz.allowed(user, attrs)
-        status = {"allowed": allowed} if allowed else {"allowed": False}
-        return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
-
-    @staticmethod
-    def self_subject_review(user: User) -> dict:
-        return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"creationTimestamp": None},
-                "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}}
