@@ -184,6 +184,18 @@ class TestWatchRecovery(KubeModeTest):
         self.wait_route(2)
         self.assertEqual(self.lists_since(seq, "httproutes"), [])
 
+    def test_events_split_across_chunks_are_put_back_together(self):
+        self.api.hook("watch-chunks", size=7)  # every event spans several chunks, some chunks two events
+        seq = self.api.last_seq()
+        self.api.hook("close-watches")
+        wait_until(lambda: any(r["watch"] and r["path"].endswith("/httproutes") for r in self.api.requests(seq)),
+                   what="httproutes watch re-opened")
+        for path, generation in (("/v2", 2), ("/v3", 3)):
+            self.api.apply(http_route("r", [rule([backend_ref("echo")], [path_match(path)])]))
+            self.wait_route(generation)
+        self.assertEqual(request(self.gh.gateway_ip(1), 8080, "/v3", host="example.com").status, 200)
+        self.assertEqual(self.lists_since(seq, "httproutes"), [])
+
     def expire_and_delete(self, http_410: bool):
         if http_410:
             self.api.hook("expire-mode", http=1)
