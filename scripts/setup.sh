@@ -24,3 +24,6 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# kubectl is the real client the Kubernetes-mode tests hold the fake API server to; it is not in
+# Debian 12's own archive, so it is expected on the machine (the project's machines have it).
+command -v kubectl >/dev/null || echo "setup: kubectl not found: the Kubernetes-mode tests need it" >&2
