@@ -20,6 +20,7 @@ from .auth import API_AUDIENCE, Attributes, Authenticator, Authorizer, User
 from .errors import ApiError
 from .kinds import Registry, ResourceType
 from .store import Store, Watch
+from .validation import validate as validate_object
 
 NAMESPACES = ("", "namespaces")
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -140,7 +141,8 @@ class Api:
     def watch(self, rt: ResourceType, namespace: str, predicate, resource_version: str, timeout: float,
               bookmark_interval: Optional[float]) -> Watch:
         start = None if resource_version in ("", "0") else self._parse_rv(resource_version)
-        return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval)
+        return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval,
+                     served=lambda: self.registry.get(*rt.key) is not None)
 
     @staticmethod
     def _parse_rv(rv: str) -> int:
@@ -183,6 +185,7 @@ class Api:
                 body.pop("status", None)
             self._defaults_on_create(rt, body)
             schema.object_defaults(body, rt.schema)
+            validate_object(rt, body)
             stored = self.store.put(rt.key, body, "ADDED", None)
             if rt.key == CRDS:
                 self.registry.register(kinds.from_crd(stored))
@@ -261,6 +264,7 @@ class Api:
             new["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
         if _comparable(new) == _comparable(old):
             return old  # a no-op write is not stored: no new resourceVersion, no watch event
+        validate_object(rt, new)
         stored = self.store.put(rt.key, new, "MODIFIED", old)
         if rt.key == CRDS:
             self.registry.register(kinds.from_crd(stored))
@@ -332,6 +336,8 @@ class Api:
                 self.registry.unregister(served.key)
             self._forget_applied(rt.key, namespace, name)
             gone = self.store.delete(rt.key, namespace, name)
+            if (options or {}).get("propagationPolicy") != "Orphan":
+                self._collect_garbage(old["metadata"]["uid"])
         if rt.custom or rt.key == CRDS:
             return self.convert(rt, gone, version)
         details = {"name": name, "kind": rt.plural, "uid": old["metadata"]["uid"]}
@@ -362,6 +368,17 @@ class Api:
                 self.store.delete(key, name, child)
             self._forget_applied(NAMESPACES, "", name)
             self.store.delete(NAMESPACES, "", name)
+
+    def _collect_garbage(self, owner_uid: str) -> None:
+        """What the garbage collector does (here at once, not a moment later): dependents whose
+        owners are all gone are deleted, and theirs in turn."""
+        for key, namespace, name in self.store.dependents(owner_uid):
+            obj = self.store.get(key, namespace, name)
+            if obj is None or any(self.store.exists(r.get("uid", "")) for r in obj["metadata"]["ownerReferences"]):
+                continue
+            self._forget_applied(key, namespace, name)
+            self.store.delete(key, namespace, name)
+            self._collect_garbage(obj["metadata"]["uid"])
 
     def _forget_applied(self, key, namespace: str, name: str) -> None:
         for k in [k for k in self._applied if k[:3] == (key, namespace, name)]:

@@ -16,6 +16,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PYTHON = "/usr/bin/python3"
 
 
+def gateway_api_crds(channel: str = "standard") -> str:
+    """The upstream Gateway API v1.6.1 CRD directory, never copied into the repo: $GATEWAY_API_CRDS,
+    else <repo>/../shared/... or, from a git worktree, <repo>/../../shared/... (as the conformance
+    runner finds its files)."""
+    if os.environ.get("GATEWAY_API_CRDS"):
+        return os.environ["GATEWAY_API_CRDS"]
+    rel = ("shared", "gateway-api", "v1.6.1", "crd", channel)
+    candidates = [os.path.join(ROOT, "..", *rel), os.path.join(ROOT, "..", "..", *rel)]
+    return os.path.normpath(next((c for c in candidates if os.path.isdir(c)), candidates[0]))
+
+
 class FakeKube:
     """One fake API server process with its own state directory; stop() ends it with SIGTERM."""
 

@@ -39,6 +39,7 @@ class Controls:
         self._fail_rules: list[FailRule] = []
         self._outage_until = 0.0
         self.expire_with_http = False   # stale watches get HTTP 410 instead of an ERROR event
+        self.watch_chunk_size = 0       # >0: watch bytes cut into chunks this size, splitting events
 
     # --- state the server consults -------------------------------------------------------
 
@@ -84,6 +85,12 @@ class Controls:
         if route == ("POST", "/_fake/expire-mode"):
             self.expire_with_http = query.get("http") in ("1", "true")
             return {"ok": True, "http": self.expire_with_http}
+        if route == ("POST", "/_fake/watch-chunks"):
+            try:
+                self.watch_chunk_size = max(0, int(query.get("size") or 0))
+            except ValueError:
+                raise bad_request("watch-chunks needs size=N (0: one chunk per event batch)") from None
+            return {"ok": True, "size": self.watch_chunk_size}
         if route == ("POST", "/_fake/outage"):
             seconds = float(query.get("seconds") or 0)
             self._outage_until = time.monotonic() + seconds if seconds > 0 else 0.0

@@ -33,6 +33,8 @@ class Store:
         self.rv = 1
         self._objects: dict[Key, dict[tuple[str, str], dict]] = collections.defaultdict(dict)
         self._history: collections.deque[Event] = collections.deque(maxlen=history)
+        self._uids: set[str] = set()
+        self._dependents: dict[str, set[tuple[Key, str, str]]] = collections.defaultdict(set)  # owner uid ->
         self.compacted_rv = 0        # a watch from an RV below this cannot be resumed (410)
         self.close_epoch = 0         # bumped to end every open watch cleanly
         self.abort_epoch = 0         # bumped to drop every open watch connection mid-stream
@@ -70,6 +72,8 @@ class Store:
             meta["resourceVersion"] = str(self.rv)
             stored = copy.deepcopy(obj)
             self._objects[key][(meta.get("namespace", ""), meta["name"])] = stored
+            self._index(key, old, remove=True)
+            self._index(key, stored, remove=False)
             self._record(Event(self.rv, event_type, key, meta.get("namespace", ""), stored, old))
             return copy.deepcopy(stored)
 
@@ -79,11 +83,31 @@ class Store:
             obj = self._objects[key].pop((namespace, name), None)
             if obj is None:
                 return None
+            self._index(key, obj, remove=True)
             self.rv += 1
             gone = copy.deepcopy(obj)
             gone["metadata"]["resourceVersion"] = str(self.rv)
             self._record(Event(self.rv, "DELETED", key, namespace, gone, obj))
             return copy.deepcopy(gone)
+
+    def _index(self, key: Key, obj: Optional[dict], remove: bool) -> None:
+        if obj is None:
+            return
+        meta = obj["metadata"]
+        ident = (key, meta.get("namespace", ""), meta["name"])
+        (self._uids.discard if remove else self._uids.add)(meta["uid"])
+        for ref in meta.get("ownerReferences") or []:
+            owned = self._dependents[ref.get("uid", "")]
+            owned.discard(ident) if remove else owned.add(ident)
+
+    def exists(self, uid: str) -> bool:
+        with self.cond:
+            return uid in self._uids
+
+    def dependents(self, uid: str) -> list[tuple[Key, str, str]]:
+        """The objects listing `uid` among their ownerReferences."""
+        with self.cond:
+            return sorted(self._dependents.get(uid, ()))
 
     def _record(self, event: Event) -> None:
         if self._history.maxlen == 0:
@@ -125,8 +149,10 @@ class Watch:
     namespace, filtered by a selector predicate, plus periodic bookmarks."""
 
     def __init__(self, store: Store, key: Key, namespace: str, predicate: Callable[[dict], bool],
-                 start_rv: Optional[int], timeout: float, bookmark_interval: Optional[float]):
+                 start_rv: Optional[int], timeout: float, bookmark_interval: Optional[float],
+                 served: Callable[[], bool]):
         self.store, self.key, self.namespace, self.predicate = store, key, namespace, predicate
+        self.served = served  # false once the kind's CRD is deleted: the real server ends such watches
         self.deadline = time.monotonic() + timeout
         self.bookmark_interval = bookmark_interval
         self.next_bookmark = time.monotonic() + bookmark_interval if bookmark_interval else None
@@ -160,6 +186,8 @@ class Watch:
                 self.last_rv = max(self.last_rv, store.rv)
                 if batch:
                     return batch
+                if not self.served():
+                    return None
                 now = time.monotonic()
                 if now >= self.deadline:
                     return None

@@ -12,9 +12,9 @@ import tempfile
 import textwrap
 import unittest
 
-from tests.fakekube.harness import FakeKube
+from tests.fakekube.harness import FakeKube, gateway_api_crds
 
-CRDS = "/work/shared/gateway-api/v1.6.1/crd/standard"
+CRDS = gateway_api_crds()
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl")
 
 # Fully defaulted (as the CRD schema defaults them), so a re-apply computes an empty patch.
@@ -86,6 +86,56 @@ WIDGET_CRD = textwrap.dedent("""\
                   size: {type: integer, default: 3}
         additionalPrinterColumns:
         - {name: Size, type: integer, jsonPath: .spec.size}
+    """)
+
+
+INSTALL = textwrap.dedent("""\
+    apiVersion: v1
+    kind: Namespace
+    metadata: {name: install}
+    ---
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: controller, namespace: install}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: controller, namespace: install, labels: {app: controller}}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: controller}}
+      template:
+        metadata: {labels: {app: controller}}
+        spec:
+          serviceAccountName: controller
+          containers:
+          - name: controller
+            image: gatehouse:dev
+            args: [serve, --kubernetes]
+            env:
+            - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+            - {name: OLD, value: "1"}
+            ports: [{name: admin, containerPort: 15000}]
+            readinessProbe: {httpGet: {path: /ready, port: admin}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: controller-admin, namespace: install}
+    spec:
+      selector: {app: controller}
+      ports: [{name: admin, port: 15000, targetPort: admin}]
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: install-controller}
+    rules:
+    - {apiGroups: [gateway.networking.k8s.io], resources: [gateways/status], verbs: [update]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: install-controller}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: install-controller}
+    subjects: [{kind: ServiceAccount, name: controller, namespace: install}]
     """)
 
 
@@ -161,6 +211,26 @@ class KubectlTest(unittest.TestCase):
         self.assertEqual((changed["metadata"]["generation"], changed["spec"]["listeners"][0]["port"]), (2, 8080))
         self.assertEqual(changed["metadata"]["uid"], gw["metadata"]["uid"])
         self.assertGreater(int(changed["metadata"]["resourceVersion"]), int(gw["metadata"]["resourceVersion"]))
+
+    def test_install_manifest_reapplies_unchanged_and_merges_env_by_name(self):
+        path = self.write("install.yaml", INSTALL)
+        created = self.kubectl("apply", "-f", path).stdout.splitlines()
+        self.assertEqual(created, [
+            "namespace/install created", "serviceaccount/controller created", "deployment.apps/controller created",
+            "service/controller-admin created", "clusterrole.rbac.authorization.k8s.io/install-controller created",
+            "clusterrolebinding.rbac.authorization.k8s.io/install-controller created"])
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.splitlines(),
+                         [line.replace(" created", " unchanged") for line in created])
+        changed = INSTALL.replace('{name: OLD, value: "1"}', '{name: NEW, value: "2"}').replace("replicas: 2",
+                                                                                              "replicas: 3")
+        self.kubectl("apply", "-f", self.write("install2.yaml", changed))
+        deploy = self.get_json("deployment", "controller", "-n", "install")
+        self.assertEqual((deploy["spec"]["replicas"], deploy["metadata"]["generation"]), (3, 2))
+        self.assertEqual([e["name"] for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]],
+                         ["POD_NAMESPACE", "NEW"])
+        can_i = ["auth", "can-i", "update", "gateways", "--subresource=status",
+                 "--as=system:serviceaccount:install:controller"]
+        self.assertEqual(self.kubectl(*can_i).stdout, "yes\n")
 
     def test_get_gateway_json_has_server_set_metadata(self):
         self.apply_app("meta")

@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -19,9 +20,9 @@ import yaml
 
 from tests.fakekube import patch, selectors
 from tests.fakekube.errors import ApiError
-from tests.fakekube.harness import FakeKube
+from tests.fakekube.harness import FakeKube, gateway_api_crds
 
-CRDS = "/work/shared/gateway-api/v1.6.1/crd/standard"
+CRDS = gateway_api_crds()
 GW = "/apis/gateway.networking.k8s.io/v1"
 
 
@@ -211,6 +212,45 @@ class ObjectSemanticsTest(FakeKubeCase):
         code, body = self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps", query={"fieldSelector": "spec.x=1"})
         self.assertEqual((code, body["message"]), (400, "field label not supported: spec.x"))
 
+    def test_deleting_an_owner_garbage_collects_its_dependents_unless_orphaned(self):
+        ns = self.namespace()
+        gw = self.create_gateway(ns)
+        owner = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "name": "gw",
+                 "uid": gw["metadata"]["uid"], "controller": True}
+        for name in ("dp", "kept"):
+            self.fake.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts",
+                              {"metadata": {"name": name, "ownerReferences": [owner]}})
+        self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
+                          {"metadata": {"name": "cfg", "ownerReferences": [
+                              {**owner, "uid": "still-there", "name": "other"}]}})
+        self.fake.request("DELETE", f"{GW}/namespaces/{ns}/gateways/gw")
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/serviceaccounts/dp")[0], 404)
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps/cfg")[0], 200)
+        gw = self.create_gateway(ns, "gw2")
+        self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {
+            "name": "orphan", "ownerReferences": [{**owner, "name": "gw2", "uid": gw["metadata"]["uid"]}]}})
+        self.fake.request("DELETE", f"{GW}/namespaces/{ns}/gateways/gw2", {"propagationPolicy": "Orphan"})
+        self.assertEqual(self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps/orphan")[0], 200)
+
+    def test_names_and_labels_are_validated_like_the_real_server(self):
+        ns = self.namespace()
+        long_name = "g" * 64
+        code, body = self.fake.request("POST", f"/api/v1/namespaces/{ns}/services",
+                                       {"metadata": {"name": long_name}, "spec": {"ports": [{"port": 80}]}})
+        self.assertEqual((code, body["reason"], body["message"]),
+                         (422, "Invalid", f'Service "{long_name}" is invalid: metadata.name: Invalid value: '
+                                          f'"{long_name}": must be no more than 63 characters'))
+        self.assertEqual(body["details"]["causes"], [{"reason": "FieldValueInvalid", "field": "metadata.name",
+                                                      "message": f'Invalid value: "{long_name}": must be no more '
+                                                                 "than 63 characters"}])
+        code, body = self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
+                                       {"metadata": {"name": "c", "labels": {"gateway": "x" * 64}}})
+        self.assertEqual((code, body["message"]), (422, f'ConfigMap "c" is invalid: metadata.labels: Invalid value: '
+                                                        f'"{"x" * 64}": must be no more than 63 characters'))
+        self.assertEqual(self.fake.request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", {
+            "metadata": {"name": "d" * 253}, "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+                "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})[0], 201)
+
     def test_namespace_deletion_terminates_then_removes_its_contents(self):
         ns = self.namespace()
         self.create_gateway(ns)
@@ -278,6 +318,24 @@ class WatchTest(FakeKubeCase):
         stream.close()
         self.assertEqual(types, ["DELETED", "ADDED"])
 
+    def test_deleting_a_crd_ends_the_watches_of_its_kind(self):
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "things.example.com"},
+               "spec": {"group": "example.com", "scope": "Cluster",
+                        "names": {"kind": "Thing", "plural": "things"},
+                        "versions": [{"name": "v1", "served": True, "storage": True,
+                                      "schema": {"openAPIV3Schema": {"type": "object"}}}]}}
+        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        self.assertEqual(self.fake.request("POST", crds, crd)[0], 201)
+        self.assertEqual(self.fake.request("POST", "/apis/example.com/v1/things",
+                                           {"metadata": {"name": "t"}})[0], 201)
+        stream = self.fake.watch("/apis/example.com/v1/things", resourceVersion="0")
+        self.fake.request("DELETE", f"{crds}/things.example.com")
+        events = [(e["type"], e["object"]["metadata"]["name"]) for e in stream.events()]
+        stream.close()
+        self.assertEqual(events, [("ADDED", "t"), ("DELETED", "t")])
+        self.assertEqual(self.fake.request("GET", "/apis/example.com/v1/things")[0], 404)
+
     def test_watch_timeout_ends_the_stream_cleanly(self):
         ns = self.namespace()
         stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion="0", timeoutSeconds="1")
@@ -326,6 +384,36 @@ class HooksTest(FakeKubeCase):
         finally:
             self.hook("expire-mode", http="0")
         self.assertEqual((stream.status, body["reason"], body["code"]), (410, "Expired", 410))
+
+    def test_watch_chunks_splits_events_across_chunk_boundaries(self):
+        ns = self.namespace()
+        self.hook("watch-chunks", size="7")
+        try:
+            sock = self.fake.tls.wrap_socket(socket.create_connection(("127.0.0.1", self.fake.port)),
+                                             server_hostname="127.0.0.1")
+            sock.sendall(f"GET {GW}/namespaces/{ns}/gateways?watch=1&resourceVersion=0&timeoutSeconds=1 HTTP/1.1\r\n"
+                         f"Host: x\r\nAuthorization: Bearer {self.fake.admin_token}\r\n\r\n".encode())
+            self.create_gateway(ns)
+            raw = b""
+            while not raw.endswith(b"\r\n0\r\n\r\n"):
+                data = sock.recv(65536)
+                self.assertTrue(data, "stream ended early")
+                raw += data
+            sock.close()
+        finally:
+            self.hook("watch-chunks", size="0")
+        body, sizes = raw.split(b"\r\n\r\n", 1)[1], []
+        payload = b""
+        while True:
+            size_line, body = body.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            sizes.append(size)
+            payload, body = payload + body[:size], body[size + 2:]
+        self.assertEqual(set(sizes[:-1]), {7})
+        event = json.loads(payload)
+        self.assertEqual((event["type"], event["object"]["metadata"]["name"]), ("ADDED", "gw"))
 
     def test_close_watches_ends_open_streams_with_the_terminating_chunk(self):
         ns = self.namespace()
@@ -439,6 +527,33 @@ class AuthTest(FakeKubeCase):
         info = json.loads(conn.getresponse().read())["status"]["userInfo"]
         conn.close()
         self.assertEqual(info, {"username": "admin-cert", "groups": ["system:masters", "system:authenticated"]})
+
+
+class CliTest(unittest.TestCase):
+    def test_state_dir_kubeconfig_and_clean_sigterm_with_an_open_watch(self):
+        with tempfile.TemporaryDirectory() as state:
+            fake = FakeKube("--listen", "127.0.0.1:0", state_dir=state)
+            stream = None
+            try:
+                self.assertEqual(sorted(os.listdir(state)), ["admin-token", "ca.crt", "ca.key", "kubeconfig",
+                                                             "kubeconfig-client-cert", "server.crt", "server.key"])
+                with open(os.path.join(state, "kubeconfig")) as f:
+                    config = yaml.safe_load(f)
+                with open(os.path.join(state, "ca.crt"), "rb") as f:
+                    ca = f.read()
+                self.assertEqual(config["current-context"], "fake")
+                self.assertEqual(config["clusters"], [{"name": "fake", "cluster": {
+                    "server": fake.url, "certificate-authority-data": base64.b64encode(ca).decode()}}])
+                self.assertEqual(config["users"], [{"name": "admin", "user": {"token": fake.admin_token}}])
+                self.assertEqual(config["contexts"], [{"name": "fake", "context": {"cluster": "fake", "user": "admin"}}])
+                self.assertEqual(fake.request("GET", "/api/v1/namespaces/default")[1]["status"], {"phase": "Active"})
+                stream = fake.watch("/api/v1/namespaces", resourceVersion="0")
+                self.assertEqual(stream.next()["type"], "ADDED")
+            finally:
+                code = fake.stop()
+                if stream:
+                    stream.close()
+            self.assertEqual(code, 0)
 
 
 class SelectorLogicTest(unittest.TestCase):
