@@ -62,6 +62,8 @@ class CaseRun:
         except StepFailed as e:
             self.failures.append((self._fail_where or self.where(), str(e)))
         finally:
+            if self.failures:
+                self.env.log_failure_diagnostics(self.written)
             self.cleanup()
         if self.failures:
             where, msg = self.failures[0]

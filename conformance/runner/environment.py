@@ -114,7 +114,7 @@ class Environment:
             self.store = KubeStore(self.api, self.log)
             self.reader = KubeStatusReader(self.api, self.admin)
             self.store.write({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': LEADER_ELECTION_NAMESPACE}})
-            source = ['--kubernetes', '--kubeconfig', self.api.kubeconfig,
+            source = ['--kubernetes', '--kubeconfig', self.api.gateway_kubeconfig,
                       '--leader-election-namespace', LEADER_ELECTION_NAMESPACE]
         else:
             manifest_dir = os.path.join(self.workdir, 'manifests')
@@ -223,6 +223,12 @@ class Environment:
             if self.store.get(slkey) != desired:
                 self.store.write(desired)
             self.generated_slices[skey] = slkey
+
+    def log_failure_diagnostics(self, keys):
+        """Kubernetes mode: after a failed case, where the API server's status differs from gatehouse's own."""
+        if self.api:
+            for line in self.reader.differences_from_admin(keys):
+                self.log(line)
 
     # ------------------------------------------------------------------ certificate material for clients
 

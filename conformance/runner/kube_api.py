@@ -42,7 +42,9 @@ class ApiServer:
 
     def __init__(self, fake):
         self.fake = fake
-        self.kubeconfig = fake.kubeconfig
+        # gatehouse authenticates with a client certificate (user admin-cert), the runner with the admin token
+        # (user admin): the request log tells their requests apart.
+        self.gateway_kubeconfig = os.path.join(fake.state_dir, 'kubeconfig-client-cert')
         self._resources = None      # (group, kind) -> Resource
 
     @classmethod

@@ -1,11 +1,12 @@
 """Kubernetes mode: the object store that writes to the API server and the status reader that reads from it."""
 import copy
+import json
 import time
 
 from .admin import ReadError
 from .kube_api import ApiUnreachable, split_api_version
 from .manifests import ObjectStore, StoreError
-from .util import GATEWAY_GROUP, GATEWAY_KINDS, key_str
+from .util import ADMIN_KINDS, GATEWAY_GROUP, GATEWAY_KINDS, key_str
 
 #: Service fields the API server allocates; an update that leaves them out keeps them (as `kubectl apply` would).
 SERVICE_ALLOCATED = ('clusterIP', 'clusterIPs')
@@ -141,3 +142,22 @@ class KubeStatusReader:
 
     def infrastructure(self, namespace):
         return self.admin.infrastructure(namespace)
+
+    def differences_from_admin(self, keys):
+        """For a failed case: the objects whose status on the API server differs from the one gatehouse computes
+        (its admin endpoint), so a status-writer fault stands apart from a translation fault."""
+        out = []
+        for kind, ns, name in keys:
+            if kind not in ADMIN_KINDS:
+                continue
+            try:
+                served, computed = self.get(kind, ns, name), self.admin.get(kind, ns, name)
+            except ReadError as e:
+                out.append(f'{key_str((kind, ns, name))}: cannot compare statuses: {e}')
+                continue
+            served_status = (served or {}).get('status')
+            computed_status = (computed or {}).get('status')
+            if served_status != computed_status:
+                out.append(f'{key_str((kind, ns, name))}: status on the API server {json.dumps(served_status)} '
+                           f'differs from the admin endpoint\'s {json.dumps(computed_status)}')
+        return out
