@@ -11,8 +11,8 @@ from .fleet import _pdeathsig
 LEADER_ELECTION_NAMESPACE = 'gatehouse-system'
 
 
-class ApiUnreachable(OSError):
-    """No HTTP response from the API server."""
+class ApiError(OSError):
+    """No usable answer from the API server: no response at all, or a kind it does not serve."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ class ApiServer:
         return cls(fake)
 
     def request(self, method, path, body=None, query=None):
-        """(HTTP status, decoded body); ApiUnreachable when no response arrives."""
+        """(HTTP status, decoded body); ApiError when no response arrives."""
         try:
             return self.fake.request(method, path, body=body, query=query)
         except (OSError, http.client.HTTPException) as e:
-            raise ApiUnreachable(f'{method} {path}: {type(e).__name__}: {e}') from None
+            raise ApiError(f'{method} {path}: {type(e).__name__}: {e}') from None
 
     # ------------------------------------------------------------------ discovery
 
@@ -70,21 +70,21 @@ class ApiServer:
             self._resources = self._discover()
         res = self._resources.get((group, kind))
         if res is None:
-            raise ApiUnreachable(f'the API server does not serve kind {kind!r} in group {group!r}')
+            raise ApiError(f'the API server does not serve kind {kind!r} in group {group!r}')
         return res
 
     def _discover(self):
         groups = [('', 'v1')]
         status, doc = self.request('GET', '/apis')
         if status != 200:
-            raise ApiUnreachable(f'GET /apis: HTTP {status}')
+            raise ApiError(f'GET /apis: HTTP {status}')
         groups += [(g['name'], g['preferredVersion']['version']) for g in doc.get('groups') or []]
         out = {}
         for group, version in groups:
             path = f'/apis/{group}/{version}' if group else '/api/v1'
             status, doc = self.request('GET', path)
             if status != 200:
-                raise ApiUnreachable(f'GET {path}: HTTP {status}')
+                raise ApiError(f'GET {path}: HTTP {status}')
             for r in doc.get('resources') or []:
                 if '/' not in r['name']:
                     out[(group, r['kind'])] = Resource(group, version, r['name'], r['namespaced'])
@@ -96,7 +96,7 @@ class ApiServer:
         """Every request the server handled, one line each: the fake's own log of the run."""
         status, doc = self.request('GET', '/_fake/requests')
         if status != 200:
-            raise ApiUnreachable(f'GET /_fake/requests: HTTP {status}')
+            raise ApiError(f'GET /_fake/requests: HTTP {status}')
         with open(path, 'w') as f:
             for r in doc.get('requests') or []:
                 query = f'?{r["query"]}' if r.get('query') else ''

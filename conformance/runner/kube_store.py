@@ -4,7 +4,7 @@ import json
 import time
 
 from .admin import ReadError
-from .kube_api import ApiUnreachable, split_api_version
+from .kube_api import ApiError, split_api_version
 from .manifests import ObjectStore, StoreError
 from .util import ADMIN_KINDS, GATEWAY_GROUP, GATEWAY_KINDS, key_str
 
@@ -49,19 +49,20 @@ class KubeStore(ObjectStore):
         res, version = self._resource(obj)
         ns, name = key[1], key[2]
         collection, item = res.path(ns, version=version), res.path(ns, name, version=version)
-        created = not held and self._create(collection, obj, key)
+        if not held and self._create(collection, obj, key):
+            return
         for _ in range(self.CONFLICT_RETRIES):
-            if created:
-                return
             status, live = self.api.request('GET', item)
             if status == 404:
-                created = self._create(collection, obj, key)
+                if self._create(collection, obj, key):
+                    return
                 continue
             if status != 200:
                 raise StoreError(f'GET {key_str(key)}: HTTP {status}: {status_message(live)}')
             if live['metadata'].get('deletionTimestamp'):
                 self._wait_gone(item, key)
-                created = self._create(collection, obj, key)
+                if self._create(collection, obj, key):
+                    return
                 continue
             status, doc = self.api.request('PUT', item, update_body(obj, live))
             if status == 200:
@@ -114,14 +115,14 @@ class KubeStatusReader:
     def _get(self, path):
         try:
             return self.api.request('GET', path)
-        except ApiUnreachable as e:
+        except ApiError as e:
             raise ReadError(str(e)) from None
 
     def get(self, kind, namespace, name):
         """The object, or None when not found; ReadError on any other failure."""
         try:
             path = self._resource(kind).path(namespace, name)
-        except ApiUnreachable as e:
+        except ApiError as e:
             raise ReadError(str(e)) from None
         status, doc = self._get(path)
         if status == 404:
@@ -133,7 +134,7 @@ class KubeStatusReader:
     def list(self, kind, namespace):
         try:
             path = self._resource(kind).path(namespace)
-        except ApiUnreachable as e:
+        except ApiError as e:
             raise ReadError(str(e)) from None
         status, doc = self._get(path)
         if status != 200:

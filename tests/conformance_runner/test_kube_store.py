@@ -135,6 +135,26 @@ class KubeStoreTest(unittest.TestCase):
         self.assertEqual(self.server_copy(f'{GATEWAYS}/conflicted')['spec']['listeners'][0]['port'], 8081)
         self.assertEqual(self.logged, ['update of Gateway/default/conflicted conflicted; reading it again'])
 
+    def test_endless_conflicts_fail_the_write(self):
+        self.store.write(gateway('always-conflicted'))
+        status, _ = self.api.request('POST', '/_fake/fail', query={
+            'verb': 'update', 'resource': 'gateways', 'name': 'always-conflicted', 'code': '409',
+            'count': str(KubeStore.CONFLICT_RETRIES)})
+        self.assertEqual(status, 200)
+        with self.assertRaises(StoreError) as e:
+            self.store.write(gateway('always-conflicted', listener_port=8082))
+        self.assertEqual(str(e.exception), 'Gateway/default/always-conflicted: still conflicting after 10 attempts')
+        self.assertEqual(self.store.get(('Gateway', 'default', 'always-conflicted'))['spec']['listeners'][0]['port'],
+                         80)     # the runner's copy is what the server holds
+
+    def test_rewrite_recreates_an_object_deleted_behind_the_runners_back(self):
+        self.store.write(gateway('recreated'))
+        first_uid = self.server_copy(f'{GATEWAYS}/recreated')['metadata']['uid']
+        status, _ = self.api.request('DELETE', f'{GATEWAYS}/recreated')
+        self.assertEqual(status, 200)
+        self.store.write(gateway('recreated'))
+        self.assertNotEqual(self.server_copy(f'{GATEWAYS}/recreated')['metadata']['uid'], first_uid)
+
     def test_service_rewrite_keeps_cluster_ip(self):
         self.store.write(service('keeps-ip'))
         ip = self.server_copy('/api/v1/namespaces/default/services/keeps-ip')['spec']['clusterIP']
