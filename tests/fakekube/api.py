@@ -1,6 +1,6 @@
 """Resource semantics, independent of HTTP: create/get/list/update/patch/delete/watch with the
 real server's resourceVersion, generation, status-subresource and namespace rules, and the
-kind-specific behaviour of Namespaces, Services, CRDs and the token/review kinds."""
+kind-specific behaviour of Namespaces, Services, Secrets and CRDs."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from . import errors, kinds, patch, schema
-from .auth import API_AUDIENCE, Attributes, Authenticator, Authorizer, User
 from .errors import ApiError
 from .kinds import Registry, ResourceType
 from .store import Store, Watch
@@ -59,8 +58,8 @@ def _comparable(obj: dict) -> dict:
 
 
 class Api:
-    def __init__(self, store: Store, registry: Registry, authn: Authenticator, authz: Authorizer):
-        self.store, self.registry, self.authn, self.authz = store, registry, authn, authz
+    def __init__(self, store: Store, registry: Registry):
+        self.store, self.registry = store, registry
         self._applied: dict[tuple, dict] = {}  # server-side apply: last config per object and manager
         self._ips_lock = threading.Lock()
         self._next_ip = 10
@@ -139,10 +138,10 @@ class Api:
                 "items": [self.convert(rt, o, version) for o in items]}
 
     def watch(self, rt: ResourceType, namespace: str, predicate, resource_version: str, timeout: float,
-              bookmark_interval: Optional[float]) -> Watch:
+              bookmark_interval: Optional[float], client_gone: Callable[[], bool]) -> Watch:
         start = None if resource_version in ("", "0") else self._parse_rv(resource_version)
         return Watch(self.store, rt.key, namespace, predicate, start, timeout, bookmark_interval,
-                     served=lambda: self.registry.get(*rt.key) is not None)
+                     alive=lambda: self.registry.get(*rt.key) is not None and not client_gone())
 
     @staticmethod
     def _parse_rv(rv: str) -> int:
@@ -183,9 +182,9 @@ class Api:
                 meta["generation"] = 1
             if "status" in rt.subresources:
                 body.pop("status", None)
-            self._defaults_on_create(rt, body)
             schema.object_defaults(body, rt.schema)
             validate_object(rt, body)
+            self._defaults_on_create(rt, body)
             stored = self.store.put(rt.key, body, "ADDED", None)
             if rt.key == CRDS:
                 self.registry.register(kinds.from_crd(stored))
@@ -383,52 +382,3 @@ class Api:
     def _forget_applied(self, key, namespace: str, name: str) -> None:
         for k in [k for k in self._applied if k[:3] == (key, namespace, name)]:
             del self._applied[k]
-
-    # --- computed kinds ------------------------------------------------------------------
-
-    def token_request(self, namespace: str, name: str, body: dict) -> dict:
-        sa = self.store.get(SERVICE_ACCOUNTS, namespace, name)
-        if sa is None:
-            raise errors.not_found("", "serviceaccounts", name)
-        spec = (body or {}).get("spec") or {}
-        audiences = spec.get("audiences") or [API_AUDIENCE]
-        seconds = int(spec.get("expirationSeconds") or 3600)
-        token, expiry = self.authn.issue_token(sa, audiences, seconds)
-        return {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"name": name, "namespace": namespace, "creationTimestamp": now_rfc3339()},
-                "spec": {"audiences": audiences, "expirationSeconds": seconds, "boundObjectRef": None},
-                "status": {"token": token, "expirationTimestamp": datetime.datetime.fromtimestamp(
-                    expiry, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
-
-    def token_review(self, body: dict) -> dict:
-        spec = (body or {}).get("spec") or {}
-        review = self.authn.review(spec.get("token", ""), spec.get("audiences") or [API_AUDIENCE])
-        if review is None:
-            status = {"authenticated": False, "user": {}, "error": "invalid bearer token"}
-        else:
-            user, audiences = review
-            status = {"authenticated": True, "audiences": audiences,
-                      "user": {"username": user.name, "uid": user.uid, "groups": list(user.groups)}}
-        return {"kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
-
-    def self_subject_access_review(self, user: User, body: dict) -> dict:
-        spec = (body or {}).get("spec") or {}
-        if "resourceAttributes" in spec:
-            ra = spec["resourceAttributes"]
-            attrs = Attributes(verb=ra.get("verb", ""), group=ra.get("group", ""), resource=ra.get("resource", ""),
-                               subresource=ra.get("subresource", ""), namespace=ra.get("namespace", ""),
-                               name=ra.get("name", ""))
-        else:
-            nra = spec.get("nonResourceAttributes") or {}
-            attrs = Attributes(verb=nra.get("verb", ""), path=nra.get("path", ""))
-        allowed = self.authz.allowed(user, attrs)
-        status = {"allowed": allowed} if allowed else {"allowed": False}
-        return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
-
-    @staticmethod
-    def self_subject_review(user: User) -> dict:
-        return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": {"creationTimestamp": None},
-                "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}}

@@ -16,15 +16,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PYTHON = "/usr/bin/python3"
 
 
+def gateway_api(*rel: str) -> str:
+    """A path in the upstream Gateway API v1.6.1 release, never copied into the repo:
+    $GATEWAY_API_DIR, else <repo>/../shared/gateway-api/v1.6.1 or, from a git worktree,
+    <repo>/../../shared/gateway-api/v1.6.1 (where the conformance runner looks too)."""
+    root = os.environ.get("GATEWAY_API_DIR")
+    if not root:
+        candidates = [os.path.join(ROOT, *up, "shared", "gateway-api", "v1.6.1") for up in (("..",), ("..", ".."))]
+        root = os.path.normpath(next((c for c in candidates if os.path.isdir(c)), candidates[0]))
+    return os.path.join(root, *rel)
+
+
 def gateway_api_crds(channel: str = "standard") -> str:
-    """The upstream Gateway API v1.6.1 CRD directory, never copied into the repo: $GATEWAY_API_CRDS,
-    else <repo>/../shared/... or, from a git worktree, <repo>/../../shared/... (as the conformance
-    runner finds its files)."""
-    if os.environ.get("GATEWAY_API_CRDS"):
-        return os.environ["GATEWAY_API_CRDS"]
-    rel = ("shared", "gateway-api", "v1.6.1", "crd", channel)
-    candidates = [os.path.join(ROOT, "..", *rel), os.path.join(ROOT, "..", "..", *rel)]
-    return os.path.normpath(next((c for c in candidates if os.path.isdir(c)), candidates[0]))
+    return gateway_api("crd", channel)
 
 
 class FakeKube:
@@ -49,6 +53,7 @@ class FakeKube:
         with open(os.path.join(self.state_dir, "admin-token")) as f:
             self.admin_token = f.read().strip()
         self.tls = ssl.create_default_context(cafile=os.path.join(self.state_dir, "ca.crt"))
+        self._discovered: dict[str, dict[str, tuple[str, bool]]] = {}  # apiVersion -> kind -> (plural, namespaced)
 
     def stop(self) -> int:
         self.process.terminate()
@@ -88,6 +93,36 @@ class FakeKube:
                 return resp.status, {"text": raw.decode()}
         finally:
             conn.close()
+
+    def resource_path(self, api_version: str, kind: str, namespace: str = "", name: str = "") -> str:
+        """The REST path of a kind, found through discovery as kubectl does (cached per group
+        version; a CRD created later is found on the first miss)."""
+        resources = self._discovered.get(api_version)
+        if resources is None or kind not in resources:
+            base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+            code, listing = self.request("GET", base)
+            if code != 200:
+                raise KeyError(f"{api_version} is not served")
+            resources = {r["kind"]: (r["name"], r["namespaced"]) for r in listing["resources"] if "/" not in r["name"]}
+            self._discovered[api_version] = resources
+        plural, namespaced = resources[kind]
+        base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+        path = f"{base}/namespaces/{namespace}/{plural}" if namespaced else f"{base}/{plural}"
+        return f"{path}/{name}" if name else path
+
+    def apply(self, obj: dict, manager: str = "fakekube-harness") -> dict:
+        """Server-side apply (create or update) of one object; raises on an error status."""
+        meta = obj["metadata"]
+        path = self.resource_path(obj["apiVersion"], obj["kind"], meta.get("namespace", "default"), meta["name"])
+        code, body = self.request("PATCH", path, obj, content_type="application/apply-patch+yaml",
+                                  query={"fieldManager": manager, "force": "true"})
+        if code not in (200, 201):
+            raise RuntimeError(f"apply {obj['kind']} {meta['name']}: {code} {body.get('message')}")
+        return body
+
+    def get(self, api_version: str, kind: str, namespace: str, name: str) -> Optional[dict]:
+        code, body = self.request("GET", self.resource_path(api_version, kind, namespace, name))
+        return body if code == 200 else None
 
     def watch(self, path: str, token: Optional[str] = None, **query) -> "WatchStream":
         query.setdefault("watch", "1")

@@ -17,7 +17,6 @@ MAGIC = b"k8s\x00"
 
 # A schema maps field number -> (json name, type, repeated). Types: "string", "bytes", "int",
 # "bool", ("map", value type), or a nested schema dict.
-TIME = {1: ("seconds", "int", False), 2: ("nanos", "int", False)}
 OBJECT_META = {1: ("name", "string", False), 2: ("generateName", "string", False),
                3: ("namespace", "string", False), 5: ("uid", "string", False),
                6: ("resourceVersion", "string", False), 11: ("labels", ("map", "string"), False),

@@ -1,9 +1,10 @@
 """HTTPS front end: authentication, request routing as kube-apiserver's RequestInfo resolver does
-it, authorization, discovery, and the resource verbs with watch streams over chunked encoding."""
+it, authorization, and the resource verbs with watch streams over chunked encoding."""
 
 from __future__ import annotations
 
 import json
+import select
 import socket
 import ssl
 import sys
@@ -14,7 +15,7 @@ from typing import Optional
 
 import yaml
 
-from . import errors, protobuf, selectors, tables
+from . import discovery, errors, protobuf, reviews, selectors, tables
 from .api import NAMESPACES, Api, FieldValidation
 from .auth import Attributes, Authenticator, Authorizer, User, forbidden, ANONYMOUS
 from .errors import ApiError
@@ -22,9 +23,6 @@ from .hooks import Controls
 from .kinds import VIRTUAL, ResourceType
 from .store import Aborted, Expired
 
-VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fakekube", "gitCommit": "fakekube",
-           "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23.0",
-           "compiler": "gc", "platform": "linux/amd64"}
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
 DEFAULT_WATCH_TIMEOUT = 1800.0
 
@@ -235,35 +233,10 @@ class Handler(BaseHTTPRequestHandler):
         self._authorize(Attributes(verb=method.lower(), path=path))
         if method != "GET":
             raise errors.method_not_allowed()
-        registry = self.server.api.registry
-        parts = [p for p in path.split("/") if p]
-        if path == "/version":
-            body = VERSION
-        elif path in ("/healthz", "/livez", "/readyz"):
+        if path in ("/healthz", "/livez", "/readyz"):
             self._send_text(200, "ok")
             return
-        elif path == "/api":
-            host = f"127.0.0.1:{self.server.server_address[1]}"
-            body = {"kind": "APIVersions", "versions": ["v1"],
-                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": host}]}
-        elif path == "/apis":
-            body = registry.api_group_list()
-        elif parts[0] == "api" and len(parts) == 2:
-            body = registry.resource_list("", parts[1])
-        elif parts[0] == "apis" and len(parts) == 2:
-            body = registry.api_group(parts[1])
-            if body:
-                body = {"kind": "APIGroup", "apiVersion": "v1", **body}
-        elif parts[0] == "apis" and len(parts) == 3:
-            body = registry.resource_list(parts[1], parts[2])
-        elif path == "/openapi/v3":
-            body = registry.openapi_root()
-        elif path.startswith("/openapi/v3/api/") or path.startswith("/openapi/v3/apis/"):
-            gv = parts[3:]
-            body = registry.openapi_group_version(*(("", gv[0]) if parts[2] == "api" else gv)) \
-                if len(gv) == (1 if parts[2] == "api" else 2) else None
-        else:
-            body = None  # /openapi/v2 included: kubectl learns from v3 that it needs no v2 schemas
+        body = discovery.document(self.server.api.registry, path, f"127.0.0.1:{self.server.server_address[1]}")
         if body is None:
             self._send_text(404, "404 page not found\n")
             return
@@ -316,7 +289,8 @@ class Handler(BaseHTTPRequestHandler):
         elif verb == "watch":
             self._watch(rt, r)
         elif verb == "create" and r.subresource == "token":
-            self._send_json(201, api.token_request(r.namespace, r.name, self._json_body()))
+            self._send_json(201, reviews.token_request(api.store, self.server.authn, r.namespace, r.name,
+                                                       self._json_body()))
         elif verb == "create" and not r.name:
             self._send_json(201, api.create(rt, r.version, r.namespace, self._json_body(), self.validation))
         elif verb == "update":
@@ -334,14 +308,13 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.method_not_allowed()
 
     def _virtual(self, rt: ResourceType):
-        api = self.server.api
         body = self._json_body()
         if rt.plural == "tokenreviews":
-            self._send_json(201, api.token_review(body))
+            self._send_json(201, reviews.token_review(self.server.authn, body))
         elif rt.plural == "selfsubjectaccessreviews":
-            self._send_json(201, api.self_subject_access_review(self.user, body))
+            self._send_json(201, reviews.self_subject_access_review(self.server.authz, self.user, body))
         else:
-            self._send_json(201, api.self_subject_review(self.user))
+            self._send_json(201, reviews.self_subject_review(self.user))
 
     def _wants_table(self, rt: ResourceType) -> bool:
         return rt.custom and "as=Table" in (self.headers.get("Accept") or "")
@@ -377,7 +350,7 @@ class Handler(BaseHTTPRequestHandler):
         rv = self.query.get("resourceVersion", "")
         try:
             watch = api.watch(rt, r.namespace, self._predicate(rt), rv, timeout,
-                              self.server.bookmark_interval if bookmarks else None)
+                              self.server.bookmark_interval if bookmarks else None, self._client_gone)
             expired = False
         except Expired:
             if self.server.controls.expire_with_http:
@@ -424,6 +397,21 @@ class Handler(BaseHTTPRequestHandler):
                 lines = [data[i:i + size] for i in range(0, len(data), size)]
             for line in lines:
                 self._write_chunk(line)
+
+    def _client_gone(self) -> bool:
+        """Whether the watch client closed its end (it sends nothing else on a watch connection)."""
+        try:
+            if not select.select([self.request], [], [], 0)[0]:
+                return False
+            self.request.setblocking(False)
+            try:
+                return self.request.recv(1) == b""
+            finally:
+                self.request.setblocking(True)
+        except ssl.SSLWantReadError:
+            return False  # only part of a TLS record so far
+        except (OSError, ValueError):
+            return True
 
     def _write_expired(self, rv: str) -> None:
         status = errors.gone(f"too old resource version: {rv} ({self.server.api.store.compacted_rv})").status()

@@ -136,6 +136,11 @@ class Store:
             return list(itertools.islice(self._history, i, None))
 
 
+# A quiet watch still notices a client that hung up within this many seconds, so abandoned
+# streams do not pile up threads that every write wakes.
+ALIVE_CHECK_INTERVAL = 5.0
+
+
 class Expired(Exception):
     pass
 
@@ -150,9 +155,9 @@ class Watch:
 
     def __init__(self, store: Store, key: Key, namespace: str, predicate: Callable[[dict], bool],
                  start_rv: Optional[int], timeout: float, bookmark_interval: Optional[float],
-                 served: Callable[[], bool]):
+                 alive: Callable[[], bool]):
         self.store, self.key, self.namespace, self.predicate = store, key, namespace, predicate
-        self.served = served  # false once the kind's CRD is deleted: the real server ends such watches
+        self.alive = alive  # false once the kind's CRD is deleted or the client has hung up
         self.deadline = time.monotonic() + timeout
         self.bookmark_interval = bookmark_interval
         self.next_bookmark = time.monotonic() + bookmark_interval if bookmark_interval else None
@@ -186,7 +191,7 @@ class Watch:
                 self.last_rv = max(self.last_rv, store.rv)
                 if batch:
                     return batch
-                if not self.served():
+                if not self.alive():
                     return None
                 now = time.monotonic()
                 if now >= self.deadline:
@@ -194,7 +199,9 @@ class Watch:
                 if self.next_bookmark is not None and now >= self.next_bookmark:
                     self.next_bookmark = now + self.bookmark_interval
                     return [("BOOKMARK", {"metadata": {"resourceVersion": str(store.rv)}})]
-                wake = self.deadline if self.next_bookmark is None else min(self.deadline, self.next_bookmark)
+                wake = min(self.deadline, now + ALIVE_CHECK_INTERVAL)
+                if self.next_bookmark is not None:
+                    wake = min(wake, self.next_bookmark)
                 store.cond.wait(wake - now)
 
     def _view(self, ev: Event) -> Optional[tuple[str, dict]]:

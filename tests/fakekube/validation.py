@@ -9,6 +9,7 @@ import json
 import re
 from typing import Optional
 
+from . import schema
 from .errors import ApiError
 from .kinds import ResourceType
 
@@ -112,17 +113,33 @@ def validate(rt: ResourceType, obj: dict) -> None:
     if sum(len(k) + len(str(v)) for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE:
         causes.items.append(("metadata.annotations", f"Too long: must have at most {TOTAL_ANNOTATION_SIZE} bytes"))
     if rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
-        spec = obj.get("spec") or {}
-        expected = f"{(spec.get('names') or {}).get('plural')}.{spec.get('group')}"
-        if meta["name"] != expected:
-            causes.items.append(("metadata.name", f'Invalid value: "{meta["name"]}": must be spec.names.plural+"."'
-                                                  '+spec.group'))
+        _crd(meta["name"], obj.get("spec") or {}, causes)
     elif rt.key == ("apps", "deployments"):
         _deployment(obj.get("spec") or {}, causes)
     elif rt.key == ("", "services"):
         causes.labels("spec.selector", (obj.get("spec") or {}).get("selector"))
+    causes.items += schema.validate(obj, rt.schema)
     if causes.items:
         raise _invalid(rt, meta["name"], causes.items)
+
+
+def _crd(name: str, spec: dict, causes: _Causes) -> None:
+    names = spec.get("names") or {}
+    for field, value in (("spec.group", spec.get("group")), ("spec.names.plural", names.get("plural")),
+                         ("spec.names.kind", names.get("kind"))):
+        if not value:
+            causes.items.append((field, "Required value"))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        causes.items.append(("spec.scope", f'Unsupported value: {_quote(spec.get("scope", ""))}: supported values: '
+                                           '"Cluster", "Namespaced"'))
+    versions = spec.get("versions") or []
+    if not versions:
+        causes.items.append(("spec.versions", "Invalid value: []: must have exactly one version marked as storage "
+                                              "version"))
+    elif sum(1 for v in versions if v.get("storage")) != 1:
+        causes.items.append(("spec.versions", "Invalid value: must have exactly one version marked as storage version"))
+    if name != f"{names.get('plural')}.{spec.get('group')}":
+        causes.items.append(("metadata.name", f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group'))
 
 
 def _deployment(spec: dict, causes: _Causes) -> None:
@@ -139,12 +156,17 @@ def _deployment(spec: dict, causes: _Causes) -> None:
         causes.invalid(f"spec.template.spec.containers[{i}].name", c.get("name", ""), dns1123_label(c.get("name", "")))
 
 
+_CAUSE_REASONS = {"Invalid value": "FieldValueInvalid", "Required value": "FieldValueRequired",
+                  "Too long": "FieldValueTooLong", "Too many": "FieldValueTooMany",
+                  "Unsupported value": "FieldValueNotSupported"}
+
+
 def _invalid(rt: ResourceType, name: str, items: list[tuple[str, str]]) -> ApiError:
     qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
     texts = [f"{f}: {m}" for f, m in items]
     summary = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-    causes = [{"reason": "FieldValueInvalid" if m.startswith("Invalid value") else "FieldValueRequired"
-               if m == "Required value" else "FieldValueTooLong", "message": m, "field": f} for f, m in items]
+    causes = [{"reason": _CAUSE_REASONS.get(m.split(":")[0], "FieldValueInvalid"), "message": m, "field": f}
+              for f, m in items]
     details = {"name": name, "kind": rt.kind, "causes": causes}
     if rt.group:
         details["group"] = rt.group

@@ -1,6 +1,7 @@
 """The fake Kubernetes API server (tests/fakekube) on the wire: resourceVersion, generation and
-status-subresource rules, watch resume/bookmarks/410, 409s, auth, and the /_fake/ test hooks,
-checked with a raw HTTPS client; plus the selector and patch logic on its own."""
+status-subresource rules, schema pruning/defaulting/validation, 409s, garbage collection,
+namespaces, auth, the CLI contract and the test harness, checked with a raw HTTPS client.
+Watches and the /_fake/ hooks are in test_fakekube_watch.py."""
 
 from __future__ import annotations
 
@@ -8,50 +9,15 @@ import base64
 import http.client
 import json
 import os
-import re
-import socket
 import ssl
 import tempfile
-import threading
 import time
 import unittest
 
 import yaml
 
-from tests.fakekube import patch, selectors
-from tests.fakekube.errors import ApiError
 from tests.fakekube.harness import FakeKube, gateway_api_crds
-
-CRDS = gateway_api_crds()
-GW = "/apis/gateway.networking.k8s.io/v1"
-
-
-def gateway(name: str, namespace: str, class_name: str = "gatehouse") -> dict:
-    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-            "metadata": {"name": name, "namespace": namespace, "labels": {"app": "web"}},
-            "spec": {"gatewayClassName": class_name,
-                     "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]}}
-
-
-class FakeKubeCase(unittest.TestCase):
-    fake: FakeKube
-    args: tuple = ("--crds", CRDS, "--bookmark-interval", "0.5", "--history", "20")
-
-    @classmethod
-    def setUpClass(cls):
-        cls.fake = FakeKube(*cls.args)
-        cls.addClassCleanup(cls.fake.stop)
-
-    def namespace(self) -> str:
-        name = re.sub(r"[^a-z0-9-]", "-", self.id().rsplit(".", 1)[1].lower())[:60].strip("-")
-        code, _ = self.fake.request("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
-        self.assertEqual(code, 201)
-        return name
-
-    def create_gateway(self, ns: str, name: str = "gw") -> dict:
-        code, obj = self.fake.request("POST", f"{GW}/namespaces/{ns}/gateways", gateway(name, ns))
-        self.assertEqual(code, 201, obj)
-        return obj
+from tests.integration.fakekube_case import GW, FakeKubeCase, gateway
 
 
 class ObjectSemanticsTest(FakeKubeCase):
@@ -84,6 +50,30 @@ class ObjectSemanticsTest(FakeKubeCase):
         conn.close()
         self.assertEqual((resp.status, resp.getheader("Warning")), (201, '299 - "unknown field \\"spec.listeners[0].bogus\\""'))
         self.assertNotIn("bogus", created["spec"]["listeners"][0])
+
+    def test_duplicate_list_map_keys_are_refused(self):
+        ns = self.namespace()
+        body = gateway("gw", ns)
+        body["spec"]["listeners"].append({"name": "http", "port": 81, "protocol": "HTTP"})
+        code, refused = self.fake.request("POST", f"{GW}/namespaces/{ns}/gateways", body)
+        self.assertEqual((code, refused["message"]), (422, 'Gateway.gateway.networking.k8s.io "gw" is invalid: '
+                                                           'spec.listeners[1]: Duplicate value: '
+                                                           'map[string]interface {}{"name":"http"}'))
+
+    def test_status_writes_are_validated_against_the_crd_schema(self):
+        ns = self.namespace()
+        gw = self.create_gateway(ns)
+        gw["status"] = {"conditions": [{"type": "Accepted", "status": "Yes", "reason": "Accepted", "message": "",
+                                        "observedGeneration": -1}]}
+        code, body = self.fake.request("PUT", f"{GW}/namespaces/{ns}/gateways/gw/status", gw)
+        self.assertEqual((code, body["reason"]), (422, "Invalid"))
+        self.assertEqual([(c["field"], c["message"]) for c in body["details"]["causes"]], [
+            ("status.conditions[0].lastTransitionTime", "Required value"),
+            ("status.conditions[0].observedGeneration",
+             "Invalid value: -1: status.conditions[0].observedGeneration in body should be greater than or equal to 0"),
+            ("status.conditions[0].status", 'Unsupported value: "Yes": supported values: "True", "False", "Unknown"')])
+        self.assertEqual(body["message"].split(": ", 1)[0],
+                         f'Gateway.gateway.networking.k8s.io "gw" is invalid')
 
     def test_create_in_a_missing_namespace_is_404_namespace_not_found(self):
         code, body = self.fake.request("POST", f"{GW}/namespaces/nope/gateways", gateway("gw", "nope"))
@@ -251,6 +241,13 @@ class ObjectSemanticsTest(FakeKubeCase):
             "metadata": {"name": "d" * 253}, "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
                 "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})[0], 201)
 
+    def test_an_incomplete_crd_is_invalid(self):
+        code, body = self.fake.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                       {"metadata": {"name": "x"}, "spec": {"scope": "Namespaced"}})
+        self.assertEqual((code, [c["field"] for c in body["details"]["causes"]]),
+                         (422, ["spec.group", "spec.names.plural", "spec.names.kind", "spec.versions",
+                                "metadata.name"]))
+
     def test_namespace_deletion_terminates_then_removes_its_contents(self):
         ns = self.namespace()
         self.create_gateway(ns)
@@ -263,205 +260,6 @@ class ObjectSemanticsTest(FakeKubeCase):
         while self.fake.request("GET", f"/api/v1/namespaces/{ns}")[0] != 404 and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(self.fake.request("GET", f"{GW}/namespaces/{ns}/gateways/gw")[0], 404)
-
-
-class WatchTest(FakeKubeCase):
-    def test_watch_from_a_list_resource_version_sees_later_changes_in_order(self):
-        ns = self.namespace()
-        _, listed = self.fake.request("GET", f"{GW}/namespaces/{ns}/gateways")
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion=listed["metadata"]["resourceVersion"])
-        gw = self.create_gateway(ns)
-        gw["spec"]["gatewayClassName"] = "x"
-        self.fake.request("PUT", f"{GW}/namespaces/{ns}/gateways/gw", gw)
-        self.fake.request("DELETE", f"{GW}/namespaces/{ns}/gateways/gw")
-        events = stream.events()
-        seen = [(e["type"], e["object"]["spec"]["gatewayClassName"], e["object"]["metadata"]["resourceVersion"])
-                for e in (next(events), next(events), next(events))]
-        stream.close()
-        self.assertEqual([s[:2] for s in seen], [("ADDED", "gatehouse"), ("MODIFIED", "x"), ("DELETED", "x")])
-        rvs = [int(s[2]) for s in seen]
-        self.assertEqual(rvs, sorted(rvs))
-
-    def test_watch_without_resource_version_starts_with_synthetic_added(self):
-        ns = self.namespace()
-        self.create_gateway(ns, "one")
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion="0")
-        first = stream.next()
-        stream.close()
-        self.assertEqual((first["type"], first["object"]["metadata"]["name"]), ("ADDED", "one"))
-
-    def test_bookmarks_carry_only_kind_api_version_and_the_latest_resource_version(self):
-        ns = self.namespace()
-        _, listed = self.fake.request("GET", f"{GW}/namespaces/{ns}/gateways")
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", allowWatchBookmarks="true",
-                                 resourceVersion=listed["metadata"]["resourceVersion"])
-        self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "unrelated"}})
-        bookmark = stream.next()
-        stream.close()
-        _, now = self.fake.request("GET", f"{GW}/gateways")
-        self.assertEqual(bookmark, {"type": "BOOKMARK", "object": {
-            "kind": "Gateway", "apiVersion": "gateway.networking.k8s.io/v1",
-            "metadata": {"resourceVersion": now["metadata"]["resourceVersion"]}}})
-
-    def test_label_selector_watch_sees_objects_leave_and_enter_the_selection(self):
-        ns = self.namespace()
-        gw = self.create_gateway(ns)
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", labelSelector="app=web",
-                                 resourceVersion=gw["metadata"]["resourceVersion"])
-        path = f"{GW}/namespaces/{ns}/gateways/gw"
-        self.fake.request("PATCH", path, {"metadata": {"labels": {"app": "other"}}},
-                          content_type="application/merge-patch+json")
-        self.fake.request("PATCH", path, {"metadata": {"labels": {"app": "web"}}},
-                          content_type="application/merge-patch+json")
-        events = stream.events()
-        types = [next(events)["type"], next(events)["type"]]
-        stream.close()
-        self.assertEqual(types, ["DELETED", "ADDED"])
-
-    def test_deleting_a_crd_ends_the_watches_of_its_kind(self):
-        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-               "metadata": {"name": "things.example.com"},
-               "spec": {"group": "example.com", "scope": "Cluster",
-                        "names": {"kind": "Thing", "plural": "things"},
-                        "versions": [{"name": "v1", "served": True, "storage": True,
-                                      "schema": {"openAPIV3Schema": {"type": "object"}}}]}}
-        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-        self.assertEqual(self.fake.request("POST", crds, crd)[0], 201)
-        self.assertEqual(self.fake.request("POST", "/apis/example.com/v1/things",
-                                           {"metadata": {"name": "t"}})[0], 201)
-        stream = self.fake.watch("/apis/example.com/v1/things", resourceVersion="0")
-        self.fake.request("DELETE", f"{crds}/things.example.com")
-        events = [(e["type"], e["object"]["metadata"]["name"]) for e in stream.events()]
-        stream.close()
-        self.assertEqual(events, [("ADDED", "t"), ("DELETED", "t")])
-        self.assertEqual(self.fake.request("GET", "/apis/example.com/v1/things")[0], 404)
-
-    def test_watch_timeout_ends_the_stream_cleanly(self):
-        ns = self.namespace()
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion="0", timeoutSeconds="1")
-        self.assertEqual(list(stream.events()), [])
-        stream.close()
-
-    def test_resuming_beyond_the_bounded_history_is_an_expired_error_event(self):
-        ns = self.namespace()
-        _, listed = self.fake.request("GET", f"/api/v1/namespaces/{ns}/configmaps")
-        for i in range(21):  # --history 20
-            self.fake.request("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": f"c{i}"}})
-        rv = listed["metadata"]["resourceVersion"]
-        stream = self.fake.watch(f"/api/v1/namespaces/{ns}/configmaps", resourceVersion=rv)
-        self.assertEqual(stream.status, 200)
-        events = list(stream.events())
-        stream.close()
-        self.assertEqual(len(events), 1)
-        self.assertEqual(events[0]["type"], "ERROR")
-        status = events[0]["object"]
-        self.assertEqual((status["kind"], status["code"], status["reason"], status["status"]),
-                         ("Status", 410, "Expired", "Failure"))
-        self.assertTrue(status["message"].startswith(f"too old resource version: {rv} ("), status["message"])
-
-
-class HooksTest(FakeKubeCase):
-    def hook(self, path: str, **query) -> dict:
-        code, body = self.fake.request("POST" if path != "requests" else "GET", f"/_fake/{path}", query=query)
-        self.assertEqual(code, 200, body)
-        return body
-
-    def test_compact_makes_older_resource_versions_expire_as_an_event_or_as_http_410(self):
-        ns = self.namespace()
-        gw = self.create_gateway(ns)
-        self.create_gateway(ns, "second")
-        self.hook("compact")
-        stale = gw["metadata"]["resourceVersion"]
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion=stale)
-        events = list(stream.events())
-        stream.close()
-        self.assertEqual([(e["type"], e["object"]["code"]) for e in events], [("ERROR", 410)])
-        self.hook("expire-mode", http="1")
-        try:
-            stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion=stale)
-            body = json.loads(stream.response.read())
-            stream.close()
-        finally:
-            self.hook("expire-mode", http="0")
-        self.assertEqual((stream.status, body["reason"], body["code"]), (410, "Expired", 410))
-
-    def test_watch_chunks_splits_events_across_chunk_boundaries(self):
-        ns = self.namespace()
-        self.hook("watch-chunks", size="7")
-        try:
-            sock = self.fake.tls.wrap_socket(socket.create_connection(("127.0.0.1", self.fake.port)),
-                                             server_hostname="127.0.0.1")
-            sock.sendall(f"GET {GW}/namespaces/{ns}/gateways?watch=1&resourceVersion=0&timeoutSeconds=1 HTTP/1.1\r\n"
-                         f"Host: x\r\nAuthorization: Bearer {self.fake.admin_token}\r\n\r\n".encode())
-            self.create_gateway(ns)
-            raw = b""
-            while not raw.endswith(b"\r\n0\r\n\r\n"):
-                data = sock.recv(65536)
-                self.assertTrue(data, "stream ended early")
-                raw += data
-            sock.close()
-        finally:
-            self.hook("watch-chunks", size="0")
-        body, sizes = raw.split(b"\r\n\r\n", 1)[1], []
-        payload = b""
-        while True:
-            size_line, body = body.split(b"\r\n", 1)
-            size = int(size_line, 16)
-            if size == 0:
-                break
-            sizes.append(size)
-            payload, body = payload + body[:size], body[size + 2:]
-        self.assertEqual(set(sizes[:-1]), {7})
-        event = json.loads(payload)
-        self.assertEqual((event["type"], event["object"]["metadata"]["name"]), ("ADDED", "gw"))
-
-    def test_close_watches_ends_open_streams_with_the_terminating_chunk(self):
-        ns = self.namespace()
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion="0")
-        threading.Timer(0.2, lambda: self.hook("close-watches")).start()
-        self.assertEqual(list(stream.events()), [])  # no IncompleteRead: the chunked body ended properly
-        stream.close()
-
-    def test_outage_drops_connections_and_open_watches_until_it_ends(self):
-        ns = self.namespace()
-        stream = self.fake.watch(f"{GW}/namespaces/{ns}/gateways", resourceVersion="0")
-        self.hook("outage", seconds="30")
-        try:
-            with self.assertRaises(http.client.IncompleteRead):
-                list(stream.events())
-            stream.close()
-            with self.assertRaises(http.client.RemoteDisconnected):
-                self.fake.request("GET", "/version")
-        finally:
-            self.hook("outage", seconds="0")
-        self.assertEqual(self.fake.request("GET", "/version")[0], 200)
-
-    def test_fail_injects_errors_for_the_next_matching_requests(self):
-        ns = self.namespace()
-        gw = self.create_gateway(ns)
-        self.hook("fail", verb="update", resource="gateways", subresource="status", code="409", count="1")
-        path = f"{GW}/namespaces/{ns}/gateways/gw/status"
-        code, body = self.fake.request("PUT", path, gw)
-        self.assertEqual((code, body["reason"]), (409, "Conflict"))
-        self.assertEqual(self.fake.request("PUT", path, gw)[0], 200)
-
-    def test_requests_lists_what_was_handled_with_the_watch_flag(self):
-        since = self.hook("requests")["requests"][-1]["seq"]
-        self.fake.request("GET", "/version")
-        stream = self.fake.watch(f"{GW}/gateways", resourceVersion="0", timeoutSeconds="1")
-        list(stream.events())
-        stream.close()
-        log = self.hook("requests", since=str(since))["requests"]
-        self.assertEqual([(r["method"], r["path"], r["code"], r["watch"], r["user"]) for r in log],
-                         [("GET", "/version", 200, False, "admin"), ("GET", f"{GW}/gateways", 200, True, "admin")])
-        self.assertEqual(log[1]["query"], "resourceVersion=0&timeoutSeconds=1&watch=1")
-
-    def test_hooks_need_the_admin(self):
-        ns = self.namespace()
-        self.fake.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "bot"}})
-        _, tr = self.fake.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts/bot/token", {"spec": {}})
-        code, body = self.fake.request("POST", "/_fake/compact", token=tr["status"]["token"])
-        self.assertEqual((code, body["reason"]), (403, "Forbidden"))
 
 
 class AuthTest(FakeKubeCase):
@@ -556,59 +354,34 @@ class CliTest(unittest.TestCase):
             self.assertEqual(code, 0)
 
 
-class SelectorLogicTest(unittest.TestCase):
-    def match(self, selector: str, labels: dict) -> bool:
-        return selectors.parse_labels(selector)({"metadata": {"labels": labels}})
+class HarnessTest(FakeKubeCase):
+    def test_apply_and_get_find_paths_through_discovery(self):
+        ns = self.namespace()
+        created = self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                                   "metadata": {"name": "r", "namespace": ns}, "spec": {"hostnames": ["a.example"]}})
+        self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                         "metadata": {"name": f"{ns}-class"}, "spec": {"controllerName": "example.com/c"}})
+        updated = self.fake.apply({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                                   "metadata": {"name": "r", "namespace": ns}, "spec": {"hostnames": ["b.example"]}})
+        self.assertEqual((created["metadata"]["generation"], updated["metadata"]["generation"]), (1, 2))
+        self.assertEqual(self.fake.get("gateway.networking.k8s.io/v1", "HTTPRoute", ns, "r")["spec"]["hostnames"],
+                         ["b.example"])
+        self.assertEqual(self.fake.get("gateway.networking.k8s.io/v1", "GatewayClass", "", f"{ns}-class")["spec"],
+                         {"controllerName": "example.com/c"})
+        self.assertEqual(self.fake.resource_path("v1", "Service", ns, "s"), f"/api/v1/namespaces/{ns}/services/s")
 
-    def test_label_operators(self):
-        cases = [("a=b", {"a": "b"}, True), ("a==b", {"a": "c"}, False), ("a!=b", {}, True),
-                 ("a in (x, y)", {"a": "y"}, True), ("a notin (x)", {"a": "x"}, False), ("a", {"a": ""}, True),
-                 ("!a", {"a": "1"}, False), ("a=b,c", {"a": "b"}, False), ("", {}, True)]
-        for selector, labels, want in cases:
-            self.assertEqual(self.match(selector, labels), want, (selector, labels))
 
-    def test_bad_label_selector_is_a_bad_request(self):
-        with self.assertRaises(ApiError) as ctx:
-            selectors.parse_labels("a b")
-        self.assertEqual(ctx.exception.code, 400)
+class ExperimentalCrdsTest(FakeKubeCase):
+    args = ("--crds", gateway_api_crds("experimental"))
 
-
-class PatchLogicTest(unittest.TestCase):
-    def test_merge_patch_rfc7386(self):
-        self.assertEqual(patch.merge_patch({"a": {"b": 1, "c": 2}, "l": [1]}, {"a": {"b": None, "d": 3}, "l": [2]}),
-                         {"a": {"c": 2, "d": 3}, "l": [2]})
-
-    def test_json_patch_rfc6902(self):
-        doc = {"spec": {"items": ["a", "b"]}}
-        out = patch.json_patch(doc, [{"op": "add", "path": "/spec/items/-", "value": "c"},
-                                     {"op": "remove", "path": "/spec/items/0"},
-                                     {"op": "add", "path": "/spec/x", "value": 0},
-                                     {"op": "replace", "path": "/spec/x", "value": 1},
-                                     {"op": "move", "from": "/spec/x", "path": "/spec/y"},
-                                     {"op": "test", "path": "/spec/y", "value": 1}])
-        self.assertEqual(out, {"spec": {"items": ["b", "c"], "y": 1}})
-        with self.assertRaises(ApiError):
-            patch.json_patch(doc, [{"op": "test", "path": "/spec/items/0", "value": "z"}])
-
-    def test_strategic_merge_merges_containers_by_name_and_ports_by_container_port(self):
-        live = {"spec": {"containers": [{"name": "a", "image": "a:1", "ports": [{"containerPort": 80}]},
-                                        {"name": "b", "image": "b:1"}]}}
-        out = patch.strategic_merge_patch(live, {"spec": {"containers": [
-            {"name": "a", "image": "a:2", "ports": [{"containerPort": 443}]}, {"name": "b", "$patch": "delete"}]}})
-        self.assertEqual(out, {"spec": {"containers": [
-            {"name": "a", "image": "a:2", "ports": [{"containerPort": 80}, {"containerPort": 443}]}]}})
-
-    def test_strategic_merge_directives(self):
-        live = {"metadata": {"finalizers": ["x", "y"]}, "spec": {"args": ["1"], "m": {"k": "v"}}}
-        out = patch.strategic_merge_patch(live, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["x"]},
-                                                 "spec": {"args": ["2"], "m": {"$patch": "replace", "n": "w"}}})
-        self.assertEqual(out, {"metadata": {"finalizers": ["y"]}, "spec": {"args": ["2"], "m": {"n": "w"}}})
-
-    def test_apply_removes_fields_the_manager_stopped_applying_and_keeps_others(self):
-        live = {"metadata": {"labels": {"mine": "1", "theirs": "2"}}, "spec": {"a": 1}}
-        out = patch.apply_patch(live, previous_applied={"metadata": {"labels": {"mine": "1"}}, "spec": {"a": 1}},
-                                applied={"spec": {"a": 2}}, strategic=False)
-        self.assertEqual(out, {"metadata": {"labels": {"theirs": "2"}}, "spec": {"a": 2}})
+    def test_crds_too_big_for_the_last_applied_annotation_are_installed_without_it(self):
+        crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        annotations = lambda name: self.fake.request("GET", f"{crds}/{name}")[1]["metadata"]["annotations"]
+        last_applied = "kubectl.kubernetes.io/last-applied-configuration"
+        self.assertNotIn(last_applied, annotations("httproutes.gateway.networking.k8s.io"))
+        self.assertIn(last_applied, annotations("gateways.gateway.networking.k8s.io"))
+        code, _ = self.fake.request("GET", "/apis/gateway.networking.x-k8s.io/v1alpha1/xbackendtrafficpolicies")
+        self.assertEqual(code, 200)
 
 
 if __name__ == "__main__":
