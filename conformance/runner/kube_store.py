@@ -4,9 +4,12 @@ import json
 import time
 
 from .admin import ReadError
-from .kube_api import ApiError, split_api_version
+from .kube_api import ApiError
 from .manifests import ObjectStore, StoreError
 from .util import ADMIN_KINDS, GATEWAY_GROUP, GATEWAY_KINDS, key_str
+
+#: The version status is read at: every gateway kind of v1.6.1 is served at v1.
+READ_VERSION = 'v1'
 
 #: Service fields the API server allocates; an update that leaves them out keeps them (as `kubectl apply` would).
 SERVICE_ALLOCATED = ('clusterIP', 'clusterIPs')
@@ -41,14 +44,9 @@ class KubeStore(ObjectStore):
         self.log = log
         self.gone_timeout = gone_timeout
 
-    def _resource(self, obj):
-        group, version = split_api_version(obj.get('apiVersion'))
-        return self.api.resource(group, obj['kind']), version
-
     def _put(self, key, obj, held):
-        res, version = self._resource(obj)
-        ns, name = key[1], key[2]
-        collection, item = res.path(ns, version=version), res.path(ns, name, version=version)
+        kind, ns, name = key
+        collection, item = self.api.path(obj['apiVersion'], kind, ns), self.api.path(obj['apiVersion'], kind, ns, name)
         if not held and self._create(collection, obj, key):
             return
         for _ in range(self.CONFLICT_RETRIES):
@@ -94,8 +92,7 @@ class KubeStore(ObjectStore):
         raise StoreError(f'{key_str(key)} still being deleted after {self.gone_timeout:g}s')
 
     def _remove(self, key, obj):
-        res, version = self._resource(obj)
-        status, doc = self.api.request('DELETE', res.path(key[1], key[2], version=version))
+        status, doc = self.api.request('DELETE', self.api.path(obj['apiVersion'], *key))
         if status not in (200, 202, 404):
             raise StoreError(f'DELETE {key_str(key)}: HTTP {status}: {status_message(doc)}')
 
@@ -109,8 +106,12 @@ class KubeStatusReader:
         self.api = api
         self.admin = admin
 
-    def _resource(self, kind):
-        return self.api.resource(GATEWAY_GROUP if kind in GATEWAY_KINDS else '', kind)
+    def _path(self, kind, namespace, name=''):
+        api_version = f'{GATEWAY_GROUP}/{READ_VERSION}' if kind in GATEWAY_KINDS else READ_VERSION
+        try:
+            return self.api.path(api_version, kind, namespace, name)
+        except ApiError as e:
+            raise ReadError(str(e)) from None
 
     def _get(self, path):
         try:
@@ -120,10 +121,7 @@ class KubeStatusReader:
 
     def get(self, kind, namespace, name):
         """The object, or None when not found; ReadError on any other failure."""
-        try:
-            path = self._resource(kind).path(namespace, name)
-        except ApiError as e:
-            raise ReadError(str(e)) from None
+        path = self._path(kind, namespace, name)
         status, doc = self._get(path)
         if status == 404:
             return None
@@ -132,10 +130,7 @@ class KubeStatusReader:
         return doc
 
     def list(self, kind, namespace):
-        try:
-            path = self._resource(kind).path(namespace)
-        except ApiError as e:
-            raise ReadError(str(e)) from None
+        path = self._path(kind, namespace)
         status, doc = self._get(path)
         if status != 200:
             raise ReadError(f'GET {path}: HTTP {status}: {status_message(doc)}')

@@ -10,7 +10,7 @@ import unittest
 
 from conformance.runner.admin import Admin, ReadError
 from conformance.runner.cli import find_shared
-from conformance.runner.kube_api import ApiServer
+from conformance.runner.kube_api import ApiError, ApiServer
 from conformance.runner.kube_store import KubeStatusReader, KubeStore, update_body
 from conformance.runner.manifests import StoreError
 
@@ -97,12 +97,15 @@ class KubeStoreTest(unittest.TestCase):
         self.assertEqual(status, 200, doc)
         return doc
 
-    def test_discovery_gives_paths_of_namespaced_and_cluster_kinds(self):
-        self.assertEqual(self.api.resource('', 'Namespace').path('ignored', 'n'), '/api/v1/namespaces/n')
-        self.assertEqual(self.api.resource('discovery.k8s.io', 'EndpointSlice').path('ns'),
+    def test_paths_of_namespaced_and_cluster_kinds(self):
+        self.assertEqual(self.api.path('v1', 'Namespace', 'ignored', 'n'), '/api/v1/namespaces/n')
+        self.assertEqual(self.api.path('discovery.k8s.io/v1', 'EndpointSlice', 'ns'),
                          '/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices')
-        self.assertEqual(self.api.resource('gateway.networking.k8s.io', 'GatewayClass').path('', 'gc'),
+        self.assertEqual(self.api.path('gateway.networking.k8s.io/v1', 'GatewayClass', '', 'gc'),
                          '/apis/gateway.networking.k8s.io/v1/gatewayclasses/gc')
+        with self.assertRaises(ApiError) as e:
+            self.api.path('gateway.networking.k8s.io/v1', 'Mesh', 'ns')
+        self.assertEqual(str(e.exception), "the API server does not serve Mesh in gateway.networking.k8s.io/v1: 'Mesh'")
 
     def test_write_creates_then_replaces(self):
         key = self.store.write(gateway('create-replace'))
