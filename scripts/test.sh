@@ -11,8 +11,15 @@ echo "== build (optimised) for the conformance suite"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_WERROR=ON -DGATEHOUSE_TESTS=OFF >/dev/null
 cmake --build build -j "$JOBS"
 
+echo "== conformance runner unit tests"
+/usr/bin/python3 -m unittest discover -s tests/conformance_runner -t .
+
 echo "== conformance (fails if a test listed in conformance/expected-pass.txt fails)"
 bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP --expected-pass conformance/expected-pass.txt
+
+echo "== conformance in Kubernetes mode, through the fake API server (same expected passes)"
+bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP --expected-pass conformance/expected-pass.txt \
+  --kubernetes --work-dir out/conformance-work-kubernetes --report out/conformance-report-kubernetes.yaml
 
 echo "== control-plane smoke: route scale and propagation (bounds ~10x the real figures)"
 python3 bench/smoke.py --gatehouse build/gatehouse --no-install

@@ -13,7 +13,8 @@ class ReadError(Exception):
 
 
 class Admin:
-    """get / list operations implemented on GET /status and GET /infrastructure (filtered client-side)."""
+    """The admin endpoint: /ready, and (file mode's status reader) get / list operations implemented on GET /status
+    and GET /infrastructure, filtered client-side."""
 
     def __init__(self, address, timeout=10.0):
         host, port = address.rsplit(':', 1)
@@ -74,9 +75,11 @@ class Admin:
 
 
 class GatewayProcess:
-    def __init__(self, binary, manifest_dir, admin_address, address_pool, controller_name, workers=None,
+    """`gatehouse serve SOURCE...`: SOURCE is the manifest directory, or --kubernetes and its flags."""
+
+    def __init__(self, binary, source_args, admin_address, address_pool, controller_name, workers=None,
                  log_path=None, extra_args=()):
-        self.cmd = [binary, 'serve', manifest_dir, '--admin-address', admin_address, '--address-pool', address_pool,
+        self.cmd = [binary, 'serve', *source_args, '--admin-address', admin_address, '--address-pool', address_pool,
                     '--controller-name', controller_name]
         if workers:
             self.cmd += ['--workers', str(workers)]

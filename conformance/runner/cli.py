@@ -32,7 +32,7 @@ def csv(s):
 def build_parser():
     p = argparse.ArgumentParser(prog='conformance/run.py',
                                 description='Run the Gateway API v1.6.1 conformance case files against gatehouse '
-                                            'locally (no Kubernetes).')
+                                            'locally, from a manifest directory or through a fake API server.')
     p.add_argument('--cases', default=find_shared('conformance', 'cases'), help='case file directory')
     p.add_argument('--upstream', default=find_shared('gateway-api', 'v1.6.1', 'conformance'),
                    help='upstream conformance/ directory (manifests)')
@@ -63,6 +63,11 @@ def build_parser():
     p.add_argument('--dns-server', default=os.path.join(REPO, 'conformance', 'echo', 'dns_server.py'))
     p.add_argument('--startup-timeout', type=float, default=60.0, help='seconds to wait for the admin endpoint')
     p.add_argument('--implementation-version', default='dev')
+    p.add_argument('--kubernetes', action='store_true',
+                   help='Kubernetes mode: objects go to a fake API server (tests/fakekube), status is read from it, '
+                        'gatehouse runs with serve --kubernetes')
+    p.add_argument('--crds', default=find_shared('gateway-api', 'v1.6.1', 'crd', 'experimental'),
+                   help='CRD directory the fake API server installs (Kubernetes mode)')
     p.add_argument('--no-netns', action='store_true', help='do not enter a private network namespace')
     p.add_argument('--validate-only', action='store_true', help='only load and validate the case files')
     p.add_argument('-v', '--verbose', action='store_true')
@@ -103,6 +108,7 @@ def make_config(a, all_feature_names):
     c.unusable_address = a.unusable_address
     c.echo_server, c.dns_server = os.path.abspath(a.echo_server), os.path.abspath(a.dns_server)
     c.startup_timeout = a.startup_timeout
+    c.kubernetes, c.crds = a.kubernetes, os.path.abspath(a.crds)
     c.profiles = csv(a.profiles)
     c.supported_features = csv(a.supported_features)
     c.exempt_features = csv(a.exempt_features)
@@ -172,7 +178,8 @@ def run(a, cfg, timeouts, cases, names, expected):
 
     def log(msg):
         with log_lock:
-            stamp = time.strftime('%H:%M:%S')
+            now = time.time()
+            stamp = time.strftime('%H:%M:%S', time.localtime(now)) + f'.{int(now % 1 * 1000):03d}'
             if log_file:
                 log_file.write(f'{stamp} {msg}\n')
                 log_file.flush()

@@ -5,7 +5,7 @@ import time
 import traceback
 
 from .admin import ReadError
-from .manifests import load_manifest, rewrite
+from .manifests import load_manifest, normalize, rewrite
 from .util import CaseError, StepFailed, key_str, obj_key, parse_duration, parse_ref, substitute
 
 
@@ -62,6 +62,8 @@ class CaseRun:
         except StepFailed as e:
             self.failures.append((self._fail_where or self.where(), str(e)))
         finally:
+            if self.failures:
+                self.env.log_failure_diagnostics(self.written)
             self.cleanup()
         if self.failures:
             where, msg = self.failures[0]
@@ -92,15 +94,18 @@ class CaseRun:
         """§2.3 for a batch of documents; replace=False leaves existing objects unchanged (apply step)."""
         batch = []
         for o in objs:
-            o = rewrite(o, self.env.apply_settings)
+            o = normalize(rewrite(o, self.env.apply_settings))
             key = obj_key(o)
             if not replace and self.env.store.exists(key):
                 continue
             batch.append(o)
-        for key in self.env.write_objects(batch):
-            if key not in self.written:
+            if key not in self.written:     # before writing: a batch that fails halfway is cleaned up too
                 self.written.append(key)
             self.deleted.discard(key)
+        try:
+            self.env.write_objects(batch)
+        except OSError as e:
+            raise StepFailed(f'write: {e}') from None
 
     # -------------------------------------------------------------------- steps
 
@@ -204,7 +209,7 @@ class CaseRun:
     def read(self, kind, ns, name, on_error='abort'):
         ref = key_str((kind, ns, name))
         try:
-            obj = self.env.admin.get(kind, ns, name)
+            obj = self.env.reader.get(kind, ns, name)
         except ReadError as e:
             if on_error == 'retry':
                 raise Retry(f'read {ref}: {e}') from None

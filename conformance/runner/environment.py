@@ -9,7 +9,9 @@ from .admin import Admin, GatewayProcess, ReadError
 from .cases import PROFILE_CORE
 from .conditions import all_fresh, condition_matches, describe
 from .fleet import Fleet
-from .manifests import ApplySettings, Store, load_manifest, rewrite
+from .kube_api import LEADER_ELECTION_NAMESPACE, ApiServer
+from .kube_store import KubeStatusReader, KubeStore
+from .manifests import ApplySettings, DirectoryStore, load_manifest, rewrite
 from .util import StepFailed, obj_key, parse_ref
 
 BASE_NAMESPACES = ['gateway-conformance-infra', 'gateway-conformance-app-backend', 'gateway-conformance-web-backend']
@@ -30,7 +32,9 @@ class Environment:
         self.gateway_class = cfg.gateway_class
         self.apply_settings = ApplySettings(cfg.gateway_class, cfg.controller_name, cfg.usable_address,
                                             cfg.unusable_address)
-        self.store = None
+        self.store = None               # where objects are written: manifest directory or API server
+        self.reader = None              # where status is read from: admin endpoint or API server
+        self.api = None                 # the fake API server (Kubernetes mode)
         self.fleet = None
         self.admin = Admin(cfg.admin_address, timeouts['GetTimeout'])
         self.gateway = None
@@ -53,9 +57,9 @@ class Environment:
         for p, what in ((cfg.echo_server, 'echo server'), (cfg.dns_server, 'DNS server')):
             if not os.path.isfile(p):
                 raise SetupError(f'{what} {p} not found')
+        if cfg.kubernetes and not os.path.isdir(cfg.crds):
+            raise SetupError(f'CRD directory {cfg.crds} not found (pass --crds DIR)')
         os.makedirs(self.workdir, exist_ok=True)
-        self.manifest_dir = os.path.join(self.workdir, 'manifests')
-        self.store = Store(self.manifest_dir)
         self.fleet = Fleet(os.path.join(self.workdir, 'pods'), cfg.echo_server, cfg.dns_server, cfg.echo_pool,
                            log=self.log)
 
@@ -68,13 +72,9 @@ class Environment:
         except (RuntimeError, OSError) as e:
             raise SetupError(f'certificate generation failed: {e}') from None
 
-        step_log('4/8 gateway')
-        self.gateway = GatewayProcess(cfg.gatehouse, self.manifest_dir, cfg.admin_address, cfg.address_pool,
-                                      cfg.controller_name, cfg.workers, os.path.join(self.workdir, 'gatehouse.log'),
-                                      cfg.gatehouse_args)
+        step_log('4/8 gateway' + (' and API server' if cfg.kubernetes else ''))
         try:
-            self.gateway.start()
-            self.gateway.wait_admin(self.admin, cfg.startup_timeout)
+            self.start_gateway()
         except (RuntimeError, OSError) as e:
             raise SetupError(str(e)) from None
 
@@ -86,10 +86,9 @@ class Environment:
 
         step_log('7/8 base objects')
         try:
-            self.write_objects(self.generated)
             base = [rewrite(o, self.apply_settings) for o in
                     load_manifest(os.path.join(cfg.upstream, 'base/manifests.yaml'))]
-            self.write_objects(base)
+            self.write_objects(self.generated + base)
             self.protected = set(self.store.objects)
         except (RuntimeError, OSError) as e:
             raise SetupError(f'applying base objects failed: {e}') from None
@@ -105,6 +104,27 @@ class Environment:
             namespaces_ready(run, BASE_NAMESPACES)
         except StepFailed as e:
             raise SetupError(f'base namespaces not ready: {e}') from None
+
+    def start_gateway(self):
+        """Chooses the mode once: the object store, the status reader and what gatehouse serves from."""
+        cfg = self.cfg
+        if cfg.kubernetes:
+            self.api = ApiServer.start(os.path.join(self.workdir, 'fakekube'), cfg.crds,
+                                       os.path.join(self.workdir, 'fakekube.log'))
+            self.store = KubeStore(self.api, self.log)
+            self.reader = KubeStatusReader(self.api, self.admin)
+            self.store.write({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': LEADER_ELECTION_NAMESPACE}})
+            source = ['--kubernetes', '--kubeconfig', self.api.gateway_kubeconfig,
+                      '--leader-election-namespace', LEADER_ELECTION_NAMESPACE]
+        else:
+            manifest_dir = os.path.join(self.workdir, 'manifests')
+            self.store = DirectoryStore(manifest_dir)
+            self.reader = self.admin
+            source = [manifest_dir]
+        self.gateway = GatewayProcess(cfg.gatehouse, source, cfg.admin_address, cfg.address_pool, cfg.controller_name,
+                                      cfg.workers, os.path.join(self.workdir, 'gatehouse.log'), cfg.gatehouse_args)
+        self.gateway.start()
+        self.gateway.wait_admin(self.admin, cfg.startup_timeout)
 
     def check_network(self):
         import socket
@@ -124,14 +144,17 @@ class Environment:
     def setup_gateway_class(self):
         gwc = {'apiVersion': 'gateway.networking.k8s.io/v1', 'kind': 'GatewayClass',
                'metadata': {'name': self.gateway_class}, 'spec': {'controllerName': self.controller_name}}
-        self.write_objects([gwc])
+        try:
+            self.write_objects([gwc])
+        except OSError as e:
+            raise SetupError(f'writing the GatewayClass failed: {e}') from None
         t = self.timeouts
         deadline = time.monotonic() + t['GWCMustBeAccepted']
         last = None
         while True:
             t0 = time.monotonic()
             try:
-                obj = self.admin.get('GatewayClass', '', self.gateway_class)
+                obj = self.reader.get('GatewayClass', '', self.gateway_class)
                 if obj is None:
                     last = 'not found'
                 else:
@@ -167,7 +190,8 @@ class Environment:
 
     def write_objects(self, objs):
         keys = []
-        for o in objs:
+        # Namespaces first: an API server refuses content for a namespace it does not have yet.
+        for o in sorted(objs, key=lambda o: o.get('kind') != 'Namespace'):
             keys.append(self.store.write(o))
         started = []
         for key in keys:
@@ -199,6 +223,12 @@ class Environment:
             if self.store.get(slkey) != desired:
                 self.store.write(desired)
             self.generated_slices[skey] = slkey
+
+    def log_failure_diagnostics(self, keys):
+        """Kubernetes mode: after a failed case, where the API server's status differs from gatehouse's own."""
+        if self.api:
+            for line in self.reader.differences_from_admin(keys):
+                self.log(line)
 
     # ------------------------------------------------------------------ certificate material for clients
 
@@ -233,6 +263,12 @@ class Environment:
             self.fleet.stop_all()
         if self.gateway:
             self.gateway.stop()
+        if self.api:
+            try:
+                self.api.write_request_log(os.path.join(self.workdir, 'fakekube-requests.log'))
+            except OSError as e:
+                self.log(f'cannot save the API server request log: {e}')
+            self.api.stop()
 
 
 def ip_link_up():

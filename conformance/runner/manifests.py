@@ -1,4 +1,4 @@
-"""Applying manifests (FORMAT §2.3): rewriting rules and the runner's object store / manifest directory."""
+"""Applying manifests (FORMAT §2.3): rewriting rules and the runner's object store (file mode: the manifest directory)."""
 import copy
 import os
 import re
@@ -75,12 +75,15 @@ def file_name(key):
     return _SAFE.sub('_', '.'.join(p.lower() for p in parts)) + '.yaml'
 
 
-class Store:
-    """The runner's copy of every object it wrote, mirrored into the gateway's manifest directory."""
+class StoreError(OSError):
+    """The object store could not carry out a write or a delete."""
 
-    def __init__(self, manifest_dir):
-        self.dir = manifest_dir
-        os.makedirs(manifest_dir, exist_ok=True)
+
+class ObjectStore:
+    """The runner's copy of every object it wrote (what `edit` starts from and what §6.12 reads of non-gateway kinds
+    see), mirrored into whatever the gateway reads: subclasses implement _put and _remove."""
+
+    def __init__(self):
         self.objects = {}
 
     def get(self, key):
@@ -92,6 +95,37 @@ class Store:
     def write(self, obj):
         obj = normalize(obj)
         key = obj_key(obj)
+        self._put(key, obj, key in self.objects)
+        self.objects[key] = obj
+        return key
+
+    def delete(self, key):
+        """Remove the object; returns False when the runner holds no such object."""
+        if key not in self.objects:
+            return False
+        self._remove(key, self.objects.pop(key))
+        return True
+
+    def of_kind(self, kind, namespace=None):
+        return [o for (k, ns, _), o in self.objects.items() if k == kind and (namespace is None or ns == namespace)]
+
+    def _put(self, key, obj, held):
+        """Create or replace the object; held says whether the runner wrote it before."""
+        raise NotImplementedError
+
+    def _remove(self, key, obj):
+        raise NotImplementedError
+
+
+class DirectoryStore(ObjectStore):
+    """File mode: one file per object in the gateway's watched directory, written atomically (temp name + rename)."""
+
+    def __init__(self, manifest_dir):
+        super().__init__()
+        self.dir = manifest_dir
+        os.makedirs(manifest_dir, exist_ok=True)
+
+    def _put(self, key, obj, held):
         data = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
         fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.partial', dir=self.dir)
         try:
@@ -102,19 +136,9 @@ class Store:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-        self.objects[key] = obj
-        return key
 
-    def delete(self, key):
-        """Remove the object's file; returns False when the runner holds no such object."""
-        if key not in self.objects:
-            return False
-        del self.objects[key]
+    def _remove(self, key, obj):
         try:
             os.unlink(os.path.join(self.dir, file_name(key)))
         except FileNotFoundError:
             pass
-        return True
-
-    def of_kind(self, kind, namespace=None):
-        return [o for (k, ns, _), o in self.objects.items() if k == kind and (namespace is None or ns == namespace)]

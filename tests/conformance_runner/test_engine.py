@@ -4,6 +4,7 @@ from unittest import mock
 
 from conformance.runner import engine
 from conformance.runner.cases import Case
+from conformance.runner.manifests import ApplySettings, StoreError
 from conformance.runner.timeouts import Timeouts
 from conformance.runner.util import CaseError, StepFailed
 
@@ -27,6 +28,9 @@ class FakeEnv:
 
     def delete_object(self, key):
         self.deleted.append(key)
+
+    def log_failure_diagnostics(self, keys):
+        self.logged.append(f'diagnostics for {len(keys)} objects')
 
     def log(self, msg):
         self.logged.append(msg)
@@ -98,6 +102,20 @@ class EngineTest(unittest.TestCase):
         run.deleted = {('B', 'n', '2')}
         run.cleanup()
         self.assertEqual(env.deleted, [('C', 'n', '3'), ('A', 'n', '1')])
+
+    def test_failed_write_fails_the_step_and_the_batch_is_cleaned_up(self):
+        env = FakeEnv()
+        env.apply_settings = ApplySettings('gc', 'ctrl', None, None)
+
+        def write_objects(objs):
+            raise StoreError('POST ConfigMap/default/b: HTTP 500: injected')
+        env.write_objects = write_objects
+        self.handlers['apply'] = __import__('conformance.runner.steps.mutation', fromlist=['apply']).apply
+        res, _ = self.run_case([{'apply': {'objects': [
+            {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a'}},
+            {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'b'}}]}}], env)
+        self.assertEqual(res.message, 'step 1 (apply): write: POST ConfigMap/default/b: HTTP 500: injected')
+        self.assertEqual(env.deleted, [('ConfigMap', 'default', 'b'), ('ConfigMap', 'default', 'a')])
 
     def test_runner_exception_is_a_failure(self):
         def broken(run, v):

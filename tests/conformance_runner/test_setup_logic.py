@@ -60,7 +60,7 @@ class StoreTest(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def test_write_replace_delete(self):
-        st = manifests.Store(self.dir)
+        st = manifests.DirectoryStore(self.dir)
         key = st.write({'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'c'}, 'data': {'a': '1'}})
         self.assertEqual(key, ('ConfigMap', 'default', 'c'))
         self.assertEqual(os.listdir(self.dir), ['configmap.default.c.yaml'])
@@ -112,7 +112,7 @@ class FleetTest(unittest.TestCase):
         d = tempfile.mkdtemp()
         try:
             pod = fleet.Pod('tls-backend-0123456789-abcde', 'infra', 'tls-backend', '127.10.0.9', {}, d)
-            st = manifests.Store(os.path.join(d, 'm'))
+            st = manifests.DirectoryStore(os.path.join(d, 'm'))
             st.write({'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': 's', 'namespace': 'infra'},
                       'data': {'tls.crt': base64.b64encode(b'CRT').decode(), 'tls.key': base64.b64encode(b'KEY').decode()}})
             spec = {'volumes': [{'name': 'secret-volume', 'secret': {'secretName': 's', 'items': [

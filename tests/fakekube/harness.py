@@ -34,15 +34,19 @@ def gateway_api_crds(channel: str = "standard") -> str:
 class FakeKube:
     """One fake API server process with its own state directory; stop() ends it with SIGTERM."""
 
-    def __init__(self, *args: str, state_dir: Optional[str] = None):
+    def __init__(self, *args: str, state_dir: Optional[str] = None, stderr=subprocess.PIPE, preexec_fn=None):
+        """stderr: where the server's stderr goes (a file for long runs: a pipe nobody reads can fill up);
+        preexec_fn: passed to Popen (e.g. to make the server die with its parent)."""
         self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="fakekube-")
         self.state_dir = state_dir or self._tmp.name
         self.process = subprocess.Popen([PYTHON, "-m", "tests.fakekube", "--state-dir", self.state_dir, *args],
-                                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                        cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                        preexec_fn=preexec_fn)
         line = self.process.stdout.readline().strip()
         if not line.startswith("ready https://"):
             self.process.kill()
-            raise RuntimeError(f"fakekube did not start: {line!r} {self.process.stderr.read()}")
+            detail = self.process.stderr.read() if self.process.stderr else "(stderr went to the caller's file)"
+            raise RuntimeError(f"fakekube did not start: {line!r} {detail}")
         self.url = line.split()[1]
         self.port = int(self.url.rsplit(":", 1)[1])
         self.kubeconfig = os.path.join(self.state_dir, "kubeconfig")
@@ -59,7 +63,8 @@ class FakeKube:
             self.process.kill()
             code = self.process.wait()
         self.process.stdout.close()
-        self.process.stderr.close()
+        if self.process.stderr:
+            self.process.stderr.close()
         if self._tmp:
             self._tmp.cleanup()
         return code

@@ -90,7 +90,10 @@ def endpoint_slices_from_pods(run, v):
         sl['endpoints'] = eps
         updated.append(sl)
     if updated:
-        run.env.write_objects(updated)
+        try:
+            run.env.write_objects(updated)
+        except OSError as e:
+            raise StepFailed(f'write EndpointSlices: {e}') from None
 
 
 HANDLERS = {

@@ -29,7 +29,7 @@ def namespaces_ready(run, namespaces):
     def check():
         for ns in namespaces:
             try:
-                gws = run.env.admin.list('Gateway', ns)
+                gws = run.env.reader.list('Gateway', ns)
             except ReadError as e:
                 raise Retry(str(e)) from None
             for gw in gws:
@@ -425,7 +425,7 @@ def infrastructure(run, v):
 
     def check():
         try:
-            objs = run.env.admin.infrastructure(ns)
+            objs = run.env.reader.infrastructure(ns)
         except ReadError as e:
             raise StepFailed(f'infrastructure read: {e}') from None
         mine = [o for o in objs if ((o.get('metadata') or {}).get('labels') or {}).get(
