@@ -56,6 +56,7 @@ def _sanitized(binary: str) -> bool:
 
 
 SANITIZED = _sanitized(BIN)
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
 WAIT = float(os.environ.get("GATEHOUSE_TEST_WAIT", "20")) * (2 if SANITIZED else 1)
 
 
@@ -557,7 +558,7 @@ class Gatehouse:
                     problem = f"gatehouse did not exit cleanly on SIGTERM (exit {rc})"
             self._log.close()
             log = self.log_tail(200)
-            if re.search(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", log):
+            if SANITIZER_REPORT.search(log):
                 problem = (problem or "") + " sanitizer report in the log"
             if problem:
                 problem += ":\n" + log

@@ -11,8 +11,8 @@ import tempfile
 from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatehouse_harness import (BIN, GATEWAY_GROUP, ROOT, WAIT, _network_for, _port_free,  # noqa: E402
-                               wait_until)
+from gatehouse_harness import (BIN, GATEWAY_GROUP, ROOT, SANITIZER_REPORT, WAIT, _network_for,  # noqa: E402
+                               _port_free, wait_until)
 
 sys.path.insert(0, ROOT)
 from tests.fakekube.harness import FakeKube  # noqa: E402
@@ -121,6 +121,7 @@ class KubeGatehouse:
                      f"{self.admin[0]}:{self.admin[1]}", "--address-pool", self.pool, "--workers", "1",
                      "--leader-election-lease-duration", str(lease_seconds)]
         self.proc: Optional[subprocess.Popen] = None
+        self.killed = False
 
     def gateway_ip(self, n: int = 1) -> str:
         return f"127.{self.a}.{self.b}.{n}"
@@ -155,21 +156,27 @@ class KubeGatehouse:
         return m.group(1)
 
     def stop(self, sig: str = "TERM") -> int:
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else 0
-        if sig == "KILL":
-            self.proc.kill()
-        else:
-            self.proc.terminate()
-        try:
-            rc = self.proc.wait(WAIT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        """Stops the process (SIGTERM, or SIGKILL to test a crash) and returns its exit status."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.killed = sig == "KILL"
+            self.proc.kill() if self.killed else self.proc.terminate()
+            try:
+                self.proc.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         self._log.close()
-        if re.search(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", self.log()):
+        if SANITIZER_REPORT.search(self.log()):
             raise AssertionError("sanitizer report:\n" + self.log()[-4000:])
-        return rc
+        return self.proc.returncode
+
+    def finish(self):
+        """Cleanup: stops the process; fails unless it exited 0 on SIGTERM (or was killed on purpose)."""
+        rc = self.stop()
+        if rc != 0 and not self.killed:
+            raise AssertionError(f"gatehouse exited with {rc}:\n{self.log()[-4000:]}")
 
 
 def start_fake(*crds: str) -> FakeKube:

@@ -51,7 +51,7 @@ class TestInstall(unittest.TestCase):
         seq = self.api.last_seq()
         gh = KubeGatehouse(self.id(), kubeconfig)
         self.addCleanup(shutil.rmtree, gh.tmp, True)
-        self.addCleanup(gh.stop)
+        self.addCleanup(gh.finish)
         gh.start()
         self.kubectl("apply", "-f", os.path.join(ROOT, "examples", "kubernetes"))
 

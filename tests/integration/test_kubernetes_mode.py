@@ -32,7 +32,7 @@ class KubeModeTest(unittest.TestCase):
     def gatehouse(self, suffix: str, kubeconfig: str = None, network: tuple = None) -> KubeGatehouse:
         gh = KubeGatehouse(f"{self.id()}.{suffix}", kubeconfig or self.fake.kubeconfig, network=network)
         self.addCleanup(lambda: shutil.rmtree(gh.tmp, ignore_errors=True))
-        self.addCleanup(gh.stop)
+        self.addCleanup(gh.finish)
         return gh
 
     def apply_world(self):
