@@ -38,9 +38,8 @@ void Controller::load(std::vector<store::SourceUpdate> part) {
 void Controller::update(std::vector<store::SourceUpdate> batch) {
   std::lock_guard lock(mu_);
   const bool changed = apply(std::move(batch));
-  auto errors = store_.errors();
-  if (changed || errors.size() != reported_errors_ || !published_) {
-    reported_errors_ = errors.size();
+  if (changed || store_.errorsRevision() != reported_errors_ || !published_) {
+    reported_errors_ = store_.errorsRevision();
     reconcile();
   }
 }

@@ -56,7 +56,7 @@ class Controller : public providers::UpdateSink {
   UnusableAddresses unusable_;
   ObjectTable table_;  // as published: listed objects and statuses, with time stamps
   bool published_ = false;
-  size_t reported_errors_ = 0;
+  uint64_t reported_errors_ = 0;  // the store's errorsRevision() last published
 };
 
 }  // namespace gatehouse::controller

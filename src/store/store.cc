@@ -152,6 +152,8 @@ bool Store::apply(PreparedUpdate prepared) {
     erase(key);
     changed = true;
   }
+  auto previous = errors_.find(source);
+  if (previous == errors_.end() ? !errors.empty() : previous->second != errors) ++errors_revision_;
   if (errors.empty()) errors_.erase(source);
   else errors_[source] = std::move(errors);
   return changed;

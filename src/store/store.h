@@ -25,6 +25,7 @@ struct ConfigError {
   std::string field;
   std::string reason;
   std::string str() const;
+  bool operator==(const ConfigError&) const = default;
 };
 
 // An immutable view of every object at one revision; the translator reads only this.
@@ -87,6 +88,8 @@ class Store {
 
   std::vector<ConfigError> errors() const;
   std::vector<ConfigError> errors(const std::string& source) const;
+  // Bumped whenever any source's errors change: tells whether errors() must be published again.
+  uint64_t errorsRevision() const { return errors_revision_; }
   // Kinds seen for the first time since the last call that the store keeps but nothing reads.
   std::vector<std::string> takeNewlyUnhandledKinds();
   // The objects as of now, shared with the store: valid until the next change.
@@ -107,6 +110,7 @@ class Store {
   View live_;
   std::set<model::ObjectKey> changes_;
   std::map<std::string, std::vector<ConfigError>> errors_;  // by source
+  uint64_t errors_revision_ = 0;
   std::set<std::string> unhandled_kinds_;
   std::vector<std::string> newly_unhandled_;
   mutable std::shared_ptr<const View> view_;  // copy of live_ while unchanged

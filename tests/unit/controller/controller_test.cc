@@ -126,6 +126,18 @@ TEST(Controller, BrokenFileKeepsServingAndIsListedInErrors) {
   EXPECT_EQ(errors[0]["file"], "a.yaml");
 }
 
+TEST(Controller, AnErrorReplacedByAnotherIsPublished) {
+  RecordingSink sink;
+  StatusBoard board;
+  Controller controller({}, &sink, {&board});
+  providers::ManifestFiles files;
+  controller.update({files.read("a.yaml", "kind: [broken")});
+  controller.update({files.read("a.yaml", "kind: {broken")});  // still one error, but not the same
+  const auto& errors = *board.errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0]["reason"].get<std::string>().find("flow mapping"), std::string::npos) << errors[0];
+}
+
 // Stands in for the Kubernetes status writer: keeps what each publication said had changed.
 struct RecordingStatusSink : StatusSink {
   void publish(const Publication& publication) override {

@@ -177,6 +177,21 @@ TEST(Store, ProviderErrorsAreKeptUnderTheSourceUntilItsNextUpdate) {
   EXPECT_TRUE(store.errors().empty());
 }
 
+TEST(Store, ErrorsRevisionMovesOnlyWhenSomeErrorChanges) {
+  Store store;
+  const uint64_t start = store.errorsRevision();
+  store.apply(upserts("a.yaml", route(80)));
+  EXPECT_EQ(store.errorsRevision(), start);  // no errors before or after
+  store.apply(upserts("a.yaml", route(70000)));
+  const uint64_t broken = store.errorsRevision();
+  EXPECT_GT(broken, start);
+  store.apply(upserts("a.yaml", route(70000)));
+  EXPECT_EQ(store.errorsRevision(), broken);  // the same error again
+  store.apply(upserts("a.yaml", route(0)));
+  ASSERT_EQ(store.errors().size(), 1u);
+  EXPECT_GT(store.errorsRevision(), broken);  // as many errors, but another one
+}
+
 TEST(Store, PreparedUpdateAppliesLikeTheUpdate) {
   Store store;
   auto prepared = Store::prepare(upserts("a.yaml", route(70000)));
