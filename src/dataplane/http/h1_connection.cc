@@ -410,12 +410,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         break;
       }
       if (result.error()) {
-        co_await sendLocal(result.error_status, /*close=*/true, false);
+        co_await refuse(result.error_status);
         co_return false;
       }
       if (end_ == capacity()) {
         if (begin_ == 0) {
-          co_await sendLocal(431, true, false);
+          co_await refuse(431);
           co_return false;
         }
         std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
@@ -426,7 +426,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       if (ec) {
         if (timed_out_ && expired_ == Wait::Header && begin_ != end_) {
           timed_out_ = false;
-          co_await sendLocal(408, true, false);
+          co_await refuse(408);
         }
         co_return false;
       }
@@ -464,7 +464,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         break;
       default:  // CONNECT host:port and OPTIONS *: nothing to route
         begin_ += consumed;
-        co_await sendLocal(501, true, false);
+        co_await refuse(501, /*head_parsed=*/true);
         co_return false;
     }
     std::optional<std::string_view> connection_field = head.headers.find("connection");
@@ -597,6 +597,18 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   // An error answer on a connection that closes right after it (parser errors, timeouts).
+  // A request refused before the pipeline saw it still reaches the log phase (metrics and access
+  // logs count it), with what is known: when, over which TLS name, the head if it was parsed, and
+  // the status.
+  asio::awaitable<void> refuse(uint16_t status, bool head_parsed = false) {
+    RequestContext& ctx = active_->ctx;
+    if (!head_parsed) ctx.reset();  // not the previous request's
+    ctx.started = Clock::now();
+    if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
+    co_await sendLocal(status, /*close=*/true, false);
+    logPhase(worker_, ctx, status, ProxyError::of(ErrorKind::BadRequest));
+  }
+
   asio::awaitable<void> sendLocal(uint16_t status, bool close, bool head_method) {
     Framing framing;
     framing.keep_alive = !close;

@@ -4,6 +4,7 @@ namespace gatehouse::dataplane {
 
 ProxyError ProxyError::of(ErrorKind kind) {
   switch (kind) {
+    case ErrorKind::BadRequest:
     case ErrorKind::InvalidPath:
     case ErrorKind::RequestTooLarge:
       return {kind, ErrorSide::Downstream, false};
@@ -36,6 +37,7 @@ ProxyError ProxyError::fromOutcome(upstream::Outcome outcome) {
 
 uint16_t ProxyError::status() const {
   switch (kind) {
+    case ErrorKind::BadRequest:
     case ErrorKind::InvalidPath: return 400;
     case ErrorKind::NoListener:
     case ErrorKind::NoRoute: return 404;
@@ -53,6 +55,7 @@ uint16_t ProxyError::status() const {
 
 std::string_view errorKindName(ErrorKind kind) {
   switch (kind) {
+    case ErrorKind::BadRequest: return "bad_request";
     case ErrorKind::InvalidPath: return "invalid_path";
     case ErrorKind::NoListener: return "no_listener";
     case ErrorKind::NoRoute: return "no_route";

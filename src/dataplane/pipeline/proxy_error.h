@@ -11,6 +11,9 @@
 namespace gatehouse::dataplane {
 
 enum class ErrorKind : uint8_t {
+  // The request could not be read or is not served: its status says which (400 malformed, 408
+  // header timeout, 431 header too large, 501 CONNECT or OPTIONS *).
+  BadRequest,
   InvalidPath,          // the request-target cannot be normalised or is refused by PathSettings: 400
   NoListener,           // no listener of the socket (or none left in this generation): 404
   NoRoute,              // no route matched: 404

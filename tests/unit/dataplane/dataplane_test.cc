@@ -97,6 +97,31 @@ TEST_F(DataPlaneTest, LogPhaseReportsEveryRequestWithItsStatusAndError) {
                                                          {"GET", "/empty", 503, ErrorKind::NoEndpoint}}));
 }
 
+TEST_F(DataPlaneTest, RequestsRefusedBeforeRoutingReachTheLogPhase) {
+  RequestLogRecorder log;
+  log.attach(plane_);
+  applyOk(initial());
+  using dataplane::ErrorKind;
+  {
+    Client client(port_);
+    client.send("GET /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+    EXPECT_EQ(client.read().status, 400);
+  }
+  {
+    Client client(port_);
+    client.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    EXPECT_EQ(client.read().status, 501);
+  }
+  {
+    Client client(port_);
+    client.send("GET /a HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(128 * 1024, 'x') + "\r\n\r\n");
+    EXPECT_EQ(client.read().status, 431);
+  }
+  EXPECT_EQ(log.waitFor(3), (std::vector<LoggedRequest>{{"", "", 400, ErrorKind::BadRequest},
+                                                         {"CONNECT", "", 501, ErrorKind::BadRequest},
+                                                         {"", "", 431, ErrorKind::BadRequest}}));
+}
+
 TEST_F(DataPlaneTest, SendsHostAndForwardedHeadersUpstream) {
   applyOk(initial());
   Client client(port_);
