@@ -586,7 +586,10 @@ class Decoder {
     for (uint64_t i = 0; i < wildcards && !failed(); ++i) {
       Scope s(*this, "wildcardHosts", i);
       std::string suffix = string("suffix");
-      hosts.wildcard_suffix.emplace_back(std::move(suffix), tableRef("table"));
+      RouteTablePtr table = tableRef("table");
+      if (failed()) return;
+      if (!table) return fail("table", "wildcard host \"*" + suffix + "\" has no route table");
+      hosts.wildcard_suffix.emplace_back(std::move(suffix), std::move(table));
     }
     hosts.any = tableRef("anyHost");
   }

@@ -338,6 +338,14 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
             "22)");
 }
 
+TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
+  EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+                                    "\x00\x01\x04.a.b\x00\x00",
+                                    28)),
+            "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
+            "table (at byte 26)");
+}
+
 // ---- per-Gateway view ---------------------------------------------------------------------------
 
 TEST(ForGateway, KeepsOnlyTheGatewaysListenersOfASharedSocket) {
