@@ -382,23 +382,25 @@ class Decoder {
   }
 
   void clusters(ClusterTable& table) {
-    const uint64_t slots = [&] {
-      Scope scope(*this, "clusters");
-      return varint("slots", kMaxClusterSlots);
-    }();
+    uint64_t slots = 0;
     uint64_t present = 0;
     {
       Scope scope(*this, "clusters");
+      slots = varint("slots", kMaxClusterSlots);
       present = count("present");
       if (!failed() && present > slots)
         fail("present", std::to_string(present) + " clusters do not fit in " + std::to_string(slots) + " slots");
     }
-    uint64_t next = 0;
+    uint64_t next = 0;  // the lowest slot the next cluster may take
     for (uint64_t i = 0; i < present && !failed(); ++i) {
-      Scope scope(*this, "clusters", next);
-      const uint64_t index = next + varint("gap", slots);
-      if (!failed() && index >= slots)
-        fail("gap", "slot " + std::to_string(index) + " out of range (" + std::to_string(slots) + " slots)");
+      uint64_t index = 0;
+      {
+        Scope scope(*this, "clusters");
+        index = next + varint("gap", slots);
+        if (!failed() && index >= slots)
+          fail("gap", "slot " + std::to_string(index) + " out of range (" + std::to_string(slots) + " slots)");
+      }
+      Scope scope(*this, "clusters", index);
       auto cluster = std::make_shared<Cluster>();
       cluster->name = string("name");
       cluster->protocol = enumeration("protocol", UpstreamProtocol::WebSocket);

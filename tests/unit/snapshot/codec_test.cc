@@ -248,6 +248,22 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
             "snapshot decode: clusters.slots: value 16777217 exceeds 16777216 (at byte 6)");
 }
 
+TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
+  // Two slots, one cluster, after two empty ones.
+  EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x02\x01\x02", 9)),
+            "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
+}
+
+TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
+  EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+            "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
+}
+
+TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
+  EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+            "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
+}
+
 TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   Snapshot s = everyField();
   auto table = std::make_shared<RouteTable>(*routeTable("ns/r"));
