@@ -227,7 +227,7 @@ class Encoder {
 // every later read yields zero or empty and every loop ends; the result is checked once at the end.
 class Decoder {
  public:
-  explicit Decoder(std::string_view in) : in_(in) {}
+  Decoder(std::string_view in, const DecodeLimits& limits) : in_(in), limits_(limits) {}
 
   Result<SnapshotPtr> run() {
     if (!in_.starts_with(kMagic)) return Error{"snapshot decode: not an encoded snapshot (no \"GHSN\" header)"};
@@ -370,14 +370,23 @@ class Decoder {
     return index;
   }
 
+  // Each distinct pattern is compiled once and shared.
   std::shared_ptr<const re2::RE2> regex(const char* field, const std::string& pattern) {
     if (failed()) return nullptr;
+    if (auto it = regexes_.find(pattern); it != regexes_.end()) return it->second;
     auto re = std::make_shared<const re2::RE2>(pattern, re2::RE2::Quiet);
     if (!re->ok()) {
       const std::string shown = pattern.size() > kMaxQuotedPattern ? pattern.substr(0, kMaxQuotedPattern) + "..." : pattern;
       fail(field, "bad regular expression \"" + shown + "\": " + re->error());
       return nullptr;
     }
+    regex_program_size_ += static_cast<uint64_t>(re->ProgramSize());
+    if (regex_program_size_ > limits_.max_regex_program_size) {
+      fail(field, "regular expressions exceed " + std::to_string(limits_.max_regex_program_size) +
+                      " compiled instructions in total");
+      return nullptr;
+    }
+    regexes_.emplace(pattern, re);
     return re;
   }
 
@@ -386,7 +395,7 @@ class Decoder {
     uint64_t present = 0;
     {
       Scope scope(*this, "clusters");
-      slots = varint("slots", kMaxClusterSlots);
+      slots = varint("slots", limits_.max_cluster_slots);
       present = count("present");
       if (!failed() && present > slots)
         fail("present", std::to_string(present) + " clusters do not fit in " + std::to_string(slots) + " slots");
@@ -625,12 +634,15 @@ class Decoder {
   }
 
   std::string_view in_;
+  const DecodeLimits limits_;
   size_t pos_ = 0;
   size_t start_ = 0;  // where the value being read began, for error messages
   std::optional<std::string> error_;
   std::vector<Frame> path_;
   uint32_t cluster_slots_ = 0;
   std::vector<RouteTablePtr> tables_;
+  std::unordered_map<std::string, std::shared_ptr<const re2::RE2>> regexes_;
+  uint64_t regex_program_size_ = 0;
 };
 
 // ---- per-Gateway view -----------------------------------------------------------------------
@@ -654,9 +666,9 @@ void markClusters(const RouteTable& table, std::vector<bool>& used) {
 
 std::string encode(const Snapshot& snapshot) { return Encoder(snapshot).run(); }
 
-Result<SnapshotPtr> decode(std::string_view bytes) {
+Result<SnapshotPtr> decode(std::string_view bytes, const DecodeLimits& limits) {
   try {
-    return Decoder(bytes).run();
+    return Decoder(bytes, limits).run();
   } catch (const std::exception& e) {  // allocation failure: every other check returns an Error
     return Error{std::string("snapshot decode: ") + e.what()};
   }

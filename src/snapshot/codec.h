@@ -17,13 +17,19 @@ inline constexpr uint32_t kCodecFormatVersion = 1;
 // Endpoint's parsed address) is not encoded; decode() rebuilds it.
 std::string encode(const Snapshot& snapshot);
 
-// The input is untrusted: anything malformed, truncated, out of range or inconsistent is an
-// Error naming the field path and byte offset. Allocation stays proportional to the input
-// size (every count is checked against the bytes left), except cluster slots, which are
-// capped at kMaxClusterSlots.
-Result<SnapshotPtr> decode(std::string_view bytes);
+// Where a few input bytes could ask for far more memory or time than they take, decode() stops
+// at a limit: cluster slots, and the programs regexes compile to (summed over distinct patterns,
+// in RE2 instructions of ~8 bytes, about 1 us each to compile; a route's pattern takes tens to a
+// few thousand, but "\pL{100}" takes 119,304).
+struct DecodeLimits {
+  uint32_t max_cluster_slots = 1u << 24;
+  uint64_t max_regex_program_size = 1u << 23;
+};
 
-inline constexpr uint32_t kMaxClusterSlots = 1u << 24;
+// The input is untrusted: anything malformed, truncated, out of range or inconsistent is an
+// Error naming the field path and byte offset. Beyond the limits above, allocation stays
+// proportional to the input size (every count is checked against the bytes left).
+Result<SnapshotPtr> decode(std::string_view bytes, const DecodeLimits& limits = {});
 
 // The part of `snapshot` that the Gateway "namespace/name" serves: its listeners only (a socket
 // shared with other Gateways keeps just this Gateway's), and only the clusters its rules and

@@ -244,8 +244,9 @@ TEST(SnapshotCodecErrors, StringBeyondInput) {
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^24 + 1 slots, none present: the slot table alone would need memory the input never paid for.
-  EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x81\x80\x80\x08\x00\x00\x00", 13)),
-            "snapshot decode: clusters.slots: value 16777217 exceeds 16777216 (at byte 6)");
+  const std::string bytes("GHSN\x01\x00\x81\x80\x80\x08\x00\x00\x00", 13);
+  EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 16777217 exceeds 16777216 (at byte 6)");
+  EXPECT_TRUE(decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 25}).ok());
 }
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
@@ -306,6 +307,36 @@ TEST(SnapshotCodecErrors, BadRegex) {
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].entries[0].path.value: bad regular expression \"/a(\": missing ): /a( (at "
             "byte 31)");
+}
+
+Snapshot withPathRegexes(const std::vector<std::string>& patterns) {
+  Snapshot s;
+  auto table = std::make_shared<RouteTable>();
+  table->rules.push_back(Rule{"ns/r", "", {}, {}, 0, std::nullopt, std::nullopt});
+  for (const auto& p : patterns)
+    table->entries.push_back({{{PathMatch::Type::RegularExpression, p, nullptr}, {}, {}, std::nullopt}, 0});
+  s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
+  s.sockets[0].listeners[0].hosts.any = table;
+  return s;
+}
+
+TEST(SnapshotCodecErrors, RegexProgramsBeyondTheBudget) {
+  // "[a-z]{100}" compiles to 104 instructions; the second distinct one crosses 150.
+  const std::string bytes = encode(withPathRegexes({"[a-z]{100}", "[a-z]{100}", "[0-9]{100}"}));
+  EXPECT_EQ(decodeError(bytes), "<decoded>");
+  auto decoded = decode(bytes, DecodeLimits{.max_regex_program_size = 150});
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().message,
+            "snapshot decode: routeTables[0].entries[2].path.value: regular expressions exceed 150 compiled "
+            "instructions in total (at byte 63)");
+}
+
+TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
+  SnapshotPtr d = roundTrip(withPathRegexes({"/a.*", "/b.*", "/a.*"}));
+  ASSERT_TRUE(d);
+  const auto& entries = d->sockets[0].listeners[0].hosts.any->entries;
+  EXPECT_EQ(entries[0].match.path.regex, entries[2].match.path.regex);
+  EXPECT_NE(entries[0].match.path.regex, entries[1].match.path.regex);
 }
 
 TEST(SnapshotCodecErrors, UnknownEnumValue) {
