@@ -18,11 +18,12 @@ inline constexpr uint32_t kCodecFormatVersion = 1;
 std::string encode(const Snapshot& snapshot);
 
 // Where a few input bytes could ask for far more memory or time than they take, decode() stops
-// at a limit: cluster slots, and the programs regexes compile to (summed over distinct patterns,
-// in RE2 instructions of ~8 bytes, about 1 us each to compile; a route's pattern takes tens to a
-// few thousand, but "\pL{100}" takes 119,304).
+// at a limit: cluster slots (empty ones cost no bytes, yet every data-plane worker keeps state per
+// slot and the encoder walks them all), and the programs regexes compile to (summed over distinct
+// patterns, in RE2 instructions of ~8 bytes, about 1 us each to compile; a route's pattern takes
+// tens to a few thousand, but "\pL{100}" takes 119,304).
 struct DecodeLimits {
-  uint32_t max_cluster_slots = 1u << 24;
+  uint32_t max_cluster_slots = 1u << 20;
   uint64_t max_regex_program_size = 1u << 23;
 };
 

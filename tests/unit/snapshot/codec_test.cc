@@ -243,10 +243,12 @@ TEST(SnapshotCodecErrors, StringBeyondInput) {
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
-  // 2^24 + 1 slots, none present: the slot table alone would need memory the input never paid for.
-  const std::string bytes("GHSN\x01\x00\x81\x80\x80\x08\x00\x00\x00", 13);
-  EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 16777217 exceeds 16777216 (at byte 6)");
-  EXPECT_TRUE(decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 25}).ok());
+  // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
+  const std::string bytes("GHSN\x01\x00\x81\x80\x40\x00\x00\x00", 12);
+  EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
+  auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded.value()->clusters.size(), 1048577u);
 }
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
