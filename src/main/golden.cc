@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@
 #include "main/commands.h"
 #include "main/offline.h"
 #include "model/resource.h"
+#include "snapshot/codec.h"
+#include "snapshot/dump.h"
 
 namespace gatehouse::main {
 
@@ -111,6 +114,27 @@ std::optional<std::vector<providers::FileChange>> loadCase(const fs::path& case_
   return files;
 }
 
+// What a data plane in another process would serve: the snapshot after encode/decode, whole and
+// per Gateway. nullopt when each dumps as the original does; else what differs.
+std::optional<std::string> codecProblem(const snapshot::Snapshot& compiled) {
+  std::set<std::string> gateways;
+  for (const auto& socket : compiled.sockets)
+    for (const auto& listener : socket.listeners) gateways.insert(listener.gateway);
+  std::vector<std::pair<std::string, snapshot::Snapshot>> views = {{"the whole snapshot", compiled}};
+  for (const auto& gateway : gateways) views.emplace_back("Gateway " + gateway, snapshot::forGateway(compiled, gateway));
+  for (const auto& [what, view] : views) {
+    const std::string bytes = snapshot::encode(view);
+    auto decoded = snapshot::decode(bytes);
+    if (!decoded.ok()) return what + " does not decode: " + decoded.error().message;
+    if (snapshot::encode(*decoded.value()) != bytes) return what + " encodes differently after decoding";
+    const model::Json before = snapshot::toJson(view);
+    const model::Json after = snapshot::toJson(*decoded.value());
+    if (before != after)
+      return what + " dumps differently after decoding (JSON patch):\n" + model::Json::diff(before, after).dump(2);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int golden(const GoldenFlags& flags) {
@@ -120,6 +144,10 @@ int golden(const GoldenFlags& flags) {
   // A fixed clock makes creation timestamps (and so precedence ties) deterministic.
   auto result = translateFiles(*files, options, [] { return std::string("2026-01-01T00:00:00Z"); });
   model::Json actual = {{"errors", result.errors}, {"statuses", result.statuses}, {"snapshot", result.snapshot}};
+  if (auto problem = codecProblem(*result.compiled)) {
+    std::fprintf(stderr, "golden: %s: %s\n", flags.input.c_str(), problem->c_str());
+    return 1;
+  }
 
   std::string out_path = flags.input.substr(0, flags.input.size() - std::string(".in.yaml").size()) + ".out.yaml";
   if (flags.update) {

@@ -58,6 +58,7 @@ OfflineResult translateFiles(const std::vector<providers::FileChange>& files, co
       check(parents[i], "status.parents[" + std::to_string(i) + "]", {"Accepted", "ResolvedRefs"});
   }
   result.snapshot = snapshot::toJson(*out.snapshot);
+  result.compiled = out.snapshot;
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "providers/file/directory_watcher.h"
+#include "snapshot/snapshot.h"
 #include "store/store.h"
 #include "translator/translator.h"
 
@@ -17,6 +18,7 @@ struct OfflineResult {
   // condition Accepted or ResolvedRefs that is False, with the file the object came from.
   model::Json problems = model::Json::array();
   model::Json snapshot;
+  snapshot::SnapshotPtr compiled;  // what `snapshot` dumps
   bool all_accepted = true;
 };
 
