@@ -42,6 +42,12 @@ struct RequestContext {
 
   // Ready for the next request on the same connection; strings keep their storage.
   void reset() {
+    // clear() keeps the storage; a request refused before its head is read must not show the
+    // previous one's.
+    request.method.clear();
+    request.scheme.clear();
+    request.authority.clear();
+    request.path.clear();
     started = {};
     server_name = {};
     upgrade = false;
