@@ -21,8 +21,9 @@ CRDS = os.path.join(os.path.dirname(ROOT), "shared", "gateway-api", "v1.6.1", "c
 LEASE_NS = "gatehouse-system"
 PLURALS = {"GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
            "ReferenceGrant": "referencegrants", "Service": "services", "EndpointSlice": "endpointslices",
-           "Namespace": "namespaces", "Secret": "secrets", "Lease": "leases", "Event": "events"}
-CLUSTER_SCOPED = {"GatewayClass", "Namespace"}
+           "Namespace": "namespaces", "Secret": "secrets", "Lease": "leases", "Event": "events",
+           "ClusterRole": "clusterroles"}
+CLUSTER_SCOPED = {"GatewayClass", "Namespace", "ClusterRole"}
 
 
 def crd_files(*plurals: str) -> list:
@@ -41,7 +42,8 @@ def path_of(obj_or_kind, name: str = "", ns: str = "default") -> str:
     else:
         kind = obj_or_kind
     api = {"Service": "/api/v1", "Namespace": "/api/v1", "Secret": "/api/v1", "Event": "/api/v1",
-           "EndpointSlice": "/apis/discovery.k8s.io/v1", "Lease": "/apis/coordination.k8s.io/v1"}.get(
+           "EndpointSlice": "/apis/discovery.k8s.io/v1", "Lease": "/apis/coordination.k8s.io/v1",
+           "ClusterRole": "/apis/rbac.authorization.k8s.io/v1"}.get(
         kind, f"/apis/{GATEWAY_GROUP}/v1")
     out = api + ("" if kind in CLUSTER_SCOPED or not ns else f"/namespaces/{ns}") + "/" + PLURALS[kind]
     return out + (f"/{name}" if name else "")

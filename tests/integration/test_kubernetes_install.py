@@ -33,6 +33,36 @@ class TestInstall(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="gatehouse-install-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
+    def start_controller(self) -> KubeGatehouse:
+        """gatehouse with a token of deploy/'s ServiceAccount, nothing else."""
+        token = self.kubectl("create", "token", "gatehouse-controller", "-n", "gatehouse-system").strip()
+        kubeconfig = os.path.join(self.tmp, "kubeconfig")
+        with open(self.fake.kubeconfig) as f, open(kubeconfig, "w") as out_file:
+            out_file.write(f.read().replace(self.fake.admin_token, token))
+        gh = KubeGatehouse(self.id(), kubeconfig)
+        self.addCleanup(shutil.rmtree, gh.tmp, True)
+        self.addCleanup(gh.finish)
+        gh.start()
+        return gh
+
+    def wait_example_accepted(self) -> list:
+        def accepted():
+            route = self.api.get("HTTPRoute", "echo")
+            parents = (route or {}).get("status", {}).get("parents", [])
+            return parents and condition(parents[0]["conditions"], "Accepted")["status"] == "True" and parents
+        return wait_until(accepted, what="example HTTPRoute Accepted")
+
+    def test_a_kind_rbac_forbids_is_skipped_and_the_rest_is_served(self):
+        self.kubectl("apply", "-k", os.path.join(ROOT, "deploy"))
+        role = self.api.get("ClusterRole", "gatehouse-controller", "")
+        rules = role["rules"]
+        rules[0]["resources"] = [r for r in rules[0]["resources"] if r != "grpcroutes"]
+        self.api.apply(role)
+        gh = self.start_controller()
+        self.kubectl("apply", "-f", os.path.join(ROOT, "examples", "kubernetes"))
+        self.wait_example_accepted()
+        self.assertEqual(gh.log().count("list GRPCRoute: HTTP 403"), 1, gh.log())
+
     def test_deploy_applies_and_the_controller_runs_on_its_rbac_alone(self):
         out = self.kubectl("apply", "-k", os.path.join(ROOT, "deploy"))
         for line in ("namespace/gatehouse-system", "serviceaccount/gatehouse-controller",
@@ -42,24 +72,10 @@ class TestInstall(unittest.TestCase):
         self.assertEqual(self.kubectl("apply", "-k", os.path.join(ROOT, "deploy")).count("unchanged"),
                          len(out.strip().splitlines()))
 
-        # The pod's credentials: a token of the controller's ServiceAccount, nothing else.
-        token = self.kubectl("create", "token", "gatehouse-controller", "-n", "gatehouse-system").strip()
-        kubeconfig = os.path.join(self.tmp, "kubeconfig")
-        with open(self.fake.kubeconfig) as f, open(kubeconfig, "w") as out_file:
-            text = f.read()
-            out_file.write(text.replace(self.fake.admin_token, token))
         seq = self.api.last_seq()
-        gh = KubeGatehouse(self.id(), kubeconfig)
-        self.addCleanup(shutil.rmtree, gh.tmp, True)
-        self.addCleanup(gh.finish)
-        gh.start()
+        self.start_controller()
         self.kubectl("apply", "-f", os.path.join(ROOT, "examples", "kubernetes"))
-
-        def accepted():
-            route = self.api.get("HTTPRoute", "echo")
-            parents = (route or {}).get("status", {}).get("parents", [])
-            return parents and condition(parents[0]["conditions"], "Accepted")["status"] == "True" and parents
-        parents = wait_until(accepted, what="example HTTPRoute Accepted")
+        parents = self.wait_example_accepted()
         self.assertEqual(parents[0]["controllerName"], CONTROLLER)
         self.assertEqual(condition(parents[0]["conditions"], "ResolvedRefs")["status"], "True")
         gw = self.api.get("Gateway", "example")

@@ -93,10 +93,15 @@ asio::awaitable<void> Reflector::run(std::function<void()> listed) {
       co_await sleepFor(backoff.next());
       continue;
     }
-    if (!*listed_now) {  // the CRD went away: so did its objects
+    if (*listed_now == ListEnd::Gone) {  // the CRD went away: so did its objects
       deleteAll();
       served_.reset();
       discovery_.forget();
+      continue;
+    }
+    if (*listed_now == ListEnd::Forbidden) {  // a gap in RBAC must not hold every other kind back
+      listedOnce();
+      co_await sleepFor(kUnservedProbeInterval);
       continue;
     }
     listedOnce();
@@ -121,7 +126,7 @@ asio::awaitable<void> Reflector::run(std::function<void()> listed) {
   }
 }
 
-asio::awaitable<Result<bool>> Reflector::list() {
+asio::awaitable<Result<Reflector::ListEnd>> Reflector::list() {
   std::string base = served_->path() + "?limit=" + std::to_string(kListPageSize);
   if (!kind_.label_selector.empty()) base += "&labelSelector=" + kind_.label_selector;
   std::set<ObjectKey> seen;
@@ -132,7 +137,12 @@ asio::awaitable<Result<bool>> Reflector::list() {
     std::string target = next.empty() ? base : base + "&continue=" + next;
     auto response = co_await client_.request("GET", std::move(target));
     if (!response) co_return response.error();
-    if (response->status == 404) co_return false;
+    if (response->status == 404) co_return ListEnd::Gone;
+    if (response->status == 403) {
+      spdlog::error("kubernetes: list {}: {}; {} is skipped, asked for again every minute", kind_.kind,
+                    statusMessage(*response), kind_.kind);
+      co_return ListEnd::Forbidden;
+    }
     if (response->status != 200) co_return Error{"list " + served_->path() + ": " + statusMessage(*response)};
     auto page = Json::parse(response->body, nullptr, false);
     if (!page.is_object() || !page.contains("items") || !page["items"].is_array())
@@ -153,7 +163,7 @@ asio::awaitable<Result<bool>> Reflector::list() {
   for (const auto& key : cache_.keysOfKind(kind_.kind))
     if (!seen.count(key) && cache_.forget(key)) updates.push_back(deleteOf(key));
   if (!updates.empty()) deliver_(std::move(updates));
-  co_return true;
+  co_return ListEnd::Listed;
 }
 
 asio::awaitable<Reflector::WatchEnd> Reflector::watch() {

@@ -2,8 +2,8 @@
 // Keeps one kind in step with the API server: list, then watch from the list's resourceVersion;
 // a watch that ends is resumed from the last version seen (bookmarks included) without a new
 // list; 410 Gone means list again, and objects missing from the new list are deleted. Errors
-// back off exponentially, with jitter, up to 10 s. A kind the server does not serve is probed
-// again once a minute.
+// back off exponentially, with jitter, up to 10 s. A kind the server does not serve, or that
+// RBAC forbids listing, is skipped (so the rest is served) and asked for again once a minute.
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,7 +34,9 @@ class Reflector {
 
  private:
   enum class WatchEnd { Resume, Relist, Gone, Failed };
-  boost::asio::awaitable<Result<bool>> list();  // false: the kind is not served any more
+  // Gone: the kind is not served any more. Forbidden: RBAC does not let us list it.
+  enum class ListEnd { Listed, Gone, Forbidden };
+  boost::asio::awaitable<Result<ListEnd>> list();
   boost::asio::awaitable<WatchEnd> watch();
   void handleEvents(std::vector<std::string>& lines, WatchEnd& end);
   void deleteAll();
