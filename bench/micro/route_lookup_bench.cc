@@ -49,7 +49,7 @@ snapshot::Socket buildSocket(int n) {
     snapshot::RouteTable t;
     snapshot::Rule rule;
     rule.route = "bench/route-" + std::to_string(i);
-    rule.filters.request_headers.set = {{"X-Route", std::to_string(i)}};
+    rule.filters.push_back(snapshot::RequestHeaderModifier{{{{"X-Route", std::to_string(i)}}, {}, {}}});
     rule.backends.push_back({static_cast<uint32_t>(i), 1, {}});
     rule.total_weight = 1;
     t.rules.push_back(std::move(rule));

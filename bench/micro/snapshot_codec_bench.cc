@@ -33,7 +33,7 @@ Snapshot build(int n) {
     auto t = std::make_shared<RouteTable>();
     Rule rule;
     rule.route = "bench/r" + id;
-    rule.filters.request_headers.set = {{"X-Bench-Route", "r" + id}};
+    rule.filters.push_back(RequestHeaderModifier{{{{"X-Bench-Route", "r" + id}}, {}, {}}});
     rule.backends.push_back({static_cast<uint32_t>(i), 1, {}});
     rule.total_weight = 1;
     t->rules.push_back(std::move(rule));
@@ -57,17 +57,21 @@ json optionalPath(const std::optional<PathModifier>& p) {
   return p ? json::array({static_cast<int>(p->type), p->value}) : json();
 }
 
-json filters(const Filters& f) {
-  json redirect, rewrite;
-  if (f.redirect)
-    redirect = json::array({f.redirect->scheme ? json(*f.redirect->scheme) : json(),
-                            f.redirect->hostname ? json(*f.redirect->hostname) : json(), optionalPath(f.redirect->path),
-                            f.redirect->port ? json(*f.redirect->port) : json(), f.redirect->status_code});
-  if (f.rewrite)
-    rewrite = json::array({f.rewrite->hostname ? json(*f.rewrite->hostname) : json(), optionalPath(f.rewrite->path)});
-  json mirrors = json::array();
-  for (const auto& m : f.mirrors) mirrors.push_back(json::array({m.cluster, m.numerator, m.denominator}));
-  return json::array({headerModifier(f.request_headers), headerModifier(f.response_headers), redirect, rewrite, mirrors});
+json filter(const RequestHeaderModifier& m) { return headerModifier(m); }
+json filter(const ResponseHeaderModifier& m) { return headerModifier(m); }
+json filter(const RequestRedirect& r) {
+  return json::array({r.scheme ? json(*r.scheme) : json(), r.hostname ? json(*r.hostname) : json(), optionalPath(r.path),
+                      r.port ? json(*r.port) : json(), r.status_code});
+}
+json filter(const UrlRewrite& r) { return json::array({r.hostname ? json(*r.hostname) : json(), optionalPath(r.path)}); }
+json filter(const RequestMirror& m) { return json::array({m.cluster, m.numerator, m.denominator}); }
+
+// [type index, fields] per filter, in list order.
+json filters(const Filters& list) {
+  json out = json::array();
+  for (const Filter& f : list)
+    out.push_back(json::array({f.index(), std::visit([](const auto& typed) { return filter(typed); }, f)}));
+  return out;
 }
 
 json table(const RouteTable& t) {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <variant>
 
 namespace gatehouse::snapshot {
 
@@ -131,29 +133,33 @@ class Encoder {
     string(path->value);
   }
 
-  void filters(const Filters& f) {
-    headerModifier(f.request_headers);
-    headerModifier(f.response_headers);
-    flag(f.redirect.has_value());
-    if (f.redirect) {
-      optionalString(f.redirect->scheme);
-      optionalString(f.redirect->hostname);
-      optionalPath(f.redirect->path);
-      flag(f.redirect->port.has_value());
-      if (f.redirect->port) varint(*f.redirect->port);
-      varint(f.redirect->status_code);
+  // Each filter: its type (the index in `Filter`), then its fields.
+  void filters(const Filters& list) {
+    varint(list.size());
+    for (const Filter& f : list) {
+      varint(f.index());
+      std::visit([&](const auto& typed) { filter(typed); }, f);
     }
-    flag(f.rewrite.has_value());
-    if (f.rewrite) {
-      optionalString(f.rewrite->hostname);
-      optionalPath(f.rewrite->path);
-    }
-    varint(f.mirrors.size());
-    for (const RequestMirror& m : f.mirrors) {
-      varint(m.cluster);
-      varint(m.numerator);
-      varint(m.denominator);
-    }
+  }
+
+  void filter(const RequestHeaderModifier& m) { headerModifier(m); }
+  void filter(const ResponseHeaderModifier& m) { headerModifier(m); }
+  void filter(const RequestRedirect& r) {
+    optionalString(r.scheme);
+    optionalString(r.hostname);
+    optionalPath(r.path);
+    flag(r.port.has_value());
+    if (r.port) varint(*r.port);
+    varint(r.status_code);
+  }
+  void filter(const UrlRewrite& r) {
+    optionalString(r.hostname);
+    optionalPath(r.path);
+  }
+  void filter(const RequestMirror& m) {
+    varint(m.cluster);
+    varint(m.numerator);
+    varint(m.denominator);
   }
 
   void stringMatches(const std::vector<StringMatch>& list) {
@@ -429,8 +435,7 @@ class Decoder {
     cluster_slots_ = static_cast<uint32_t>(slots);
   }
 
-  HeaderModifier headerModifier() {
-    HeaderModifier m;
+  void headerModifier(HeaderModifier& m) {
     for (auto [field, pairs] : {std::pair{"set", &m.set}, std::pair{"add", &m.add}}) {
       const uint64_t n = count(field);
       for (uint64_t i = 0; i < n && !failed(); ++i) {
@@ -444,7 +449,6 @@ class Decoder {
       Scope scope(*this, "remove", i);
       m.remove.push_back(string("name"));
     }
-    return m;
   }
 
   std::optional<PathModifier> optionalPath(const char* field) {
@@ -457,43 +461,56 @@ class Decoder {
   }
 
   Filters filters(const char* name) {
-    Scope scope(*this, name);
-    Filters f;
-    {
-      Scope s(*this, "requestHeaders");
-      f.request_headers = headerModifier();
+    Filters list;
+    const uint64_t n = count(name);
+    for (uint64_t i = 0; i < n && !failed(); ++i) {
+      Scope scope(*this, name, i);
+      const uint64_t type = varint("type", kAnyU64);
+      if (!failed() && type >= std::variant_size_v<Filter>) fail("type", "unknown filter type " + std::to_string(type));
+      if (failed()) break;
+      list.push_back(filterOfType(type, std::make_index_sequence<std::variant_size_v<Filter>>{}));
     }
-    {
-      Scope s(*this, "responseHeaders");
-      f.response_headers = headerModifier();
-    }
-    if (flag("redirect")) {
-      Scope s(*this, "redirect");
-      RequestRedirect r;
-      r.scheme = optionalString("scheme");
-      r.hostname = optionalString("hostname");
-      r.path = optionalPath("path");
-      if (flag("port")) r.port = static_cast<uint16_t>(varint("port", kMaxU16));
-      r.status_code = static_cast<uint16_t>(varint("statusCode", kMaxU16));
-      f.redirect = std::move(r);
-    }
-    if (flag("rewrite")) {
-      Scope s(*this, "rewrite");
-      UrlRewrite r;
-      r.hostname = optionalString("hostname");
-      r.path = optionalPath("path");
-      f.rewrite = std::move(r);
-    }
-    const uint64_t mirrors = count("mirrors");
-    for (uint64_t i = 0; i < mirrors && !failed(); ++i) {
-      Scope s(*this, "mirrors", i);
-      RequestMirror m;
-      m.cluster = clusterIndex("cluster");
-      m.numerator = static_cast<uint32_t>(varint("numerator", kMaxU32));
-      m.denominator = static_cast<uint32_t>(varint("denominator", kMaxU32));
-      f.mirrors.push_back(m);
-    }
-    return f;
+    return list;
+  }
+
+  template <size_t... I>
+  Filter filterOfType(uint64_t type, std::index_sequence<I...>) {
+    Filter out;
+    ((type == I ? (void)(out = filter(std::in_place_type<std::variant_alternative_t<I, Filter>>)) : void()), ...);
+    return out;
+  }
+
+  RequestHeaderModifier filter(std::in_place_type_t<RequestHeaderModifier>) {
+    RequestHeaderModifier m;
+    headerModifier(m);
+    return m;
+  }
+  ResponseHeaderModifier filter(std::in_place_type_t<ResponseHeaderModifier>) {
+    ResponseHeaderModifier m;
+    headerModifier(m);
+    return m;
+  }
+  RequestRedirect filter(std::in_place_type_t<RequestRedirect>) {
+    RequestRedirect r;
+    r.scheme = optionalString("scheme");
+    r.hostname = optionalString("hostname");
+    r.path = optionalPath("path");
+    if (flag("port")) r.port = static_cast<uint16_t>(varint("port", kMaxU16));
+    r.status_code = static_cast<uint16_t>(varint("statusCode", kMaxU16));
+    return r;
+  }
+  UrlRewrite filter(std::in_place_type_t<UrlRewrite>) {
+    UrlRewrite r;
+    r.hostname = optionalString("hostname");
+    r.path = optionalPath("path");
+    return r;
+  }
+  RequestMirror filter(std::in_place_type_t<RequestMirror>) {
+    RequestMirror m;
+    m.cluster = clusterIndex("cluster");
+    m.numerator = static_cast<uint32_t>(varint("numerator", kMaxU32));
+    m.denominator = static_cast<uint32_t>(varint("denominator", kMaxU32));
+    return m;
   }
 
   Rule rule() {
@@ -648,8 +665,8 @@ class Decoder {
 // ---- per-Gateway view -----------------------------------------------------------------------
 
 void markClusters(const Filters& filters, std::vector<bool>& used) {
-  for (const RequestMirror& m : filters.mirrors)
-    if (m.cluster < used.size()) used[m.cluster] = true;
+  for (const Filter& filter : filters)
+    if (const auto* m = std::get_if<RequestMirror>(&filter); m && m->cluster < used.size()) used[m->cluster] = true;
 }
 
 void markClusters(const RouteTable& table, std::vector<bool>& used) {

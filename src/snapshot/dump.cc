@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <variant>
 
 namespace gatehouse::snapshot {
 
@@ -58,27 +59,35 @@ json clusterName(const Snapshot& snapshot, uint32_t index) {
   return cluster ? json(cluster->name) : json("<missing>");
 }
 
-json filters(const Snapshot& snapshot, const Filters& f) {
+// One key per filter type (each type occurs at most once, RequestMirror excepted).
+void dumpFilter(const Snapshot&, const RequestHeaderModifier& m, json& out) {
+  if (!m.empty()) out["requestHeaders"] = headerModifier(m);
+}
+void dumpFilter(const Snapshot&, const ResponseHeaderModifier& m, json& out) {
+  if (!m.empty()) out["responseHeaders"] = headerModifier(m);
+}
+void dumpFilter(const Snapshot&, const RequestRedirect& redirect, json& out) {
+  json r = {{"statusCode", redirect.status_code}};
+  if (redirect.scheme) r["scheme"] = *redirect.scheme;
+  if (redirect.hostname) r["hostname"] = *redirect.hostname;
+  if (redirect.port) r["port"] = *redirect.port;
+  if (redirect.path) r["path"] = pathModifier(*redirect.path);
+  out["redirect"] = r;
+}
+void dumpFilter(const Snapshot&, const UrlRewrite& rewrite, json& out) {
+  json r = json::object();
+  if (rewrite.hostname) r["hostname"] = *rewrite.hostname;
+  if (rewrite.path) r["path"] = pathModifier(*rewrite.path);
+  out["rewrite"] = r;
+}
+void dumpFilter(const Snapshot& snapshot, const RequestMirror& m, json& out) {
+  out["mirrors"].push_back({{"cluster", clusterName(snapshot, m.cluster)},
+                            {"fraction", std::to_string(m.numerator) + "/" + std::to_string(m.denominator)}});
+}
+
+json filters(const Snapshot& snapshot, const Filters& list) {
   json out = json::object();
-  if (!f.request_headers.empty()) out["requestHeaders"] = headerModifier(f.request_headers);
-  if (!f.response_headers.empty()) out["responseHeaders"] = headerModifier(f.response_headers);
-  if (f.redirect) {
-    json r = {{"statusCode", f.redirect->status_code}};
-    if (f.redirect->scheme) r["scheme"] = *f.redirect->scheme;
-    if (f.redirect->hostname) r["hostname"] = *f.redirect->hostname;
-    if (f.redirect->port) r["port"] = *f.redirect->port;
-    if (f.redirect->path) r["path"] = pathModifier(*f.redirect->path);
-    out["redirect"] = r;
-  }
-  if (f.rewrite) {
-    json r = json::object();
-    if (f.rewrite->hostname) r["hostname"] = *f.rewrite->hostname;
-    if (f.rewrite->path) r["path"] = pathModifier(*f.rewrite->path);
-    out["rewrite"] = r;
-  }
-  for (auto& m : f.mirrors)
-    out["mirrors"].push_back({{"cluster", clusterName(snapshot, m.cluster)}, {"fraction", std::to_string(m.numerator) + "/" +
-                                                                        std::to_string(m.denominator)}});
+  for (const Filter& f : list) std::visit([&](const auto& typed) { dumpFilter(snapshot, typed, out); }, f);
   return out;
 }
 

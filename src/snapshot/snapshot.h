@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace re2 {
@@ -47,6 +48,9 @@ struct Cluster {
 };
 
 // ---- filters (Gateway API HTTPRoute filters, compiled) ---------------------------------------
+// Each filter type is plain data (the codec serialises it); its compile step lives in
+// translator/filters/, its apply steps in dataplane/filters/. A new filter adds its struct here
+// and one alternative to `Filter`.
 
 struct HeaderModifier {
   std::vector<std::pair<std::string, std::string>> set;  // names as written
@@ -54,6 +58,9 @@ struct HeaderModifier {
   std::vector<std::string> remove;
   bool empty() const { return set.empty() && add.empty() && remove.empty(); }
 };
+
+struct RequestHeaderModifier : HeaderModifier {};
+struct ResponseHeaderModifier : HeaderModifier {};
 
 struct PathModifier {
   enum class Type { ReplaceFullPath, ReplacePrefixMatch };
@@ -81,14 +88,13 @@ struct RequestMirror {
   uint32_t denominator = 100;
 };
 
-// The filters of one rule or of one backendRef, in the order the spec applies them.
-struct Filters {
-  HeaderModifier request_headers;
-  HeaderModifier response_headers;
-  std::optional<RequestRedirect> redirect;
-  std::optional<UrlRewrite> rewrite;
-  std::vector<RequestMirror> mirrors;
-};
+// The codec writes the alternative's index: append new types, never reorder.
+using Filter = std::variant<RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, UrlRewrite, RequestMirror>;
+
+// The filters of one rule or of one backendRef, in the order the route lists them. Validation
+// allows each type once (RequestMirror excepted) and never RequestRedirect with URLRewrite, so
+// the types' steps commute within one phase: list order is the spec's order.
+using Filters = std::vector<Filter>;
 
 // ---- routes ---------------------------------------------------------------------------------
 

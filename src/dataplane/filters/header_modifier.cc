@@ -52,8 +52,12 @@ void applyHeaderModifier(const snapshot::HeaderModifier& modifier, http::Headers
   }
 }
 
-void applyResponseFilters(const snapshot::Filters& filters, http::Response& response) {
-  applyHeaderModifier(filters.response_headers, response.headers);
+void applyRequest(const snapshot::RequestHeaderModifier& modifier, RequestFilterContext& context) {
+  applyHeaderModifier(modifier, context.request.headers);
+}
+
+void applyResponse(const snapshot::ResponseHeaderModifier& modifier, http::Response& response) {
+  applyHeaderModifier(modifier, response.headers);
 }
 
 }  // namespace gatehouse::filters

@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/filters/filters.h"
 #include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::filters {
@@ -48,26 +49,24 @@ Mirrors::Mirrors(Worker& worker, MirrorLimits limits)
 
 Mirrors::~Mirrors() = default;
 
-std::vector<MirrorTarget> Mirrors::choose(const snapshot::Snapshot& snapshot, const snapshot::Filters& rule,
-                                          const snapshot::Filters* backend) {
-  std::vector<MirrorTarget> targets;
-  auto consider = [&](const snapshot::Filters& filters) {
-    for (const snapshot::RequestMirror& mirror : filters.mirrors) {
-      const snapshot::Cluster* found = snapshot.clusters.get(mirror.cluster);
-      if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) continue;
-      if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) continue;
-      const snapshot::Cluster& cluster = *found;
-      if (cluster.endpoints.empty()) {
-        ++state_->stats.no_endpoint;
-        continue;
-      }
-      const size_t index = worker_.nextEndpoint(mirror.cluster, cluster.endpoints.size());
-      targets.push_back(MirrorTarget{cluster.endpoints[index], cluster.protocol});
-    }
-  };
-  consider(rule);
-  if (backend != nullptr) consider(*backend);
-  return targets;
+void Mirrors::choose(const snapshot::Snapshot& snapshot, const snapshot::RequestMirror& mirror,
+                     std::vector<MirrorTarget>& targets) {
+  const snapshot::Cluster* found = snapshot.clusters.get(mirror.cluster);
+  if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) return;
+  if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) return;
+  const snapshot::Cluster& cluster = *found;
+  if (cluster.endpoints.empty()) {
+    ++state_->stats.no_endpoint;
+    return;
+  }
+  const size_t index = worker_.nextEndpoint(mirror.cluster, cluster.endpoints.size());
+  targets.push_back(MirrorTarget{cluster.endpoints[index], cluster.protocol});
+}
+
+void applyRequest(const snapshot::RequestMirror& mirror, RequestFilterContext& context) {
+  if (context.mirrors == nullptr) return;
+  MirrorSelection& selection = *context.mirrors;
+  selection.mirrors.choose(selection.snapshot, mirror, selection.targets);
 }
 
 void Mirrors::send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request) {

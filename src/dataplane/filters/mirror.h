@@ -57,16 +57,26 @@ struct MirrorTarget {
   snapshot::UpstreamProtocol protocol = snapshot::UpstreamProtocol::Http1;
 };
 
+class Mirrors;
+
+// Where the request phase collects a request's copies (the rule's mirrors, then the
+// backendRef's); the codec sends them once the body is known.
+struct MirrorSelection {
+  Mirrors& mirrors;
+  const snapshot::Snapshot& snapshot;
+  std::vector<MirrorTarget>& targets;
+};
+
 // Per worker: sends copies and keeps the counters.
 class Mirrors {
  public:
   explicit Mirrors(dataplane::Worker& worker, MirrorLimits limits = {});
   ~Mirrors();
 
-  // The mirror targets this request goes to: the rule's mirrors, then the backendRef's, each
-  // chosen with its fraction; endpoints round-robin.
-  std::vector<MirrorTarget> choose(const snapshot::Snapshot& snapshot, const snapshot::Filters& rule,
-                                   const snapshot::Filters* backend);
+  // Appends `mirror`'s target to `targets` when the request is chosen for it (by its fraction);
+  // endpoints round-robin.
+  void choose(const snapshot::Snapshot& snapshot, const snapshot::RequestMirror& mirror,
+              std::vector<MirrorTarget>& targets);
   // Sends `request` to every target (fire and forget).
   void send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request);
 

@@ -30,11 +30,8 @@ uint16_t wellKnownPort(std::string_view scheme) {
 
 }  // namespace
 
-std::optional<http::Response> redirectFor(const snapshot::Filters& filters, const snapshot::PathMatch& matched,
-                                          const http::Request& request) {
-  if (!filters.redirect) return std::nullopt;
-  const snapshot::RequestRedirect& r = *filters.redirect;
-
+std::optional<http::Response> answer(const snapshot::RequestRedirect& r, const snapshot::PathMatch& matched,
+                                     const http::Request& request) {
   const std::string_view requestScheme = request.scheme.empty() ? std::string_view("http") : request.scheme;
   const std::string_view scheme = r.scheme ? std::string_view(*r.scheme) : requestScheme;
   const std::string host = r.hostname ? *r.hostname : http::hostWithoutPort(request.authority);

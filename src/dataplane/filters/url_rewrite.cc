@@ -1,6 +1,6 @@
-// RequestHeaderModifier then URLRewrite: the request as it goes upstream.
+// URLRewrite: the request as it goes upstream.
 //
-// URLRewrite hostname replaces the authority (Host / :authority) entirely, port included: the
+// The hostname replaces the authority (Host / :authority) entirely, port included: the
 // spec's hostname is "the value to be used to replace the Host header value during forwarding".
 // A path rewrite changes the path part only; the query string is kept as received.
 #include "dataplane/filters/filters.h"
@@ -9,10 +9,9 @@
 
 namespace gatehouse::filters {
 
-void applyRequestFilters(const snapshot::Filters& filters, const snapshot::PathMatch& matched, http::Request& request) {
-  applyHeaderModifier(filters.request_headers, request.headers);
-  if (!filters.rewrite) return;
-  const snapshot::UrlRewrite& rewrite = *filters.rewrite;
+void applyRequest(const snapshot::UrlRewrite& rewrite, RequestFilterContext& context) {
+  http::Request& request = context.request;
+  const snapshot::PathMatch& matched = context.matched;
   if (rewrite.hostname) request.authority = *rewrite.hostname;
   if (rewrite.path) {
     const std::string_view path = http::pathPart(request.path);

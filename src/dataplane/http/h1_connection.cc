@@ -19,7 +19,6 @@
 #include <type_traits>
 
 #include "dataplane/event/worker.h"
-#include "dataplane/filters/filters.h"
 #include "dataplane/filters/mirror.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"

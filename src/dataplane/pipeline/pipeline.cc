@@ -53,15 +53,13 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
   return std::nullopt;
 }
 
-// request filters: header modifiers and rewrites of the rule, then of the backendRef; the
-// mirrors are chosen here (each with its fraction) and sent by the codec once the body is known.
+// request filters: the rule's, then the backendRef's, each in list order; mirrors are chosen
+// here (each with its fraction) and sent by the codec once the body is known.
 void applyRequestFilters(Worker& worker, RequestContext& ctx) {
-  const snapshot::PathMatch& matched = ctx.entry->match.path;
-  filters::applyRequestFilters(ctx.rule->filters, matched, ctx.request);
-  filters::applyRequestFilters(ctx.backend->filters, matched, ctx.request);
-  if ((!ctx.rule->filters.mirrors.empty() || !ctx.backend->filters.mirrors.empty()) && !ctx.upgrade) {
-    ctx.mirrors = worker.mirrors().choose(*ctx.generation->snapshot, ctx.rule->filters, &ctx.backend->filters);
-  }
+  filters::MirrorSelection selection{worker.mirrors(), *ctx.generation->snapshot, ctx.mirrors};
+  filters::RequestFilterContext context{ctx.entry->match.path, ctx.request, ctx.upgrade ? nullptr : &selection};
+  filters::applyRequestFilters(ctx.rule->filters, context);
+  filters::applyRequestFilters(ctx.backend->filters, context);
 }
 
 void selectEndpoint(Worker& worker, RequestContext& ctx) {
@@ -93,10 +91,9 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
   };
   if (auto error = normalise(worker.options(), ctx)) return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
-  // A redirect answers before any backend is considered.
-  if (std::optional<http::Response> redirect =
-          filters::redirectFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
-    return redirect;
+  // A filter's own answer (a redirect) comes before any backend is considered.
+  if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
+    return answer;
   }
   if (auto error = selectBackend(worker, ctx)) return failed(*error);
   applyRequestFilters(worker, ctx);
@@ -105,7 +102,7 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
 }
 
 bool hasResponseFilters(const RequestContext& ctx) {
-  return !ctx.rule->filters.response_headers.empty() || !ctx.backend->filters.response_headers.empty();
+  return filters::hasResponseFilters(ctx.rule->filters) || filters::hasResponseFilters(ctx.backend->filters);
 }
 
 void applyResponsePhase(const RequestContext& ctx, http::Response& response) {

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <variant>
 
 #include "model/types/http_route.h"
+#include "translator/filters/filter_compiler.h"
 #include "translator/route_kind.h"
 
 namespace gatehouse::translator {
@@ -28,63 +30,28 @@ class CompiledHttpRoute : public CompiledRoute {
   std::vector<std::vector<snap::RouteMatch>> matches;
 };
 
-snap::HeaderModifier headerModifier(const model::HTTPHeaderModifier& m) {
-  snap::HeaderModifier out;
-  for (const auto& h : m.set) out.set.emplace_back(h.name, h.value);
-  for (const auto& h : m.add) out.add.emplace_back(h.name, h.value);
-  out.remove = m.remove;
-  return out;
-}
-
-std::optional<snap::PathModifier> pathModifier(const std::optional<model::HTTPPathModifier>& m) {
-  if (!m) return std::nullopt;
-  snap::PathModifier p;
-  if (m->type == "ReplacePrefixMatch") p.type = snap::PathModifier::Type::ReplacePrefixMatch;
-  p.value = m->value;
-  return p;
-}
-
-// Compiles filters; a filter that cannot be applied sets `broken`: the rule answers 500.
+// Compiles filters in the route's order, each by the step registered for its type; a filter
+// that cannot be applied sets `broken`: the rule answers 500.
 snap::Filters filters(const std::vector<model::HTTPRouteFilter>& list, BackendResolver& backends,
                       std::optional<Condition>& problem, bool& broken) {
-  snap::Filters f;
+  snap::Filters out;
+  FilterCompileContext context{backends, problem};
   for (const auto& filter : list) {
-    if (filter.request_header_modifier) {
-      f.request_headers = headerModifier(*filter.request_header_modifier);
-    } else if (filter.response_header_modifier) {
-      f.response_headers = headerModifier(*filter.response_header_modifier);
-    } else if (const auto& r = filter.request_redirect) {
-      snap::RequestRedirect rr;
-      rr.scheme = r->scheme;
-      rr.hostname = r->hostname;
-      if (r->port) rr.port = static_cast<uint16_t>(*r->port);
-      rr.path = pathModifier(r->path);
-      rr.status_code = static_cast<uint16_t>(r->status_code);
-      f.redirect = rr;
-    } else if (const auto& rw = filter.url_rewrite) {
-      f.rewrite = snap::UrlRewrite{rw->hostname, pathModifier(rw->path)};
-    } else if (const auto& m = filter.request_mirror) {
-      std::optional<Condition> mirror_problem;
-      auto cluster = backends.resolve(m->backend_ref, mirror_problem);
-      if (mirror_problem && !problem) problem = mirror_problem;
-      if (cluster) {
-        snap::RequestMirror mirror{*cluster, 100, 100};
-        if (m->percent) mirror = {*cluster, static_cast<uint32_t>(*m->percent), 100};
-        if (m->fraction)
-          mirror = {*cluster, static_cast<uint32_t>(m->fraction->numerator),
-                    static_cast<uint32_t>(m->fraction->denominator)};
-        f.mirrors.push_back(mirror);
-      }
+    CompiledFilter compiled;
+    if (FilterCompiler compile = filterCompiler(filter.type)) {
+      compiled = compile(filter, context);
     } else {
-      // ExtensionRef, CORS, and filters not built yet: the spec says never to skip a filter;
-      // requests that would have passed through it get an error response.
-      broken = true;
-      if (!problem && filter.type == "ExtensionRef")
-        problem = Condition{condition::kResolvedRefs, false, reason::kInvalidKind,
-                            "ExtensionRef filters are not supported"};
+      compiled.unsupported = true;
     }
+    if (compiled.filter) out.push_back(std::move(*compiled.filter));
+    if (!compiled.unsupported) continue;
+    // ExtensionRef, CORS, and filters not built yet: the spec says never to skip a filter;
+    // requests that would have passed through it get an error response.
+    broken = true;
+    if (!problem && filter.type == "ExtensionRef")
+      problem = Condition{condition::kResolvedRefs, false, reason::kInvalidKind, "ExtensionRef filters are not supported"};
   }
-  return f;
+  return out;
 }
 
 std::shared_ptr<const re2::RE2> regex(const std::string& pattern, const std::string& what, std::string& error) {
@@ -162,7 +129,7 @@ class HttpRouteKind : public RouteKind {
       }
       if (broken) {
         // A filter we cannot apply: every backend of the rule answers 500.
-        rule.filters.redirect.reset();
+        std::erase_if(rule.filters, [](const snap::Filter& f) { return std::holds_alternative<snap::RequestRedirect>(f); });
         rule.backends.assign(1, snap::WeightedBackend{});
         rule.total_weight = 1;
       }

@@ -193,11 +193,10 @@ TEST_F(DataPlaneTest, BackendRequestTimeoutGets504) {
 
 TEST_F(DataPlaneTest, RedirectIsAnsweredByTheGateway) {
   TableBuilder t;
-  snapshot::Filters f;
-  f.redirect = snapshot::RequestRedirect{};
-  f.redirect->hostname = "elsewhere.example";
-  f.redirect->status_code = 301;
-  t.ruleWithoutBackends({M().prefix("/")}, f);
+  snapshot::RequestRedirect redirect;
+  redirect.hostname = "elsewhere.example";
+  redirect.status_code = 301;
+  t.ruleWithoutBackends({M().prefix("/")}, {redirect});
   applyOk(snapshotWith({socketWith(t.build(), port_)}, clusters()));
   Client client(port_);
   Reply r = client.get("/x");

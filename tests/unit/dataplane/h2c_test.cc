@@ -41,10 +41,8 @@ class H2cTest : public ::testing::Test {
 
   void apply() {
     TableBuilder t;
-    snapshot::Filters mirror;
-    mirror.mirrors.push_back({kH2c, 100, 100});
-    snapshot::Filters response;
-    response.response_headers.set = {{"X-Response", "set"}};
+    const snapshot::Filters mirror{snapshot::RequestMirror{kH2c, 100, 100}};
+    const snapshot::Filters response{snapshot::ResponseHeaderModifier{{{{"X-Response", "set"}}, {}, {}}}};
     t.rule(kH2c, {M().prefix("/h2")}, response);
     t.rule(kH1, {M().prefix("/h1")});
     t.rule(kH2cDown, {M().prefix("/down")});

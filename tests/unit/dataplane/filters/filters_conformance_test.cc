@@ -23,12 +23,16 @@ using testing::kV2;
 using testing::M;
 using testing::TableBuilder;
 
+// The request phase of one filter list, with no mirroring.
+void applyRequestFilters(const snapshot::Filters& filters, const snapshot::PathMatch& matched, http::Request& request) {
+  RequestFilterContext context{matched, request};
+  filters::applyRequestFilters(filters, context);
+}
+
 snapshot::Filters redirect(std::optional<std::string> scheme, std::optional<std::string> hostname,
                            std::optional<uint16_t> port, uint16_t status = 302,
                            std::optional<PathModifier> path = std::nullopt) {
-  snapshot::Filters f;
-  f.redirect = snapshot::RequestRedirect{std::move(scheme), std::move(hostname), std::move(path), port, status};
-  return f;
+  return {snapshot::RequestRedirect{std::move(scheme), std::move(hostname), std::move(path), port, status}};
 }
 PathModifier fullPath(std::string v) { return {PathModifier::Type::ReplaceFullPath, std::move(v)}; }
 PathModifier prefixPath(std::string v) { return {PathModifier::Type::ReplacePrefixMatch, std::move(v)}; }
@@ -45,7 +49,7 @@ std::string redirectName(const ::testing::TestParamInfo<RedirectCase>& info) { r
 std::pair<uint16_t, std::string> redirectOf(const snapshot::Socket& socket, const http::Request& req) {
   http::RouteResult r = http::route(socket, req);
   if (r.rule == nullptr) return {0, "no route"};
-  std::optional<http::Response> resp = redirectFor(r.rule->filters, r.entry->match.path, req);
+  std::optional<http::Response> resp = answerFor(r.rule->filters, r.entry->match.path, req);
   if (!resp) return {0, "no redirect"};
   const std::string* location = resp->headers.find("location");
   return {resp->status, location ? *location : "no location"};
@@ -267,7 +271,7 @@ void expectForwarded(const snapshot::Socket& socket, const ForwardCase& c, const
   ASSERT_NE(r.rule, nullptr);
   ASSERT_EQ(r.rule->backends.size(), 1u);
   EXPECT_EQ(r.rule->backends[0].cluster, c.backend);
-  EXPECT_FALSE(redirectFor(r.rule->filters, r.entry->match.path, req).has_value());
+  EXPECT_FALSE(answerFor(r.rule->filters, r.entry->match.path, req).has_value());
   applyRequestFilters(r.rule->filters, r.entry->match.path, req);
   EXPECT_EQ(req.path, c.upstreamPath);
   EXPECT_EQ(req.authority, c.upstreamAuthority.empty() ? authority : c.upstreamAuthority);
@@ -288,9 +292,8 @@ const snapshot::HeaderModifier kRewriteHeaders = modifier({{"X-Header-Set", "set
 
 snapshot::Filters rewrite(std::optional<std::string> hostname, std::optional<PathModifier> path,
                           snapshot::HeaderModifier headers = {}) {
-  snapshot::Filters f;
-  f.rewrite = snapshot::UrlRewrite{std::move(hostname), std::move(path)};
-  f.request_headers = std::move(headers);
+  snapshot::Filters f{snapshot::UrlRewrite{std::move(hostname), std::move(path)}};
+  if (!headers.empty()) f.push_back(snapshot::RequestHeaderModifier{std::move(headers)});
   return f;
 }
 
@@ -352,11 +355,7 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"X-Header-Remove"}}),
     forwardName);
 
-snapshot::Filters requestHeaders(snapshot::HeaderModifier m) {
-  snapshot::Filters f;
-  f.request_headers = std::move(m);
-  return f;
-}
+snapshot::Filters requestHeaders(snapshot::HeaderModifier m) { return {snapshot::RequestHeaderModifier{std::move(m)}}; }
 
 snapshot::Socket requestHeaderModifierSocket() {
   TableBuilder t;
@@ -434,11 +433,7 @@ struct ResponseCase {
 };
 std::string responseName(const ::testing::TestParamInfo<ResponseCase>& info) { return info.param.name; }
 
-snapshot::Filters responseHeaders(snapshot::HeaderModifier m) {
-  snapshot::Filters f;
-  f.response_headers = std::move(m);
-  return f;
-}
+snapshot::Filters responseHeaders(snapshot::HeaderModifier m) { return {snapshot::ResponseHeaderModifier{std::move(m)}}; }
 
 snapshot::Socket responseHeaderModifierSocket() {
   TableBuilder t;
@@ -462,7 +457,7 @@ snapshot::Socket responseHeaderModifierSocket() {
   snapshot::Filters both = responseHeaders(modifier({{"X-Header-Set-1", "header-set-1"}, {"X-Header-Set-2", "header-set-2"}},
                                                     {{"X-Header-Add-1", "header-add-1"}, {"X-Header-Add-2", "header-add-2"}},
                                                     {"X-Header-Remove-1", "X-Header-Remove-2"}));
-  both.request_headers = kRewriteHeaders;
+  both.push_back(snapshot::RequestHeaderModifier{kRewriteHeaders});
   t.rule(kV1, {M().prefix("/response-and-request-header-modifiers")}, both);
   return testing::socketWith(t.build());
 }

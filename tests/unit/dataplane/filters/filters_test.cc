@@ -14,6 +14,12 @@ namespace {
 using snapshot::PathModifier;
 using testing::M;
 
+// The request phase of one filter list, with no mirroring.
+void applyRequestFilters(const snapshot::Filters& filters, const snapshot::PathMatch& matched, http::Request& request) {
+  RequestFilterContext context{matched, request};
+  filters::applyRequestFilters(filters, context);
+}
+
 // ---- ReplacePrefixMatch: the spec's table, row by row ---------------------------------------
 
 struct PrefixRow {
@@ -127,11 +133,7 @@ TEST(HeaderModifier, OnlyFirstAddEntryOfANameCounts) {
 
 // ---- redirect -------------------------------------------------------------------------------
 
-snapshot::Filters redirectFilter(snapshot::RequestRedirect r) {
-  snapshot::Filters f;
-  f.redirect = std::move(r);
-  return f;
-}
+snapshot::Filters redirectFilter(snapshot::RequestRedirect r) { return {std::move(r)}; }
 http::Request req(std::string path, std::string authority = "Example.COM:8080", uint16_t listenerPort = 8080,
                   std::string scheme = "http") {
   http::Request r = testing::request(std::move(path), {}, "GET", std::move(authority));
@@ -140,20 +142,20 @@ http::Request req(std::string path, std::string authority = "Example.COM:8080", 
   return r;
 }
 std::string location(const snapshot::Filters& f, const http::Request& r, snapshot::PathMatch matched = M().prefix("/").m.path) {
-  std::optional<http::Response> resp = redirectFor(f, matched, r);
+  std::optional<http::Response> resp = answerFor(f, matched, r);
   if (!resp) return "<none>";
   const std::string* l = resp->headers.find("Location");
   return l ? *l : "<no location>";
 }
 
-TEST(Redirect, NoRedirectFilterGivesNullopt) { EXPECT_FALSE(redirectFor({}, M().prefix("/").m.path, req("/")).has_value()); }
+TEST(Redirect, NoRedirectFilterGivesNullopt) { EXPECT_FALSE(answerFor({}, M().prefix("/").m.path, req("/")).has_value()); }
 TEST(Redirect, DefaultStatusIs302) {
-  EXPECT_EQ(redirectFor(redirectFilter({}), M().prefix("/").m.path, req("/"))->status, 302);
+  EXPECT_EQ(answerFor(redirectFilter({}), M().prefix("/").m.path, req("/"))->status, 302);
 }
 TEST(Redirect, StatusCodeIsTaken) {
   snapshot::RequestRedirect r;
   r.status_code = 308;
-  EXPECT_EQ(redirectFor(redirectFilter(r), M().prefix("/").m.path, req("/"))->status, 308);
+  EXPECT_EQ(answerFor(redirectFilter(r), M().prefix("/").m.path, req("/"))->status, 308);
 }
 TEST(Redirect, DefaultsKeepRequestSchemeHostListenerPortPathAndQuery) {
   EXPECT_EQ(location(redirectFilter({}), req("/a/b?x=1&y")), "http://example.com:8080/a/b?x=1&y");
@@ -206,9 +208,7 @@ TEST(Redirect, PrefixReplacementKeepsTrailingSlash) {
 // ---- request filters: URL rewrite -----------------------------------------------------------
 
 snapshot::Filters rewriteFilter(std::optional<std::string> host, std::optional<PathModifier> path) {
-  snapshot::Filters f;
-  f.rewrite = snapshot::UrlRewrite{std::move(host), std::move(path)};
-  return f;
+  return {snapshot::UrlRewrite{std::move(host), std::move(path)}};
 }
 
 TEST(UrlRewrite, HostnameReplacesAuthorityIncludingPort) {
@@ -233,27 +233,43 @@ TEST(UrlRewrite, NoRewriteLeavesRequestAlone) {
   EXPECT_EQ(r.path, "/a?b");
   EXPECT_EQ(r.authority, "Example.COM:8080");
 }
-TEST(RequestFilters, HeaderModifierAppliesBeforeRewrite) {
-  snapshot::Filters f = rewriteFilter("h", {});
-  f.request_headers.set = {{"X", "1"}};
+TEST(RequestFilters, EveryRequestFilterOfTheListApplies) {
+  const snapshot::Filters f{snapshot::UrlRewrite{"h", {}}, snapshot::RequestHeaderModifier{{{{"X", "1"}}, {}, {}}}};
   http::Request r = req("/");
   applyRequestFilters(f, M().prefix("/").m.path, r);
   EXPECT_EQ(r.headers.joined("x"), "1");
   EXPECT_EQ(r.authority, "h");
 }
 TEST(RequestFilters, ResponseModifierDoesNotTouchRequest) {
-  snapshot::Filters f;
-  f.response_headers.set = {{"X", "1"}};
+  const snapshot::Filters f{snapshot::ResponseHeaderModifier{{{{"X", "1"}}, {}, {}}}};
   http::Request r = req("/");
   applyRequestFilters(f, M().prefix("/").m.path, r);
   EXPECT_FALSE(r.headers.contains("x"));
 }
+TEST(RequestFilters, MirrorWithoutASelectionChangesNothing) {
+  const snapshot::Filters f{snapshot::RequestMirror{0, 100, 100}};
+  http::Request r = req("/a?b");
+  applyRequestFilters(f, M().prefix("/").m.path, r);
+  EXPECT_EQ(r.path, "/a?b");
+  EXPECT_EQ(r.authority, "Example.COM:8080");
+}
 TEST(ResponseFilters, RequestModifierDoesNotTouchResponse) {
-  snapshot::Filters f;
-  f.request_headers.set = {{"X", "1"}};
+  const snapshot::Filters f{snapshot::RequestHeaderModifier{{{{"X", "1"}}, {}, {}}}};
   http::Response resp;
   applyResponseFilters(f, resp);
   EXPECT_FALSE(resp.headers.contains("x"));
+}
+TEST(ResponseFilters, OnlyAResponseHeaderModifierIsAResponseFilter) {
+  EXPECT_FALSE(hasResponseFilters({}));
+  EXPECT_FALSE(hasResponseFilters({snapshot::RequestHeaderModifier{}, snapshot::UrlRewrite{}, snapshot::RequestMirror{},
+                                   snapshot::RequestRedirect{}}));
+  EXPECT_TRUE(hasResponseFilters({snapshot::RequestHeaderModifier{}, snapshot::ResponseHeaderModifier{}}));
+}
+TEST(Redirect, AnswerComesFromTheRedirectWhereverItIsListed) {
+  snapshot::RequestRedirect redirect;
+  redirect.status_code = 301;
+  const snapshot::Filters f{snapshot::RequestHeaderModifier{{{{"X", "1"}}, {}, {}}}, redirect};
+  EXPECT_EQ(answerFor(f, M().prefix("/").m.path, req("/"))->status, 301);
 }
 
 }  // namespace

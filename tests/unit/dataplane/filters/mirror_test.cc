@@ -52,7 +52,7 @@ class SilentBackend {
 
 snapshot::Filters mirrorTo(std::vector<uint32_t> clusters, uint32_t numerator = 100, uint32_t denominator = 100) {
   snapshot::Filters f;
-  for (uint32_t c : clusters) f.mirrors.push_back({c, numerator, denominator});
+  for (uint32_t c : clusters) f.push_back(snapshot::RequestMirror{c, numerator, denominator});
   return f;
 }
 
@@ -69,10 +69,10 @@ class MirrorTest : public ::testing::Test {
 
   void apply() {
     TableBuilder t;
+    // The mirror listed before the modifier: the copy still carries the modified request.
     snapshot::Filters modify = mirrorTo({kMirror});
-    modify.request_headers.set = {{"X-Header-Set", "set-overwrites-values"}};
-    modify.request_headers.add = {{"X-Header-Add", "header-val-1"}};
-    modify.request_headers.remove = {"X-Header-Remove"};
+    modify.push_back(snapshot::RequestHeaderModifier{
+        {{{"X-Header-Set", "set-overwrites-values"}}, {{"X-Header-Add", "header-val-1"}}, {"X-Header-Remove"}}});
     t.rule(kMain, {M().prefix("/mirror")}, mirrorTo({kMirror}));
     t.rule(kMain, {M().prefix("/modify")}, modify);
     t.rule(kMain, {M().prefix("/multi")}, mirrorTo({kMirror, kMirror2}));

@@ -33,11 +33,10 @@ class PipelineTest : public ::testing::Test {
     t.rule(kPublic, {M().prefix("/public")});
     const uint32_t admin = t.rule(kAdmin, {M().prefix("/admin")});
     t.rule(kNoEndpoints, {M().prefix("/empty")});
-    snapshot::Filters redirect;
-    redirect.redirect = snapshot::RequestRedirect{};
-    redirect.redirect->status_code = 301;
-    redirect.redirect->hostname = "elsewhere.example";
-    t.ruleWithoutBackends({M().prefix("/moved")}, redirect);
+    snapshot::RequestRedirect redirect;
+    redirect.status_code = 301;
+    redirect.hostname = "elsewhere.example";
+    t.ruleWithoutBackends({M().prefix("/moved")}, {redirect});
     t.ruleWithoutBackends({M().prefix("/nobackend")}, {});
     snapshot::RouteTable table = t.build();
     table.rules[admin].request_timeout_ms = 250;

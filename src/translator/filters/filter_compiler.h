@@ -1,0 +1,42 @@
+#pragma once
+// HTTPRoute filters compiled one type at a time: each type's compile step lives in its own file
+// and is registered by its Gateway API `type` in registry.cc (the only list of supported types).
+#include <optional>
+#include <string_view>
+
+#include "model/types/http_route.h"
+#include "snapshot/snapshot.h"
+#include "translator/route_kind.h"
+
+namespace gatehouse::translator {
+
+// What a compile step may use: backend resolution, and the route's first problem (kept for its
+// ResolvedRefs condition).
+struct FilterCompileContext {
+  BackendResolver& backends;
+  std::optional<Condition>& problem;
+};
+
+// The outcome of compiling one filter.
+struct CompiledFilter {
+  std::optional<snapshot::Filter> filter;  // nullopt: compiles to nothing (a mirror to an unresolved backend)
+  bool unsupported = false;                // cannot be applied: requests it would see get a 500
+};
+
+using FilterCompiler = CompiledFilter (*)(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+
+// The compile step registered for a Gateway API filter type, or nullptr when the type is not
+// supported (ExtensionRef, CORS and types not built yet).
+FilterCompiler filterCompiler(std::string_view type);
+
+// Shared by RequestRedirect and URLRewrite.
+std::optional<snapshot::PathModifier> compilePathModifier(const std::optional<model::HTTPPathModifier>& modifier);
+
+// The compile steps, one per file.
+CompiledFilter compileRequestHeaderModifier(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+CompiledFilter compileResponseHeaderModifier(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+CompiledFilter compileRequestRedirect(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+CompiledFilter compileUrlRewrite(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+CompiledFilter compileRequestMirror(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+
+}  // namespace gatehouse::translator
