@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
 #include <openssl/x509v3.h>
 
 namespace gatehouse::providers::kube {
@@ -49,6 +50,14 @@ std::string sslErrors() {
 }
 
 }  // namespace
+
+std::string ApiResponse::describe() const {
+  auto status_object = nlohmann::json::parse(body, nullptr, false);
+  std::string message = status_object.is_object() && status_object.contains("message") && status_object["message"].is_string()
+                            ? status_object["message"].get<std::string>()
+                            : body.substr(0, 200);
+  return "HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message);
+}
 
 struct ApiClient::Impl {
   Impl(asio::io_context& io, const ApiCredentials& credentials)

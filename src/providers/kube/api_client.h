@@ -20,6 +20,8 @@ namespace gatehouse::providers::kube {
 struct ApiResponse {
   unsigned status = 0;
   std::string body;
+  // "HTTP 403: <the Status object's message>" (or the body's start when it is no Status), for logs.
+  std::string describe() const;
 };
 
 class ApiClient {

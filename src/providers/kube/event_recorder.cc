@@ -1,11 +1,9 @@
 #include "providers/kube/event_recorder.h"
 
-#include <chrono>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/chrono.h>
 
 #include "common/log.h"
 #include "providers/kube/backoff.h"
@@ -18,10 +16,6 @@ using model::Json;
 namespace {
 
 constexpr std::string_view kSourcePrefix = "kube:";
-
-std::string nowRfc3339() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
-}
 
 // The object a "kube:Kind/ns/name" (or "kube:Kind/name") source names.
 std::optional<model::ObjectKey> keyOfSource(const std::string& source) {
@@ -97,7 +91,7 @@ asio::awaitable<bool> EventRecorder::record(const Pending& event) {
   const auto* entry = cache_.find(event.key);
   if (!entry) co_return true;  // gone: nothing to attach the event to
   const std::string ns = event.key.ns.empty() ? "default" : event.key.ns;
-  const std::string now = nowRfc3339();
+  const std::string now = store::nowRfc3339();
   Json involved = {{"kind", event.key.kind}, {"name", event.key.name}, {"apiVersion", entry->api_version},
                    {"uid", entry->uid}, {"resourceVersion", entry->resource_version}};
   if (!event.key.ns.empty()) involved["namespace"] = event.key.ns;
@@ -121,7 +115,7 @@ asio::awaitable<bool> EventRecorder::record(const Pending& event) {
     co_return false;
   }
   if (response->status != 201 && response->status != 200) {
-    spdlog::warn("kubernetes: event on {}: HTTP {}: {}", event.key.str(), response->status, response->body.substr(0, 300));
+    spdlog::warn("kubernetes: event on {}: {}", event.key.str(), response->describe());
     // Forbidden or invalid will not heal by retrying; anything else may.
     co_return response->status == 403 || response->status == 422 || response->status == 404;
   }

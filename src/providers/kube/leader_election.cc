@@ -104,14 +104,14 @@ asio::awaitable<bool> LeaderElector::tryAcquireOrRenew() {
       co_return false;
     }
     if (created->status != 201 && created->status != 200) {
-      if (created->status != 409) report("create: HTTP " + std::to_string(created->status) + ": " + created->body.substr(0, 300));
+      if (created->status != 409) report("create: " + created->describe());
       co_return false;
     }
     reported_error_ = false;
     co_return true;
   }
   if (response->status != 200) {
-    report("HTTP " + std::to_string(response->status) + ": " + response->body.substr(0, 300));
+    report(response->describe());
     co_return false;
   }
   Json lease = Json::parse(response->body, nullptr, false);
@@ -137,7 +137,7 @@ asio::awaitable<bool> LeaderElector::tryAcquireOrRenew() {
     co_return false;
   }
   if (updated->status != 200) {
-    if (updated->status != 409) report("update: HTTP " + std::to_string(updated->status) + ": " + updated->body.substr(0, 300));
+    if (updated->status != 409) report("update: " + updated->describe());
     co_return false;
   }
   reported_error_ = false;

@@ -36,14 +36,6 @@ int watchTimeoutSeconds() {
   return std::uniform_int_distribution<int>(300, 600)(rng);
 }
 
-std::string statusMessage(const ApiResponse& response) {
-  auto status = Json::parse(response.body, nullptr, false);
-  std::string message = status.is_object() && status.contains("message") && status["message"].is_string()
-                            ? status["message"].get<std::string>()
-                            : response.body.substr(0, 200);
-  return "HTTP " + std::to_string(response.status) + (message.empty() ? "" : ": " + message);
-}
-
 store::SourceUpdate upsertOf(store::Upsert upsert) {
   store::SourceUpdate update;
   update.source = sourceOf(upsert.key);
@@ -140,10 +132,10 @@ asio::awaitable<Result<Reflector::ListEnd>> Reflector::list() {
     if (response->status == 404) co_return ListEnd::Gone;
     if (response->status == 403) {
       spdlog::error("kubernetes: list {}: {}; {} is skipped, asked for again every minute", kind_.kind,
-                    statusMessage(*response), kind_.kind);
+                    response->describe(), kind_.kind);
       co_return ListEnd::Forbidden;
     }
-    if (response->status != 200) co_return Error{"list " + served_->path() + ": " + statusMessage(*response)};
+    if (response->status != 200) co_return Error{"list " + served_->path() + ": " + response->describe()};
     auto page = Json::parse(response->body, nullptr, false);
     if (!page.is_object() || !page.contains("items") || !page["items"].is_array())
       co_return Error{"list " + served_->path() + ": not a list"};
@@ -180,7 +172,7 @@ asio::awaitable<Reflector::WatchEnd> Reflector::watch() {
   if (response->status == 410) co_return WatchEnd::Relist;
   if (response->status == 404) co_return WatchEnd::Gone;
   if (response->status != 200) {
-    spdlog::warn("kubernetes: watch {}: {}", kind_.kind, statusMessage(*response));
+    spdlog::warn("kubernetes: watch {}: {}", kind_.kind, response->describe());
     co_return WatchEnd::Failed;
   }
   co_return end;

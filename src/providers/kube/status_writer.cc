@@ -129,7 +129,7 @@ asio::awaitable<StatusWriter::Outcome> StatusWriter::write(const ObjectKey& key,
         continue;
       }
       default:
-        spdlog::warn("kubernetes: status of {}: HTTP {}: {}", key.str(), response->status, response->body.substr(0, 300));
+        spdlog::warn("kubernetes: status of {}: {}", key.str(), response->describe());
         // Forbidden or invalid will not heal by retrying the same write; anything else may.
         co_return response->status == 403 || response->status == 422 ? Outcome::Done : Outcome::Retry;
     }
