@@ -18,11 +18,6 @@ from tests.fakekube.harness import FakeKube  # noqa: E402
 
 CRDS = os.path.join(refconf.__file__.rsplit("/bench/", 1)[0], "..", "shared", "gateway-api", "v1.6.1", "crd",
                     "standard")
-API = {"HTTPRoute": "/apis/gateway.networking.k8s.io/v1", "Gateway": "/apis/gateway.networking.k8s.io/v1",
-       "GatewayClass": "/apis/gateway.networking.k8s.io/v1", "Service": "/api/v1", "Namespace": "/api/v1",
-       "EndpointSlice": "/apis/discovery.k8s.io/v1", "Secret": "/api/v1"}
-PLURAL = {"HTTPRoute": "httproutes", "Gateway": "gateways", "GatewayClass": "gatewayclasses",
-          "Service": "services", "Namespace": "namespaces", "EndpointSlice": "endpointslices", "Secret": "secrets"}
 
 
 class GatehouseKubeRoutes(refconf.RouteSet):
@@ -63,8 +58,8 @@ class GatehouseKubeRoutes(refconf.RouteSet):
 
     def apply(self, doc):
         kind, meta = doc["kind"], doc["metadata"]
-        ns = meta.get("namespace")
-        collection = API[kind] + (f"/namespaces/{ns}" if ns else "") + "/" + PLURAL[kind]
+        ns = meta.get("namespace", "")
+        collection = self.fake.resource_path(doc["apiVersion"], kind, ns)
         key = (kind, ns, meta["name"])
         # An update without resourceVersion is unconditional: gatehouse's status writes bump the
         # version meanwhile, and this writer owns the spec.

@@ -19,11 +19,10 @@ from tests.fakekube.harness import FakeKube  # noqa: E402
 
 CRDS = os.path.join(os.path.dirname(ROOT), "shared", "gateway-api", "v1.6.1", "crd", "standard")
 LEASE_NS = "gatehouse-system"
-PLURALS = {"GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
-           "ReferenceGrant": "referencegrants", "Service": "services", "EndpointSlice": "endpointslices",
-           "Namespace": "namespaces", "Secret": "secrets", "Lease": "leases", "Event": "events",
-           "ClusterRole": "clusterroles"}
-CLUSTER_SCOPED = {"GatewayClass", "Namespace", "ClusterRole"}
+# The API version the tests address each kind at; the path comes from the fake's discovery.
+API_VERSIONS = {"Service": "v1", "Namespace": "v1", "Secret": "v1", "Event": "v1",
+                "EndpointSlice": "discovery.k8s.io/v1", "Lease": "coordination.k8s.io/v1",
+                "ClusterRole": "rbac.authorization.k8s.io/v1"}
 
 
 def crd_files(*plurals: str) -> list:
@@ -34,53 +33,42 @@ def crd_files(*plurals: str) -> list:
     return [os.path.join(CRDS, f"{GATEWAY_GROUP}_{p}.yaml") for p in plurals]
 
 
-def path_of(obj_or_kind, name: str = "", ns: str = "default") -> str:
-    """The REST path of an object (or of a kind's collection)."""
-    if isinstance(obj_or_kind, dict):
-        kind, name = obj_or_kind["kind"], obj_or_kind["metadata"]["name"]
-        ns = obj_or_kind["metadata"].get("namespace", "default")
-    else:
-        kind = obj_or_kind
-    api = {"Service": "/api/v1", "Namespace": "/api/v1", "Secret": "/api/v1", "Event": "/api/v1",
-           "EndpointSlice": "/apis/discovery.k8s.io/v1", "Lease": "/apis/coordination.k8s.io/v1",
-           "ClusterRole": "/apis/rbac.authorization.k8s.io/v1"}.get(
-        kind, f"/apis/{GATEWAY_GROUP}/v1")
-    out = api + ("" if kind in CLUSTER_SCOPED or not ns else f"/namespaces/{ns}") + "/" + PLURALS[kind]
-    return out + (f"/{name}" if name else "")
-
-
 class Api:
     """The test's own client of the fake: create/update/delete objects and read them back."""
 
     def __init__(self, fake: FakeKube):
         self.fake = fake
 
+    def path(self, kind: str, name: str = "", ns: str = "default") -> str:
+        """The REST path of an object, or of a kind's collection (cluster-scoped kinds ignore ns)."""
+        return self.fake.resource_path(API_VERSIONS.get(kind, f"{GATEWAY_GROUP}/v1"), kind, ns, name)
+
     def get(self, kind: str, name: str, ns: str = "default") -> Optional[dict]:
-        code, body = self.fake.request("GET", path_of(kind, name, ns))
+        code, body = self.fake.request("GET", self.path(kind, name, ns))
         return body if code == 200 else None
 
     def apply(self, obj: dict) -> dict:
         """Creates the object, or replaces its spec (with the resourceVersion read)."""
-        current = self.get(obj["kind"], obj["metadata"]["name"], obj["metadata"].get("namespace", "default"))
+        kind, meta = obj["kind"], obj["metadata"]
+        ns = meta.get("namespace", "default")
+        current = self.get(kind, meta["name"], ns)
         if current is None:
-            collection = path_of(obj).rsplit("/", 1)[0]
-            code, body = self.fake.request("POST", collection, obj)
+            code, body = self.fake.request("POST", self.path(kind, ns=ns), obj)
             assert code == 201, (code, body)
             return body
-        new = dict(obj)
-        new["metadata"] = dict(obj["metadata"], resourceVersion=current["metadata"]["resourceVersion"])
-        code, body = self.fake.request("PUT", path_of(obj), new)
+        new = dict(obj, metadata=dict(meta, resourceVersion=current["metadata"]["resourceVersion"]))
+        code, body = self.fake.request("PUT", self.path(kind, meta["name"], ns), new)
         assert code == 200, (code, body)
         return body
 
     def delete(self, kind: str, name: str, ns: str = "default"):
-        code, body = self.fake.request("DELETE", path_of(kind, name, ns))
+        code, body = self.fake.request("DELETE", self.path(kind, name, ns))
         assert code in (200, 202), (code, body)
 
     def write_status(self, kind: str, name: str, status: dict, ns: str = "default") -> dict:
         current = self.get(kind, name, ns)
         current["status"] = status
-        code, body = self.fake.request("PUT", path_of(kind, name, ns) + "/status", current)
+        code, body = self.fake.request("PUT", self.path(kind, name, ns) + "/status", current)
         assert code == 200, (code, body)
         return body
 
