@@ -1,13 +1,16 @@
 #pragma once
-// A Kubernetes object as the store keeps it: identity, API-server-managed metadata, the
-// manifest (defaults applied), packed, and for the kinds the translator reads, the typed form
-// decoded once when the store took the object. The manifest serves /status and the admin API:
-// readers that need it decode it with object() or spec() and keep the decoded copy while they
-// read it (references into a temporary would dangle).
+// A Kubernetes object as the store keeps it: identity, API-server-managed metadata, for the
+// kinds the translator reads the typed form decoded once when the store took the object, and
+// the manifest (defaults applied), packed. The manifest serves /status and the admin API, which
+// show Gateway API objects only, so core kinds with a typed form (Service, EndpointSlice, Secret,
+// Namespace: most objects of a large install) keep none. Readers that need it decode it with
+// object() or spec() and keep the decoded copy while they read it (references into a temporary
+// would dangle).
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -29,8 +32,9 @@ struct ObjectKey {
 struct Resource {
   ObjectKey key;
   std::string api_version;
-  Packed manifest;  // the whole manifest; metadata.generation/creationTimestamp kept current
-  size_t spec_hash = 0;  // of what counts as spec for generation
+  Packed manifest;  // metadata.generation/creationTimestamp kept current; empty, see above
+  size_t content_hash = 0;  // of the whole packed manifest: an identical rewrite is no change
+  size_t spec_hash = 0;     // of what counts as spec for generation
   int64_t generation = 1;
   std::string creation_timestamp;  // RFC 3339
   std::string source;              // file it came from, for messages
@@ -43,9 +47,15 @@ struct Resource {
     return dynamic_cast<const T*>(typed.get());
   }
 
-  Json object() const { return manifest.unpack(); }
+  Json object() const { return manifest.unpack(); }  // null when no manifest is kept
   Json spec() const;  // {} when the manifest has none
 };
+
+// Whether the store keeps the manifest of an object of this apiVersion, given whether it has a
+// typed form: Gateway API objects always (the admin API shows them), others only without one.
+inline bool keepsManifest(std::string_view api_version, bool typed) {
+  return !typed || api_version.starts_with("gateway.networking.k8s.io/");
+}
 
 using ResourcePtr = std::shared_ptr<const Resource>;
 

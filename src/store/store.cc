@@ -84,9 +84,11 @@ bool Store::upsert(const std::string& source, Json object, const ObjectKey& key,
     resource->creation_timestamp = ts->get<std::string>();
   meta["generation"] = resource->generation;
   meta["creationTimestamp"] = resource->creation_timestamp;
-  resource->manifest = model::Packed(object);
-  if (old && old->manifest == resource->manifest && old->source == source) return false;
+  model::Packed manifest(object);
+  resource->content_hash = manifest.hash();
+  if (old && old->content_hash == resource->content_hash && old->source == source) return false;
   resource->typed = model::decodeTyped(key.kind, object);
+  if (model::keepsManifest(resource->api_version, resource->typed != nullptr)) resource->manifest = std::move(manifest);
   live_.objects[key] = std::move(resource);
   changes_.insert(key);
   ++live_.revision;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/manifest.h"
+#include "model/types/core.h"
 
 namespace gatehouse::store {
 namespace {
@@ -124,7 +125,35 @@ TEST(Store, NamespaceGetsMetadataNameLabel) {
   store.apply(upserts("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"));
   auto ns = find(store, "Namespace", "", "apps");
   ASSERT_NE(ns, nullptr);
-  EXPECT_EQ(ns->object()["metadata"]["labels"]["kubernetes.io/metadata.name"], "apps");
+  ASSERT_NE(ns->as<model::Namespace>(), nullptr);
+  EXPECT_EQ(ns->as<model::Namespace>()->labels.at("kubernetes.io/metadata.name"), "apps");
+}
+
+TEST(Store, KeepsManifestsOfGatewayApiObjectsAndOfUntypedKindsOnly) {
+  Store store;
+  store.apply(upserts("all.yaml",
+                      "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\n"
+                      "spec: {ports: [{port: 80}]}\n---\n"
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: apps}\ndata: {k: v}\n---\n"
+                      "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\n"
+                      "spec: {controllerName: example.com/c}\n"));
+  EXPECT_TRUE(find(store, "Service", "apps", "s")->object().is_null());
+  EXPECT_EQ(find(store, "ConfigMap", "apps", "c")->object()["data"]["k"], "v");
+  EXPECT_EQ(find(store, "GatewayClass", "", "gc")->spec()["controllerName"], "example.com/c");
+}
+
+TEST(Store, IdenticalRewriteOfAnObjectWithoutManifestIsNoChange) {
+  Store store;
+  auto svc = [](int port) {
+    return "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\nspec: {ports: [{port: " +
+           std::to_string(port) + "}]}\n";
+  };
+  store.apply(upserts("svc.yaml", svc(80)));
+  const auto revision = store.live().revision;
+  store.apply(upserts("svc.yaml", svc(80)));
+  EXPECT_EQ(store.live().revision, revision);
+  store.apply(upserts("svc.yaml", svc(81)));
+  EXPECT_GT(store.live().revision, revision);
 }
 
 TEST(Store, InvalidObjectKeepsLastValidVersionAndNamesTheField) {
