@@ -6,7 +6,10 @@ Services without ready endpoints (503).
 
 import collections
 import os
+import socket
 import sys
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -18,9 +21,52 @@ PORT = 8080
 HOST = "backends.example.com"
 
 
+class QuickClosingBackend:
+    """A keep-alive HTTP/1.1 backend that silently closes a connection idle for 100 ms (as
+    backends with a short keep-alive timeout do), counting requests and connections."""
+
+    def __init__(self, ip, port=3000):
+        self.listener = socket.create_server((ip, port))
+        self.connections = 0
+        self.requests = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(0.1)
+        data = b""
+        with conn:
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except socket.timeout:
+                    return  # idle: close without a word
+                if not chunk:
+                    return
+                data += chunk
+                while b"\r\n\r\n" in data:  # requests without bodies or with Content-Length: 0
+                    _, data = data.split(b"\r\n\r\n", 1)
+                    self.requests += 1
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def stop(self):
+        self.listener.close()
+
+
 class BackendsTest(GatehouseTestCase):
     @classmethod
     def configure(cls, gh):
+        quick_ip = gh.backend_ip()
+        cls.quick = QuickClosingBackend(quick_ip)
+        cls.addClassCleanup(cls.quick.stop)
         cls.heavy = gh.start_echo("heavy")
         cls.light = gh.start_echo("light")
         cls.flaky = gh.start_echo("flaky")
@@ -34,6 +80,7 @@ class BackendsTest(GatehouseTestCase):
             *backend_service("dead", [gh.backend_ip()]),  # nothing listens there
             *backend_service("flaky", [cls.flaky.ip]),
             *backend_service("fresh", [cls.fresh.ip]),
+            *backend_service("quick", [quick_ip]),
             service("not-ready"),
             endpoint_slice("not-ready", [gh.backend_ip()], ready=False),
         ])
@@ -48,6 +95,7 @@ class BackendsTest(GatehouseTestCase):
             rule([backend_ref("dead")], matches=[path_match("/dead")]),
             rule([backend_ref("heavy")], matches=[path_match("/pooled")]),
             rule([backend_ref("flaky")], matches=[path_match("/retry"), path_match("/warm")]),
+            rule([backend_ref("quick")], matches=[path_match("/quick")]),
         ])])
         gh.write("11-fresh.yaml", [http_route("fresh", hostnames=["fresh.example.com"],
                                               rules=[rule([backend_ref("fresh")])])])
@@ -166,6 +214,20 @@ class BackendsTest(GatehouseTestCase):
         clients = self.heavy.clients_seen("/pooled")
         self.assertEqual(len(clients), 20)
         self.assertEqual(len(set(clients)), 1, clients)
+
+    def test_pooled_connection_the_backend_closed_while_idle_is_not_used(self):
+        # Within Pool::kFresh an idempotent request takes its pooled connection unprobed and is
+        # replayed when the backend closed it; a POST probes first. Either way the client sees
+        # only 200s, and each request reaches the backend exactly once, on a new connection.
+        conn = RawConnection(self.ip, PORT)
+        try:
+            for method in ("GET", "GET", "POST", "GET"):
+                conn.send(f"{method} /quick HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 0\r\n\r\n".encode())
+                self.assertEqual(conn.read_response().status, 200, method)
+                time.sleep(0.3)  # the backend closes its end after 100 ms
+        finally:
+            conn.close()
+        self.assertEqual((self.quick.requests, self.quick.connections), (4, 4))
 
 
 if __name__ == "__main__":

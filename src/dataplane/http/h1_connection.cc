@@ -41,11 +41,6 @@ namespace gh = gatehouse::http;
 
 namespace {
 
-bool isIdempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
-         method == "DELETE";
-}
-
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // Hop-by-hop fields (RFC 9110 7.6.1) plus the framing fields the proxy re-creates itself.
@@ -685,10 +680,13 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     size_t response_head = 0;
     gh::ResponseHeadParser& response_parser = active_->response_parser;
     response_parser.reset(request.method);
+    // Only idempotent requests are resent (RFC 9110 9.2.2), and only while the whole body is at hand.
+    const bool replayable = body_done && gh::isIdempotent(request.method);
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
       if (attempt == 0) {
-        if (auto pooled = worker_.upstreams().take(*target)) {
+        const auto probe = replayable ? upstream::Pool::Probe::UnlessFresh : upstream::Pool::Probe::Always;
+        if (auto pooled = worker_.upstreams().take(*target, probe)) {
           active_->upstream = std::move(*pooled);
           reused = true;
         }
@@ -698,9 +696,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
           co_return co_await answerError(failure(ErrorKind::ConnectFailed), framing);
         }
       }
-      // Only idempotent requests are resent (RFC 9110 9.2.2): the upstream may have acted on a
-      // POST before resetting the connection.
-      const bool can_retry = reused && body_done && isIdempotent(request.method);
+      const bool can_retry = reused && replayable;
       upstreamProgress();
       std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(buf_.get() + prefix_at, prefix)};
       error_code ec = failed(co_await writeUpstream(first));

@@ -46,6 +46,11 @@ std::string Headers::joined(std::string_view name) const {
   return out;
 }
 
+bool isIdempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
+         method == "DELETE";
+}
+
 std::string_view reasonPhrase(uint16_t status) {
   switch (status) {
     case 100: return "Continue";

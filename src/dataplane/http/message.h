@@ -35,6 +35,10 @@ class Headers {
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
+// RFC 9110 9.2.2: a request a client may send again when the connection failed before any
+// response (the upstream may have acted on a POST before resetting the connection).
+bool isIdempotent(std::string_view method);
+
 // The reason phrase of the statuses the gateway writes or relays most ("OK" or "Error" for others).
 std::string_view reasonPhrase(uint16_t status);
 

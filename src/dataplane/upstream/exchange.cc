@@ -213,11 +213,13 @@ asio::awaitable<Attempt> attemptH1(tcp::socket& socket, const std::string& reque
 asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint, const BufferedRequest& request,
                                     BufferedResponse& response, ExchangeOptions options) {
   const std::string head = serializeH1Head(request);
+  // The whole body is at hand: only idempotency decides whether a failed attempt may be replayed.
+  const bool replayable = http::isIdempotent(request.method);
   for (int attempt = 0;; ++attempt) {
     tcp::socket socket(worker.io());
     bool reused = false;
     if (attempt == 0) {
-      if (auto pooled = worker.upstreams().take(endpoint)) {
+      if (auto pooled = worker.upstreams().take(endpoint, replayable ? Pool::Probe::UnlessFresh : Pool::Probe::Always)) {
         socket = std::move(*pooled);
         reused = true;
       }
@@ -238,7 +240,7 @@ asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& en
       if (result.reusable && socket.is_open()) worker.upstreams().put(endpoint, std::move(socket));
       co_return Outcome::Ok;
     }
-    if (reused && result.nothing_received && attempt == 0) continue;
+    if (replayable && reused && result.nothing_received && attempt == 0) continue;
     co_return result.outcome;
   }
 }

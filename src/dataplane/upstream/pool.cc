@@ -21,7 +21,7 @@ Pool::Pool(asio::io_context& io, const Limits& limits, const Timeouts& timeouts)
 
 Pool::~Pool() = default;
 
-std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint) {
+std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint, Probe probe) {
   auto it = idle_.find(keyOf(endpoint));
   if (it == idle_.end()) return std::nullopt;
   auto& stack = it->second;
@@ -29,7 +29,9 @@ std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint) {
   while (!stack.empty()) {
     Idle idle = std::move(stack.back());
     stack.pop_back();
-    if (now - idle.since < idle_timeout_ && looksAlive(idle.socket.native_handle())) {
+    const auto idle_for = now - idle.since;
+    const bool trusted = probe == Probe::UnlessFresh && idle_for < kFresh;
+    if (idle_for < idle_timeout_ && (trusted || looksAlive(idle.socket.native_handle()))) {
       ++reused_;
       return std::move(idle.socket);
     }

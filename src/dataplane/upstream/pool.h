@@ -2,8 +2,8 @@
 // Per-worker pools of idle keep-alive upstream connections, one per endpoint (ip:port).
 // LIFO (the most recently used connection is the warmest and the least likely to have been
 // closed by the backend), bounded per endpoint, idle timeout. Idle connections have no pending
-// operation: liveness is checked with a non-blocking MSG_PEEK when one is taken, and a periodic
-// sweep closes the expired and the ones the backend closed.
+// operation: liveness is checked with a non-blocking MSG_PEEK when one is taken (see Probe), and
+// a periodic sweep closes the expired and the ones the backend closed.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,8 +28,17 @@ class Pool {
   Pool(boost::asio::io_context& io, const Limits& limits, const Timeouts& timeouts);
   ~Pool();
 
+  // Whether a connection taken is probed (a MSG_PEEK receive, one system call). UnlessFresh is
+  // for a caller that can send its request again on a new connection (idempotent, whole body at
+  // hand): a connection idle for less than kFresh is handed out unprobed. If the backend closed
+  // it meanwhile, the exchange fails before any response byte and the caller replays; backends
+  // close idle connections after seconds, so on a busy keep-alive path that saves a system call
+  // per request and almost never costs a replay.
+  enum class Probe { Always, UnlessFresh };
+  static constexpr std::chrono::milliseconds kFresh{1000};
+
   // An idle connection to `endpoint` that still looks alive, most recently used first.
-  std::optional<boost::asio::ip::tcp::socket> take(const snapshot::Endpoint& endpoint);
+  std::optional<boost::asio::ip::tcp::socket> take(const snapshot::Endpoint& endpoint, Probe probe = Probe::Always);
   // Keeps a connection whose last response ended cleanly with keep-alive.
   void put(const snapshot::Endpoint& endpoint, boost::asio::ip::tcp::socket socket);
 

@@ -127,6 +127,31 @@ TEST(Pool, SkipsAConnectionWithUnexpectedBytes) {
   EXPECT_FALSE(pool.take(peer.endpoint()).has_value());
 }
 
+TEST(Pool, FreshConnectionIsNotProbedForARequestThatCanBeReplayed) {
+  asio::io_context io;
+  Peer peer(io);
+  Pool pool = makePool(io);
+  tcp::socket closed = peer.connect();
+  const uint16_t closed_port = localPort(closed);
+  pool.put(peer.endpoint(), std::move(closed));
+  peer.accepted()[0].close();
+  std::this_thread::sleep_for(20ms);
+  // Handed out as it is: the caller's replay on a new connection covers the close.
+  std::optional<tcp::socket> taken = pool.take(peer.endpoint(), Pool::Probe::UnlessFresh);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(localPort(*taken), closed_port);
+}
+
+TEST(Pool, ConnectionIdleBeyondTheFreshWindowIsProbedEvenForAReplayableRequest) {
+  asio::io_context io;
+  Peer peer(io);
+  Pool pool = makePool(io);
+  pool.put(peer.endpoint(), peer.connect());
+  peer.accepted()[0].close();
+  std::this_thread::sleep_for(Pool::kFresh + 50ms);
+  EXPECT_FALSE(pool.take(peer.endpoint(), Pool::Probe::UnlessFresh).has_value());
+}
+
 TEST(Pool, ExpiredConnectionIsNotTaken) {
   asio::io_context io;
   Peer peer(io);
