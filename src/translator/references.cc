@@ -13,9 +13,13 @@ namespace gatehouse::translator {
 
 bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo& to) {
   if (from.ns == to.ns) return true;
-  for (const auto& resource : view.ofKind("ReferenceGrant")) {
-    const auto* grant = resource->as<model::ReferenceGrant>();
-    if (!grant || resource->key.ns != to.ns) continue;
+  // Objects are ordered by (kind, namespace, name): the grants of the target's namespace are one
+  // range, found in O(log n) without walking or copying the others.
+  const model::ObjectKey first{"ReferenceGrant", to.ns, ""};
+  for (auto it = view.objects.lower_bound(first);
+       it != view.objects.end() && it->first.kind == first.kind && it->first.ns == to.ns; ++it) {
+    const auto* grant = it->second->as<model::ReferenceGrant>();
+    if (!grant) continue;
     bool from_ok = false;
     for (const auto& f : grant->from) from_ok |= f.group == from.group && f.kind == from.kind && f.ns == from.ns;
     if (!from_ok) continue;

@@ -52,6 +52,19 @@ TEST(ReferenceAllowed, GrantAllowsTheNamedTargetOnly) {
   EXPECT_FALSE(referenceAllowed(*o.view, kFromApps, {"", "Service", "backends", "api"}));
 }
 
+TEST(ReferenceAllowed, OnlyGrantsOfTheTargetsNamespaceCount) {
+  // Namespaces either side of "backends" in key order, each with a grant that would match.
+  std::string grants;
+  for (const char* ns : {"backend", "backends-2", "apps"}) {
+    std::string g = kGrant;
+    g.replace(g.find("namespace: backends"), 19, std::string("namespace: ") + ns);
+    grants += g + "---\n";
+  }
+  Objects o(grants);
+  EXPECT_FALSE(referenceAllowed(*o.view, kFromApps, {"", "Service", "backends", "web"}));
+  EXPECT_TRUE(referenceAllowed(*o.view, kFromApps, {"", "Service", "backends-2", "web"}));
+}
+
 TEST(ReferenceAllowed, GrantDoesNotCoverAnotherSourceKindOrNamespace) {
   Objects o(kGrant);
   EXPECT_FALSE(referenceAllowed(*o.view, {"gateway.networking.k8s.io", "GRPCRoute", "apps"},
