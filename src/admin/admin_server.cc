@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "admin/process_metrics.h"
+
 namespace gatehouse::admin {
 
 namespace asio = boost::asio;
@@ -20,10 +22,18 @@ AdminServer::AdminServer(const controller::StatusBoard* board, std::function<voi
     : board_(board), before_read_(std::move(before_read)) {}
 AdminServer::~AdminServer() { stop(); }
 
-AdminServer::Reply AdminServer::handle(const std::string& method, const std::string& target) const {
+AdminServer::Reply AdminServer::handle(const std::string& method, const std::string& target,
+                                       std::string_view accept) const {
   if (method != "GET") return {405, "text/plain", "only GET\n"};
   const std::string path = target.substr(0, target.find('?'));
   if (path == "/healthz") return Reply{200, "text/plain", "ok\n"};  // the process answers: liveness only
+  if (path == "/metrics") {  // counters only: no sync with the provider
+    const metrics::Format format = metrics::formatFor(accept);
+    metrics::Exposition out(format);
+    renderProcessMetrics(out);
+    for (const auto& source : metrics_) source(out);
+    return {200, std::string(metrics::contentType(format)), out.finish()};
+  }
   if (before_read_) before_read_();
   auto json = [](const controller::StatusBoard::Doc& doc) -> Reply {
     if (!doc) return {503, "text/plain", "no configuration yet\n"};
@@ -34,7 +44,7 @@ AdminServer::Reply AdminServer::handle(const std::string& method, const std::str
   if (path == "/config") return json(board_->config());
   if (path == "/infrastructure") return json(board_->infrastructure());
   if (path == "/errors") return json(board_->errors());
-  return {404, "text/plain", "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors\n"};
+  return {404, "text/plain", "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n"};
 }
 
 namespace {
@@ -50,7 +60,7 @@ void serveConnection(const AdminServer* server, tcp::socket socket) {
     http::request<http::string_body> req;
     http::read(socket, buffer, req, ec);
     if (ec) return;
-    auto reply = server->handle(std::string(req.method_string()), std::string(req.target()));
+    auto reply = server->handle(std::string(req.method_string()), std::string(req.target()), req[http::field::accept]);
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::content_type, reply.content_type);
     res.keep_alive(false);

@@ -1,15 +1,19 @@
 #pragma once
 // The admin API: GET /status (every Gateway API object with metadata, spec and status, as a
 // Kubernetes List), /ready, /config (the compiled snapshot), /infrastructure (emulated
-// data-plane objects per Gateway), /errors (configuration errors). Its own thread; never on
+// data-plane objects per Gateway), /errors (configuration errors), /metrics (Prometheus text, or
+// OpenMetrics when the Accept header asks for it). Its own thread; never on
 // the request path. Documents come from the board's last publication, never from the control
 // loop, so a read does not wait on a translation (docs/design/controller.md).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
+#include "common/metrics/exposition.h"
 #include "common/result.h"
 #include "controller/status_board.h"
 
@@ -22,6 +26,10 @@ class AdminServer {
   AdminServer(const controller::StatusBoard* board, std::function<void()> before_read = {});
   ~AdminServer();
 
+  // Adds a source of GET /metrics families (after the process_* ones), in call order. Before
+  // start(); each runs on the admin thread at every scrape.
+  void addMetrics(std::function<void(metrics::Exposition&)> source) { metrics_.push_back(std::move(source)); }
+
   // Binds HOST:PORT (port 0: any free port) and serves on a thread of its own.
   Result<bool> start(const std::string& address);
   uint16_t port() const { return port_; }  // the bound port, once started
@@ -32,12 +40,13 @@ class AdminServer {
     std::string content_type;
     std::string body;
   };
-  Reply handle(const std::string& method, const std::string& target) const;
+  Reply handle(const std::string& method, const std::string& target, std::string_view accept = {}) const;
 
  private:
   struct Impl;
   const controller::StatusBoard* board_;
   std::function<void()> before_read_;
+  std::vector<std::function<void(metrics::Exposition&)>> metrics_;
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
   uint16_t port_ = 0;

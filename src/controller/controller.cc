@@ -1,6 +1,7 @@
 #include "controller/controller.h"
 
 #include <chrono>
+#include <utility>
 
 #include "common/log.h"
 #include "common/parallel.h"
@@ -73,6 +74,7 @@ void Controller::reconcile() {
   unusable_.apply(result.changed, sink_ ? sink_->apply(result.snapshot) : std::map<std::string, std::string>{});
   const auto applied = Clock::now();
   const size_t statuses_changed = result.changed.size();
+  translation_ = translated - started;
   publish(std::move(result.changed));
   const auto published = Clock::now();
   spdlog::info("config revision {} live: {} sockets, {} clusters, {} objects, {} statuses changed{}; translate {} us, apply {} us, status {} us",
@@ -131,6 +133,7 @@ void Controller::publish(UnusableAddresses::Statuses changed) {
   publication.snapshot = live_snapshot_;
   publication.objects = table_.share();
   publication.errors = std::make_shared<const std::vector<store::ConfigError>>(store_.errors());
+  publication.translation = std::exchange(translation_, std::nullopt);
   publication.changed.reserve(changed.size());
   for (const auto& [key, status] : changed) {
     const ObjectTable::Entry* entry = publication.objects->find(key);

@@ -57,6 +57,7 @@ class Controller : public providers::UpdateSink {
   ObjectTable table_;  // as published: listed objects and statuses, with time stamps
   bool published_ = false;
   uint64_t reported_errors_ = 0;  // the store's errorsRevision() last published
+  std::optional<std::chrono::nanoseconds> translation_;  // of the reconcile now publishing
 };
 
 }  // namespace gatehouse::controller

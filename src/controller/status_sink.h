@@ -3,8 +3,10 @@
 // Kubernetes status writer next. A sink sees each publication whole: what changed (for a writer
 // that patches one object's status subresource at a time) and the full table (for a reader that
 // lists everything).
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "controller/object_table.h"
@@ -31,6 +33,8 @@ struct Publication {
   std::vector<StatusChange> changed;
   std::shared_ptr<const ObjectTable> objects;  // every listed object and status, as of now
   std::shared_ptr<const std::vector<store::ConfigError>> errors;
+  // How long the translation took, when this publication follows one (not on a bind retry).
+  std::optional<std::chrono::nanoseconds> translation;
 };
 
 class StatusSink {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <unordered_set>
 
 #include "dataplane/event/worker.h"
@@ -28,6 +30,30 @@ void DataPlane::setRequestLogHook(std::function<void(const RequestContext&)> hoo
     Worker* w = worker.get();
     w->post([w, hook] { w->setRequestLogHook(hook); });
   }
+}
+
+observe::MetricsData DataPlane::metrics(std::chrono::milliseconds wait) const {
+  struct Gathered {
+    std::mutex mu;
+    std::condition_variable done;
+    size_t left = 0;
+    observe::MetricsData merged;
+  };
+  auto gathered = std::make_shared<Gathered>();
+  gathered->left = workers_.size();
+  for (const auto& worker : workers_) {
+    Worker* w = worker.get();
+    w->post([w, gathered] {
+      observe::MetricsData copy = w->metrics().copy(w->generation().get());
+      std::lock_guard lock(gathered->mu);
+      gathered->merged.merge(copy);
+      --gathered->left;
+      gathered->done.notify_all();
+    });
+  }
+  std::unique_lock lock(gathered->mu);
+  gathered->done.wait_for(lock, wait, [&] { return gathered->left == 0; });
+  return gathered->merged;
 }
 
 void DataPlane::stop() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dataplane/net/listen_socket.h"
+#include "dataplane/observe/request_metrics.h"
 #include "dataplane/options.h"
 #include "dataplane/tls/server_context.h"
 #include "snapshot/snapshot.h"
@@ -45,6 +46,9 @@ class DataPlane {
   // Every worker calls `hook` (on its own thread, so it must be thread-safe) once per request,
   // after the response ended: the request pipeline's log phase (see pipeline/pipeline.h).
   void setRequestLogHook(std::function<void(const RequestContext&)> hook);
+  // Any thread: every worker's counters, copied on its own thread and merged. A worker that does
+  // not answer within `wait` (stopped, or stuck) is left out.
+  observe::MetricsData metrics(std::chrono::milliseconds wait = std::chrono::seconds(2)) const;
   // Closes every socket and connection and joins the workers. Idempotent.
   void stop();
 

@@ -3,8 +3,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace gatehouse::dataplane {
+
+namespace observe {
+class AccessLogWriter;
+}
 
 struct Limits {
   // Size of a connection's read buffer; also the largest request or response head accepted
@@ -40,6 +45,8 @@ struct Options {
   Limits limits;
   Timeouts timeouts;
   EscapedSlashes escaped_slashes = EscapedSlashes::Reject;
+  // Where access log lines go (serve --access-log); null: no access log.
+  std::shared_ptr<observe::AccessLogWriter> access_log;
 };
 
 }  // namespace gatehouse::dataplane

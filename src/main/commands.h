@@ -9,6 +9,7 @@ struct ServeFlags {
   std::string kubeconfig, lease_namespace, lease_name;
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
+  std::string access_log;  // empty: off; "-": stdout
   unsigned workers = 1;
 };
 struct ValidateFlags {

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   serve->add_option("--workers", serve_flags.workers, "Data plane worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
+  serve->add_option("--access-log", serve_flags.access_log,
+                    "Write one JSON line per request to PATH (\"-\": stdout); off by default");
   serve->add_option("--escaped-slashes", serve_flags.escaped_slashes,
                     "What %2F and %5C in a request path mean: reject (400), unescape (become \"/\", routed and "
                     "forwarded so) or keep (stay encoded inside their segment; only when every backend agrees). "

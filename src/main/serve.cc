@@ -8,8 +8,10 @@
 
 #include "admin/admin_server.h"
 #include "common/log.h"
+#include "controller/config_metrics.h"
 #include "controller/controller.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/observe/access_log.h"
 #include "main/commands.h"
 #include "main/features.h"
 #include "providers/file/file_provider.h"
@@ -92,14 +94,23 @@ int serve(const ServeFlags& flags) {
   dp_options.escaped_slashes = flags.escaped_slashes == "unescape" ? dataplane::EscapedSlashes::Unescape
                                : flags.escaped_slashes == "keep"   ? dataplane::EscapedSlashes::Keep
                                                                    : dataplane::EscapedSlashes::Reject;
+  if (!flags.access_log.empty()) {
+    auto writer = dataplane::observe::AccessLogWriter::open(flags.access_log);
+    if (!writer) {
+      spdlog::error("serve: {}", writer.error().message);
+      return 2;
+    }
+    dp_options.access_log = std::move(writer.value());
+  }
   dataplane::DataPlane dataplane(dp_options);
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;
+  controller::ConfigMetrics config_metrics;
   translator::Options options{flags.controller_name, flags.address_pool, supportedFeatures()};
 
   std::unique_ptr<providers::Provider> provider;
   std::unique_ptr<KubeStatusSink> kube_status;
-  std::vector<controller::StatusSink*> status_sinks{&board};
+  std::vector<controller::StatusSink*> status_sinks{&board, &config_metrics};
   if (flags.kubernetes) {
     providers::kube::KubeOptions kube_options;
     kube_options.kubeconfig = flags.kubeconfig;
@@ -118,6 +129,8 @@ int serve(const ServeFlags& flags) {
                                     flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
 
   admin::AdminServer admin(&board, [&provider] { provider->sync(); });
+  admin.addMetrics([&config_metrics](metrics::Exposition& out) { config_metrics.render(out); });
+  admin.addMetrics([&dataplane](metrics::Exposition& out) { dataplane.metrics().render(out); });
   if (auto started = admin.start(flags.admin_address); !started) {
     spdlog::error("{}", started.error().message);
     return 2;

@@ -186,6 +186,8 @@ class Encoder {
       varint(rule.total_weight);
       optionalU32(rule.request_timeout_ms);
       optionalU32(rule.backend_request_timeout_ms);
+      string(rule.route_kind);
+      varint(rule.index);
     }
     varint(table.entries.size());
     for (const RouteEntry& entry : table.entries) {
@@ -530,6 +532,8 @@ class Decoder {
     r.total_weight = varint("totalWeight", kAnyU64);
     r.request_timeout_ms = optionalU32("requestTimeoutMs");
     r.backend_request_timeout_ms = optionalU32("backendRequestTimeoutMs");
+    r.route_kind = string("routeKind");
+    r.index = static_cast<uint32_t>(varint("index", kMaxU32));
     return r;
   }
 

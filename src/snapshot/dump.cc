@@ -115,6 +115,9 @@ json routeTable(const Snapshot& snapshot, const RouteTable& table) {
   for (auto& r : table.rules) {
     json rule = {{"route", r.route}};
     if (!r.name.empty()) rule["name"] = r.name;
+    // Defaults omitted, so single-rule HTTPRoutes dump as before.
+    if (r.route_kind != "HTTPRoute") rule["routeKind"] = r.route_kind;
+    if (r.index != 0) rule["index"] = r.index;
     json f = filters(snapshot, r.filters);
     if (!f.empty()) rule["filters"] = f;
     json backends = json::array();

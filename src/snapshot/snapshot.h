@@ -138,6 +138,10 @@ struct Rule {
   uint64_t total_weight = 0;
   std::optional<uint32_t> request_timeout_ms;
   std::optional<uint32_t> backend_request_timeout_ms;
+  // For logs and metrics: the route's kind, and the rule's zero-based position among its route's
+  // rules (the route_rule label of an unnamed rule). Last, so aggregate initialisers stay valid.
+  std::string route_kind = "HTTPRoute";
+  uint32_t index = 0;
 };
 
 // One (match, rule) pair. A route table holds them sorted by Gateway API precedence, so

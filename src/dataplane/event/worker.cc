@@ -7,6 +7,8 @@
 
 #include "dataplane/filters/mirror.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/observe/access_log.h"
+#include "dataplane/pipeline/request_context.h"
 #include "dataplane/upstream/h2c_client.h"
 #include <string>
 
@@ -18,6 +20,7 @@ uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 Worker::Worker(unsigned index, const Options& options)
     : index_(index),
       options_(options),
+      metrics_(std::make_unique<observe::RequestMetrics>()),
       // One thread runs it, and other threads only post() to it: the scheduler keeps its lock,
       // the reactor's per-socket locks go (~4 % of the instructions of a proxied request).
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
@@ -26,6 +29,7 @@ Worker::Worker(unsigned index, const Options& options)
       h2c_(std::make_unique<upstream::H2cClients>(*this)),
       mirrors_(std::make_unique<filters::Mirrors>(*this)),
       idle_(std::make_unique<IdleList>(io_)) {
+  if (options.access_log) access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, options.access_log);
   std::random_device seed;
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
 }
@@ -36,10 +40,16 @@ Worker::~Worker() {
   spare_buffers_.clear();
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
+  access_log_.reset();  // its last lines go to the writer
   mirrors_.reset();
   h2c_.reset();
   upstreams_.reset();
   idle_.reset();
+}
+
+void Worker::observe(const RequestContext& ctx) {
+  metrics_->observe(ctx, Clock::now());
+  if (access_log_) access_log_->append(ctx);
 }
 
 void Worker::start() {

@@ -15,6 +15,7 @@
 
 #include "dataplane/event/idle_list.h"
 #include "dataplane/generation.h"
+#include "dataplane/observe/request_metrics.h"
 #include "dataplane/options.h"
 #include "dataplane/upstream/pool.h"
 
@@ -27,6 +28,9 @@ struct SocketRole;
 }  // namespace net
 namespace upstream {
 class H2cClients;
+}
+namespace observe {
+class AccessLogBuffer;
 }
 }  // namespace gatehouse::dataplane
 namespace gatehouse::filters {
@@ -68,6 +72,9 @@ class Worker {
   upstream::H2cClients& h2c() { return *h2c_; }
   filters::Mirrors& mirrors() { return *mirrors_; }
   IdleList& idle() { return *idle_; }
+  // The log phase: counts the request in metrics() and writes its access log line (when on).
+  void observe(const RequestContext& ctx);
+  observe::RequestMetrics& metrics() { return *metrics_; }
   // The request pipeline's log phase calls this once per request (see pipeline/pipeline.h).
   void setRequestLogHook(std::function<void(const RequestContext&)> hook) { request_log_hook_ = std::move(hook); }
   const std::function<void(const RequestContext&)>& requestLogHook() const { return request_log_hook_; }
@@ -86,12 +93,15 @@ class Worker {
  private:
   const unsigned index_;
   const Options options_;
+  // Before io_: connections (destroyed with io_) decrement their counters here.
+  std::unique_ptr<observe::RequestMetrics> metrics_;
   boost::asio::io_context io_;  // first member: destroyed last, after everything holding sockets
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<upstream::Pool> upstreams_;
   std::unique_ptr<upstream::H2cClients> h2c_;
   std::unique_ptr<filters::Mirrors> mirrors_;
   std::unique_ptr<IdleList> idle_;
+  std::unique_ptr<observe::AccessLogBuffer> access_log_;  // null when access logs are off
   GenerationPtr generation_;
   std::function<void(const RequestContext&)> request_log_hook_;
   std::vector<uint32_t> round_robin_;

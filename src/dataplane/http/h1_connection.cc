@@ -266,6 +266,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   // Not coroutines themselves (one frame less per write): co_await failed(write...()).
   template <typename Buffers>
   asio::awaitable<std::tuple<error_code, size_t>> writeDownstream(const Buffers& buffers) {
+    active_->ctx.bytes_sent += asio::buffer_size(buffers);  // for the log phase
     return asio::async_write(stream_, buffers, kTuple);
   }
   template <typename Buffers>
@@ -506,6 +507,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (framing.websocket) active_->websocket_upgrade = std::string(*upgrade_field);
     begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
     ctx.started = Clock::now();
+    ctx.client = remote_;
+    ctx.bytes_received = consumed;
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
     ctx.upgrade = framing.websocket;
     const bool keep_open = co_await serveRequest(ctx, framing);
@@ -598,6 +601,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     RequestContext& ctx = active_->ctx;
     if (!head_parsed) ctx.reset();  // not the previous request's
     ctx.started = Clock::now();
+    ctx.client = remote_;
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
     co_await sendLocal(status, /*close=*/true, false);
     logPhase(worker_, ctx, status, ProxyError::of(ErrorKind::BadRequest));
@@ -673,6 +677,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     const size_t prefix_at = begin_;
     if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + prefix_at, prefix), body_done);
+    ctx.bytes_received += prefix;
+    ctx.upstream_started = Clock::now();
 
     // A pooled connection the backend closed meanwhile fails before any response byte: when the
     // whole request is still at hand, it is sent once more on a new connection.
@@ -772,6 +778,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       upstreamProgress();
       if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + begin_, take), done);
+      active_->ctx.bytes_received += take;
       if (error_code ec = failed(co_await writeUpstream(asio::buffer(buf_.get() + begin_, take)))) co_return ec;
       begin_ += take;
       if (done) co_return error_code{};

@@ -20,7 +20,8 @@ Acceptor::Acceptor(Worker& worker, ListenFd fd, std::string identity, SocketRole
       identity_(std::move(identity)),
       role_(role),
       handler_(connectionHandlerFor(role.kind)),
-      port_(port) {
+      port_(port),
+      counts_(worker.metrics().connections(identity_)) {
   boost::system::error_code ec;
   acceptor_.assign(fd.ipv6 ? tcp::v6() : tcp::v4(), fd.fd, ec);
   if (ec || handler_ == nullptr) {
@@ -67,6 +68,7 @@ asio::awaitable<void> Acceptor::acceptLoop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    ++counts_.total;
     handler_(worker_, self, std::move(socket));
   }
 }

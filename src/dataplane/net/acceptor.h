@@ -11,6 +11,7 @@
 
 #include "dataplane/event/idle_list.h"
 #include "dataplane/net/listen_socket.h"
+#include "dataplane/observe/request_metrics.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -24,9 +25,15 @@ class ConnectionBase
     : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>,
       public IdleEntry {
  public:
-  virtual ~ConnectionBase() = default;
+  virtual ~ConnectionBase() {
+    if (counted_ != nullptr) --counted_->active;
+  }
   // The socket is going away: close now when idle, else after the current response.
   virtual void drain() = 0;
+
+ private:
+  friend class Acceptor;
+  observe::ConnectionCounts* counted_ = nullptr;  // the worker's counters outlive its connections
 };
 
 // Starts serving one accepted connection (worker thread). One per listener kind, see
@@ -53,7 +60,13 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
   bool tls() const { return role_.transport == snapshot::Transport::Tls; }
   uint16_t port() const { return port_; }
 
-  void track(ConnectionBase& connection) { connections_.push_back(connection); }
+  void track(ConnectionBase& connection) {
+    connections_.push_back(connection);
+    if (connection.counted_ == nullptr) {
+      connection.counted_ = &counts_;
+      ++counts_.active;
+    }
+  }
   size_t connectionCount() const { return connections_.size(); }
 
  private:
@@ -65,6 +78,7 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
   const SocketRole role_;
   const ConnectionHandler handler_;
   const uint16_t port_;
+  observe::ConnectionCounts& counts_;
   bool closed_ = false;
   boost::intrusive::list<ConnectionBase, boost::intrusive::constant_time_size<false>> connections_;
 };

@@ -33,10 +33,11 @@ std::optional<ProxyError> route(Worker& worker, std::string_view socket_identity
   if (http::misdirected(*socket->socket, ctx.server_name, routed.listener)) {
     return ProxyError::of(ErrorKind::Misdirected);
   }
+  // Known even when no route matched: metrics and access logs name the listener.
+  ctx.listener = routed.listener;
   if (routed.listener == nullptr || routed.entry == nullptr || routed.rule == nullptr) {
     return ProxyError::of(ErrorKind::NoRoute);
   }
-  ctx.listener = routed.listener;
   ctx.entry = routed.entry;
   ctx.rule = routed.rule;
   return std::nullopt;
@@ -110,13 +111,14 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
   filters::applyResponseFilters(ctx.backend->filters, response);
 }
 
-asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, const RequestContext& ctx,
+asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
                                                             const upstream::BufferedRequest& request,
                                                             upstream::BufferedResponse& response, size_t max_body) {
   upstream::ExchangeOptions options;
   options.max_body = max_body;
   options.deadline = Clock::now() + worker.options().timeouts.body_idle;
   if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
+  ctx.upstream_started = Clock::now();
   const upstream::Outcome outcome =
       ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c
           ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
@@ -128,6 +130,7 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, cons
 void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error) {
   ctx.status = status;
   if (!ctx.error) ctx.error = error;
+  worker.observe(ctx);
   if (const RequestLogHook& hook = worker.requestLogHook()) hook(ctx);
 }
 

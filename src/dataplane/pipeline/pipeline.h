@@ -46,13 +46,14 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 // The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
 // the cluster's protocol. Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
 // shows no progress to measure). nullopt when a response arrived.
-boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, const RequestContext& ctx,
+boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
                                                                    const upstream::BufferedRequest& request,
                                                                    upstream::BufferedResponse& response,
                                                                    size_t max_body);
 
 // The last phase: records the final status (and error, when ctx.error is unset and `error` is
-// given) and calls the worker's log hook.
+// given), counts the request in the worker's metrics, writes its access log line (when on) and
+// calls the worker's log hook.
 void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error = std::nullopt);
 
 }  // namespace gatehouse::dataplane

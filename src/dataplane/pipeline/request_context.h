@@ -2,7 +2,10 @@
 // Per-request state that travels through the phases of pipeline.h. A codec fills `request`
 // (and the facts it alone knows: TLS server name, start time, upgrade), the phases fill the rest. Everything pointed to lives in `generation`, which the context pins from routing
 // until the response has ended.
+#include <boost/asio/ip/tcp.hpp>
+
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +26,9 @@ struct RequestContext {
   Clock::time_point started{};
   std::string_view server_name;  // TLS SNI of the connection; empty for plain listeners
   bool upgrade = false;          // a WebSocket upgrade: not mirrored
+  boost::asio::ip::tcp::endpoint client;  // the downstream peer (access log)
+  uint64_t bytes_received = 0;  // request head and body bytes read from the client
+  uint64_t bytes_sent = 0;      // response bytes written (or being written) to the client
 
   // ---- set by the phases ----
   GenerationPtr generation;
@@ -35,6 +41,9 @@ struct RequestContext {
   // The rule's request / backendRequest timeout, whichever ends first.
   std::optional<Clock::time_point> deadline;
   std::vector<filters::MirrorTarget> mirrors;  // chosen copies (codec sends them once the body is read)
+  // When the exchange with `endpoint` began; unset when no upstream was tried. Its outcome is
+  // `error` when that is an upstream-side error, else `status` came from the upstream.
+  Clock::time_point upstream_started{};
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -51,6 +60,9 @@ struct RequestContext {
     started = {};
     server_name = {};
     upgrade = false;
+    client = {};
+    bytes_received = 0;
+    bytes_sent = 0;
     generation.reset();
     listener = nullptr;
     entry = nullptr;
@@ -60,6 +72,7 @@ struct RequestContext {
     endpoint = nullptr;
     deadline.reset();
     mirrors.clear();
+    upstream_started = {};
     status = 0;
     error.reset();
   }

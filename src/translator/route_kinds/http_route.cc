@@ -114,6 +114,7 @@ class HttpRouteKind : public RouteKind {
       snap::Rule rule;
       rule.route = route.key.ns + "/" + route.key.name;
       rule.name = r.name;
+      rule.index = static_cast<uint32_t>(&r - spec.rules.data());
       bool broken = false;
       rule.filters = filters(r.filters, backends, problem, broken);
       for (const auto& ref : r.backend_refs) {

@@ -133,7 +133,7 @@ TEST_F(AdminServerTest, HealthzAnswersBeforeAnyConfigurationWithoutSyncing) {
 TEST_F(AdminServerTest, UnknownPathIs404AndOtherMethods405) {
   auto unknown = get(port, "GET", "/nope");
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.body, "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors\n");
+  EXPECT_EQ(unknown.body, "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n");
   EXPECT_EQ(get(port, "POST", "/status").status, 405);
 }
 

@@ -30,7 +30,8 @@ Filters everyFilter(uint32_t mirror_cluster) {
   };
 }
 
-// Two rules (one with every filter and both timeouts, one with an invalid backend and nothing
+// Two rules (one with every filter and both timeouts, one with an invalid backend, another route
+// kind and index, and nothing
 // optional), entries of every path match type with header, query and method matches.
 RouteTablePtr routeTable(const std::string& route) {
   auto table = std::make_shared<RouteTable>();
@@ -39,6 +40,8 @@ RouteTablePtr routeTable(const std::string& route) {
   full.backends.push_back(WeightedBackend{3, 1, {}});
   full.total_weight = 8;
   Rule bare{route, "", {}, {WeightedBackend{std::nullopt, 1, {}}}, 1, std::nullopt, std::nullopt};
+  bare.route_kind = "GRPCRoute";
+  bare.index = 4;
   table->rules = {full, bare};
   RouteEntry exact{{{PathMatch::Type::Exact, "/exact", nullptr}, {}, {}, "GET"}, 1};
   exact.match.headers.push_back(stringMatch(StringMatch::Type::Exact, "x-env", "prod"));
@@ -184,6 +187,10 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(bare.backends[0].cluster, std::nullopt);
   EXPECT_TRUE(bare.filters.empty());
   EXPECT_FALSE(bare.request_timeout_ms.has_value());
+  EXPECT_EQ(full.route_kind, "HTTPRoute");
+  EXPECT_EQ(full.index, 0u);
+  EXPECT_EQ(bare.route_kind, "GRPCRoute");
+  EXPECT_EQ(bare.index, 4u);
 }
 
 TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
@@ -200,7 +207,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x02\x00\x00\x00\x00\x00", 10));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x03\x00\x00\x00\x00\x00", 10));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -216,7 +223,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 2) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 3) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -230,25 +237,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 9)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x64pq", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x64pq", 13)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 10)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x02\x00\x81\x80\x40\x00\x00\x00", 12);
+  const std::string bytes("GHSN\x03\x00\x81\x80\x40\x00\x00\x00", 12);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -257,17 +264,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -278,7 +285,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "1693)");
+            "1770)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -316,7 +323,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 415)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 437)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
@@ -328,7 +335,7 @@ TEST(SnapshotCodecErrors, BadRegex) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].entries[0].path.value: bad regular expression \"/a(\": missing ): /a( (at "
-            "byte 23)");
+            "byte 34)");
 }
 
 Snapshot withPathRegexes(const std::vector<std::string>& patterns) {
@@ -350,7 +357,7 @@ TEST(SnapshotCodecErrors, RegexProgramsBeyondTheBudget) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().message,
             "snapshot decode: routeTables[0].entries[2].path.value: regular expressions exceed 150 compiled "
-            "instructions in total (at byte 55)");
+            "instructions in total (at byte 66)");
 }
 
 TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
@@ -387,20 +394,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 25)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     25)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -408,7 +415,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     28)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "

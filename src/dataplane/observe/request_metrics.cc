@@ -1,0 +1,206 @@
+#include "dataplane/observe/request_metrics.h"
+
+#include <algorithm>
+#include <array>
+
+#include "dataplane/observe/error_type.h"
+#include "dataplane/pipeline/request_context.h"
+
+namespace gatehouse::dataplane::observe {
+
+namespace {
+
+std::pair<std::string_view, std::string_view> splitKey(std::string_view key) {
+  const size_t slash = key.find('/');
+  if (slash == std::string_view::npos) return {{}, key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+double secondsBetween(Clock::time_point from, Clock::time_point to) {
+  if (from == Clock::time_point{} || to < from) return 0;
+  return std::chrono::duration<double>(to - from).count();
+}
+
+}  // namespace
+
+std::string_view methodLabel(std::string_view method) {
+  static constexpr std::array<std::string_view, 9> kKnown{"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                          "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (std::string_view known : kKnown)
+    if (method == known) return known;
+  return "_OTHER";
+}
+
+void RequestMetrics::observe(const RequestContext& ctx, Clock::time_point now) {
+  Leg server{ctx.status, {}};
+  if (server.status == 0) server.failure = ctx.error ? errorTypeOf(ctx.error->kind) : kOtherError;
+  count(server_, ctx, server, false, secondsBetween(ctx.started, now));
+  if (ctx.upstream_started == Clock::time_point{}) return;
+  Leg client;
+  if (ctx.error && ctx.error->side == ErrorSide::Upstream) {
+    client.failure = errorTypeOf(ctx.error->kind);
+  } else {
+    client.status = ctx.status;
+    if (client.status == 0) client.failure = kOtherError;
+  }
+  count(client_, ctx, client, true, secondsBetween(ctx.upstream_started, now));
+}
+
+void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds) {
+  const std::string_view method = methodLabel(ctx.request.method);
+  const snapshot::Listener* listener = ctx.listener;
+  const snapshot::Rule* rule = ctx.rule;
+  const snapshot::Cluster* cluster = ctx.cluster;
+  auto build = [&](bool with_route) {
+    key_.clear();
+    key_.append(method);
+    key_.push_back('\0');
+    key_.append(reinterpret_cast<const char*>(&leg.status), sizeof leg.status);
+    key_.append(leg.failure);
+    key_.push_back('\0');
+    if (listener != nullptr) {
+      key_.append(listener->gateway);
+      key_.push_back('\0');
+      key_.append(listener->name);
+    }
+    key_.push_back('\0');
+    if (with_route && rule != nullptr) {
+      key_.append(rule->route_kind);
+      key_.push_back('\0');
+      key_.append(rule->route);
+      key_.push_back('\0');
+      key_.append(rule->name);
+      key_.append(reinterpret_cast<const char*>(&rule->index), sizeof rule->index);
+      key_.push_back('\0');
+      if (cluster != nullptr) key_.append(cluster->name);
+    }
+  };
+  build(true);
+  auto it = map.find(std::string_view(key_));
+  if (it == map.end() && map.size() >= kMaxSeries) {
+    build(false);
+    it = map.find(std::string_view(key_));
+  }
+  if (it == map.end()) {
+    // First request of this series: its labels, once.
+    const bool with_route = map.size() < kMaxSeries;
+    Series series;
+    SeriesLabels& l = series.labels;
+    l.method = method;
+    if (leg.status != 0) l.status = std::to_string(leg.status);
+    if (!leg.failure.empty()) {
+      l.error_type = leg.failure;
+    } else if (leg.status >= 500 || (client && leg.status >= 400)) {
+      l.error_type = l.status;
+    }
+    if (listener != nullptr) {
+      auto [ns, name] = splitKey(listener->gateway);
+      l.gateway_namespace = ns;
+      l.gateway_name = name;
+      l.listener = listener->name;
+    }
+    if (with_route && rule != nullptr) {
+      l.route_kind = rule->route_kind;
+      auto [ns, name] = splitKey(rule->route);
+      l.route_namespace = ns;
+      l.route_name = name;
+      l.route_rule = rule->name.empty() ? std::to_string(rule->index) : rule->name;
+      if (cluster != nullptr) l.backend = cluster->name;
+    }
+    it = map.emplace(key_, std::move(series)).first;
+  }
+  it->second.duration.observe(seconds);
+}
+
+MetricsData RequestMetrics::copy(const Generation* generation) const {
+  MetricsData data;
+  data.server = server_;
+  data.client = client_;
+  for (const auto& [identity, counts] : connections_) {
+    const SocketConfig* socket = generation ? generation->find(identity) : nullptr;
+    if (socket == nullptr || socket->socket == nullptr || socket->socket->listeners.empty()) continue;
+    // A socket shared by several listeners (hostnames on one port) counts its connections once,
+    // under their names joined by ","; the Gateway labels stay when they share one Gateway.
+    ConnectionSeries series;
+    const auto& listeners = socket->socket->listeners;
+    const bool one_gateway = std::all_of(listeners.begin(), listeners.end(),
+                                         [&](const snapshot::Listener& l) { return l.gateway == listeners[0].gateway; });
+    if (one_gateway) {
+      auto [ns, name] = splitKey(listeners[0].gateway);
+      series.gateway_namespace = ns;
+      series.gateway_name = name;
+    }
+    for (const snapshot::Listener& l : listeners) {
+      if (!series.listener.empty()) series.listener += ',';
+      series.listener += l.name;
+    }
+    series.counts = counts;
+    data.connections.emplace(identity, std::move(series));
+  }
+  return data;
+}
+
+void MetricsData::merge(const MetricsData& other) {
+  auto mergeSeries = [](SeriesMap& into, const SeriesMap& from) {
+    for (const auto& [key, series] : from) {
+      auto [it, inserted] = into.try_emplace(key, series);
+      if (!inserted) it->second.duration.merge(series.duration);
+    }
+  };
+  mergeSeries(server, other.server);
+  mergeSeries(client, other.client);
+  for (const auto& [identity, series] : other.connections) {
+    auto [it, inserted] = connections.try_emplace(identity, series);
+    if (!inserted) {
+      it->second.counts.active += series.counts.active;
+      it->second.counts.total += series.counts.total;
+    }
+  }
+}
+
+namespace {
+
+void renderDurations(metrics::Exposition& out, const SeriesMap& map) {
+  std::vector<const Series*> series;
+  for (const auto& [key, s] : map) series.push_back(&s);
+  auto tie = [](const SeriesLabels& l) {
+    return std::tie(l.gateway_namespace, l.gateway_name, l.listener, l.route_kind, l.route_namespace, l.route_name,
+                    l.route_rule, l.backend, l.method, l.status, l.error_type);
+  };
+  std::sort(series.begin(), series.end(), [&](const Series* a, const Series* b) { return tie(a->labels) < tie(b->labels); });
+  for (const Series* s : series) {
+    const SeriesLabels& l = s->labels;
+    metrics::Labels labels{{"http_request_method", l.method}};
+    if (!l.status.empty()) labels.emplace_back("http_response_status_code", l.status);
+    if (!l.error_type.empty()) labels.emplace_back("error_type", l.error_type);
+    labels.insert(labels.end(), {{"gateway_namespace", l.gateway_namespace},
+                                 {"gateway_name", l.gateway_name},
+                                 {"listener", l.listener},
+                                 {"route_kind", l.route_kind},
+                                 {"route_namespace", l.route_namespace},
+                                 {"route_name", l.route_name},
+                                 {"route_rule", l.route_rule},
+                                 {"backend", l.backend}});
+    out.histogram(labels, s->duration);
+  }
+}
+
+}  // namespace
+
+void MetricsData::render(metrics::Exposition& out) const {
+  out.family("http_server_request_duration_seconds", metrics::Type::Histogram,
+             "Duration of HTTP server requests (the downstream leg).");
+  renderDurations(out, server);
+  out.family("http_client_request_duration_seconds", metrics::Type::Histogram,
+             "Duration of HTTP client requests (each upstream attempt).");
+  renderDurations(out, client);
+  auto labels = [](const ConnectionSeries& s) {
+    return metrics::Labels{{"gateway_namespace", s.gateway_namespace}, {"gateway_name", s.gateway_name}, {"listener", s.listener}};
+  };
+  out.family("gatehouse_downstream_connections_active", metrics::Type::Gauge, "Open downstream connections.");
+  for (const auto& [identity, s] : connections) out.gauge(labels(s), static_cast<double>(s.counts.active));
+  out.family("gatehouse_downstream_connections_total", metrics::Type::Counter, "Accepted downstream connections.");
+  for (const auto& [identity, s] : connections) out.counter(labels(s), static_cast<double>(s.counts.total));
+}
+
+}  // namespace gatehouse::dataplane::observe

@@ -1,0 +1,97 @@
+#pragma once
+// Per-worker request and connection counters, the data plane's half of GET /metrics. Each
+// worker owns one RequestMetrics and is the only thread that touches it: the request path
+// increments plain integers (no atomics, no locks). A scrape posts to every worker, which copies
+// its counters (RequestMetrics::copy) on its own thread; the copies are merged and rendered off
+// the request path (MetricsData).
+//
+// Series are keyed by one string of their label values, built in a reused buffer, so a request
+// of a known series hashes about 100 bytes and allocates nothing. Cardinality is bounded: past
+// kMaxSeries series in a family, requests of unseen routes count in their listener's series
+// with empty route_* and backend labels.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/metrics/exposition.h"
+#include "common/metrics/histogram.h"
+#include "dataplane/generation.h"
+
+namespace gatehouse::dataplane {
+struct RequestContext;
+}
+
+namespace gatehouse::dataplane::observe {
+
+// One label set of http_server/client_request_duration_seconds, in exposition order.
+struct SeriesLabels {
+  std::string method;
+  std::string status;      // empty when no response
+  std::string error_type;  // empty unless the request failed
+  std::string gateway_namespace, gateway_name, listener;
+  std::string route_kind, route_namespace, route_name, route_rule;
+  std::string backend;
+};
+
+struct Series {
+  SeriesLabels labels;
+  metrics::Histogram duration;
+};
+
+using SeriesMap = std::unordered_map<std::string, Series, StringHash, std::equal_to<>>;
+
+// Connections of one socket (Socket::identity()) accepted by one worker.
+struct ConnectionCounts {
+  uint64_t active = 0;
+  uint64_t total = 0;
+};
+
+struct ConnectionSeries {
+  std::string gateway_namespace, gateway_name, listener;
+  ConnectionCounts counts;
+};
+
+// What one worker counted, copied on its thread; merge() sums copies of several workers.
+struct MetricsData {
+  SeriesMap server;  // downstream leg
+  SeriesMap client;  // upstream attempts
+  std::map<std::string, ConnectionSeries> connections;  // by socket identity
+
+  void merge(const MetricsData& other);
+  void render(metrics::Exposition& out) const;
+};
+
+class RequestMetrics {
+ public:
+  static constexpr size_t kMaxSeries = 2000;
+
+  // Counts a finished request: its downstream leg and, when it went upstream, its attempt.
+  void observe(const RequestContext& ctx, std::chrono::steady_clock::time_point now);
+  // The counters of `identity`'s connections; the reference stays valid for the worker's life.
+  ConnectionCounts& connections(const std::string& identity) { return connections_[identity]; }
+
+  // Worker thread: a copy, with connection labels from the listeners of `generation`. Sockets
+  // the generation no longer has are left out.
+  MetricsData copy(const Generation* generation) const;
+
+ private:
+  struct Leg {
+    uint16_t status = 0;
+    std::string_view failure;  // error_type of a failure without response
+  };
+  void count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds);
+
+  SeriesMap server_;
+  SeriesMap client_;
+  std::map<std::string, ConnectionCounts, std::less<>> connections_;
+  std::string key_;  // reused for every lookup
+};
+
+// The OpenTelemetry http.request.method value: a known method, else "_OTHER".
+std::string_view methodLabel(std::string_view method);
+
+}  // namespace gatehouse::dataplane::observe

@@ -1,0 +1,133 @@
+#include "dataplane/observe/request_metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "dataplane/pipeline/request_context.h"
+
+namespace gatehouse::dataplane::observe {
+namespace {
+
+struct Fixture {
+  snapshot::Listener listener{"infra/gw", "http", "", {}, {}};
+  snapshot::Rule rule;
+  snapshot::Cluster cluster{"apps/web:8080", snapshot::UpstreamProtocol::Http1, {}};
+  Clock::time_point t0 = Clock::now();
+
+  Fixture() {
+    rule.route = "apps/shop";
+    rule.index = 2;
+  }
+  RequestContext routed(uint16_t status) {
+    RequestContext ctx;
+    ctx.request.method = "GET";
+    ctx.started = t0;
+    ctx.listener = &listener;
+    ctx.rule = &rule;
+    ctx.cluster = &cluster;
+    ctx.status = status;
+    return ctx;
+  }
+};
+
+const Series& only(const SeriesMap& map) {
+  EXPECT_EQ(map.size(), 1u);
+  return map.begin()->second;
+}
+
+TEST(RequestMetrics, ProxiedRequestCarriesIdentityLabelsOnBothLegs) {
+  Fixture f;
+  RequestMetrics metrics;
+  RequestContext ctx = f.routed(200);
+  ctx.upstream_started = f.t0 + std::chrono::milliseconds(1);
+  metrics.observe(ctx, f.t0 + std::chrono::milliseconds(30));
+  const MetricsData data = metrics.copy(nullptr);
+  const Series& server = only(data.server);
+  const SeriesLabels& l = server.labels;
+  EXPECT_EQ(std::tie(l.method, l.status, l.error_type), std::make_tuple("GET", "200", ""));
+  EXPECT_EQ(std::tie(l.gateway_namespace, l.gateway_name, l.listener), std::make_tuple("infra", "gw", "http"));
+  EXPECT_EQ(std::tie(l.route_kind, l.route_namespace, l.route_name, l.route_rule, l.backend),
+            std::make_tuple("HTTPRoute", "apps", "shop", "2", "apps/web:8080"));
+  EXPECT_DOUBLE_EQ(server.duration.sum(), 0.030);
+  EXPECT_DOUBLE_EQ(only(data.client).duration.sum(), 0.029);
+}
+
+TEST(RequestMetrics, NamedRuleIsLabelledByName) {
+  Fixture f;
+  f.rule.name = "checkout";
+  RequestMetrics metrics;
+  metrics.observe(f.routed(302), f.t0);
+  EXPECT_EQ(only(metrics.copy(nullptr).server).labels.route_rule, "checkout");
+}
+
+TEST(RequestMetrics, ConnectFailureIsServer503AndClientConnectionRefused) {
+  Fixture f;
+  RequestMetrics metrics;
+  RequestContext ctx = f.routed(503);
+  ctx.upstream_started = f.t0;
+  ctx.error = ProxyError::of(ErrorKind::ConnectFailed);
+  metrics.observe(ctx, f.t0);
+  const MetricsData data = metrics.copy(nullptr);
+  EXPECT_EQ(only(data.server).labels.error_type, "503");
+  const SeriesLabels& client = only(data.client).labels;
+  EXPECT_EQ(std::tie(client.status, client.error_type), std::make_tuple("", "connection_refused"));
+}
+
+TEST(RequestMetrics, UpstreamClientErrorIsAnErrorOnTheClientLegOnly) {
+  Fixture f;
+  RequestMetrics metrics;
+  RequestContext ctx = f.routed(404);
+  ctx.upstream_started = f.t0;
+  metrics.observe(ctx, f.t0);
+  const MetricsData data = metrics.copy(nullptr);
+  EXPECT_EQ(only(data.server).labels.error_type, "");
+  EXPECT_EQ(only(data.client).labels.error_type, "404");
+}
+
+TEST(RequestMetrics, UnmatchedRequestKeepsListenerWithEmptyRouteAndNoClientLeg) {
+  Fixture f;
+  RequestMetrics metrics;
+  RequestContext ctx = f.routed(404);
+  ctx.rule = nullptr;
+  ctx.cluster = nullptr;
+  ctx.request.method = "BREW";
+  metrics.observe(ctx, f.t0);
+  const MetricsData data = metrics.copy(nullptr);
+  const SeriesLabels& l = only(data.server).labels;
+  EXPECT_EQ(std::tie(l.method, l.listener, l.route_name, l.route_rule, l.backend), std::make_tuple("_OTHER", "http", "", "", ""));
+  EXPECT_TRUE(data.client.empty());
+}
+
+TEST(RequestMetrics, SeriesBeyondTheBoundFoldIntoTheListenersSeries) {
+  Fixture f;
+  RequestMetrics metrics;
+  std::vector<snapshot::Rule> rules(RequestMetrics::kMaxSeries + 5, f.rule);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    rules[i].index = static_cast<uint32_t>(i);
+    RequestContext ctx = f.routed(200);
+    ctx.rule = &rules[i];
+    metrics.observe(ctx, f.t0);
+  }
+  const MetricsData data = metrics.copy(nullptr);
+  EXPECT_EQ(data.server.size(), RequestMetrics::kMaxSeries + 1);
+  uint64_t folded = 0;
+  for (const auto& [key, series] : data.server)
+    if (series.labels.route_name.empty()) folded = series.duration.count();
+  EXPECT_EQ(folded, 5u);
+}
+
+TEST(RequestMetrics, CopiesOfWorkersMergeBySeries) {
+  Fixture f;
+  RequestMetrics a;
+  RequestMetrics b;
+  a.observe(f.routed(200), f.t0);
+  b.observe(f.routed(200), f.t0);
+  b.observe(f.routed(500), f.t0);
+  MetricsData merged = a.copy(nullptr);
+  merged.merge(b.copy(nullptr));
+  ASSERT_EQ(merged.server.size(), 2u);
+  for (const auto& [key, series] : merged.server)
+    EXPECT_EQ(series.duration.count(), series.labels.status == "200" ? 2u : 1u);
+}
+
+}  // namespace
+}  // namespace gatehouse::dataplane::observe
