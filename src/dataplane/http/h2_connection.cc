@@ -114,9 +114,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     bool has_body = false;
     bool too_large = false;
     bool closed = false;
-    // The response being sent (DATA frames read from here).
+    // The response being sent (DATA frames read from here, then the trailers).
     std::string response_body;
     size_t sent = 0;
+    gh::Headers trailers;
   };
 
   // ---- I/O ------------------------------------------------------------------------------------
@@ -326,12 +327,31 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     const size_t n = std::min(length, stream->response_body.size() - stream->sent);
     std::memcpy(buf, stream->response_body.data() + stream->sent, n);
     stream->sent += n;
-    if (stream->sent == stream->response_body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream->sent == stream->response_body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (stream->trailers.size() > 0) {
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        self->submitTrailers(*stream);
+      }
+    }
     return static_cast<ssize_t>(n);
   }
 
+  void submitTrailers(const H2Stream& stream) {
+    std::vector<std::string> names;
+    names.reserve(stream.trailers.size());
+    for (const auto& [name, value] : stream.trailers.fields()) names.push_back(lowerCase(name));
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(names.size());
+    for (size_t i = 0; i < names.size(); ++i) nva.push_back(field(names[i], stream.trailers.fields()[i].second));
+    nghttp2_submit_trailer(session_, stream.id, nva.data(), nva.size());  // copies the fields
+  }
+
   // ---- one request ----------------------------------------------------------------------------
-  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method) {
+  // Trailers (an upstream's, e.g. gRPC's grpc-status) follow the body; a response with trailers
+  // or of a gRPC request goes without content-length (gRPC framing is its own).
+  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method,
+               gh::Headers trailers = {}) {
     if (stream.closed || closed_) return;
     const std::string status_text = std::to_string(status);
     std::vector<std::string> names;
@@ -346,13 +366,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
     const bool bodyless = head_method || status == 204 || status == 304;
     const std::string length = std::to_string(body.size());
-    if (!bodyless) nva.push_back(field("content-length", length));
+    if (!bodyless && !stream.ctx.grpc && trailers.size() == 0) nva.push_back(field("content-length", length));
     stream.response_body = bodyless ? std::string() : std::move(body);
     stream.sent = 0;
+    stream.trailers = std::move(trailers);
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
-    nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(),
-                            stream.response_body.empty() ? nullptr : &provider);
+    const bool has_data = !stream.response_body.empty() || stream.trailers.size() > 0;
+    nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
     flush();
   }
 
@@ -410,14 +431,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     upstream::BufferedResponse response;
     if (std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody)) {
       ctx.error = error;
-      co_return finishLocal(*stream, localResponse(error->status()), head_method);
+      co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
     }
     gh::Response reply;
     reply.status = response.status;
     reply.headers = std::move(response.headers);
     applyResponsePhase(ctx, reply);
     logPhase(worker_, ctx, reply.status);
-    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method);
+    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method, std::move(response.trailers));
   }
 
   Worker& worker_;

@@ -25,6 +25,7 @@ struct RequestContext {
   bool upgrade = false;          // a WebSocket upgrade: not mirrored
 
   // ---- set by the phases ----
+  bool grpc = false;  // a gRPC request: gRPC-shaped local answers, grpc-timeout, HTTP/2 upstream
   GenerationPtr generation;
   const snapshot::Listener* listener = nullptr;
   const snapshot::RouteEntry* entry = nullptr;
@@ -51,6 +52,7 @@ struct RequestContext {
     started = {};
     server_name = {};
     upgrade = false;
+    grpc = false;
     generation.reset();
     listener = nullptr;
     entry = nullptr;
