@@ -20,7 +20,7 @@ import hpack
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
     WAIT, GatehouseTestCase, backend_ref, backend_service, gateway, gateway_address, gateway_class, http_route,
-    listener, path_match, rule)
+    listener, path_match, rule, run_tool)
 
 PORT = 8080
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -167,6 +167,15 @@ class H2LimitsTest(GatehouseTestCase):
 
     def assertServedOnANewConnection(self):
         self.assertEqual(self.connect().get(1, "/after"), "200")
+
+    def test_h2load_multiplexed_streams_all_succeed(self):
+        # The limits leave a well-behaved client alone: 2 connections x 20 concurrent streams.
+        res = run_tool(["h2load", "-n", "200", "-c", "2", "-m", "20", "-H", "host: h2.example.com",
+                        f"http://{self.ip}:{PORT}/load"], timeout=60)
+        out = res.stdout.decode()
+        self.assertEqual(res.returncode, 0, out)
+        self.assertIn("requests: 200 total, 200 started, 200 done, 200 succeeded, 0 failed, 0 errored", out)
+        self.assertIn("status codes: 200 2xx, 0 3xx, 0 4xx, 0 5xx", out)
 
     def test_hpack_bomb_resets_the_stream_and_keeps_memory_bounded(self):
         conn = self.connect()
