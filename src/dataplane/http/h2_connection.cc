@@ -228,6 +228,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     idle_timer_.cancel();
     error_code ignored;
     if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
+    lowest().cancel(ignored);  // the read loop's pending read (linger() reads from now on)
     lowest().shutdown(tcp::socket::shutdown_send, ignored);
     for (auto& [id, stream] : streams_) stream->closed = true;
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->linger(); }, asio::detached);
