@@ -15,10 +15,10 @@ echo "== conformance runner unit tests"
 /usr/bin/python3 -m unittest discover -s tests/conformance_runner -t .
 
 echo "== conformance (fails if a test listed in conformance/expected-pass.txt fails)"
-bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP --expected-pass conformance/expected-pass.txt
+bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP,GATEWAY-GRPC --expected-pass conformance/expected-pass.txt
 
 echo "== conformance in Kubernetes mode, through the fake API server (same expected passes)"
-bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP --expected-pass conformance/expected-pass.txt \
+bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP,GATEWAY-GRPC --expected-pass conformance/expected-pass.txt \
   --kubernetes --work-dir out/conformance-work-kubernetes --report out/conformance-report-kubernetes.yaml
 
 echo "== control-plane smoke: route scale and propagation (bounds ~10x the real figures)"

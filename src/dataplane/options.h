@@ -40,9 +40,25 @@ enum class EscapedSlashes : uint8_t {
              // backend treats them so too
 };
 
+// Downstream HTTP/2 (h2c and ALPN h2). A peer over a limit gets the stream reset (header list) or
+// the connection closed with GOAWAY (resets, CONTINUATION frames; nghttp2's own flood limits for
+// SETTINGS, PING and other frames it must answer stay on).
+struct Http2Limits {
+  uint32_t max_concurrent_streams = 100;
+  // Decoded header section per request (name + value + 32 per field, RFC 9113 6.5.2); advertised
+  // as SETTINGS_MAX_HEADER_LIST_SIZE; a larger one resets the stream (HPACK bombs decode small).
+  uint32_t max_header_list_bytes = 64 * 1024;
+  // Stream resets the peer may cause: a burst, then a rate per second (CVE-2023-44487).
+  uint64_t reset_burst = 1000;
+  uint64_t resets_per_second = 33;
+  // CONTINUATION frames per header block (CVE-2024-27316).
+  size_t max_continuations = 8;
+};
+
 struct Options {
   unsigned workers = 1;
   Limits limits;
+  Http2Limits http2;
   Timeouts timeouts;
   EscapedSlashes escaped_slashes = EscapedSlashes::Reject;
   // Where access log lines go (serve --access-log); null: no access log.

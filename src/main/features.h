@@ -16,6 +16,8 @@ inline std::vector<std::string> supportedFeatures() {
       "GatewayInfrastructurePropagation",  // emulated standalone: /infrastructure lists the objects
       "GatewayPort8080",
       "GatewayStaticAddresses",
+      "GRPCRoute",
+      "GRPCRouteNamedRouteRule",
       "HTTPRoute",
       "HTTPRoute303RedirectStatusCode",
       "HTTPRoute307RedirectStatusCode",

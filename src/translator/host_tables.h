@@ -1,6 +1,6 @@
 #pragma once
 // The routes of one HTTP-serving listener by host, and the host tables compiled from them.
-// Route kinds that serve HTTP (HTTPRoute; GRPCRoute later) place candidates here; the tables are
+// Route kinds that serve HTTP (HTTPRoute, GRPCRoute) place candidates here; the tables are
 // rebuilt only for the hosts whose candidates changed.
 #include <map>
 #include <set>

@@ -381,15 +381,18 @@ def _port_free(ip: str, port: int) -> bool:
 
 
 class EchoBackend:
-    """One conformance echo pod (HTTP on IP:3000), logging each request to a file."""
+    """One conformance echo pod (HTTP, or with grpc=True the GrpcEcho service over h2c, on IP:3000),
+    logging each request to a file."""
 
-    def __init__(self, ip: str, pod: str, ns: str, tmp: str):
+    def __init__(self, ip: str, pod: str, ns: str, tmp: str, grpc: bool = False):
         self.ip, self.pod, self.ns = ip, pod, ns
         self.log_path = os.path.join(tmp, f"echo-{pod}.log")
         ready = os.path.join(tmp, f"echo-{pod}.ready")
         self.stderr = open(os.path.join(tmp, f"echo-{pod}.stderr"), "w+")
         env = {k: v for k, v in os.environ.items() if not k.endswith("_ECHO_SERVER")}
         env.update({"POD_NAME": pod, "NAMESPACE": ns})
+        if grpc:
+            env["GRPC_ECHO_SERVER"] = "1"
         self.proc = subprocess.Popen([PYTHON, ECHO, "--bind", ip, "--quiet", "--log", self.log_path,
                                       "--ready-file", ready],
                                      env=env, stdout=subprocess.DEVNULL, stderr=self.stderr)
@@ -572,8 +575,8 @@ class Gatehouse:
             shutil.rmtree(self.tmp, ignore_errors=True)
         return problem
 
-    def start_echo(self, pod: str, ns: str = "default") -> EchoBackend:
-        b = EchoBackend(self.backend_ip(), pod, ns, self.tmp)
+    def start_echo(self, pod: str, ns: str = "default", grpc: bool = False) -> EchoBackend:
+        b = EchoBackend(self.backend_ip(), pod, ns, self.tmp, grpc)
         self.backends.append(b)
         return b
 

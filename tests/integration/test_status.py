@@ -112,7 +112,8 @@ class StatusTest(GatehouseTestCase):
         http = listeners["http"]
         # good, good-too and missing-backend attach; a route with unresolved refs still counts.
         self.assertEqual(http["attachedRoutes"], 3)
-        self.assertEqual(http["supportedKinds"], [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}])
+        self.assertEqual(http["supportedKinds"],
+                         [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}, {"group": GATEWAY_GROUP, "kind": "GRPCRoute"}])
         for type_, status, reason in (("Accepted", "True", "Accepted"), ("ResolvedRefs", "True", "ResolvedRefs"),
                                       ("Programmed", "True", "Programmed"), ("Conflicted", "False", "NoConflicts")):
             self.assertCondition(http["conditions"], type_, status, reason, 1)

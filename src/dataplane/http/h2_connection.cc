@@ -3,6 +3,8 @@
 #include <nghttp2/nghttp2.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,8 +12,10 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -53,7 +57,6 @@ constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kMaxWriteBatch = 64 * 1024;
 constexpr size_t kMaxRequestBody = 1024 * 1024;
 constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
-constexpr uint32_t kMaxConcurrentStreams = 100;
 
 std::string lowerCase(std::string_view s) {
   std::string out(s);
@@ -84,12 +87,20 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     error_code ec;
     tcp::endpoint remote = lowest().remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
-    if (nghttp2_session_server_new(&session_, callbacks(), this) != 0) {
+    const Http2Limits& limits = worker_.options().http2;
+    nghttp2_option* option = nullptr;
+    nghttp2_option_new(&option);
+    nghttp2_option_set_stream_reset_rate_limit(option, limits.reset_burst, limits.resets_per_second);
+    nghttp2_option_set_max_continuations(option, limits.max_continuations);
+    const int created = nghttp2_session_server_new2(&session_, callbacks(), this, option);
+    nghttp2_option_del(option);
+    if (created != 0) {
       session_ = nullptr;
       lowest().close(ec);
       return;
     }
-    nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams}};
+    nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
+                                         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits.max_header_list_bytes}};
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     initial_.assign(received);
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
@@ -109,14 +120,19 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   struct H2Stream {
     int32_t id = 0;
     RequestContext ctx;
+    size_t header_bytes = 0;  // decoded, as SETTINGS_MAX_HEADER_LIST_SIZE counts them
+    // Emitted when the stream closes while serve() runs: cancels its upstream exchange.
+    asio::cancellation_signal cancel;
+    bool serving = false;
     std::string cookies;
     std::string body;
     bool has_body = false;
     bool too_large = false;
     bool closed = false;
-    // The response being sent (DATA frames read from here).
+    // The response being sent (DATA frames read from here, then the trailers).
     std::string response_body;
     size_t sent = 0;
+    gh::Headers trailers;
   };
 
   // ---- I/O ------------------------------------------------------------------------------------
@@ -136,6 +152,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       initial_.clear();
       initial_.shrink_to_fit();
       if (rv < 0) {
+        co_await goAwayAfterFatal(rv);
         close();
         co_return;
       }
@@ -146,11 +163,25 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     while (!closed_) {
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
       if (ec) break;
-      if (nghttp2_session_mem_recv(session_, buffer.get(), n) < 0) break;
+      if (const ssize_t rv = nghttp2_session_mem_recv(session_, buffer.get(), n); rv < 0) {
+        co_await goAwayAfterFatal(rv);
+        break;
+      }
       flush();
       if (closeIfDone()) break;
     }
     close();
+  }
+
+  // nghttp2 gave up on the peer (a flood, too many CONTINUATIONs, a framing error) without
+  // telling it: GOAWAY with the code that says why, then close once it is written (at most 1 s).
+  asio::awaitable<void> goAwayAfterFatal(ssize_t error) {
+    const bool flood = error == NGHTTP2_ERR_FLOODED || error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+    nghttp2_session_terminate_session(session_, flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+    flush();
+    if (!writing_) co_return;
+    idle_timer_.expires_after(std::chrono::seconds(1));
+    co_await idle_timer_.async_wait(kTuple);  // the write loop closes the connection (and cancels this)
   }
 
   void flush() {
@@ -197,9 +228,30 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     idle_timer_.cancel();
     error_code ignored;
     if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
-    lowest().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close(ignored);
+    lowest().cancel(ignored);  // the read loop's pending read (linger() reads from now on)
+    lowest().shutdown(tcp::socket::shutdown_send, ignored);
     for (auto& [id, stream] : streams_) stream->closed = true;
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->linger(); }, asio::detached);
+  }
+
+  // Closing with unread bytes from the peer sends a RST, which makes the peer's kernel drop what
+  // it has not read yet, our GOAWAY included: read and drop for up to 1 s first (lingering close).
+  asio::awaitable<void> linger() {
+    auto self = this->shared_from_this();
+    asio::steady_timer limit(worker_.io());
+    limit.expires_after(std::chrono::seconds(1));
+    limit.async_wait([this](error_code ec) {
+      error_code ignored;
+      if (!ec) lowest().cancel(ignored);
+    });
+    char sink[4096];
+    for (;;) {
+      auto [ec, n] = co_await lowest().async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+    }
+    limit.cancel();
+    error_code ignored;
+    lowest().close(ignored);
   }
 
   // No open stream for the keep-alive idle time: GOAWAY and close.
@@ -223,6 +275,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     static nghttp2_session_callbacks* cbs = [] {
       nghttp2_session_callbacks* c = nullptr;
       nghttp2_session_callbacks_new(&c);
+      nghttp2_session_callbacks_set_on_begin_frame_callback(c, &H2Connection::onBeginFrame);
       nghttp2_session_callbacks_set_on_begin_headers_callback(c, &H2Connection::onBeginHeaders);
       nghttp2_session_callbacks_set_on_header_callback(c, &H2Connection::onHeader);
       nghttp2_session_callbacks_set_on_frame_recv_callback(c, &H2Connection::onFrameRecv);
@@ -236,6 +289,48 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   H2Stream* find(int32_t id) {
     auto it = streams_.find(id);
     return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  // Checks nghttp2 leaves to the application, made before the frame is processed.
+  static int onBeginFrame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user) {
+    auto* self = static_cast<H2Connection*>(user);
+    if (hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) != 0) {
+      // RFC 9113 5.1.1: a new stream's id must exceed every id the client used. nghttp2 ignores
+      // HEADERS on a lower id it no longer knows; it is a connection error unless the stream
+      // closed a moment ago (a reset or an early response: frames may still be in flight, RFC
+      // 9113 5.4.2; nghttp2 then ignores them).
+      if (hd->stream_id < self->highest_stream_id_ && nghttp2_session_find_stream(session, hd->stream_id) == nullptr &&
+          std::find(self->recently_closed_.begin(), self->recently_closed_.end(), hd->stream_id) ==
+              self->recently_closed_.end()) {
+        nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR);
+        return 0;
+      }
+      self->highest_stream_id_ = std::max(self->highest_stream_id_, hd->stream_id);
+    } else if (hd->type == NGHTTP2_SETTINGS && (hd->flags & NGHTTP2_FLAG_ACK) == 0) {
+      // For the overflow check in onFrameRecv: the windows before the new settings apply.
+      self->initial_window_before_ = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
+      self->largest_window_before_ = 0;
+      for (const auto& [id, stream] : self->streams_)
+        self->largest_window_before_ =
+            std::max<int64_t>(self->largest_window_before_, nghttp2_session_get_stream_remote_window_size(session, id));
+    }
+    return 0;
+  }
+
+  // RFC 9113 6.9.2: a SETTINGS_INITIAL_WINDOW_SIZE change that takes any stream's window past
+  // 2^31-1 is a connection error (nghttp2 only resets the stream).
+  void checkWindowOverflow(const nghttp2_settings& settings) {
+    int64_t initial = initial_window_before_;
+    int64_t largest = largest_window_before_;
+    for (size_t i = 0; i < settings.niv; ++i) {
+      if (settings.iv[i].settings_id != NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) continue;
+      largest += static_cast<int64_t>(settings.iv[i].value) - initial;
+      initial = settings.iv[i].value;
+      if (largest > std::numeric_limits<int32_t>::max()) {
+        nghttp2_session_terminate_session(session_, NGHTTP2_FLOW_CONTROL_ERROR);
+        return;
+      }
+    }
   }
 
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
@@ -254,6 +349,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers dropped
     H2Stream* stream = self->find(frame->hd.stream_id);
     if (stream == nullptr) return 0;
+    stream->header_bytes += namelen + valuelen + 32;
+    // Resets the stream; nghttp2 decodes the rest of the block without calling back.
+    if (stream->header_bytes > self->worker_.options().http2.max_header_list_bytes)
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     gh::Request& request = stream->ctx.request;
@@ -293,6 +392,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   static int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
+    if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      self->checkWindowOverflow(frame->settings);
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto it = self->streams_.find(frame->hd.stream_id);
     if (it == self->streams_.end()) return 0;
@@ -301,18 +404,23 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       it->second->has_body = true;
     }
     if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+      H2Stream& stream = *it->second;
       asio::co_spawn(self->worker_.io(),
                      [conn = self->shared_from_this(), stream = it->second] { return conn->serve(stream); },
-                     asio::detached);
+                     asio::bind_cancellation_slot(stream.cancel.slot(), asio::detached));
     }
     return 0;
   }
 
   static int onStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
     auto* self = static_cast<H2Connection*>(user);
+    self->recently_closed_[self->next_closed_slot_] = stream_id;
+    self->next_closed_slot_ = (self->next_closed_slot_ + 1) % self->recently_closed_.size();
     auto it = self->streams_.find(stream_id);
     if (it == self->streams_.end()) return 0;
     it->second->closed = true;
+    // A reset stream's request must not reach (or stay at) the upstream.
+    if (it->second->serving) it->second->cancel.emit(asio::cancellation_type::terminal);
     self->streams_.erase(it);
     if (self->streams_.empty() && !self->closed_) self->armIdle();
     return 0;
@@ -326,12 +434,31 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     const size_t n = std::min(length, stream->response_body.size() - stream->sent);
     std::memcpy(buf, stream->response_body.data() + stream->sent, n);
     stream->sent += n;
-    if (stream->sent == stream->response_body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream->sent == stream->response_body.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (stream->trailers.size() > 0) {
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        self->submitTrailers(*stream);
+      }
+    }
     return static_cast<ssize_t>(n);
   }
 
+  void submitTrailers(const H2Stream& stream) {
+    std::vector<std::string> names;
+    names.reserve(stream.trailers.size());
+    for (const auto& [name, value] : stream.trailers.fields()) names.push_back(lowerCase(name));
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(names.size());
+    for (size_t i = 0; i < names.size(); ++i) nva.push_back(field(names[i], stream.trailers.fields()[i].second));
+    nghttp2_submit_trailer(session_, stream.id, nva.data(), nva.size());  // copies the fields
+  }
+
   // ---- one request ----------------------------------------------------------------------------
-  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method) {
+  // Trailers (an upstream's, e.g. gRPC's grpc-status) follow the body; a response with trailers
+  // or of a gRPC request goes without content-length (gRPC framing is its own).
+  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method,
+               gh::Headers trailers = {}) {
     if (stream.closed || closed_) return;
     const std::string status_text = std::to_string(status);
     std::vector<std::string> names;
@@ -346,13 +473,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
     const bool bodyless = head_method || status == 204 || status == 304;
     const std::string length = std::to_string(body.size());
-    if (!bodyless) nva.push_back(field("content-length", length));
+    if (!bodyless && !stream.ctx.grpc && trailers.size() == 0) nva.push_back(field("content-length", length));
     stream.response_body = bodyless ? std::string() : std::move(body);
     stream.sent = 0;
+    stream.trailers = std::move(trailers);
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
-    nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(),
-                            stream.response_body.empty() ? nullptr : &provider);
+    const bool has_data = !stream.response_body.empty() || stream.trailers.size() > 0;
+    nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
     flush();
   }
 
@@ -364,6 +492,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   asio::awaitable<void> serve(std::shared_ptr<H2Stream> stream) {
     auto self = this->shared_from_this();
+    // Reset before it could start (rapid reset, CVE-2023-44487: HEADERS and RST_STREAM in one
+    // read): never forwarded.
+    if (stream->closed || closed_) co_return;
+    struct Serving {
+      H2Stream& stream;
+      explicit Serving(H2Stream& s) : stream(s) { stream.serving = true; }
+      ~Serving() { stream.serving = false; }
+    } serving(*stream);
     RequestContext& ctx = stream->ctx;
     gh::Request& request = ctx.request;
     ctx.started = Clock::now();
@@ -410,14 +546,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     upstream::BufferedResponse response;
     if (std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody)) {
       ctx.error = error;
-      co_return finishLocal(*stream, localResponse(error->status()), head_method);
+      co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
     }
     gh::Response reply;
     reply.status = response.status;
     reply.headers = std::move(response.headers);
     applyResponsePhase(ctx, reply);
     logPhase(worker_, ctx, reply.status);
-    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method);
+    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method, std::move(response.trailers));
   }
 
   Worker& worker_;
@@ -429,6 +565,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   std::string initial_;
   std::string wbuf_;
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
+  int32_t highest_stream_id_ = 0;
+  std::array<int32_t, 32> recently_closed_{};  // the last stream ids closed
+  size_t next_closed_slot_ = 0;
+  int64_t initial_window_before_ = NGHTTP2_INITIAL_WINDOW_SIZE;
+  int64_t largest_window_before_ = 0;
   bool writing_ = false;
   bool draining_ = false;
   bool closed_ = false;

@@ -7,6 +7,7 @@
 #include "dataplane/filters/mirror.h"
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
+#include "dataplane/pipeline/grpc.h"
 #include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane {
@@ -72,6 +73,13 @@ void selectEndpoint(Worker& worker, RequestContext& ctx) {
     const auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
     if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
   }
+  if (!ctx.grpc) return;
+  const std::string* grpc_timeout = ctx.request.headers.find("grpc-timeout");
+  if (grpc_timeout == nullptr) return;
+  const std::optional<std::chrono::nanoseconds> timeout = parseGrpcTimeout(*grpc_timeout);
+  if (!timeout || *timeout > std::chrono::hours(24 * 365)) return;  // malformed or as good as none
+  const auto at = ctx.started + std::chrono::duration_cast<Clock::duration>(*timeout);
+  if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
 }
 
 }  // namespace
@@ -85,11 +93,16 @@ http::Response localResponse(uint16_t status) {
   return response;
 }
 
+http::Response errorResponse(const RequestContext& ctx, const ProxyError& error) {
+  return ctx.grpc ? grpcLocalResponse(error) : localResponse(error.status());
+}
+
 std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx) {
   auto failed = [&](ProxyError error) {
     ctx.error = error;
-    return localResponse(error.status());
+    return errorResponse(ctx, error);
   };
+  ctx.grpc = isGrpcRequest(ctx.request);
   if (auto error = normalise(worker.options(), ctx)) return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
   // A filter's own answer (a redirect) comes before any backend is considered.
@@ -120,7 +133,7 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
   if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
   ctx.upstream_started = Clock::now();
   const upstream::Outcome outcome =
-      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c
+      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
           ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
           : co_await upstream::exchangeH1(worker, *ctx.endpoint, request, response, options);
   if (outcome == upstream::Outcome::Ok) co_return std::nullopt;

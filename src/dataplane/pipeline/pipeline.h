@@ -37,6 +37,9 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
 
 // The text/plain answer the gateway writes for `status` ("Not Found\n").
 http::Response localResponse(uint16_t status);
+// The answer to a request that failed with `error`: localResponse(error.status()), or for a gRPC
+// request the trailers-only gRPC answer (pipeline/grpc.h).
+http::Response errorResponse(const RequestContext& ctx, const ProxyError& error);
 
 // Response filters: the rule's, then the backendRef's. hasResponseFilters() lets a codec keep
 // its fast path (copying the upstream head through) when there is nothing to apply.
@@ -44,7 +47,7 @@ bool hasResponseFilters(const RequestContext& ctx);
 void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 
 // The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
-// the cluster's protocol. Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
+// the cluster's protocol (gRPC requests always over h2c: gRPC needs HTTP/2). Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
 // shows no progress to measure). nullopt when a response arrived.
 boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
                                                                    const upstream::BufferedRequest& request,

@@ -31,6 +31,7 @@ struct RequestContext {
   uint64_t bytes_sent = 0;      // response bytes written (or being written) to the client
 
   // ---- set by the phases ----
+  bool grpc = false;  // a gRPC request: gRPC-shaped local answers, grpc-timeout, HTTP/2 upstream
   GenerationPtr generation;
   const snapshot::Listener* listener = nullptr;
   const snapshot::RouteEntry* entry = nullptr;
@@ -63,6 +64,7 @@ struct RequestContext {
     client = {};
     bytes_received = 0;
     bytes_sent = 0;
+    grpc = false;
     generation.reset();
     listener = nullptr;
     entry = nullptr;

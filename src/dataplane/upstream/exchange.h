@@ -37,6 +37,7 @@ struct BufferedResponse {
   uint16_t status = 0;
   http::Headers headers;  // hop-by-hop and framing fields removed
   std::string body;       // empty unless kept (ExchangeOptions::keep_body)
+  http::Headers trailers;  // HTTP/2 only (gRPC's grpc-status); an HTTP/1.1 exchange drops them
 };
 
 struct ExchangeOptions {

@@ -109,11 +109,13 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     auto* self = static_cast<H2cSession*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     Call* call = self->find(frame->hd.stream_id);
-    if (call == nullptr || call->final_head) return 0;  // trailers are dropped
+    if (call == nullptr) return 0;
     call->received = true;
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
-    if (n == ":status") {
+    if (call->final_head) {  // trailers (nghttp2 refuses pseudo-headers in them)
+      if (!isConnectionSpecific(n)) call->response->trailers.add(std::string(n), std::string(v));
+    } else if (n == ":status") {
       uint16_t status = 0;
       std::from_chars(v.data(), v.data() + v.size(), status);
       call->response->status = status;

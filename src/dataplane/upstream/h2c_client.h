@@ -9,7 +9,7 @@
 // ExchangeOptions::max_body). Translation to HTTP/2: :method, :scheme "http", :authority, :path;
 // field names lower-cased; connection-specific fields dropped (connection, keep-alive,
 // proxy-connection, transfer-encoding, upgrade, host) and te unless it is "trailers".
-// Response trailers are dropped.
+// Response trailers are kept (BufferedResponse::trailers).
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>

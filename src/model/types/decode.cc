@@ -4,6 +4,7 @@
 
 #include "model/types/core.h"
 #include "model/types/gateway.h"
+#include "model/types/grpc_route.h"
 #include "model/types/http_route.h"
 #include "model/types/reference_grant.h"
 
@@ -17,7 +18,8 @@ using Decoder = std::shared_ptr<const TypedObject> (*)(const nlohmann::json&);
 const std::map<std::string_view, Decoder>& decoders() {
   static const std::map<std::string_view, Decoder> table = {
       {"GatewayClass", decodeGatewayClass}, {"Gateway", decodeGateway},
-      {"HTTPRoute", decodeHTTPRoute},       {"ReferenceGrant", decodeReferenceGrant},
+      {"HTTPRoute", decodeHTTPRoute},       {"GRPCRoute", decodeGRPCRoute},
+      {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
   };

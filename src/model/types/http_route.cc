@@ -64,12 +64,6 @@ HTTPRouteFilter filter(const Json& f, const std::string& ns) {
   return out;
 }
 
-std::vector<HTTPRouteFilter> filters(const Json& list, const std::string& ns) {
-  std::vector<HTTPRouteFilter> out;
-  for (const auto& f : list) out.push_back(filter(f, ns));
-  return out;
-}
-
 std::vector<HTTPStringMatch> stringMatches(const Json& list) {
   std::vector<HTTPStringMatch> out;
   for (const auto& m : list) out.push_back({str(m, "type", "Exact"), str(m, "name"), str(m, "value")});
@@ -90,10 +84,10 @@ HTTPRouteRule rule(const Json& r, const std::string& ns) {
   HTTPRouteRule out;
   out.name = str(r, "name");
   for (const auto& m : arr(r, "matches")) out.matches.push_back(match(m));
-  out.filters = filters(arr(r, "filters"), ns);
+  out.filters = decodeHTTPRouteFilters(arr(r, "filters"), ns);
   for (const auto& ref : arr(r, "backendRefs"))
     out.backend_refs.push_back({decoding::backendObjectRef(ref, ns), static_cast<int32_t>(integer(ref, "weight", 1)),
-                                filters(arr(ref, "filters"), ns)});
+                                decodeHTTPRouteFilters(arr(ref, "filters"), ns)});
   const Json& timeouts = obj(r, "timeouts");
   out.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
   out.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
@@ -101,6 +95,12 @@ HTTPRouteRule rule(const Json& r, const std::string& ns) {
 }
 
 }  // namespace
+
+std::vector<HTTPRouteFilter> decodeHTTPRouteFilters(const Json& list, const std::string& ns) {
+  std::vector<HTTPRouteFilter> out;
+  for (const auto& f : list) out.push_back(filter(f, ns));
+  return out;
+}
 
 std::shared_ptr<const TypedObject> decodeHTTPRoute(const Json& object) {
   auto out = std::make_shared<HTTPRoute>();

@@ -29,6 +29,12 @@ using FilterCompiler = CompiledFilter (*)(const model::HTTPRouteFilter& filter, 
 // supported (ExtensionRef, CORS and types not built yet).
 FilterCompiler filterCompiler(std::string_view type);
 
+// Compiles a filter list in the route's order, each filter by the step registered for its type;
+// a filter that cannot be applied sets `broken` (the rule answers 500) and ExtensionRef also
+// sets `problem` (ResolvedRefs InvalidKind) unless one is set already.
+snapshot::Filters compileFilters(const std::vector<model::HTTPRouteFilter>& list, BackendResolver& backends,
+                                 std::optional<Condition>& problem, bool& broken);
+
 // Shared by RequestRedirect and URLRewrite.
 std::optional<snapshot::PathModifier> compilePathModifier(const std::optional<model::HTTPPathModifier>& modifier);
 

@@ -30,30 +30,6 @@ class CompiledHttpRoute : public CompiledRoute {
   std::vector<std::vector<snap::RouteMatch>> matches;
 };
 
-// Compiles filters in the route's order, each by the step registered for its type; a filter
-// that cannot be applied sets `broken`: the rule answers 500.
-snap::Filters filters(const std::vector<model::HTTPRouteFilter>& list, BackendResolver& backends,
-                      std::optional<Condition>& problem, bool& broken) {
-  snap::Filters out;
-  FilterCompileContext context{backends, problem};
-  for (const auto& filter : list) {
-    CompiledFilter compiled;
-    if (FilterCompiler compile = filterCompiler(filter.type)) {
-      compiled = compile(filter, context);
-    } else {
-      compiled.unsupported = true;
-    }
-    if (compiled.filter) out.push_back(std::move(*compiled.filter));
-    if (!compiled.unsupported) continue;
-    // ExtensionRef, CORS, and filters not built yet: the spec says never to skip a filter;
-    // requests that would have passed through it get an error response.
-    broken = true;
-    if (!problem && filter.type == "ExtensionRef")
-      problem = Condition{condition::kResolvedRefs, false, reason::kInvalidKind, "ExtensionRef filters are not supported"};
-  }
-  return out;
-}
-
 std::shared_ptr<const re2::RE2> regex(const std::string& pattern, const std::string& what, std::string& error) {
   auto re = std::make_shared<re2::RE2>(pattern, re2::RE2::Quiet);
   if (re->ok()) return re;
@@ -116,14 +92,14 @@ class HttpRouteKind : public RouteKind {
       rule.name = r.name;
       rule.index = static_cast<uint32_t>(&r - spec.rules.data());
       bool broken = false;
-      rule.filters = filters(r.filters, backends, problem, broken);
+      rule.filters = compileFilters(r.filters, backends, problem, broken);
       for (const auto& ref : r.backend_refs) {
         snap::WeightedBackend wb;
         wb.weight = static_cast<uint32_t>(ref.weight);
         if (wb.weight == 0) continue;
         wb.cluster = backends.resolve(ref.ref, problem);
         bool backend_broken = false;
-        wb.filters = filters(ref.filters, backends, problem, backend_broken);
+        wb.filters = compileFilters(ref.filters, backends, problem, backend_broken);
         if (backend_broken) wb.cluster.reset();
         rule.total_weight += wb.weight;
         rule.backends.push_back(std::move(wb));

@@ -4,9 +4,10 @@
 namespace gatehouse::translator {
 
 const RouteKind& httpRouteKind();  // route_kinds/http_route.cc
+const RouteKind& grpcRouteKind();  // route_kinds/grpc_route.cc
 
 const std::vector<const RouteKind*>& routeKinds() {
-  static const std::vector<const RouteKind*> kinds = {&httpRouteKind()};
+  static const std::vector<const RouteKind*> kinds = {&httpRouteKind(), &grpcRouteKind()};
   return kinds;
 }
 

@@ -56,6 +56,16 @@ class PipelineTest : public ::testing::Test {
     return dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_);
   }
 
+  // The same for a gRPC request (content-type application/grpc), with its grpc-timeout if any.
+  std::optional<http::Response> runGrpc(std::string path, const char* grpc_timeout = nullptr) {
+    ctx_.reset();
+    ctx_.request = request(std::move(path));
+    ctx_.request.headers.add("content-type", "application/grpc");
+    if (grpc_timeout != nullptr) ctx_.request.headers.add("grpc-timeout", grpc_timeout);
+    ctx_.started = dataplane::Clock::now();
+    return dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_);
+  }
+
   std::unique_ptr<dataplane::Worker> worker_;
   snapshot::Socket socket_;
   RequestContext ctx_;
@@ -142,6 +152,44 @@ TEST_F(PipelineTest, KeepLeavesTheEscapeInsideItsSegment) {
   EXPECT_EQ(run("/public/a%2fb"), std::nullopt);
   EXPECT_EQ(ctx_.request.path, "/public/a%2Fb");
   EXPECT_EQ(run("/public%2F..%2Fadmin")->status, 404);  // one segment "public%2F..%2Fadmin"
+}
+
+TEST_F(PipelineTest, GrpcRequestWithoutRouteGetsUnimplementedTrailersOnly) {
+  serve();
+  std::optional<http::Response> answer = runGrpc("/pkg.Service/Method");
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(*answer->headers.find("grpc-status"), "12");
+  EXPECT_TRUE(answer->body.empty());
+  EXPECT_TRUE(ctx_.grpc);
+  EXPECT_EQ(ctx_.error, ProxyError::of(ErrorKind::NoRoute));
+}
+
+TEST_F(PipelineTest, GrpcRequestWithoutEndpointOrBackendGetsUnavailable) {
+  serve();
+  EXPECT_EQ(*runGrpc("/empty")->headers.find("grpc-status"), "14");
+  EXPECT_EQ(*runGrpc("/nobackend")->headers.find("grpc-status"), "14");
+}
+
+TEST_F(PipelineTest, GrpcTimeoutShortensTheDeadline) {
+  serve();
+  EXPECT_EQ(runGrpc("/admin/x", "100m"), std::nullopt);
+  EXPECT_EQ(*ctx_.deadline, ctx_.started + std::chrono::milliseconds(100));
+  EXPECT_EQ(runGrpc("/admin/x", "5S"), std::nullopt);  // the rule's 250 ms ends first
+  EXPECT_EQ(*ctx_.deadline, ctx_.started + std::chrono::milliseconds(250));
+  EXPECT_EQ(runGrpc("/public/x", "bogus"), std::nullopt);
+  EXPECT_FALSE(ctx_.deadline.has_value());
+}
+
+TEST_F(PipelineTest, GrpcTimeoutOfAPlainRequestIsIgnored) {
+  serve();
+  ctx_.reset();
+  ctx_.request = request("/public/x");
+  ctx_.request.headers.add("grpc-timeout", "1m");
+  ctx_.started = dataplane::Clock::now();
+  EXPECT_EQ(dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_), std::nullopt);
+  EXPECT_FALSE(ctx_.grpc);
+  EXPECT_FALSE(ctx_.deadline.has_value());
 }
 
 TEST(ProxyError, StatusFollowsTheKind) {
