@@ -114,7 +114,9 @@ class GrpcRouteKind : public RouteKind {
     for (const auto& r : spec.rules) {
       snap::Rule rule;
       rule.route = route.key.ns + "/" + route.key.name;
+      rule.route_kind = "GRPCRoute";
       rule.name = r.name;
+      rule.index = static_cast<uint32_t>(&r - spec.rules.data());
       bool broken = false;
       rule.filters = compileFilters(r.filters, backends, problem, broken);
       for (const auto& ref : r.backend_refs) {
