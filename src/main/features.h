@@ -39,6 +39,7 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteRequestTimeout",
       "HTTPRouteResponseHeaderModification",
       "HTTPRouteSchemeRedirect",
+      "ListenerSet",
       "ReferenceGrant",
   };
 }

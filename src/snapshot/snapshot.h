@@ -200,7 +200,7 @@ struct TlsCertificate {
 // hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
 struct Listener {
   std::string gateway;  // "namespace/name"
-  std::string name;     // spec.listeners[].name
+  std::string name;     // spec.listeners[].name; a ListenerSet's: "<namespace>/<set>/<name>"
   std::string hostname;  // empty = any host
   HostTable hosts;
   std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these

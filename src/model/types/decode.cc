@@ -17,7 +17,8 @@ using Decoder = std::shared_ptr<const TypedObject> (*)(const nlohmann::json&);
 const std::map<std::string_view, Decoder>& decoders() {
   static const std::map<std::string_view, Decoder> table = {
       {"GatewayClass", decodeGatewayClass}, {"Gateway", decodeGateway},
-      {"HTTPRoute", decodeHTTPRoute},       {"ReferenceGrant", decodeReferenceGrant},
+      {"ListenerSet", decodeListenerSet},   {"HTTPRoute", decodeHTTPRoute},
+      {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
   };
