@@ -24,6 +24,7 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteBackendProtocolWebSocket",
       "HTTPRouteBackendRequestHeaderModification",
       "HTTPRouteBackendTimeout",
+      "HTTPRouteCORS",  // preflights answered by the gateway
       "HTTPRouteDestinationPortMatching",
       "HTTPRouteHostRewrite",
       "HTTPRouteMethodMatching",

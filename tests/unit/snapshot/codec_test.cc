@@ -21,6 +21,7 @@ StringMatch stringMatch(StringMatch::Type type, std::string name, std::string va
 // Every filter type, in the reverse of its declaration order (the list order must survive).
 Filters everyFilter(uint32_t mirror_cluster) {
   return {
+      Cors{{"https://*.example.com"}, {"GET", "PUT"}, {"*"}, {"X-Expose"}, true, 3600},
       RequestMirror{mirror_cluster, 1, 3},
       UrlRewrite{"rewrite.example", PathModifier{PathModifier::Type::ReplaceFullPath, "/full"}},
       RequestRedirect{"https", "redirect.example", PathModifier{PathModifier::Type::ReplacePrefixMatch, "/new"}, 8443,
@@ -167,19 +168,26 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(full.request_timeout_ms, 1500u);
   EXPECT_EQ(full.backend_request_timeout_ms, 700u);
   EXPECT_EQ(full.total_weight, 8u);
-  ASSERT_EQ(full.filters.size(), 5u);
-  EXPECT_EQ(std::get<RequestMirror>(full.filters[0]).denominator, 3u);
-  EXPECT_EQ(std::get<UrlRewrite>(full.filters[1]).path->value, "/full");
-  const auto& redirect = std::get<RequestRedirect>(full.filters[2]);
+  ASSERT_EQ(full.filters.size(), 6u);
+  const auto& cors = std::get<Cors>(full.filters[0]);
+  EXPECT_EQ(cors.allow_origins, std::vector<std::string>{"https://*.example.com"});
+  EXPECT_EQ(cors.allow_methods, (std::vector<std::string>{"GET", "PUT"}));
+  EXPECT_EQ(cors.allow_headers, std::vector<std::string>{"*"});
+  EXPECT_EQ(cors.expose_headers, std::vector<std::string>{"X-Expose"});
+  EXPECT_TRUE(cors.allow_credentials);
+  EXPECT_EQ(cors.max_age, 3600u);
+  EXPECT_EQ(std::get<RequestMirror>(full.filters[1]).denominator, 3u);
+  EXPECT_EQ(std::get<UrlRewrite>(full.filters[2]).path->value, "/full");
+  const auto& redirect = std::get<RequestRedirect>(full.filters[3]);
   EXPECT_EQ(redirect.port, 8443);
   EXPECT_EQ(redirect.status_code, 301);
   EXPECT_EQ(redirect.path->type, PathModifier::Type::ReplacePrefixMatch);
-  EXPECT_EQ(std::get<ResponseHeaderModifier>(full.filters[3]).remove, std::vector<std::string>{"Server"});
-  EXPECT_EQ(std::get<RequestHeaderModifier>(full.filters[4]).add[1],
+  EXPECT_EQ(std::get<ResponseHeaderModifier>(full.filters[4]).remove, std::vector<std::string>{"Server"});
+  EXPECT_EQ(std::get<RequestHeaderModifier>(full.filters[5]).add[1],
             (std::pair<std::string, std::string>{"X-Add", "3"}));
   EXPECT_EQ(full.backends[0].cluster, 0u);
   EXPECT_EQ(full.backends[0].weight, 7u);
-  EXPECT_EQ(std::get<RequestMirror>(full.backends[0].filters[0]).cluster, 5u);
+  EXPECT_EQ(std::get<RequestMirror>(full.backends[0].filters[1]).cluster, 5u);
   const Rule& bare = t.rules[1];
   EXPECT_EQ(bare.backends[0].cluster, std::nullopt);
   EXPECT_TRUE(bare.filters.empty());
@@ -200,7 +208,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x02\x00\x00\x00\x00\x00", 10));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x03\x00\x00\x00\x00\x00", 10));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -216,7 +224,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 2) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 3) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -230,25 +238,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 9)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x64pq", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x64pq", 13)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 10)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x02\x00\x81\x80\x40\x00\x00\x00", 12);
+  const std::string bytes("GHSN\x03\x00\x81\x80\x40\x00\x00\x00", 12);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -257,17 +265,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -278,7 +286,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "1693)");
+            "2085)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -288,8 +296,8 @@ TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].rules[0].filters[0].cluster: cluster 9 out of range (0 slots) (at "
-            "byte 18)");
+            "snapshot decode: routeTables[0].rules[0].filters[1].cluster: cluster 9 out of range (0 slots) (at "
+            "byte 67)");
 }
 
 TEST(SnapshotCodecErrors, UnknownFilterType) {
@@ -303,9 +311,9 @@ TEST(SnapshotCodecErrors, UnknownFilterType) {
   // name and the filter count.
   const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
   ASSERT_EQ(bytes[type_at], 4);  // RequestMirror
-  bytes[type_at] = 5;
+  bytes[type_at] = 6;
   EXPECT_EQ(decodeError(bytes),
-            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 5 (at byte 14)");
+            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 14)");
 }
 
 TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
@@ -316,7 +324,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 415)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 513)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
@@ -387,20 +395,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 25)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     25)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -408,7 +416,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x02\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     28)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
