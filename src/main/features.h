@@ -26,6 +26,7 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteBackendProtocolWebSocket",
       "HTTPRouteBackendRequestHeaderModification",
       "HTTPRouteBackendTimeout",
+      "HTTPRouteCORS",  // preflights answered by the gateway
       "HTTPRouteDestinationPortMatching",
       "HTTPRouteHostRewrite",
       "HTTPRouteMethodMatching",
@@ -41,6 +42,7 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteRequestTimeout",
       "HTTPRouteResponseHeaderModification",
       "HTTPRouteSchemeRedirect",
+      "ListenerSet",
       "ReferenceGrant",
   };
 }

@@ -161,6 +161,14 @@ class Encoder {
     varint(m.numerator);
     varint(m.denominator);
   }
+  void filter(const Cors& c) {
+    for (const auto* list : {&c.allow_origins, &c.allow_methods, &c.allow_headers, &c.expose_headers}) {
+      varint(list->size());
+      for (const std::string& s : *list) string(s);
+    }
+    flag(c.allow_credentials);
+    varint(c.max_age);
+  }
 
   void stringMatches(const std::vector<StringMatch>& list) {
     varint(list.size());
@@ -513,6 +521,21 @@ class Decoder {
     m.numerator = static_cast<uint32_t>(varint("numerator", kMaxU32));
     m.denominator = static_cast<uint32_t>(varint("denominator", kMaxU32));
     return m;
+  }
+  Cors filter(std::in_place_type_t<Cors>) {
+    Cors c;
+    for (auto [field, list] : {std::pair{"allowOrigins", &c.allow_origins}, std::pair{"allowMethods", &c.allow_methods},
+                               std::pair{"allowHeaders", &c.allow_headers},
+                               std::pair{"exposeHeaders", &c.expose_headers}}) {
+      const uint64_t n = count(field);
+      for (uint64_t i = 0; i < n && !failed(); ++i) {
+        Scope scope(*this, field, i);
+        list->push_back(string("value"));
+      }
+    }
+    c.allow_credentials = flag("allowCredentials");
+    c.max_age = static_cast<uint32_t>(varint("maxAge", kMaxU32));
+    return c;
   }
 
   Rule rule() {

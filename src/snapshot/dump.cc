@@ -85,6 +85,12 @@ void dumpFilter(const Snapshot& snapshot, const RequestMirror& m, json& out) {
                             {"fraction", std::to_string(m.numerator) + "/" + std::to_string(m.denominator)}});
 }
 
+void dumpFilter(const Snapshot&, const Cors& c, json& out) {
+  out["cors"] = {{"allowOrigins", c.allow_origins},   {"allowMethods", c.allow_methods},
+                 {"allowHeaders", c.allow_headers},   {"exposeHeaders", c.expose_headers},
+                 {"allowCredentials", c.allow_credentials}, {"maxAge", c.max_age}};
+}
+
 json filters(const Snapshot& snapshot, const Filters& list) {
   json out = json::object();
   for (const Filter& f : list) std::visit([&](const auto& typed) { dumpFilter(snapshot, typed, out); }, f);

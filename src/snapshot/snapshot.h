@@ -88,8 +88,18 @@ struct RequestMirror {
   uint32_t denominator = 100;
 };
 
+// HTTPRoute CORS: the gateway answers preflights and adds the CORS headers to actual responses
+// of an allowed Origin. Lists as written ("*" alone means any); origins may hold one "*" label
+// wildcard ("https://*.example.com").
+struct Cors {
+  std::vector<std::string> allow_origins, allow_methods, allow_headers, expose_headers;
+  bool allow_credentials = false;
+  uint32_t max_age = 5;  // seconds
+};
+
 // The codec writes the alternative's index: append new types, never reorder.
-using Filter = std::variant<RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, UrlRewrite, RequestMirror>;
+using Filter =
+    std::variant<RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, UrlRewrite, RequestMirror, Cors>;
 
 // The filters of one rule or of one backendRef, in the order the route lists them. Validation
 // allows each type once (RequestMirror excepted) and never RequestRedirect with URLRewrite, so
@@ -204,7 +214,7 @@ struct TlsCertificate {
 // hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
 struct Listener {
   std::string gateway;  // "namespace/name"
-  std::string name;     // spec.listeners[].name
+  std::string name;     // spec.listeners[].name; a ListenerSet's: "<namespace>/<set>/<name>"
   std::string hostname;  // empty = any host
   HostTable hosts;
   std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these

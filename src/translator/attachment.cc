@@ -1,5 +1,6 @@
-// The attachment core, the same for every route kind: which routes are ours, parentRefs with
-// sectionName and port, listener allowedRoutes (namespaces and kinds), hostname intersection,
+// The attachment core, the same for every route kind: which routes are ours, parentRefs (a
+// Gateway or a ListenerSet: the listeners that object declares) with sectionName and port,
+// listener allowedRoutes (namespaces and kinds), hostname intersection,
 // backend references (ReferenceGrant, Service, port), the Accepted and ResolvedRefs conditions
 // and the route's status.parents. What a route serves comes from its kind's compiler.
 #include <algorithm>
@@ -15,14 +16,6 @@ using model::Json;
 using model::ObjectKey;
 
 namespace {
-
-std::map<std::string, std::string> namespaceLabels(const store::View& view, const std::string& ns) {
-  auto r = view.find(ObjectKey{"Namespace", "", ns});
-  const auto* typed = r ? r->as<model::Namespace>() : nullptr;
-  auto labels = typed ? typed->labels : std::map<std::string, std::string>{};
-  labels["kubernetes.io/metadata.name"] = ns;
-  return labels;
-}
 
 // Resolves the backendRefs of one route while it compiles, recording what the route depends on.
 class RouteBackends : public BackendResolver {
@@ -71,11 +64,26 @@ class RouteBackends : public BackendResolver {
 
 }  // namespace
 
-// Only routes with a parent of ours get compiled and a status from us.
+// Only routes with a parent of ours (one of our Gateways or a ListenerSet naming one) get
+// compiled and a status from us.
 bool Translator::State::ours(const model::Resource& route) const {
-  for (const auto& p : route.as<model::Route>()->parent_refs)
-    if (gateways.count(p.ns + "/" + p.name)) return true;
+  for (const auto& p : route.as<model::Route>()->parent_refs) {
+    if (p.group != model::kGatewayGroup) continue;
+    const std::string name = p.ns + "/" + p.name;
+    if ((p.kind == "Gateway" && gateways.count(name)) || (p.kind == "ListenerSet" && listener_sets.count(name)))
+      return true;
+  }
   return false;
+}
+
+// The Gateway whose listeners a parentRef chooses among: the Gateway itself, or a ListenerSet's.
+std::map<std::string, GatewayState>::iterator Translator::State::parentGateway(const model::ParentRef& ref) {
+  if (ref.group != model::kGatewayGroup) return gateways.end();
+  const std::string name = ref.ns + "/" + ref.name;
+  if (ref.kind == "Gateway") return gateways.find(name);
+  if (ref.kind != "ListenerSet") return gateways.end();
+  auto set = listener_sets.find(name);
+  return set == listener_sets.end() ? gateways.end() : gateways.find(set->second.gateway);
 }
 
 // Compiles and attaches one route, or drops it when it is gone or not ours.
@@ -122,8 +130,7 @@ void Translator::State::attachParents(RouteRecord& record) {
   const model::Resource& route = *record.resource;
   Json parents = Json::array();
   for (const auto& p : route.as<model::Route>()->parent_refs) {
-    if (p.group != model::kGatewayGroup || p.kind != "Gateway") continue;
-    auto gw_it = gateways.find(p.ns + "/" + p.name);
+    auto gw_it = parentGateway(p);
     if (gw_it == gateways.end()) continue;
     Conditions conditions;
     setCondition(conditions, attach(record, gw_it->first, gw_it->second, p));
@@ -138,17 +145,20 @@ void Translator::State::attachParents(RouteRecord& record) {
   setStatus(route.key, {{"parents", parents}});
 }
 
-// Attaches a route to the listeners a parentRef selects; returns the Accepted condition.
+// Attaches a route to the listeners a parentRef selects (among those its object declares);
+// returns the Accepted condition.
 Condition Translator::State::attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw,
                                     const model::ParentRef& ref) {
   const model::Resource& route = *record.resource;
   const CompiledRoute& compiled = *record.compiled;
   if (compiled.not_accepted) return *compiled.not_accepted;
   const auto& hostnames = route.as<model::Route>()->hostnames;
+  const ListenerOwner parent{ref.kind, ref.ns, ref.name};
   bool any_listener = false, kind_or_ns_ok = false, attached = false;
   for (size_t li = 0; li < gw.listeners.size(); ++li) {
     auto& ls = gw.listeners[li];
     const model::Listener& spec = *ls.spec;
+    if (ls.owner != parent) continue;
     if (ref.section_name && spec.name != *ref.section_name) continue;
     if (ref.port && *ref.port != 0 && spec.port != *ref.port) continue;
     any_listener = true;
@@ -159,7 +169,7 @@ Condition Translator::State::attach(RouteRecord& record, const std::string& gw_n
       continue;
     const auto& allowed = spec.allowed_routes;
     const std::string& from = allowed.namespaces_from;
-    bool ns_ok = from == "All" || (from == "Same" && route.key.ns == gw.resource->key.ns) ||
+    bool ns_ok = from == "All" || (from == "Same" && route.key.ns == ls.owner.ns) ||
                  (from == "Selector" && allowed.selector.matches(namespaceLabels(*view, route.key.ns)));
     if (!ns_ok) continue;
     kind_or_ns_ok = true;
@@ -176,7 +186,7 @@ Condition Translator::State::attach(RouteRecord& record, const std::string& gw_n
   }
   if (attached)
     return {condition::kAccepted, true, reason::kAccepted,
-            "Accepted by " + gw.resource->key.ns + "/" + gw.resource->key.name};
+            "Accepted by " + ref.ns + "/" + ref.name};
   if (!any_listener)
     return {condition::kAccepted, false, reason::kNoMatchingParent, "no listener matches the parentRef"};
   if (!kind_or_ns_ok)

@@ -41,6 +41,10 @@ inline constexpr const char* kHostnameConflict = "HostnameConflict";
 inline constexpr const char* kInvalidCertificateRef = "InvalidCertificateRef";
 inline constexpr const char* kUnsupportedTLSMode = "UnsupportedTLSMode";
 inline constexpr const char* kRefNotPermitted = "RefNotPermitted";
+// ListenerSet (also ListenersNotValid).
+inline constexpr const char* kNotAllowed = "NotAllowed";
+inline constexpr const char* kParentNotAccepted = "ParentNotAccepted";
+inline constexpr const char* kParentNotProgrammed = "ParentNotProgrammed";
 // Route.
 inline constexpr const char* kNoMatchingParent = "NoMatchingParent";
 inline constexpr const char* kNotAllowedByListeners = "NotAllowedByListeners";

@@ -1,4 +1,5 @@
-// GatewayClasses and Gateways: which are ours, their addresses, and their listeners.
+// GatewayClasses and Gateways: which are ours, their addresses, and their listeners (with those of
+// their ListenerSets).
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ bool isIpLiteral(const std::string& s) {
 void Translator::State::rebuildWorld() {
   classes.clear();
   gateways.clear();
+  listener_sets.clear();
   std::set<ObjectKey> owned;
   for (const auto& gc : view->ofKind("GatewayClass")) {
     const auto* spec = gc->as<model::GatewayClass>();
@@ -46,9 +48,11 @@ void Translator::State::rebuildWorld() {
   }
   buildGateways();
   for (auto& [name, gw] : gateways) owned.insert(gw.resource->key);
+  for (auto& [name, set] : listener_sets) owned.insert(set.resource->key);
   std::vector<ObjectKey> gone;
   for (auto& [key, status] : statuses)
-    if ((key.kind == "GatewayClass" || key.kind == "Gateway") && !owned.count(key)) gone.push_back(key);
+    if ((key.kind == "GatewayClass" || key.kind == "Gateway" || key.kind == "ListenerSet") && !owned.count(key))
+      gone.push_back(key);
   for (auto& key : gone) dropStatus(key);
 }
 
@@ -88,7 +92,7 @@ void Translator::State::buildGateways() {
                                       "spec.infrastructure.parametersRef: gatehouse takes no parameters"});
     }
     requests.push_back({name, explicit_address});
-    listeners(state);
+    listeners(name, state);
   }
   for (auto& [name, address] : addresses.assign(requests)) gateways[name].address = address;
 }

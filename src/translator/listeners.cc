@@ -1,4 +1,5 @@
-// Listeners: the route kinds each serves, conflicts between them, and TLS certificates.
+// Listeners of a Gateway and its ListenerSets: the route kinds each serves, conflicts between
+// them, and TLS certificates.
 #include <algorithm>
 
 #include "translator/listener_conflicts.h"
@@ -11,17 +12,20 @@ using model::ObjectKey;
 
 namespace {
 
-// The earlier listener keeps the port; a later one that conflicts with it is not accepted.
+// The earlier listener keeps the port; a later one that conflicts with it is not accepted, also
+// when it is unsupported anyway (the conflict is what the user must fix first). The message
+// names the other listener only within one owner: a ListenerSet learns nothing of its siblings.
 void markConflicts(std::vector<ListenerState>& listeners) {
   for (size_t i = 0; i < listeners.size(); ++i) {
     auto& a = listeners[i];
-    if (!a.accepted) continue;
     for (size_t j = 0; j < i; ++j) {
       auto& b = listeners[j];
       if (!b.accepted) continue;
       const char* why = listenerConflict(*a.spec, *b.spec);
       if (!why) continue;
-      const std::string msg = "conflicts with listener " + b.spec->name;
+      const std::string msg = a.owner == b.owner
+                                  ? "conflicts with listener " + b.spec->name
+                                  : "conflicts with an earlier listener on port " + std::to_string(a.spec->port);
       setCondition(a.conditions, {condition::kConflicted, true, why, msg});
       setCondition(a.conditions, {condition::kAccepted, false, why, msg});
       setCondition(a.conditions, {condition::kProgrammed, false, why, msg});
@@ -33,16 +37,25 @@ void markConflicts(std::vector<ListenerState>& listeners) {
 
 }  // namespace
 
-void Translator::State::listeners(GatewayState& gw) {
+void Translator::State::listeners(const std::string& gw_name, GatewayState& gw) {
+  const auto& key = gw.resource->key;
   for (const auto& l : gw.spec->listeners) {
     ListenerState ls;
     ls.spec = &l;
+    ls.owner = {"Gateway", key.ns, key.name};
     gw.listeners.push_back(std::move(ls));
   }
+  for (const ListenerSetState* set : listenerSets(gw_name, gw))
+    for (const auto& l : set->spec->listeners) {
+      ListenerState ls;
+      ls.spec = &l;
+      ls.owner = {"ListenerSet", set->resource->key.ns, set->resource->key.name};
+      gw.listeners.push_back(std::move(ls));
+    }
   for (auto& ls : gw.listeners) listenerKinds(ls);
   markConflicts(gw.listeners);
   for (auto& ls : gw.listeners)
-    if (ls.accepted && ls.spec->protocol == "HTTPS") listenerTls(gw, ls);
+    if (ls.accepted && ls.spec->protocol == "HTTPS") listenerTls(ls);
   for (auto& ls : gw.listeners) {
     if (!findCondition(ls.conditions, condition::kAccepted))
       setCondition(ls.conditions, {condition::kAccepted, true, reason::kAccepted, ""});
@@ -61,19 +74,24 @@ void Translator::State::listeners(GatewayState& gw) {
 }
 
 // A listener serves the registered route kinds that its protocol serves; allowedRoutes.kinds
-// narrows them, and naming any other kind is InvalidRouteKinds.
+// narrows them, and naming any other kind is InvalidRouteKinds (so is naming a registered kind
+// on a listener whose protocol serves none).
 void Translator::State::listenerKinds(ListenerState& ls) {
   const std::string& protocol = ls.spec->protocol;
   std::vector<const RouteKind*> served;
   for (const auto* kind : routeKinds())
     if (kind->servesProtocol(protocol)) served.push_back(kind);
+  const auto& kinds = ls.spec->allowed_routes.kinds;
   if (served.empty()) {
     ls.accepted = false;
     setCondition(ls.conditions, {condition::kAccepted, false, reason::kUnsupportedProtocol,
                                  "protocol " + protocol + " is not supported"});
+    for (const auto& k : kinds)
+      if (k.group == model::kGatewayGroup && findRouteKind(k.kind))
+        setCondition(ls.conditions, {condition::kResolvedRefs, false, reason::kInvalidRouteKinds,
+                                     "allowedRoutes.kinds names a kind this listener cannot serve"});
     return;
   }
-  const auto& kinds = ls.spec->allowed_routes.kinds;
   if (kinds.empty()) {
     ls.supported_kinds = std::move(served);
     return;
@@ -92,7 +110,7 @@ void Translator::State::listenerKinds(ListenerState& ls) {
                                  "allowedRoutes.kinds names a kind this listener cannot serve"});
 }
 
-void Translator::State::listenerTls(GatewayState& gw, ListenerState& ls) {
+void Translator::State::listenerTls(ListenerState& ls) {
   static const model::GatewayTls kNoTls;
   const model::GatewayTls& tls = ls.spec->tls ? *ls.spec->tls : kNoTls;
   auto fail = [&](const char* why, const std::string& msg) {
@@ -106,14 +124,14 @@ void Translator::State::listenerTls(GatewayState& gw, ListenerState& ls) {
   }
   if (tls.certificate_refs.empty())
     return fail(reason::kInvalidCertificateRef, "HTTPS listener needs tls.certificateRefs");
-  const std::string& gw_ns = gw.resource->key.ns;
   for (const auto& ref : tls.certificate_refs) {
     if (!ref.group.empty() || ref.kind != "Secret")
       return fail(reason::kInvalidCertificateRef,
                   "certificateRefs must name core Secrets, not " + ref.group + "/" + ref.kind);
-    if (!referenceAllowed(*view, {model::kGatewayGroup, "Gateway", gw_ns}, {"", "Secret", ref.ns, ref.name}))
+    // The owner's own grant: a Gateway's does not extend to its ListenerSets, nor the reverse.
+    if (!referenceAllowed(*view, {model::kGatewayGroup, ls.owner.kind, ls.owner.ns}, {"", "Secret", ref.ns, ref.name}))
       return fail(reason::kRefNotPermitted,
-                  "no ReferenceGrant in " + ref.ns + " allows this Gateway to use Secret " + ref.name);
+                  "no ReferenceGrant in " + ref.ns + " allows this " + ls.owner.kind + " to use Secret " + ref.name);
     auto secret = view->find(ObjectKey{"Secret", ref.ns, ref.name});
     const auto* typed = secret ? secret->as<model::Secret>() : nullptr;
     if (!typed) return fail(reason::kInvalidCertificateRef, "Secret " + ref.ns + "/" + ref.name + " does not exist");

@@ -29,6 +29,14 @@ bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo&
   return false;
 }
 
+std::map<std::string, std::string> namespaceLabels(const store::View& view, const std::string& ns) {
+  auto r = view.find(model::ObjectKey{"Namespace", "", ns});
+  const auto* typed = r ? r->as<model::Namespace>() : nullptr;
+  auto labels = typed ? typed->labels : std::map<std::string, std::string>{};
+  labels["kubernetes.io/metadata.name"] = ns;
+  return labels;
+}
+
 CertificateResult loadTlsSecret(const model::Secret& secret) {
   CertificateResult result;
   auto field = [&](const char* name) -> const std::string* {

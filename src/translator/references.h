@@ -1,5 +1,6 @@
 #pragma once
 // Cross-object references: ReferenceGrant checks, TLS Secrets, Services and their endpoints.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct RefTo {
 // Same-namespace references are always allowed; others need a ReferenceGrant in the target's
 // namespace naming the source (group, kind, namespace) and the target (group, kind, name?).
 bool referenceAllowed(const store::View& view, const RefFrom& from, const RefTo& to);
+
+// The labels a namespace selector sees: the Namespace's, with kubernetes.io/metadata.name also
+// when the Namespace object is absent.
+std::map<std::string, std::string> namespaceLabels(const store::View& view, const std::string& ns);
 
 // A kubernetes.io/tls Secret checked: PEM certificate(s) and a matching key.
 struct CertificateResult {

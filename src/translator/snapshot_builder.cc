@@ -25,7 +25,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       socket.kind = snap::ListenerKind::HttpConnectionManager;
       snap::Listener listener;
       listener.gateway = key;
-      listener.name = spec.name;
+      listener.name = ls.owner.kind == "Gateway" ? spec.name : ls.owner.ns + "/" + ls.owner.name + "/" + spec.name;
       listener.hostname = spec.hostname;
       listener.certificates = ls.certificates;
       listener.hosts = ls.tables.hosts.table();

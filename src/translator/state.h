@@ -1,8 +1,9 @@
 #pragma once
 // What the translator keeps between runs, and the steps of a run, each defined in the file of
-// its responsibility: gateways.cc (GatewayClasses, Gateways, addresses), listeners.cc,
-// attachment.cc (the attachment core for every route kind), gateway_status.cc,
-// snapshot_builder.cc; translator.cc drives a run.
+// its responsibility: gateways.cc (GatewayClasses, Gateways, addresses), listener_sets.cc (which
+// ListenerSets add listeners to a Gateway), listeners.cc, attachment.cc (the attachment core for
+// every route kind), gateway_status.cc (Gateways and ListenerSets), snapshot_builder.cc;
+// translator.cc drives a run.
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,8 +20,17 @@
 
 namespace gatehouse::translator {
 
+// The object that declares a listener: its Gateway or a ListenerSet attached to it. A route's
+// parentRef names it; its namespace is the "Same" of allowedRoutes and the "from" of the
+// ReferenceGrants its certificates need.
+struct ListenerOwner {
+  std::string kind, ns, name;
+  bool operator==(const ListenerOwner&) const = default;
+};
+
 struct ListenerState {
-  const model::Listener* spec = nullptr;  // in the Gateway's typed form, which the state holds
+  const model::Listener* spec = nullptr;  // in its owner's typed form, which the state holds
+  ListenerOwner owner;
   Conditions conditions;
   std::vector<const RouteKind*> supported_kinds;
   int attached = 0;
@@ -34,9 +44,20 @@ struct GatewayState {
   model::ResourcePtr resource;
   const model::Gateway* spec = nullptr;
   Conditions conditions;
+  // Its own listeners first, then those of the ListenerSets it allows, in the spec's precedence
+  // (ListenerSets oldest first, then by namespace/name): the earlier listener wins a conflict.
   std::vector<ListenerState> listeners;
   std::string address;
   bool accepted = true;
+};
+
+// A ListenerSet whose parentRef names one of our Gateways.
+struct ListenerSetState {
+  model::ResourcePtr resource;
+  const model::ListenerSet* spec = nullptr;
+  std::string gateway;   // "namespace/name" of the parent
+  bool allowed = false;  // the parent's allowedListeners selects it: its listeners are the parent's
+  bool accepted = false;  // allowed, parent accepted, and one of its listeners valid
 };
 
 // What the translator keeps of one route it owns, to undo its effects when it changes.
@@ -66,6 +87,7 @@ struct Translator::State {
 
   std::set<std::string> classes;
   std::map<std::string, GatewayState> gateways;  // by "namespace/name"
+  std::map<std::string, ListenerSetState> listener_sets;  // by "namespace/name"
   std::map<model::ObjectKey, std::unique_ptr<RouteRecord>> routes;
   std::map<model::ObjectKey, std::set<model::ObjectKey>> routes_by_service;
   Backends backends;
@@ -83,13 +105,17 @@ struct Translator::State {
   void rebuildWorld();
   void buildGateways();
 
+  // listener_sets.cc
+  std::vector<const ListenerSetState*> listenerSets(const std::string& gw_name, const GatewayState& gw);
+
   // listeners.cc
-  void listeners(GatewayState& gw);
+  void listeners(const std::string& gw_name, GatewayState& gw);
   void listenerKinds(ListenerState& ls);
-  void listenerTls(GatewayState& gw, ListenerState& ls);
+  void listenerTls(ListenerState& ls);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;
+  std::map<std::string, GatewayState>::iterator parentGateway(const model::ParentRef& ref);
   void translateRoute(const model::ObjectKey& key);
   void reattachAll(const std::set<model::ObjectKey>& done);
   void attachParents(RouteRecord& record);
@@ -99,6 +125,7 @@ struct Translator::State {
 
   // gateway_status.cc
   void gatewayStatuses();
+  void listenerSetStatuses();
 
   // snapshot_builder.cc
   snapshot::SnapshotPtr buildSnapshot();

@@ -17,6 +17,10 @@ template <class F>
 concept ChangesRequest = requires(const F& f, RequestFilterContext& context) { applyRequest(f, context); };
 template <class F>
 concept ChangesResponse = requires(const F& f, http::Response& response) { applyResponse(f, response); };
+template <class F>
+concept ChangesResponseForRequest = requires(const F& f, const http::Request& request, http::Response& response) {
+  applyResponse(f, request, response);
+};
 
 }  // namespace
 
@@ -46,18 +50,24 @@ void applyRequestFilters(const snapshot::Filters& filters, RequestFilterContext&
 
 bool hasResponseFilters(const snapshot::Filters& filters) {
   for (const snapshot::Filter& filter : filters) {
-    const bool changes =
-        std::visit([](const auto& f) { return ChangesResponse<std::remove_cvref_t<decltype(f)>>; }, filter);
+    const bool changes = std::visit(
+        [](const auto& f) {
+          using F = std::remove_cvref_t<decltype(f)>;
+          return ChangesResponse<F> || ChangesResponseForRequest<F>;
+        },
+        filter);
     if (changes) return true;
   }
   return false;
 }
 
-void applyResponseFilters(const snapshot::Filters& filters, http::Response& response) {
+void applyResponseFilters(const snapshot::Filters& filters, const http::Request& request, http::Response& response) {
   for (const snapshot::Filter& filter : filters) {
     std::visit(
         [&](const auto& f) {
-          if constexpr (ChangesResponse<std::remove_cvref_t<decltype(f)>>) applyResponse(f, response);
+          using F = std::remove_cvref_t<decltype(f)>;
+          if constexpr (ChangesResponse<F>) applyResponse(f, response);
+          else if constexpr (ChangesResponseForRequest<F>) applyResponse(f, request, response);
         },
         filter);
   }

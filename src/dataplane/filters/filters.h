@@ -5,7 +5,8 @@
 //   answer    before any backend is chosen, a filter may answer the request itself
 //             (RequestRedirect); the rule's filters only
 //   request   the request as it goes upstream (header modifiers, rewrites; mirrors are chosen)
-//   response  the response as it goes downstream (header modifiers)
+//   response  the response as it goes downstream (header modifiers; CORS, which also reads the
+//             request)
 // A new filter type declares its steps below and defines them in its file; nothing else here or
 // in the pipeline changes, and the codecs never see filter types.
 #include <optional>
@@ -44,6 +45,11 @@ void applyRequest(const snapshot::UrlRewrite& rewrite, RequestFilterContext& con
 // mirror.cc: chooses the copy (with its fraction) into context.mirrors.
 void applyRequest(const snapshot::RequestMirror& mirror, RequestFilterContext& context);
 
+// cors.cc: answers preflights; adds the CORS headers for an allowed Origin to actual responses.
+std::optional<http::Response> answer(const snapshot::Cors& cors, const snapshot::PathMatch& matched,
+                                     const http::Request& request);
+void applyResponse(const snapshot::Cors& cors, const http::Request& request, http::Response& response);
+
 // ---- phases over a list (filters.cc) ----------------------------------------------------------
 
 // The first answer a filter of `filters` gives, or nullopt: the request goes on.
@@ -52,6 +58,7 @@ std::optional<http::Response> answerFor(const snapshot::Filters& filters, const 
 void applyRequestFilters(const snapshot::Filters& filters, RequestFilterContext& context);
 // Whether applyResponseFilters() has anything to do: lets a codec keep its fast path.
 bool hasResponseFilters(const snapshot::Filters& filters);
-void applyResponseFilters(const snapshot::Filters& filters, http::Response& response);
+// `request`: the request as it went upstream (after the request filters).
+void applyResponseFilters(const snapshot::Filters& filters, const http::Request& request, http::Response& response);
 
 }  // namespace gatehouse::filters

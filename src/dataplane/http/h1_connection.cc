@@ -986,11 +986,12 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     if (active_->mirror) active_->mirror->decodedBody(out.body);
     gh::Request& request = ctx.request;
-    // Method, authority and path stay in the context for the log phase.
+    // Method, authority and path stay in the context for the log phase; the headers too when a
+    // response filter reads the request (CORS).
     out.method = request.method;
     out.authority = request.authority;
     out.path = request.path;
-    out.headers = std::move(request.headers);
+    out.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
     wait_ = Wait::None;  // the exchange keeps its own deadline
     upstream::BufferedResponse response;
     const std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody);

@@ -528,11 +528,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       co_return finishLocal(*stream, *answer, head_method);
     }
     upstream::BufferedRequest out;
-    // Method, authority and path stay in the context for the log phase.
+    // Method, authority and path stay in the context for the log phase; the headers too when a
+    // response filter reads the request (CORS).
     out.method = request.method;
     out.authority = request.authority;
     out.path = request.path;
-    out.headers = std::move(request.headers);
+    out.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
     out.body = std::move(stream->body);
     out.has_body = stream->has_body;
     if (!ctx.mirrors.empty()) {

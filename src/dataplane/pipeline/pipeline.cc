@@ -120,8 +120,8 @@ bool hasResponseFilters(const RequestContext& ctx) {
 }
 
 void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
-  filters::applyResponseFilters(ctx.rule->filters, response);
-  filters::applyResponseFilters(ctx.backend->filters, response);
+  filters::applyResponseFilters(ctx.rule->filters, ctx.request, response);
+  filters::applyResponseFilters(ctx.backend->filters, ctx.request, response);
 }
 
 asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,

@@ -18,7 +18,8 @@ using Decoder = std::shared_ptr<const TypedObject> (*)(const nlohmann::json&);
 const std::map<std::string_view, Decoder>& decoders() {
   static const std::map<std::string_view, Decoder> table = {
       {"GatewayClass", decodeGatewayClass}, {"Gateway", decodeGateway},
-      {"HTTPRoute", decodeHTTPRoute},       {"GRPCRoute", decodeGRPCRoute},
+      {"ListenerSet", decodeListenerSet},   {"HTTPRoute", decodeHTTPRoute},
+      {"GRPCRoute", decodeGRPCRoute},
       {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},

@@ -47,7 +47,19 @@ std::shared_ptr<const TypedObject> decodeGateway(const Json& object) {
   out->class_name = str(spec, "gatewayClassName");
   for (const auto& a : arr(spec, "addresses")) out->addresses.push_back({str(a, "type", "IPAddress"), str(a, "value")});
   for (const auto& l : arr(spec, "listeners")) out->listeners.push_back(listener(l, ns));
+  const Json& allowed = obj(obj(spec, "allowedListeners"), "namespaces");
+  out->allowed_listeners.namespaces_from = str(allowed, "from", "None");
+  out->allowed_listeners.selector = decoding::labelSelector(obj(allowed, "selector"));
   out->has_infrastructure_parameters_ref = has(obj(spec, "infrastructure"), "parametersRef");
+  return out;
+}
+
+std::shared_ptr<const TypedObject> decodeListenerSet(const Json& object) {
+  auto out = std::make_shared<ListenerSet>();
+  const std::string ns = decoding::namespaceOf(object);
+  const Json& spec = obj(object, "spec");
+  out->parent = decoding::parentRef(obj(spec, "parentRef"), ns);
+  for (const auto& l : arr(spec, "listeners")) out->listeners.push_back(listener(l, ns));
   return out;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// GatewayClass and Gateway (gateway.networking.k8s.io/v1).
+// GatewayClass, Gateway and ListenerSet (gateway.networking.k8s.io/v1).
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -41,14 +41,28 @@ struct GatewayAddress {
   std::string value;  // "" asks for an assigned address
 };
 
+// Which ListenerSets may add listeners to a Gateway (spec.allowedListeners.namespaces).
+struct AllowedListeners {
+  std::string namespaces_from = "None";  // None, Same, All, Selector
+  LabelSelector selector;                // with from: Selector
+};
+
 struct Gateway : TypedObject {
   std::string class_name;
   std::vector<GatewayAddress> addresses;
   std::vector<Listener> listeners;
+  AllowedListeners allowed_listeners;
   bool has_infrastructure_parameters_ref = false;
+};
+
+// Listeners another object (often another namespace) adds to a Gateway.
+struct ListenerSet : TypedObject {
+  ParentRef parent;  // spec.parentRef (no sectionName or port)
+  std::vector<Listener> listeners;
 };
 
 std::shared_ptr<const TypedObject> decodeGatewayClass(const nlohmann::json& object);
 std::shared_ptr<const TypedObject> decodeGateway(const nlohmann::json& object);
+std::shared_ptr<const TypedObject> decodeListenerSet(const nlohmann::json& object);
 
 }  // namespace gatehouse::model

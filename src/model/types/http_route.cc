@@ -60,6 +60,16 @@ HTTPRouteFilter filter(const Json& f, const std::string& ns) {
                                                     static_cast<int32_t>(integer(fr, "denominator", 100))};
     }
     out.request_mirror = std::move(mirror);
+  } else if (out.type == "CORS") {
+    const Json& c = obj(f, "cors");
+    HTTPCORSFilter cors;
+    cors.allow_origins = decoding::strings(arr(c, "allowOrigins"));
+    cors.allow_methods = decoding::strings(arr(c, "allowMethods"));
+    cors.allow_headers = decoding::strings(arr(c, "allowHeaders"));
+    cors.expose_headers = decoding::strings(arr(c, "exposeHeaders"));
+    if (auto it = c.find("allowCredentials"); it != c.end() && it->is_boolean()) cors.allow_credentials = it->get<bool>();
+    cors.max_age = static_cast<int32_t>(integer(c, "maxAge", 5));
+    out.cors = std::move(cors);
   }
   return out;
 }

@@ -44,12 +44,19 @@ struct HTTPRequestMirror {
 };
 
 // One filter; the member its type names is set (the schema's union rules guarantee it).
+struct HTTPCORSFilter {
+  std::vector<std::string> allow_origins, allow_methods, allow_headers, expose_headers;
+  bool allow_credentials = false;
+  int32_t max_age = 5;  // seconds; the CRD default
+};
+
 struct HTTPRouteFilter {
   std::string type;
   std::optional<HTTPHeaderModifier> request_header_modifier, response_header_modifier;
   std::optional<HTTPRequestRedirect> request_redirect;
   std::optional<HTTPURLRewrite> url_rewrite;
   std::optional<HTTPRequestMirror> request_mirror;
+  std::optional<HTTPCORSFilter> cors;
 };
 
 struct HTTPBackendRef {

@@ -26,7 +26,7 @@ struct CompiledFilter {
 using FilterCompiler = CompiledFilter (*)(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
 
 // The compile step registered for a Gateway API filter type, or nullptr when the type is not
-// supported (ExtensionRef, CORS and types not built yet).
+// supported (ExtensionRef and types not built yet).
 FilterCompiler filterCompiler(std::string_view type);
 
 // Compiles a filter list in the route's order, each filter by the step registered for its type;
@@ -44,5 +44,6 @@ CompiledFilter compileResponseHeaderModifier(const model::HTTPRouteFilter& filte
 CompiledFilter compileRequestRedirect(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
 CompiledFilter compileUrlRewrite(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
 CompiledFilter compileRequestMirror(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
+CompiledFilter compileCors(const model::HTTPRouteFilter& filter, FilterCompileContext& context);
 
 }  // namespace gatehouse::translator

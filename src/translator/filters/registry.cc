@@ -7,12 +7,13 @@
 namespace gatehouse::translator {
 
 FilterCompiler filterCompiler(std::string_view type) {
-  static constexpr std::array<std::pair<std::string_view, FilterCompiler>, 5> kCompilers{{
+  static constexpr std::array<std::pair<std::string_view, FilterCompiler>, 6> kCompilers{{
       {"RequestHeaderModifier", compileRequestHeaderModifier},
       {"ResponseHeaderModifier", compileResponseHeaderModifier},
       {"RequestRedirect", compileRequestRedirect},
       {"URLRewrite", compileUrlRewrite},
       {"RequestMirror", compileRequestMirror},
+      {"CORS", compileCors},
   }};
   for (const auto& [name, compiler] : kCompilers)
     if (name == type) return compiler;

@@ -142,6 +142,63 @@ spec:
   EXPECT_EQ(http.allowed_routes.namespaces_from, "Same");
 }
 
+TEST(TypedObjects, GatewayAllowsNoListenerSetsByDefault) {
+  Decoded d(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: selecting, namespace: infra}
+spec:
+  gatewayClassName: gc
+  allowedListeners: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+)");
+  const auto* plain = d.get<Gateway>({"Gateway", "infra", "gw"});
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->allowed_listeners.namespaces_from, "None");
+  const auto* selecting = d.get<Gateway>({"Gateway", "infra", "selecting"});
+  ASSERT_NE(selecting, nullptr);
+  EXPECT_EQ(selecting->allowed_listeners.namespaces_from, "Selector");
+  EXPECT_TRUE(selecting->allowed_listeners.selector.matches({{"team", "a"}}));
+  EXPECT_FALSE(selecting->allowed_listeners.selector.matches({{"team", "b"}}));
+}
+
+TEST(TypedObjects, ListenerSetParentAndListenersTakeItsNamespace) {
+  Decoded d(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: apps}
+spec:
+  parentRef: {name: gw, namespace: infra}
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: app.example.com
+    tls: {certificateRefs: [{name: cert}]}
+)");
+  const auto* set = d.get<ListenerSet>({"ListenerSet", "apps", "ls"});
+  ASSERT_NE(set, nullptr);
+  EXPECT_EQ(set->parent.group, "gateway.networking.k8s.io");
+  EXPECT_EQ(set->parent.kind, "Gateway");
+  EXPECT_EQ(set->parent.ns, "infra");
+  EXPECT_EQ(set->parent.name, "gw");
+  ASSERT_EQ(set->listeners.size(), 1u);
+  const auto& https = set->listeners[0];
+  EXPECT_EQ(https.port, 443);
+  EXPECT_EQ(https.hostname, "app.example.com");
+  ASSERT_TRUE(https.tls);
+  ASSERT_EQ(https.tls->certificate_refs.size(), 1u);
+  EXPECT_EQ(https.tls->certificate_refs[0].ns, "apps");
+  EXPECT_EQ(https.allowed_routes.namespaces_from, "Same");
+}
+
 TEST(TypedObjects, SecretDataIsDecodedWithStringDataMerged) {
   Decoded d(R"(
 apiVersion: v1

@@ -21,6 +21,7 @@ StringMatch stringMatch(StringMatch::Type type, std::string name, std::string va
 // Every filter type, in the reverse of its declaration order (the list order must survive).
 Filters everyFilter(uint32_t mirror_cluster) {
   return {
+      Cors{{"https://*.example.com"}, {"GET", "PUT"}, {"*"}, {"X-Expose"}, true, 3600},
       RequestMirror{mirror_cluster, 1, 3},
       UrlRewrite{"rewrite.example", PathModifier{PathModifier::Type::ReplaceFullPath, "/full"}},
       RequestRedirect{"https", "redirect.example", PathModifier{PathModifier::Type::ReplacePrefixMatch, "/new"}, 8443,
@@ -170,19 +171,26 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(full.request_timeout_ms, 1500u);
   EXPECT_EQ(full.backend_request_timeout_ms, 700u);
   EXPECT_EQ(full.total_weight, 8u);
-  ASSERT_EQ(full.filters.size(), 5u);
-  EXPECT_EQ(std::get<RequestMirror>(full.filters[0]).denominator, 3u);
-  EXPECT_EQ(std::get<UrlRewrite>(full.filters[1]).path->value, "/full");
-  const auto& redirect = std::get<RequestRedirect>(full.filters[2]);
+  ASSERT_EQ(full.filters.size(), 6u);
+  const auto& cors = std::get<Cors>(full.filters[0]);
+  EXPECT_EQ(cors.allow_origins, std::vector<std::string>{"https://*.example.com"});
+  EXPECT_EQ(cors.allow_methods, (std::vector<std::string>{"GET", "PUT"}));
+  EXPECT_EQ(cors.allow_headers, std::vector<std::string>{"*"});
+  EXPECT_EQ(cors.expose_headers, std::vector<std::string>{"X-Expose"});
+  EXPECT_TRUE(cors.allow_credentials);
+  EXPECT_EQ(cors.max_age, 3600u);
+  EXPECT_EQ(std::get<RequestMirror>(full.filters[1]).denominator, 3u);
+  EXPECT_EQ(std::get<UrlRewrite>(full.filters[2]).path->value, "/full");
+  const auto& redirect = std::get<RequestRedirect>(full.filters[3]);
   EXPECT_EQ(redirect.port, 8443);
   EXPECT_EQ(redirect.status_code, 301);
   EXPECT_EQ(redirect.path->type, PathModifier::Type::ReplacePrefixMatch);
-  EXPECT_EQ(std::get<ResponseHeaderModifier>(full.filters[3]).remove, std::vector<std::string>{"Server"});
-  EXPECT_EQ(std::get<RequestHeaderModifier>(full.filters[4]).add[1],
+  EXPECT_EQ(std::get<ResponseHeaderModifier>(full.filters[4]).remove, std::vector<std::string>{"Server"});
+  EXPECT_EQ(std::get<RequestHeaderModifier>(full.filters[5]).add[1],
             (std::pair<std::string, std::string>{"X-Add", "3"}));
   EXPECT_EQ(full.backends[0].cluster, 0u);
   EXPECT_EQ(full.backends[0].weight, 7u);
-  EXPECT_EQ(std::get<RequestMirror>(full.backends[0].filters[0]).cluster, 5u);
+  EXPECT_EQ(std::get<RequestMirror>(full.backends[0].filters[1]).cluster, 5u);
   const Rule& bare = t.rules[1];
   EXPECT_EQ(bare.backends[0].cluster, std::nullopt);
   EXPECT_TRUE(bare.filters.empty());
@@ -285,7 +293,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "1770)");
+            "2085)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -295,8 +303,8 @@ TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].rules[0].filters[0].cluster: cluster 9 out of range (0 slots) (at "
-            "byte 18)");
+            "snapshot decode: routeTables[0].rules[0].filters[1].cluster: cluster 9 out of range (0 slots) (at "
+            "byte 67)");
 }
 
 TEST(SnapshotCodecErrors, UnknownFilterType) {
@@ -310,9 +318,9 @@ TEST(SnapshotCodecErrors, UnknownFilterType) {
   // name and the filter count.
   const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
   ASSERT_EQ(bytes[type_at], 4);  // RequestMirror
-  bytes[type_at] = 5;
+  bytes[type_at] = 6;
   EXPECT_EQ(decodeError(bytes),
-            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 5 (at byte 14)");
+            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 14)");
 }
 
 TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
@@ -323,7 +331,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 437)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 513)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {

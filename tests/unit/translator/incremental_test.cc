@@ -1,6 +1,6 @@
 // The incremental translator must give exactly what translating everything from scratch gives,
-// after any sequence of changes: random edits of routes, Services, EndpointSlices, Gateways
-// and ReferenceGrants, compared status by status and through the snapshot dump.
+// after any sequence of changes: random edits of routes, Services, EndpointSlices, Gateways,
+// ListenerSets and ReferenceGrants, compared status by status and through the snapshot dump.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -37,10 +37,14 @@ class World {
         else store.applyFile("slice-" + std::to_string(i), slice(i));
         break;
       }
-      case 8:
-        if (pick(3) == 0) store.applyFile("namespace", namespaceOther());
+      case 8: {
+        const int what = pick(4);
+        if (what == 0) store.applyFile("namespace", namespaceOther());
+        else if (what == 1 && pick(4) == 0) store.removeFile("listenerset");
+        else if (what == 1) store.applyFile("listenerset", listenerSet());
         else store.applyFile("gateway", gateway());
         break;
+      }
       default:
         if (pick(2) == 0) store.removeFile("grant");
         else store.applyFile("grant", grant());
@@ -65,6 +69,9 @@ spec:
 )";
     // Now and then a class that is not ours: every route loses its parent, and gets it back.
     out.replace(out.find("%CLASS%"), 7, pick(6) == 0 ? "not-ours" : "gc");
+    static const char* kAllowedListeners[] = {"None", "Same", "All"};
+    out.insert(out.find("  listeners:"),
+               "  allowedListeners: {namespaces: {from: " + std::string(kAllowedListeners[pick(3)]) + "}}\n");
     for (int l = 0; l < 2; ++l) {
       std::string host = kHostnames[pick(4)];
       out += "  - {name: l" + std::to_string(l) + ", port: " + std::to_string(80 + l) + ", protocol: HTTP";
@@ -73,6 +80,21 @@ spec:
       out += from == 0   ? ", allowedRoutes: {namespaces: {from: All}}}\n"
              : from == 1 ? ", allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a}}}}}\n"
                          : "}\n";
+    }
+    return out;
+  }
+
+  // A ListenerSet in "ns" or "other" whose listeners may conflict with the Gateway's (port 80).
+  std::string listenerSet() {
+    static const char* kHostnames[] = {"", "*.example.com", "a.example.com", "b.example.com"};
+    std::string out = "apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: ls, namespace: " +
+                      std::string(pick(2) ? "ns" : "other") + "}\nspec:\n  parentRef: {name: gw, namespace: ns}\n"
+                      "  listeners:\n";
+    for (int l = 0, n = 1 + pick(2); l < n; ++l) {
+      std::string host = kHostnames[pick(4)];
+      out += "  - {name: s" + std::to_string(l) + ", port: " + (pick(2) ? "80" : "82") + ", protocol: HTTP";
+      if (!host.empty()) out += ", hostname: \"" + host + "\"";
+      out += pick(2) ? ", allowedRoutes: {namespaces: {from: All}}}\n" : "}\n";
     }
     return out;
   }
@@ -92,7 +114,13 @@ spec:
     std::string out = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r" +
                       std::to_string(i) + ", namespace: " + ns + "}\nspec:\n  parentRefs: [{name: gw, namespace: ns";
     if (pick(4) == 0) out += ", sectionName: l" + std::to_string(pick(2));
-    out += "}]\n";
+    out += "}";
+    if (pick(3) == 0) {
+      out += ", {kind: ListenerSet, name: ls, namespace: " + std::string(pick(2) ? "ns" : "other");
+      if (pick(3) == 0) out += ", sectionName: s" + std::to_string(pick(2));
+      out += "}";
+    }
+    out += "]\n";
     const int hosts = pick(3);
     if (hosts > 0) {
       out += "  hostnames: [";

@@ -470,7 +470,7 @@ TEST_P(HTTPRouteResponseHeaderModifier, ModifiesResponse) {
   ASSERT_NE(r.rule, nullptr);
   http::Response resp;
   for (const auto& [n, v] : c.backendResponseHeaders) resp.headers.add(n, v);
-  applyResponseFilters(r.rule->filters, resp);
+  applyResponseFilters(r.rule->filters, testing::request(c.path), resp);
   for (const auto& [name, value] : c.expectHeaders) EXPECT_EQ(resp.headers.joined(name), value) << name;
   for (const auto& name : c.absentHeaders) EXPECT_FALSE(resp.headers.contains(name)) << name;
 }

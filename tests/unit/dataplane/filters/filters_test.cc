@@ -256,7 +256,7 @@ TEST(RequestFilters, MirrorWithoutASelectionChangesNothing) {
 TEST(ResponseFilters, RequestModifierDoesNotTouchResponse) {
   const snapshot::Filters f{snapshot::RequestHeaderModifier{{{{"X", "1"}}, {}, {}}}};
   http::Response resp;
-  applyResponseFilters(f, resp);
+  applyResponseFilters(f, req("/"), resp);
   EXPECT_FALSE(resp.headers.contains("x"));
 }
 TEST(ResponseFilters, OnlyAResponseHeaderModifierIsAResponseFilter) {

@@ -29,13 +29,12 @@ CompiledFilter compile(const model::HTTPRouteFilter& filter, FixedResolver& reso
 
 TEST(FilterCompilers, EveryTypeWeServeIsRegistered) {
   for (const char* type : {"RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite",
-                           "RequestMirror"})
+                           "RequestMirror", "CORS"})
     EXPECT_NE(filterCompiler(type), nullptr) << type;
 }
 
 TEST(FilterCompilers, UnbuiltTypesAreNotRegistered) {
   EXPECT_EQ(filterCompiler("ExtensionRef"), nullptr);
-  EXPECT_EQ(filterCompiler("CORS"), nullptr);
   EXPECT_EQ(filterCompiler("requestHeaderModifier"), nullptr);  // the type is case-sensitive
 }
 
