@@ -10,6 +10,13 @@ struct ServeFlags {
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   unsigned workers = 1;
+  // Separate data planes: per Gateway a `gatehouse dataplane` fed over the config stream.
+  bool provision = false;
+  std::string stream_address, stream_cert, stream_key;
+};
+struct DataPlaneFlags {
+  std::string controller, gateway, token_file, controller_ca, bind_address, log_level;
+  unsigned workers = 1;
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;
@@ -20,6 +27,7 @@ struct GoldenFlags {
 };
 
 int serve(const ServeFlags& flags);
+int dataplane(const DataPlaneFlags& flags);
 int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
 

@@ -11,6 +11,7 @@
 #include "controller/controller.h"
 #include "dataplane/dataplane.h"
 #include "main/commands.h"
+#include "main/config_stream_wiring.h"
 #include "main/features.h"
 #include "providers/file/file_provider.h"
 #include "providers/kube/kube_provider.h"
@@ -99,6 +100,7 @@ int serve(const ServeFlags& flags) {
 
   std::unique_ptr<providers::Provider> provider;
   std::unique_ptr<KubeStatusSink> kube_status;
+  providers::kube::KubeProvider* kube_provider = nullptr;
   std::vector<controller::StatusSink*> status_sinks{&board};
   if (flags.kubernetes) {
     providers::kube::KubeOptions kube_options;
@@ -110,12 +112,26 @@ int serve(const ServeFlags& flags) {
     auto kube = std::make_unique<providers::kube::KubeProvider>(std::move(kube_options));
     kube_status = std::make_unique<KubeStatusSink>(kube.get());
     status_sinks.push_back(kube_status.get());
+    kube_provider = kube.get();
     provider = std::move(kube);
   } else {
     provider = std::make_unique<providers::FileProvider>(flags.dir);
   }
-  controller::Controller controller(options, &sink, status_sinks,
-                                    flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
+  StreamSink stream_sink;
+  controller::Controller controller(options, flags.provision ? static_cast<controller::SnapshotSink*>(&stream_sink) : &sink,
+                                    status_sinks, flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
+  std::unique_ptr<configstream::StreamServer> stream;
+  if (flags.provision) {
+    controller.gateOnDataPlanes();
+    auto started = startConfigStream(flags, kube_provider, &controller);
+    if (!started) {
+      spdlog::error("serve: {}", started.error().message);
+      return 2;
+    }
+    stream = std::move(*started);
+    stream_sink.setServer(stream.get());
+    spdlog::info("config stream for data planes on {} (port {})", flags.stream_address, stream->port());
+  }
 
   admin::AdminServer admin(&board, [&provider] { provider->sync(); });
   if (auto started = admin.start(flags.admin_address); !started) {
@@ -138,6 +154,7 @@ int serve(const ServeFlags& flags) {
   }
   spdlog::info("stopping");
   provider->stop();
+  if (stream) stream->stop();
   admin.stop();
   dataplane.stop();
   return 0;

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "common/log.h"
+#include "providers/kube/token_review.h"
 
 namespace gatehouse::providers::kube {
 
@@ -59,6 +60,15 @@ void KubeProvider::stop() {
   done.wait_for(std::chrono::seconds(2));
   io_.stop();
   thread_.join();
+}
+
+void KubeProvider::reviewToken(std::string token, std::string audience, std::function<void(Result<std::string>)> done) {
+  auto review = [this, token = std::move(token), audience = std::move(audience),
+                 done = std::move(done)]() mutable -> asio::awaitable<void> {
+    auto user = co_await kube::reviewToken(*client_, std::move(token), std::move(audience));
+    done(std::move(user));
+  };
+  asio::co_spawn(io_, std::move(review), asio::detached);
 }
 
 void KubeProvider::deliver(std::vector<store::SourceUpdate> updates) {

@@ -45,6 +45,9 @@ class KubeProvider : public Provider {
   // Every configuration error as of now: those of watched objects become Events. Thread-safe.
   void reportErrors(const std::vector<store::ConfigError>& errors) { events_->setErrors(errors); }
   bool leading() const { return leading_; }
+  // Who holds `token` (TokenReview for `audience`): the user name, or why not. `done` runs on the
+  // provider's thread. Thread-safe; only after start().
+  void reviewToken(std::string token, std::string audience, std::function<void(Result<std::string>)> done);
   const std::string& server() const { return client_->server(); }
 
  private:
