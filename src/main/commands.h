@@ -13,6 +13,7 @@ struct ServeFlags {
   // Separate data planes: per Gateway a `gatehouse dataplane` fed over the config stream.
   bool provision = false;
   std::string stream_address, stream_cert, stream_key;
+  std::string stream_advertise, stream_ca, data_plane_image;  // what provisioned data planes get
 };
 struct DataPlaneFlags {
   std::string controller, gateway, token_file, controller_ca, bind_address, log_level;

@@ -26,6 +26,12 @@ class StreamSink : public controller::SnapshotSink {
   configstream::StreamServer* server_ = nullptr;
 };
 
+// What the provisioner needs of the flags: image, the stream's address as data planes dial it, its CA.
+Result<providers::kube::ProvisionerOptions> provisionerOptions(const ServeFlags& flags);
+
+// The Gateways of ours (those the translator gave a status) with what their data planes need.
+std::vector<providers::kube::ProvisionRequest> provisionRequests(const controller::ObjectTable& objects);
+
 Result<std::unique_ptr<configstream::StreamServer>> startConfigStream(const ServeFlags& flags,
                                                                       providers::kube::KubeProvider* kube,
                                                                       controller::Controller* controller);

@@ -59,6 +59,16 @@ int main(int argc, char** argv) {
   serve->add_option("--stream-cert", serve_flags.stream_cert, "Config stream server certificate, PEM (with --provision)")
       ->needs(provision);
   serve->add_option("--stream-key", serve_flags.stream_key, "Its private key, PEM")->needs(provision);
+  serve->add_option("--stream-advertise", serve_flags.stream_advertise,
+                    "HOST:PORT provisioned data planes dial for the config stream, e.g. the controller Service's "
+                    "name (default: --stream-address)")
+      ->needs(provision);
+  serve->add_option("--stream-ca", serve_flags.stream_ca,
+                    "CA that signed --stream-cert, put into the data planes' pod template (default: --stream-cert)")
+      ->needs(provision);
+  serve->add_option("--data-plane-image", serve_flags.data_plane_image, "Image of provisioned data planes")
+      ->default_val("gatehouse:latest")
+      ->needs(provision);
   serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::DataPlaneFlags dp_flags;

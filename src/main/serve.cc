@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -40,7 +41,8 @@ class DataPlaneSink : public controller::SnapshotSink {
 // (it became leader) all of them.
 class KubeStatusSink : public controller::StatusSink {
  public:
-  explicit KubeStatusSink(providers::kube::KubeProvider* provider) : provider_(provider) {
+  KubeStatusSink(providers::kube::KubeProvider* provider, bool provisioning)
+      : provider_(provider), provisioning_(provisioning) {
     provider_->setStatusSource([this] { return everything(); });
   }
   void publish(const controller::Publication& publication) override {
@@ -53,6 +55,12 @@ class KubeStatusSink : public controller::StatusSink {
     }
     provider_->writeStatuses(std::move(changed));
     if (publication.errors) provider_->reportErrors(*publication.errors);
+    const bool gateways_changed = std::any_of(publication.changed.begin(), publication.changed.end(),
+                                              [](const auto& c) { return c.key.kind == "Gateway"; });
+    if (provisioning_ && (gateways_changed || !provisioned_)) {
+      provider_->provision(provisionRequests(*publication.objects));
+      provisioned_ = true;
+    }
   }
 
  private:
@@ -73,6 +81,8 @@ class KubeStatusSink : public controller::StatusSink {
   }
 
   providers::kube::KubeProvider* provider_;
+  const bool provisioning_;
+  bool provisioned_ = false;
   std::mutex mu_;
   std::shared_ptr<const controller::ObjectTable> objects_;
 };
@@ -109,8 +119,16 @@ int serve(const ServeFlags& flags) {
     kube_options.lease = providers::kube::LeaseOptions::forDuration(std::chrono::seconds(flags.lease_seconds));
     kube_options.lease.ns = flags.lease_namespace;
     kube_options.lease.name = flags.lease_name;
+    if (flags.provision) {
+      auto provisioner = provisionerOptions(flags);
+      if (!provisioner) {
+        spdlog::error("serve: {}", provisioner.error().message);
+        return 2;
+      }
+      kube_options.provisioner = std::move(*provisioner);
+    }
     auto kube = std::make_unique<providers::kube::KubeProvider>(std::move(kube_options));
-    kube_status = std::make_unique<KubeStatusSink>(kube.get());
+    kube_status = std::make_unique<KubeStatusSink>(kube.get(), flags.provision);
     status_sinks.push_back(kube_status.get());
     kube_provider = kube.get();
     provider = std::move(kube);

@@ -29,10 +29,12 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   writer_->setSource(status_source_);
   if (options_.lease.identity.empty()) options_.lease.identity = defaultIdentity();
   events_ = std::make_unique<EventRecorder>(io_, *client_, cache_, options_.controller_name, options_.lease.identity);
+  if (options_.provisioner) provisioner_ = std::make_unique<Provisioner>(io_, *client_, cache_, *options_.provisioner);
   elector_ = std::make_unique<LeaderElector>(*client_, options_.lease, [this](bool leading) {
     leading_ = leading;
     writer_->setLeader(leading);
     events_->setLeader(leading);
+    if (provisioner_) provisioner_->setLeader(leading);
   });
 
   const auto& kinds = watchedKinds();
@@ -45,6 +47,7 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   asio::co_spawn(io_, writer_->run(), asio::detached);
   asio::co_spawn(io_, events_->run(), asio::detached);
   asio::co_spawn(io_, elector_->run(), asio::detached);
+  if (provisioner_) asio::co_spawn(io_, provisioner_->run(), asio::detached);
   spdlog::info("kubernetes: API server {} ({}); Lease {}/{} as {}", credentials->server, credentials->origin,
                options_.lease.ns, options_.lease.name, options_.lease.identity);
   thread_ = std::thread([this] { io_.run(); });
