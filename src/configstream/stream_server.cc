@@ -279,6 +279,14 @@ void StreamServer::publish(snapshot::SnapshotPtr snapshot, uint64_t revision) {
   });
 }
 
+void StreamServer::disconnectAll() {
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl] {
+    for (auto& [gateway, state] : impl->gateways)
+      for (const auto& session : state.sessions) session->close();
+  });
+}
+
 uint16_t StreamServer::port() const {
   boost::system::error_code ec;
   return impl_->acceptor.local_endpoint(ec).port();

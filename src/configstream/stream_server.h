@@ -45,6 +45,9 @@ class StreamServer {
 
   // The config as of `revision`; every connected data plane whose part changed gets it. Thread-safe.
   void publish(snapshot::SnapshotPtr snapshot, uint64_t revision);
+  // Closes every data plane's connection (they reconnect): on losing leadership, so that they
+  // find the new leader, whose acks are the ones that count. Thread-safe.
+  void disconnectAll();
   uint16_t port() const;
   void stop();
 

@@ -68,7 +68,7 @@ int dataplane(const DataPlaneFlags& flags) {
                flags.controller);
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  while (!g_stop) pause();
+  while (!g_stop) sleep(1);  // a signal interrupts it; pause() could miss one that came before it
   spdlog::info("stopping");
   (*client)->stop();
   dataplane.stop();

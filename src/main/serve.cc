@@ -165,10 +165,15 @@ int serve(const ServeFlags& flags) {
 
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  // Signals interrupt the sleep; meanwhile, addresses that failed to bind are retried.
+  // Signals interrupt the sleep; meanwhile, addresses that failed to bind are retried, and data
+  // planes connected to a replica that stopped leading are sent to find the new leader.
+  bool was_leading = false;
   while (!g_stop) {
     sleep(2);
     if (!g_stop) controller.retryUnusable();
+    const bool leading = kube_provider && kube_provider->leading();
+    if (stream && was_leading && !leading) stream->disconnectAll();
+    was_leading = leading;
   }
   spdlog::info("stopping");
   provider->stop();

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatehouse_harness import (BIN, ROOT, EchoBackend, backend_ref, backend_service, condition,  # noqa: E402
+from gatehouse_harness import (BIN, ROOT, SANITIZER_REPORT, EchoBackend, backend_ref, backend_service, condition,  # noqa: E402
                                gateway, gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from kube_harness import Api, KubeGatehouse, start_fake  # noqa: E402
 
@@ -50,6 +50,7 @@ class DataPlaneProcess:
             self.proc.wait(10)
         self._log.close()
         assert self.proc.returncode == 0, f"dataplane exited with {self.proc.returncode}:\n{self.log()[-3000:]}"
+        assert not SANITIZER_REPORT.search(self.log()), "sanitizer report:\n" + self.log()[-4000:]
 
 
 class SplitTopologyTest(unittest.TestCase):
@@ -122,10 +123,11 @@ class TestProgrammedOnlyWhenLive(SplitTopologyTest):
     def test_gateway_is_pending_until_its_data_plane_applied_the_config_then_serves(self):
         self.apply_world()
         self.gh.start()
-        pending = wait_until(lambda: self.programmed().get("reason") == "Pending" and self.programmed(),
+        # (The CRD's default condition, before any controller wrote, is Unknown/Pending too.)
+        pending = wait_until(lambda: self.programmed().get("status") == "False" and self.programmed(),
                              what="Gateway Programmed=False/Pending")
-        self.assertEqual((pending["status"], pending["message"]),
-                         ("False", "Waiting for the Gateway's data plane to apply its config"))
+        self.assertEqual((pending["reason"], pending["message"]),
+                         ("Pending", "Waiting for the Gateway's data plane to apply its config"))
         self.assertEqual(self.serves(), 0, "the controller itself serves no traffic")
 
         dp = self.data_plane("default/gw", self.data_plane_token("gatehouse-gw"))
@@ -254,7 +256,7 @@ class TestProvisioning(ProvisionedTest):
                                 what="Deployment of the long-named Gateway")
         self.assertEqual(len(deployment["metadata"]["name"]), 63)
         dp_name = deployment["metadata"]["name"]
-        self.assertIsNotNone(self.api.get("Service", dp_name))
+        wait_until(lambda: self.api.get("Service", dp_name), what="Service of the long-named Gateway")
         wait_until(lambda: self.programmed(name).get("status") == "True", what="Gateway Programmed=True")
         pod = self.kubelet.pods_of("default", dp_name)[0]
         self.assertEqual(request(pod.ip, 8080, "/hello").status, 200)

@@ -223,6 +223,17 @@ TEST_F(ConfigStream, DisconnectedDataPlaneIsNoLongerLive) {
   EXPECT_TRUE(waitLive({}).empty());
 }
 
+TEST_F(ConfigStream, DisconnectAllSendsDataPlanesToReconnect) {
+  auto server = startServer();
+  server->publish(snapshotWith(1, {{"infra/web", 8080}}), 1);
+  Received received;
+  auto client = startClient(server->port(), received);
+  ASSERT_EQ(received.waitFor(1).size(), 1u);
+  server->disconnectAll();
+  EXPECT_EQ(received.waitFor(2), (std::vector<uint64_t>{1, 1})) << "reconnected and got the config again";
+  EXPECT_EQ(waitLive({"infra/web"}), std::set<std::string>{"infra/web"});
+}
+
 TEST_F(ConfigStream, UntrustedControllerCertificateIsNeverSentTheToken) {
   auto server = startServer();
   server->publish(snapshotWith(1, {{"infra/web", 8080}}), 1);
