@@ -50,7 +50,15 @@ void Controller::retryUnusable() {
   if (!unusable_.any() || !sink_) return;
   UnusableAddresses::Statuses changed;
   unusable_.apply(changed, sink_->apply(live_snapshot_));
+  gate_.apply(changed);
   if (!changed.empty()) publish(std::move(changed));
+}
+
+void Controller::setLiveGateways(std::set<std::string> live) {
+  std::lock_guard lock(mu_);
+  UnusableAddresses::Statuses changed;
+  gate_.setLive(changed, std::move(live));
+  if (!changed.empty() && published_) publish(std::move(changed));
 }
 
 void Controller::reconcile() {
@@ -72,6 +80,7 @@ void Controller::reconcile() {
   live_snapshot_ = result.snapshot;
   // Status must tell which addresses did not bind; the data plane already serves the rest.
   unusable_.apply(result.changed, sink_ ? sink_->apply(result.snapshot) : std::map<std::string, std::string>{});
+  gate_.apply(result.changed);
   const auto applied = Clock::now();
   const size_t statuses_changed = result.changed.size();
   translation_ = translated - started;

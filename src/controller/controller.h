@@ -5,9 +5,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "controller/data_plane_gate.h"
 #include "controller/object_table.h"
 #include "controller/status_sink.h"
 #include "controller/unusable_addresses.h"
@@ -38,6 +40,11 @@ class Controller : public providers::UpdateSink {
   // Applies the live snapshot again so the data plane retries the addresses that failed (a port
   // freed by another process); only while some address is unusable. No translation. Thread-safe.
   void retryUnusable();
+  // Separate data planes (issue 9's cluster topology): a Gateway reads Programmed only while a
+  // data plane of it is connected and has applied its config (setLiveGateways). Call before start.
+  void gateOnDataPlanes() { gate_ = DataPlaneGate(true); }
+  // The Gateways ("ns/name") now live. Thread-safe.
+  void setLiveGateways(std::set<std::string> live);
 
  private:
   // With mu_ held: applies updates to the store; true if any object changed.
@@ -54,6 +61,7 @@ class Controller : public providers::UpdateSink {
   translator::Translator translator_;
   snapshot::SnapshotPtr live_snapshot_;  // the last one applied
   UnusableAddresses unusable_;
+  DataPlaneGate gate_{false};
   ObjectTable table_;  // as published: listed objects and statuses, with time stamps
   bool published_ = false;
   uint64_t reported_errors_ = 0;  // the store's errorsRevision() last published

@@ -11,6 +11,14 @@ struct ServeFlags {
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   std::string access_log;  // empty: off; "-": stdout
   unsigned workers = 1;
+  // Separate data planes: per Gateway a `gatehouse dataplane` fed over the config stream.
+  bool provision = false;
+  std::string stream_address, stream_cert, stream_key;
+  std::string stream_advertise, stream_ca, data_plane_image;  // what provisioned data planes get
+};
+struct DataPlaneFlags {
+  std::string controller, gateway, token_file, controller_ca, bind_address, log_level;
+  unsigned workers = 1;
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;
@@ -21,6 +29,7 @@ struct GoldenFlags {
 };
 
 int serve(const ServeFlags& flags);
+int dataplane(const DataPlaneFlags& flags);
 int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
 

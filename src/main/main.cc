@@ -51,7 +51,43 @@ int main(int argc, char** argv) {
                     "See docs/design/path-normalisation.md")
       ->check(CLI::IsMember({"reject", "unescape", "keep"}))
       ->default_val("reject");
+  auto* provision = serve->add_flag("--provision", serve_flags.provision,
+                                    "Serve no traffic here: each Gateway's data plane runs apart (`gatehouse dataplane`) "
+                                    "and gets its config over the config stream")
+                        ->needs(kubernetes);
+  serve->add_option("--stream-address", serve_flags.stream_address, "Config stream HOST:PORT (with --provision)")
+      ->default_val("0.0.0.0:15010")
+      ->needs(provision);
+  serve->add_option("--stream-cert", serve_flags.stream_cert, "Config stream server certificate, PEM (with --provision)")
+      ->needs(provision);
+  serve->add_option("--stream-key", serve_flags.stream_key, "Its private key, PEM")->needs(provision);
+  serve->add_option("--stream-advertise", serve_flags.stream_advertise,
+                    "HOST:PORT provisioned data planes dial for the config stream, e.g. the controller Service's "
+                    "name (default: --stream-address)")
+      ->needs(provision);
+  serve->add_option("--stream-ca", serve_flags.stream_ca,
+                    "CA that signed --stream-cert, put into the data planes' pod template (default: --stream-cert)")
+      ->needs(provision);
+  serve->add_option("--data-plane-image", serve_flags.data_plane_image, "Image of provisioned data planes")
+      ->default_val("gatehouse:latest")
+      ->needs(provision);
   serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
+
+  gatehouse::main::DataPlaneFlags dp_flags;
+  auto* dataplane = app.add_subcommand(
+      "dataplane", "Serve one Gateway's traffic with the config the controller sends (no API-server credentials)");
+  dataplane->add_option("--controller", dp_flags.controller, "The controller's config stream HOST:PORT")->required();
+  dataplane->add_option("--gateway", dp_flags.gateway, "The Gateway served, NAMESPACE/NAME")->required();
+  dataplane->add_option("--token-file", dp_flags.token_file,
+                        "Projected service-account token (audience gatehouse.dev/config-stream), re-read on each connection")
+      ->default_val("/var/run/secrets/gatehouse/token");
+  dataplane->add_option("--controller-ca", dp_flags.controller_ca,
+                        "CA of the controller's certificate, PEM file (default: $GATEHOUSE_CONTROLLER_CA, PEM text)");
+  dataplane->add_option("--bind-address", dp_flags.bind_address,
+                        "Listen on this address instead of the one the controller's config names (the pod's IP)");
+  dataplane->add_option("--workers", dp_flags.workers, "Worker threads (default: one per core)")
+      ->default_val(std::thread::hardware_concurrency());
+  dataplane->add_option("--log-level", dp_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::ValidateFlags validate_flags;
   auto* validate = app.add_subcommand("validate", "Check the manifests under DIR without serving");
@@ -71,6 +107,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*serve) return gatehouse::main::serve(serve_flags);
+  if (*serve && serve_flags.provision && (serve_flags.stream_cert.empty() || serve_flags.stream_key.empty())) {
+    std::fprintf(stderr, "serve: --provision needs --stream-cert and --stream-key\n");
+    return 2;
+  }
+  if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);
   return 2;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/observe/access_log.h"
 #include "main/commands.h"
+#include "main/config_stream_wiring.h"
 #include "main/features.h"
 #include "providers/file/file_provider.h"
 #include "providers/kube/kube_provider.h"
@@ -41,7 +43,8 @@ class DataPlaneSink : public controller::SnapshotSink {
 // (it became leader) all of them.
 class KubeStatusSink : public controller::StatusSink {
  public:
-  explicit KubeStatusSink(providers::kube::KubeProvider* provider) : provider_(provider) {
+  KubeStatusSink(providers::kube::KubeProvider* provider, bool provisioning)
+      : provider_(provider), provisioning_(provisioning) {
     provider_->setStatusSource([this] { return everything(); });
   }
   void publish(const controller::Publication& publication) override {
@@ -54,6 +57,12 @@ class KubeStatusSink : public controller::StatusSink {
     }
     provider_->writeStatuses(std::move(changed));
     if (publication.errors) provider_->reportErrors(*publication.errors);
+    const bool gateways_changed = std::any_of(publication.changed.begin(), publication.changed.end(),
+                                              [](const auto& c) { return c.key.kind == "Gateway"; });
+    if (provisioning_ && (gateways_changed || !provisioned_)) {
+      provider_->provision(provisionRequests(*publication.objects));
+      provisioned_ = true;
+    }
   }
 
  private:
@@ -74,6 +83,8 @@ class KubeStatusSink : public controller::StatusSink {
   }
 
   providers::kube::KubeProvider* provider_;
+  const bool provisioning_;
+  bool provisioned_ = false;
   std::mutex mu_;
   std::shared_ptr<const controller::ObjectTable> objects_;
 };
@@ -110,6 +121,7 @@ int serve(const ServeFlags& flags) {
 
   std::unique_ptr<providers::Provider> provider;
   std::unique_ptr<KubeStatusSink> kube_status;
+  providers::kube::KubeProvider* kube_provider = nullptr;
   std::vector<controller::StatusSink*> status_sinks{&board, &config_metrics};
   if (flags.kubernetes) {
     providers::kube::KubeOptions kube_options;
@@ -118,15 +130,37 @@ int serve(const ServeFlags& flags) {
     kube_options.lease = providers::kube::LeaseOptions::forDuration(std::chrono::seconds(flags.lease_seconds));
     kube_options.lease.ns = flags.lease_namespace;
     kube_options.lease.name = flags.lease_name;
+    if (flags.provision) {
+      auto provisioner = provisionerOptions(flags);
+      if (!provisioner) {
+        spdlog::error("serve: {}", provisioner.error().message);
+        return 2;
+      }
+      kube_options.provisioner = std::move(*provisioner);
+    }
     auto kube = std::make_unique<providers::kube::KubeProvider>(std::move(kube_options));
-    kube_status = std::make_unique<KubeStatusSink>(kube.get());
+    kube_status = std::make_unique<KubeStatusSink>(kube.get(), flags.provision);
     status_sinks.push_back(kube_status.get());
+    kube_provider = kube.get();
     provider = std::move(kube);
   } else {
     provider = std::make_unique<providers::FileProvider>(flags.dir);
   }
-  controller::Controller controller(options, &sink, status_sinks,
-                                    flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
+  StreamSink stream_sink;
+  controller::Controller controller(options, flags.provision ? static_cast<controller::SnapshotSink*>(&stream_sink) : &sink,
+                                    status_sinks, flags.kubernetes ? store::Generation::FromServer : store::Generation::Counted);
+  std::unique_ptr<configstream::StreamServer> stream;
+  if (flags.provision) {
+    controller.gateOnDataPlanes();
+    auto started = startConfigStream(flags, kube_provider, &controller);
+    if (!started) {
+      spdlog::error("serve: {}", started.error().message);
+      return 2;
+    }
+    stream = std::move(*started);
+    stream_sink.setServer(stream.get());
+    spdlog::info("config stream for data planes on {} (port {})", flags.stream_address, stream->port());
+  }
 
   admin::AdminServer admin(&board, [&provider] { provider->sync(); });
   admin.addMetrics([&config_metrics](metrics::Exposition& out) { config_metrics.render(out); });
@@ -144,13 +178,19 @@ int serve(const ServeFlags& flags) {
 
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  // Signals interrupt the sleep; meanwhile, addresses that failed to bind are retried.
+  // Signals interrupt the sleep; meanwhile, addresses that failed to bind are retried, and data
+  // planes connected to a replica that stopped leading are sent to find the new leader.
+  bool was_leading = false;
   while (!g_stop) {
     sleep(2);
     if (!g_stop) controller.retryUnusable();
+    const bool leading = kube_provider && kube_provider->leading();
+    if (stream && was_leading && !leading) stream->disconnectAll();
+    was_leading = leading;
   }
   spdlog::info("stopping");
   provider->stop();
+  if (stream) stream->stop();
   admin.stop();
   dataplane.stop();
   return 0;

@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
-#include "providers/kube/backoff.h"
+#include "common/backoff.h"
 
 namespace gatehouse::providers::kube {
 

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "common/log.h"
+#include "providers/kube/token_review.h"
 
 namespace gatehouse::providers::kube {
 
@@ -28,10 +29,12 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   writer_->setSource(status_source_);
   if (options_.lease.identity.empty()) options_.lease.identity = defaultIdentity();
   events_ = std::make_unique<EventRecorder>(io_, *client_, cache_, options_.controller_name, options_.lease.identity);
+  if (options_.provisioner) provisioner_ = std::make_unique<Provisioner>(io_, *client_, cache_, *options_.provisioner);
   elector_ = std::make_unique<LeaderElector>(*client_, options_.lease, [this](bool leading) {
     leading_ = leading;
     writer_->setLeader(leading);
     events_->setLeader(leading);
+    if (provisioner_) provisioner_->setLeader(leading);
   });
 
   const auto& kinds = watchedKinds();
@@ -44,6 +47,7 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   asio::co_spawn(io_, writer_->run(), asio::detached);
   asio::co_spawn(io_, events_->run(), asio::detached);
   asio::co_spawn(io_, elector_->run(), asio::detached);
+  if (provisioner_) asio::co_spawn(io_, provisioner_->run(), asio::detached);
   spdlog::info("kubernetes: API server {} ({}); Lease {}/{} as {}", credentials->server, credentials->origin,
                options_.lease.ns, options_.lease.name, options_.lease.identity);
   thread_ = std::thread([this] { io_.run(); });
@@ -59,6 +63,15 @@ void KubeProvider::stop() {
   done.wait_for(std::chrono::seconds(2));
   io_.stop();
   thread_.join();
+}
+
+void KubeProvider::reviewToken(std::string token, std::string audience, std::function<void(Result<std::string>)> done) {
+  auto review = [this, token = std::move(token), audience = std::move(audience),
+                 done = std::move(done)]() mutable -> asio::awaitable<void> {
+    auto user = co_await kube::reviewToken(*client_, std::move(token), std::move(audience));
+    done(std::move(user));
+  };
+  asio::co_spawn(io_, std::move(review), asio::detached);
 }
 
 void KubeProvider::deliver(std::vector<store::SourceUpdate> updates) {

@@ -4,6 +4,7 @@
 // io_context thread runs it all; deliveries to the control loop happen on it.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "providers/kube/event_recorder.h"
 #include "providers/kube/leader_election.h"
 #include "providers/kube/object_cache.h"
+#include "providers/kube/provisioner.h"
 #include "providers/kube/reflector.h"
 #include "providers/kube/status_writer.h"
 #include "providers/provider.h"
@@ -24,6 +26,7 @@ struct KubeOptions {
   std::string kubeconfig;  // empty: $KUBECONFIG, else in-cluster
   std::string controller_name;
   LeaseOptions lease;
+  std::optional<ProvisionerOptions> provisioner;  // set: the leader provisions per-Gateway data planes
 };
 
 class KubeProvider : public Provider {
@@ -44,7 +47,12 @@ class KubeProvider : public Provider {
   void writeStatuses(std::vector<StatusWrite> changed) { writer_->enqueue(std::move(changed)); }
   // Every configuration error as of now: those of watched objects become Events. Thread-safe.
   void reportErrors(const std::vector<store::ConfigError>& errors) { events_->setErrors(errors); }
+  // The Gateways to provision data planes for, as of now (with KubeOptions::provisioner). Thread-safe.
+  void provision(std::vector<ProvisionRequest> gateways) { provisioner_->setDesired(std::move(gateways)); }
   bool leading() const { return leading_; }
+  // Who holds `token` (TokenReview for `audience`): the user name, or why not. `done` runs on the
+  // provider's thread. Thread-safe; only after start().
+  void reviewToken(std::string token, std::string audience, std::function<void(Result<std::string>)> done);
   const std::string& server() const { return client_->server(); }
 
  private:
@@ -62,6 +70,7 @@ class KubeProvider : public Provider {
   std::unique_ptr<StatusWriter> writer_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<LeaderElector> elector_;
+  std::unique_ptr<Provisioner> provisioner_;
   UpdateSink* sink_ = nullptr;
   size_t unlisted_ = 0;  // kinds whose first listing is not complete
   bool synced_ = false;

@@ -5,7 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
-#include "providers/kube/backoff.h"
+#include "common/backoff.h"
 #include "providers/kube/status_merge.h"
 
 namespace gatehouse::providers::kube {

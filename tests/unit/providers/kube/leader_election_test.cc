@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "providers/kube/backoff.h"
+#include "common/backoff.h"
 
 namespace gatehouse::providers::kube {
 namespace {

@@ -1,11 +1,11 @@
 #pragma once
-// Exponential backoff with full jitter, capped: what the API server's clients are asked to do
-// so that a restarted server is not stampeded.
+// Exponential backoff with jitter, capped: what clients of a server (the API server, the
+// controller's config stream) are asked to do so that a restarted server is not stampeded.
 #include <algorithm>
 #include <chrono>
 #include <random>
 
-namespace gatehouse::providers::kube {
+namespace gatehouse {
 
 class Backoff {
  public:
@@ -28,4 +28,4 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
-}  // namespace gatehouse::providers::kube
+}  // namespace gatehouse

@@ -1,0 +1,99 @@
+#include "providers/kube/data_plane_objects.h"
+
+#include "providers/kube/data_plane_names.h"
+
+namespace gatehouse::providers::kube {
+
+using model::Json;
+
+namespace {
+
+constexpr const char* kTokenDir = "/var/run/secrets/gatehouse";
+
+Json stringMap(const Json& from) {
+  Json out = Json::object();
+  if (from.is_object())
+    for (const auto& [k, v] : from.items())
+      if (v.is_string()) out[k] = v;
+  return out;
+}
+
+Json metadata(const DataPlaneSpec& spec, const std::string& name) {
+  Json labels = spec.infrastructure.is_object() ? stringMap(spec.infrastructure.value("labels", Json::object())) : Json::object();
+  labels["app.kubernetes.io/name"] = "gatehouse-dataplane";
+  labels["app.kubernetes.io/managed-by"] = "gatehouse";
+  labels["gatehouse.dev/data-plane"] = name;
+  Json annotations = spec.infrastructure.is_object() ? stringMap(spec.infrastructure.value("annotations", Json::object()))
+                                                     : Json::object();
+  if (spec.parameters.is_object()) {
+    const Json extra = stringMap(spec.parameters.value("annotations", Json::object()));
+    for (const auto& [k, v] : extra.items()) annotations[k] = v;
+  }
+  annotations["gatehouse.dev/gateway"] = spec.ns + "/" + spec.gateway;
+  return {{"name", name},
+          {"namespace", spec.ns},
+          {"labels", labels},
+          {"annotations", annotations},
+          {"ownerReferences",
+           {{{"apiVersion", "gateway.networking.k8s.io/v1"},
+             {"kind", "Gateway"},
+             {"name", spec.gateway},
+             {"uid", spec.gateway_uid},
+             {"controller", true},
+             {"blockOwnerDeletion", true}}}}};
+}
+
+}  // namespace
+
+std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
+  const std::string name = dataPlaneName(spec.gateway);
+  const Json meta = metadata(spec, name);
+  const Json selector = {{"gatehouse.dev/data-plane", name}};
+  const Json params = spec.parameters.is_object() ? spec.parameters : Json::object();
+
+  Json account = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", meta}, {"automountServiceAccountToken", false}};
+
+  Json container_ports = Json::array(), service_ports = Json::array();
+  for (const auto& p : spec.ports) {
+    const std::string port_name = (p.protocol == "UDP" ? "udp-" : "tcp-") + std::to_string(p.port);
+    container_ports.push_back({{"name", port_name}, {"containerPort", p.port}, {"protocol", p.protocol}});
+    service_ports.push_back({{"name", port_name}, {"port", p.port}, {"targetPort", p.port}, {"protocol", p.protocol}});
+  }
+  Json container = {
+      {"name", "dataplane"},
+      {"image", spec.image},
+      {"args", {"dataplane", "--controller", spec.controller, "--gateway", spec.ns + "/" + spec.gateway, "--token-file",
+                std::string(kTokenDir) + "/token", "--bind-address", "$(POD_IP)"}},
+      {"env",
+       {{{"name", "POD_IP"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "status.podIP"}}}}}},
+        {{"name", "GATEHOUSE_CONTROLLER_CA"}, {"value", spec.controller_ca}}}},
+      {"ports", container_ports},
+      {"volumeMounts", {{{"name", "config-stream-token"}, {"mountPath", kTokenDir}, {"readOnly", true}}}},
+      {"securityContext",
+       {{"runAsNonRoot", true}, {"readOnlyRootFilesystem", true}, {"allowPrivilegeEscalation", false},
+        {"capabilities", {{"drop", {"ALL"}}}}}}};
+  if (params.contains("resources")) container["resources"] = params["resources"];
+  Json token_volume = {
+      {"name", "config-stream-token"},
+      {"projected",
+       {{"sources", Json::array({{{"serviceAccountToken",
+                                   {{"audience", std::string(kDataPlaneTokenAudience)}, {"expirationSeconds", 3600}, {"path", "token"}}}}})}}}};
+  Json pod = {{"serviceAccountName", name},
+              {"automountServiceAccountToken", false},
+              // Listeners below 1024 without root (see deploy/deployment.yaml).
+              {"securityContext", {{"sysctls", Json::array({{{"name", "net.ipv4.ip_unprivileged_port_start"}, {"value", "0"}}})}}},
+              {"containers", Json::array({container})},
+              {"volumes", Json::array({token_volume})}};
+  Json deployment = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}};
+  deployment["spec"] = {{"replicas", params.value("replicas", 1)},
+                        {"selector", {{"matchLabels", selector}}},
+                        {"template", {{"metadata", {{"labels", meta["labels"]}, {"annotations", meta["annotations"]}}}, {"spec", pod}}}};
+
+  Json service = {{"apiVersion", "v1"},
+                  {"kind", "Service"},
+                  {"metadata", meta},
+                  {"spec", {{"type", params.value("serviceType", "LoadBalancer")}, {"selector", selector}, {"ports", service_ports}}}};
+  return {account, deployment, service};
+}
+
+}  // namespace gatehouse::providers::kube

@@ -1,0 +1,131 @@
+#include "providers/kube/provisioner.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/backoff.h"
+#include "common/log.h"
+
+namespace gatehouse::providers::kube {
+
+namespace asio = boost::asio;
+using model::Json;
+
+namespace {
+
+// The collection path of a data-plane object's kind.
+std::string pathOf(const Json& object) {
+  const std::string kind = object["kind"], ns = object["metadata"]["namespace"], name = object["metadata"]["name"];
+  const std::string base = kind == "Deployment" ? "/apis/apps/v1/namespaces/" + ns + "/deployments/"
+                           : kind == "Service"  ? "/api/v1/namespaces/" + ns + "/services/"
+                                                : "/api/v1/namespaces/" + ns + "/serviceaccounts/";
+  return base + name;
+}
+
+}  // namespace
+
+Provisioner::Provisioner(asio::io_context& io, ApiClient& client, ObjectCache& cache, ProvisionerOptions options)
+    : io_(io), client_(client), cache_(cache), options_(std::move(options)), wake_(io, asio::steady_timer::time_point::max()) {}
+
+void Provisioner::setDesired(std::vector<ProvisionRequest> gateways) {
+  {
+    std::lock_guard lock(mu_);
+    desired_ = std::move(gateways);
+    changed_ = true;
+  }
+  asio::post(io_, [this] { wake_.cancel(); });
+}
+
+void Provisioner::setLeader(bool leader) {
+  leader_ = leader;
+  if (leader) {
+    std::lock_guard lock(mu_);
+    changed_ = true;
+  }
+  wake_.cancel();
+}
+
+asio::awaitable<Json> Provisioner::parametersOf(const ProvisionRequest& gateway) {
+  const Json ref = gateway.infrastructure.is_object() ? gateway.infrastructure.value("parametersRef", Json()) : Json();
+  if (!ref.is_object()) co_return Json();
+  if (ref.value("group", "") != "gatehouse.dev" || ref.value("kind", "") != "GatehouseParameters") {
+    spdlog::warn("provisioner: Gateway {}/{}: parametersRef to {}/{} is not a gatehouse.dev GatehouseParameters; ignored",
+                 gateway.ns, gateway.name, ref.value("group", ""), ref.value("kind", ""));
+    co_return Json();
+  }
+  std::string path = "/apis/gatehouse.dev/v1alpha1/namespaces/" + gateway.ns + "/gatehouseparameters/" + ref.value("name", "");
+  auto response = co_await client_.request("GET", std::move(path));
+  if (!response || response->status != 200) {
+    spdlog::warn("provisioner: Gateway {}/{}: GatehouseParameters {}: {}", gateway.ns, gateway.name, ref.value("name", ""),
+                 response ? response->describe() : response.error().message);
+    co_return Json();
+  }
+  auto object = Json::parse(response->body, nullptr, false);
+  co_return object.is_object() ? object.value("spec", Json::object()) : Json();
+}
+
+asio::awaitable<bool> Provisioner::apply(const Json& object) {
+  const std::string key = object["kind"].get<std::string>() + "/" + object["metadata"]["namespace"].get<std::string>() + "/" +
+                          object["metadata"]["name"].get<std::string>();
+  std::string body = object.dump();
+  auto done = applied_.find(key);
+  if (done != applied_.end() && done->second == body) co_return true;
+  std::string target = pathOf(object) + "?fieldManager=gatehouse&force=true";
+  std::string sent = body;
+  auto response = co_await client_.request("PATCH", std::move(target), std::move(sent), "application/apply-patch+yaml");
+  if (!response || (response->status != 200 && response->status != 201)) {
+    spdlog::error("provisioner: applying {}: {}", key, response ? response->describe() : response.error().message);
+    co_return false;
+  }
+  spdlog::info("provisioner: applied {}", key);
+  applied_[key] = std::move(body);
+  co_return true;
+}
+
+asio::awaitable<void> Provisioner::run() {
+  Backoff backoff;
+  for (;;) {
+    std::vector<ProvisionRequest> desired;
+    bool changed = false;
+    {
+      std::lock_guard lock(mu_);
+      if (leader_ && changed_) {
+        desired = desired_;
+        changed = true;
+        changed_ = false;
+      }
+    }
+    if (!changed) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ec;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    bool failed = false;
+    for (const auto& gateway : desired) {
+      const ObjectCache::Entry* known = cache_.find({"Gateway", gateway.ns, gateway.name});
+      if (!known || known->uid.empty()) continue;  // not seen by the watch yet: no owner to name
+      DataPlaneSpec spec{gateway.ns, gateway.name, known->uid, gateway.infrastructure, Json(), gateway.ports,
+                         options_.image, options_.controller, options_.controller_ca};
+      spec.parameters = co_await parametersOf(gateway);
+      for (const Json& object : renderDataPlane(spec)) {
+        if (!leader_) break;
+        failed |= !(co_await apply(object));
+      }
+    }
+    if (failed) {
+      {
+        std::lock_guard lock(mu_);
+        changed_ = true;
+      }
+      asio::steady_timer wait(io_, backoff.next());
+      boost::system::error_code ec;
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      backoff.reset();
+    }
+  }
+}
+
+}  // namespace gatehouse::providers::kube

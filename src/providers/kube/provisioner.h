@@ -1,0 +1,57 @@
+#pragma once
+// Applies, while this instance leads, each Gateway's data-plane objects (data_plane_objects.h)
+// with server-side apply. An object is applied again only when its rendering changed, so a
+// steady state writes nothing; the Gateway owns them, so the API server deletes them with it.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "providers/kube/api_client.h"
+#include "providers/kube/data_plane_objects.h"
+#include "providers/kube/object_cache.h"
+
+namespace gatehouse::providers::kube {
+
+struct ProvisionerOptions {
+  std::string image, controller, controller_ca;  // DataPlaneSpec's, the same for every Gateway
+};
+
+// One Gateway to provision, as the control loop knows it.
+struct ProvisionRequest {
+  std::string ns, name;
+  model::Json infrastructure;  // spec.infrastructure, or null
+  std::vector<DataPlanePort> ports;
+};
+
+class Provisioner {
+ public:
+  Provisioner(boost::asio::io_context& io, ApiClient& client, ObjectCache& cache, ProvisionerOptions options);
+
+  // Every Gateway of ours, as of now. Thread-safe.
+  void setDesired(std::vector<ProvisionRequest> gateways);
+  // Io thread. Leading applies what differs from what this instance applied; not leading stops.
+  void setLeader(bool leader);
+  boost::asio::awaitable<void> run();
+
+ private:
+  boost::asio::awaitable<model::Json> parametersOf(const ProvisionRequest& gateway);
+  boost::asio::awaitable<bool> apply(const model::Json& object);
+
+  boost::asio::io_context& io_;
+  ApiClient& client_;
+  ObjectCache& cache_;
+  ProvisionerOptions options_;
+  boost::asio::steady_timer wake_;
+  bool leader_ = false;
+  std::map<std::string, std::string> applied_;  // "Kind/ns/name" -> the JSON applied
+  std::mutex mu_;                               // guards the two below
+  std::vector<ProvisionRequest> desired_;
+  bool changed_ = false;
+};
+
+}  // namespace gatehouse::providers::kube

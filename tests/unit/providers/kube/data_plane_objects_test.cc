@@ -1,0 +1,103 @@
+#include "providers/kube/data_plane_objects.h"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::providers::kube {
+namespace {
+
+using model::Json;
+
+DataPlaneSpec webSpec() {
+  DataPlaneSpec spec;
+  spec.ns = "infra";
+  spec.gateway = "web";
+  spec.gateway_uid = "uid-1";
+  spec.ports = {{80, "TCP"}, {443, "TCP"}};
+  spec.image = "gatehouse:1.0";
+  spec.controller = "gatehouse.gatehouse-system.svc:15010";
+  spec.controller_ca = "-----BEGIN CERTIFICATE-----\n";
+  return spec;
+}
+
+TEST(RenderDataPlane, ServiceAccountDeploymentServiceNamedAndOwnedByTheGateway) {
+  const auto objects = renderDataPlane(webSpec());
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_EQ(objects[0]["kind"], "ServiceAccount");
+  EXPECT_EQ(objects[1]["kind"], "Deployment");
+  EXPECT_EQ(objects[2]["kind"], "Service");
+  for (const auto& o : objects) {
+    EXPECT_EQ(o["metadata"]["name"], "gatehouse-web");
+    EXPECT_EQ(o["metadata"]["namespace"], "infra");
+    EXPECT_EQ(o["metadata"]["ownerReferences"],
+              (Json{{{"apiVersion", "gateway.networking.k8s.io/v1"}, {"kind", "Gateway"}, {"name", "web"}, {"uid", "uid-1"},
+                     {"controller", true}, {"blockOwnerDeletion", true}}}));
+  }
+  EXPECT_EQ(objects[0]["automountServiceAccountToken"], false);
+}
+
+TEST(RenderDataPlane, PodRunsTheDataPlaneWithAProjectedTokenAndNoApiCredentials) {
+  const Json deployment = renderDataPlane(webSpec())[1];
+  const Json& pod = deployment["spec"]["template"]["spec"];
+  EXPECT_EQ(deployment["spec"]["replicas"], 1);
+  EXPECT_EQ(pod["serviceAccountName"], "gatehouse-web");
+  EXPECT_EQ(pod["automountServiceAccountToken"], false);
+  const Json& container = pod["containers"][0];
+  EXPECT_EQ(container["image"], "gatehouse:1.0");
+  EXPECT_EQ(container["args"], (Json{"dataplane", "--controller", "gatehouse.gatehouse-system.svc:15010", "--gateway", "infra/web",
+                                     "--token-file", "/var/run/secrets/gatehouse/token", "--bind-address", "$(POD_IP)"}));
+  EXPECT_EQ(container["env"][1], (Json{{"name", "GATEHOUSE_CONTROLLER_CA"}, {"value", "-----BEGIN CERTIFICATE-----\n"}}));
+  EXPECT_EQ(pod["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"],
+            (Json{{"audience", "gatehouse.dev/config-stream"}, {"expirationSeconds", 3600}, {"path", "token"}}));
+  EXPECT_EQ(deployment["spec"]["selector"]["matchLabels"], (Json{{"gatehouse.dev/data-plane", "gatehouse-web"}}));
+  EXPECT_FALSE(container.contains("resources"));
+}
+
+TEST(RenderDataPlane, ServiceIsALoadBalancerOnTheListenerPortsByDefault) {
+  const Json service = renderDataPlane(webSpec())[2];
+  EXPECT_EQ(service["spec"]["type"], "LoadBalancer");
+  EXPECT_EQ(service["spec"]["selector"], (Json{{"gatehouse.dev/data-plane", "gatehouse-web"}}));
+  EXPECT_EQ(service["spec"]["ports"],
+            (Json{{{"name", "tcp-80"}, {"port", 80}, {"targetPort", 80}, {"protocol", "TCP"}},
+                  {{"name", "tcp-443"}, {"port", 443}, {"targetPort", 443}, {"protocol", "TCP"}}}));
+}
+
+TEST(RenderDataPlane, InfrastructureLabelsAndAnnotationsGoOnEveryObjectAndThePods) {
+  auto spec = webSpec();
+  spec.infrastructure = {{"labels", {{"team", "payments"}}}, {"annotations", {{"example.com/owner", "alice"}}}};
+  const auto objects = renderDataPlane(spec);
+  for (const auto& o : objects) {
+    EXPECT_EQ(o["metadata"]["labels"]["team"], "payments") << o["kind"];
+    EXPECT_EQ(o["metadata"]["annotations"]["example.com/owner"], "alice") << o["kind"];
+  }
+  EXPECT_EQ(objects[1]["spec"]["template"]["metadata"]["labels"]["team"], "payments");
+  EXPECT_EQ(objects[1]["spec"]["template"]["metadata"]["annotations"]["example.com/owner"], "alice");
+}
+
+TEST(RenderDataPlane, ParametersSetReplicasServiceTypeResourcesAndExtraAnnotations) {
+  auto spec = webSpec();
+  spec.infrastructure = {{"annotations", {{"a", "from-gateway"}, {"b", "from-gateway"}}}};
+  spec.parameters = {{"replicas", 3},
+                     {"serviceType", "ClusterIP"},
+                     {"resources", {{"requests", {{"cpu", "100m"}}}}},
+                     {"annotations", {{"b", "from-parameters"}}}};
+  const auto objects = renderDataPlane(spec);
+  EXPECT_EQ(objects[1]["spec"]["replicas"], 3);
+  EXPECT_EQ(objects[2]["spec"]["type"], "ClusterIP");
+  EXPECT_EQ(objects[1]["spec"]["template"]["spec"]["containers"][0]["resources"], (Json{{"requests", {{"cpu", "100m"}}}}));
+  EXPECT_EQ(objects[2]["metadata"]["annotations"]["a"], "from-gateway");
+  EXPECT_EQ(objects[2]["metadata"]["annotations"]["b"], "from-parameters");
+}
+
+TEST(RenderDataPlane, LongGatewayNameGivesValidDerivedNamesAndLabelValues) {
+  auto spec = webSpec();
+  spec.gateway = std::string(253, 'g');
+  const auto objects = renderDataPlane(spec);
+  const std::string name = objects[0]["metadata"]["name"];
+  EXPECT_EQ(name.size(), 63u);
+  EXPECT_EQ(objects[1]["metadata"]["labels"]["gatehouse.dev/data-plane"], name);  // label values: at most 63
+  EXPECT_EQ(objects[1]["spec"]["template"]["spec"]["containers"][0]["args"][4], "infra/" + spec.gateway);
+  EXPECT_EQ(objects[2]["metadata"]["ownerReferences"][0]["name"], spec.gateway);
+}
+
+}  // namespace
+}  // namespace gatehouse::providers::kube
