@@ -87,6 +87,7 @@ struct Translator::State {
   void listeners(GatewayState& gw);
   void listenerKinds(ListenerState& ls);
   void listenerTls(GatewayState& gw, ListenerState& ls);
+  void tlsListenerMode(ListenerState& ls);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;

@@ -5,6 +5,7 @@
 #include "model/types/core.h"
 #include "model/types/gateway.h"
 #include "model/types/http_route.h"
+#include "model/types/l4_route.h"
 #include "model/types/reference_grant.h"
 
 namespace gatehouse::model {
@@ -20,6 +21,8 @@ const std::map<std::string_view, Decoder>& decoders() {
       {"HTTPRoute", decodeHTTPRoute},       {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
+      {"TCPRoute", decodeL4Route},          {"UDPRoute", decodeL4Route},
+      {"TLSRoute", decodeL4Route},
   };
   return table;
 }
