@@ -10,6 +10,8 @@ struct ServeFlags {
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   unsigned workers = 1;
+  std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
+  std::string udp_idle_timeout = "60s";
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;

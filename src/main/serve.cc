@@ -12,6 +12,7 @@
 #include "dataplane/dataplane.h"
 #include "main/commands.h"
 #include "main/features.h"
+#include "model/duration.h"
 #include "providers/file/file_provider.h"
 #include "providers/kube/kube_provider.h"
 
@@ -92,6 +93,8 @@ int serve(const ServeFlags& flags) {
   dp_options.escaped_slashes = flags.escaped_slashes == "unescape" ? dataplane::EscapedSlashes::Unescape
                                : flags.escaped_slashes == "keep"   ? dataplane::EscapedSlashes::Keep
                                                                    : dataplane::EscapedSlashes::Reject;
+  dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
+  dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));
   dataplane::DataPlane dataplane(dp_options);
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;
