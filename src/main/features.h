@@ -40,6 +40,9 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteResponseHeaderModification",
       "HTTPRouteSchemeRedirect",
       "ReferenceGrant",
+      "TCPRoute",  // GATEWAY-TCP core
+      "TLSRoute",  // GATEWAY-TLS core (Passthrough; not TLSRouteModeTerminate / TLSRouteModeMixed)
+      "UDPRoute",  // GATEWAY-UDP core
   };
 }
 
