@@ -1,6 +1,7 @@
 """TLS passthrough listeners and TLSRoute through the real binary: the gateway reads the SNI of
 the ClientHello without terminating, replays the hello to the backend the SNI selects (exact
-name, else wildcard), and the client completes its handshake with the backend's own certificate.
+name, else wildcard), and the client completes its handshake with the backend's own certificate;
+unmatched names, plain bytes and a hello that never completes (10 s deadline) are cut.
 Clients: Python ssl (also feeding its hello one byte per TCP segment) and `openssl s_client`.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_tls_passthrough.py
@@ -117,6 +118,15 @@ class TlsPassthroughTest(GatehouseTestCase):
         with socket.create_connection((self.ip, PORT), timeout=10) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: abc.example.com\r\n\r\n")
             self.assertEqual(s.recv(100), b"")
+
+    def test_incomplete_hello_is_cut_at_the_first_bytes_deadline(self):
+        # Slowloris: a record header promising more than ever comes; the 10 s deadline from accept.
+        with socket.create_connection((self.ip, PORT), timeout=30) as s:
+            s.sendall(b"\x16\x03\x01\x02\x00\x01")
+            start = time.monotonic()
+            self.assertEqual(s.recv(100), b"")
+            self.assertGreater(time.monotonic() - start, 8)
+            self.assertLess(time.monotonic() - start, 20)
 
     def test_hello_sent_one_byte_per_segment_is_reassembled(self):
         context = ssl.create_default_context(cafile=self.exact.cert_path)
