@@ -81,7 +81,8 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
     const std::string identity = socket.identity();
     SocketConfig config{&socket, nullptr};
     const net::SocketRole role{socket.transport, socket.kind};
-    if (role.transport == snapshot::Transport::Udp || net::connectionHandlerFor(role.kind) == nullptr) {
+    const bool udp = role.transport == snapshot::Transport::Udp;
+    if (udp ? role.kind != snapshot::ListenerKind::UdpProxy : net::connectionHandlerFor(role.kind) == nullptr) {
       errors.push_back(BindError{identity, socket.address, socket.port, "listener kind not served by this data plane"});
       continue;
     }
@@ -104,7 +105,8 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
     // New (or its role changed: a new acceptor replaces the old one on the same port).
     ToBind bind{&socket, role, {}};
     for (size_t i = 0; i < workers_.size(); ++i) {
-      auto fd = net::bindListenSocket(socket.address, socket.port, options_.limits.listen_backlog);
+      auto fd = udp ? net::bindUdpSocket(socket.address, socket.port)
+                    : net::bindListenSocket(socket.address, socket.port, options_.limits.listen_backlog);
       if (!fd) {
         for (const net::ListenFd& opened : bind.fds) ::close(opened.fd);
         bind.fds.clear();

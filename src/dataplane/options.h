@@ -18,6 +18,8 @@ struct Limits {
   int listen_backlog = 4096;
   // Idle keep-alive connections kept per upstream endpoint per worker (LIFO beyond: closed).
   size_t max_idle_per_endpoint = 64;
+  // UDP sessions (client addresses) per worker and listener; new clients beyond are dropped.
+  size_t udp_sessions = 16384;
 };
 
 struct Timeouts {
@@ -27,6 +29,11 @@ struct Timeouts {
   std::chrono::milliseconds upstream_idle{60'000};    // pooled upstream connection lifetime idle
   std::chrono::milliseconds body_idle{60'000};        // no progress while relaying a body: close
   std::chrono::milliseconds tls_handshake{10'000};
+  // TCP proxy and TLS passthrough (dataplane/l4/l4_proxy.h).
+  std::chrono::milliseconds tcp_idle{3'600'000};    // no byte either way: close both (Envoy's default)
+  std::chrono::milliseconds client_hello{10'000};   // accept -> complete ClientHello (slowloris)
+  std::chrono::milliseconds l4_drain{30'000};       // socket removed -> its connections closed
+  std::chrono::milliseconds udp_idle{60'000};       // no datagram either way: the UDP session ends
 };
 
 // What an escaped "/" or "\" (%2F, %5C, either case) in a request path means. The router and the

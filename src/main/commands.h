@@ -19,6 +19,8 @@ struct ServeFlags {
 struct DataPlaneFlags {
   std::string controller, gateway, token_file, controller_ca, bind_address, log_level;
   unsigned workers = 1;
+  std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
+  std::string udp_idle_timeout = "60s";
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;

@@ -44,6 +44,9 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteSchemeRedirect",
       "ListenerSet",
       "ReferenceGrant",
+      "TCPRoute",  // GATEWAY-TCP core
+      "TLSRoute",  // GATEWAY-TLS core (Passthrough; not TLSRouteModeTerminate / TLSRouteModeMixed)
+      "UDPRoute",  // GATEWAY-UDP core
   };
 }
 

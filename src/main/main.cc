@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "main/commands.h"
+#include "model/duration.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Gatehouse: Kubernetes Gateway API controller and proxy in one binary"};
@@ -71,6 +72,19 @@ int main(int argc, char** argv) {
   serve->add_option("--data-plane-image", serve_flags.data_plane_image, "Image of provisioned data planes")
       ->default_val("gatehouse:latest")
       ->needs(provision);
+  serve->add_option("--tcp-idle-timeout", serve_flags.tcp_idle_timeout,
+                    "Close a TCP or TLS passthrough connection after this long without a byte either way "
+                    "(a duration such as 30s, 5m, 1h)")
+      ->check([](const std::string& v) {
+        return gatehouse::model::parseDurationMs(v).value_or(0) > 0 ? "" : "not a positive duration: " + v;
+      })
+      ->default_val("1h");
+  serve->add_option("--udp-idle-timeout", serve_flags.udp_idle_timeout,
+                    "End a UDP session (one client address) after this long without a datagram either way")
+      ->check([](const std::string& v) {
+        return gatehouse::model::parseDurationMs(v).value_or(0) > 0 ? "" : "not a positive duration: " + v;
+      })
+      ->default_val("60s");
   serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::DataPlaneFlags dp_flags;

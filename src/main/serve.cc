@@ -16,6 +16,7 @@
 #include "main/commands.h"
 #include "main/config_stream_wiring.h"
 #include "main/features.h"
+#include "model/duration.h"
 #include "providers/file/file_provider.h"
 #include "providers/kube/kube_provider.h"
 
@@ -113,6 +114,8 @@ int serve(const ServeFlags& flags) {
     }
     dp_options.access_log = std::move(writer.value());
   }
+  dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
+  dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));
   dataplane::DataPlane dataplane(dp_options);
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;

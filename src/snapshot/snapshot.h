@@ -216,6 +216,8 @@ struct Listener {
   std::string gateway;  // "namespace/name"
   std::string name;     // spec.listeners[].name; a ListenerSet's: "<namespace>/<set>/<name>"
   std::string hostname;  // empty = any host
+  // HTTP kinds: route tables by request host. L4 kinds: each table holds one rule (the serving
+  // route's backends) and no entries; TLS passthrough looks it up by SNI, TCP and UDP use `any`.
   HostTable hosts;
   std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these
 };
@@ -229,7 +231,6 @@ enum class Transport : uint8_t { Tcp, Tls, Udp };
 //   TlsPassthrough         routes by the ClientHello's SNI without terminating (TLS listener, Passthrough), over Tcp
 //   TcpProxy               bytes to one backend (TCP listener; TLS listener in Terminate mode: over Tls)
 //   UdpProxy               datagrams to one backend (UDP listener), over Udp
-// Only HttpConnectionManager is compiled and served today; the others come with their route kinds.
 enum class ListenerKind : uint8_t { HttpConnectionManager, TlsPassthrough, TcpProxy, UdpProxy };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

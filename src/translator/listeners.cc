@@ -53,6 +53,8 @@ void Translator::State::listeners(const std::string& gw_name, GatewayState& gw) 
       gw.listeners.push_back(std::move(ls));
     }
   for (auto& ls : gw.listeners) listenerKinds(ls);
+  for (auto& ls : gw.listeners)
+    if (ls.accepted && ls.spec->protocol == "TLS") tlsListenerMode(ls);
   markConflicts(gw.listeners);
   for (auto& ls : gw.listeners)
     if (ls.accepted && ls.spec->protocol == "HTTPS") listenerTls(ls);
@@ -108,6 +110,15 @@ void Translator::State::listenerKinds(ListenerState& ls) {
   if (invalid)
     setCondition(ls.conditions, {condition::kResolvedRefs, false, reason::kInvalidRouteKinds,
                                  "allowedRoutes.kinds names a kind this listener cannot serve"});
+}
+
+// TLS listeners pass the connection through by SNI; terminating them is not served yet.
+void Translator::State::tlsListenerMode(ListenerState& ls) {
+  if (!ls.spec->tls || ls.spec->tls->mode == "Passthrough") return;
+  ls.accepted = false;
+  ls.supported_kinds.clear();
+  setCondition(ls.conditions, {condition::kAccepted, false, reason::kUnsupportedValue,
+                               "TLS listeners in mode Terminate are not supported"});
 }
 
 void Translator::State::listenerTls(ListenerState& ls) {

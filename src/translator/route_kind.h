@@ -13,17 +13,23 @@
 #include "model/resource.h"
 #include "translator/conditions.h"
 #include "translator/host_tables.h"
+#include "translator/l4_tables.h"
 
 namespace gatehouse::translator {
 
 // What a listener serves; each route kind places its compiled form in one of these tables.
 struct ListenerTables {
   HostRoutes hosts;  // HTTP and HTTPS listeners, by request host
-  // TLSRoute (an SNI table), TCPRoute and UDPRoute (the listener's port) add their table here,
-  // to remove() and rebuild() too, and the snapshot builder reads it.
+  L4Routes l4;       // TLS listeners by SNI; TCP and UDP listeners under "" (any)
 
-  void remove(const std::string& host, const RouteIdentity* owner) { hosts.remove(host, owner); }
-  void rebuild() { hosts.rebuild(); }
+  void remove(const std::string& host, const RouteIdentity* owner) {
+    hosts.remove(host, owner);
+    l4.remove(host, owner);
+  }
+  void rebuild() {
+    hosts.rebuild();
+    l4.rebuild();
+  }
 };
 
 // Resolves a backendRef of the route being compiled to a cluster (ReferenceGrant, Service, port)

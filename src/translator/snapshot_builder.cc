@@ -1,6 +1,7 @@
 // The snapshot: one socket per (address, port) with its usable listeners, most specific
 // hostname first, and the cluster table.
 #include <algorithm>
+#include <tuple>
 
 #include "translator/state.h"
 
@@ -8,27 +9,43 @@ namespace gatehouse::translator {
 
 namespace snap = gatehouse::snapshot;
 
+namespace {
+
+// How a usable listener's protocol is served. TLS listeners are usable in Passthrough mode only.
+std::pair<snap::Transport, snap::ListenerKind> socketRole(const std::string& protocol) {
+  if (protocol == "HTTPS") return {snap::Transport::Tls, snap::ListenerKind::HttpConnectionManager};
+  if (protocol == "TLS") return {snap::Transport::Tcp, snap::ListenerKind::TlsPassthrough};
+  if (protocol == "TCP") return {snap::Transport::Tcp, snap::ListenerKind::TcpProxy};
+  if (protocol == "UDP") return {snap::Transport::Udp, snap::ListenerKind::UdpProxy};
+  return {snap::Transport::Tcp, snap::ListenerKind::HttpConnectionManager};
+}
+
+}  // namespace
+
 snap::SnapshotPtr Translator::State::buildSnapshot() {
   auto snapshot = std::make_shared<snap::Snapshot>();
   snapshot->version = view->revision;
-  std::map<std::pair<std::string, int64_t>, snap::Socket> sockets;
+  std::map<std::tuple<std::string, int64_t, bool>, snap::Socket> sockets;  // UDP shares port numbers with TCP
   for (auto& [key, gw] : gateways) {
     if (!gw.accepted || gw.address.empty()) continue;
     for (auto& ls : gw.listeners) {
       if (!ls.usable) continue;
       const model::Listener& spec = *ls.spec;
-      snap::Socket& socket = sockets[{gw.address, spec.port}];
+      const auto [transport, kind] = socketRole(spec.protocol);
+      snap::Socket& socket = sockets[{gw.address, spec.port, transport == snap::Transport::Udp}];
+      // HTTPS and TLS passthrough listeners on one port (by hostname) would need one handler
+      // that peeks at the SNI for both: not served yet, the port stays with the first kind.
+      if (!socket.listeners.empty() && (socket.transport != transport || socket.kind != kind)) continue;
       socket.address = gw.address;
       socket.port = static_cast<uint16_t>(spec.port);
-      // Only HTTP and HTTPS listeners are usable so far; TLS, TCP and UDP get their kinds here.
-      socket.transport = spec.protocol == "HTTPS" ? snap::Transport::Tls : snap::Transport::Tcp;
-      socket.kind = snap::ListenerKind::HttpConnectionManager;
+      socket.transport = transport;
+      socket.kind = kind;
       snap::Listener listener;
       listener.gateway = key;
       listener.name = ls.owner.kind == "Gateway" ? spec.name : ls.owner.ns + "/" + ls.owner.name + "/" + spec.name;
       listener.hostname = spec.hostname;
       listener.certificates = ls.certificates;
-      listener.hosts = ls.tables.hosts.table();
+      listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
       socket.listeners.push_back(std::move(listener));
     }
   }

@@ -112,6 +112,7 @@ struct Translator::State {
   void listeners(const std::string& gw_name, GatewayState& gw);
   void listenerKinds(ListenerState& ls);
   void listenerTls(ListenerState& ls);
+  void tlsListenerMode(ListenerState& ls);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;

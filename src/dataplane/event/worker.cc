@@ -6,6 +6,7 @@
 #include <random>
 
 #include "dataplane/filters/mirror.h"
+#include "dataplane/l4/udp_proxy.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/observe/access_log.h"
 #include "dataplane/pipeline/request_context.h"
@@ -37,6 +38,8 @@ Worker::Worker(unsigned index, const Options& options)
 Worker::~Worker() {
   stop();
   acceptors_.clear();
+  for (auto& [identity, proxy] : udp_proxies_) proxy->close();
+  udp_proxies_.clear();
   spare_buffers_.clear();
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
@@ -90,6 +93,13 @@ void Worker::giveBuffer(std::unique_ptr<char[]> buffer) {
 }
 
 void Worker::addAcceptor(const std::string& identity, net::SocketRole role, uint16_t port, net::ListenFd fd) {
+  if (role.transport == snapshot::Transport::Udp) {
+    auto proxy = std::make_shared<UdpProxy>(*this, fd, identity);
+    if (auto old = udp_proxies_.find(identity); old != udp_proxies_.end()) old->second->close();
+    udp_proxies_[identity] = proxy;
+    proxy->start();
+    return;
+  }
   auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, role, port);
   if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
   acceptors_[identity] = acceptor;
@@ -97,6 +107,11 @@ void Worker::addAcceptor(const std::string& identity, net::SocketRole role, uint
 }
 
 void Worker::closeAcceptor(const std::string& identity) {
+  if (auto udp = udp_proxies_.find(identity); udp != udp_proxies_.end()) {
+    udp->second->close();
+    udp_proxies_.erase(udp);
+    return;
+  }
   auto it = acceptors_.find(identity);
   if (it == acceptors_.end()) return;
   it->second->close();

@@ -39,6 +39,7 @@ class Mirrors;
 namespace gatehouse::dataplane {
 
 struct RequestContext;
+class UdpProxy;
 
 class Worker {
  public:
@@ -84,9 +85,9 @@ class Worker {
   std::unique_ptr<char[]> takeBuffer();
   void giveBuffer(std::unique_ptr<char[]> buffer);
 
-  // Starts accepting on `fd` for the socket `identity` (takes ownership of the fd).
+  // Starts accepting (UDP: receiving) on `fd` for the socket `identity` (takes ownership of the fd).
   void addAcceptor(const std::string& identity, net::SocketRole role, uint16_t port, net::ListenFd fd);
-  // Stops accepting for that socket identity and drains its connections.
+  // Stops accepting for that socket identity and drains its connections (UDP: ends its sessions).
   void closeAcceptor(const std::string& identity);
   size_t acceptorCount() const { return acceptors_.size(); }
 
@@ -107,6 +108,7 @@ class Worker {
   std::vector<uint32_t> round_robin_;
   std::vector<std::unique_ptr<char[]>> spare_buffers_;
   std::unordered_map<std::string, std::shared_ptr<net::Acceptor>> acceptors_;
+  std::unordered_map<std::string, std::shared_ptr<UdpProxy>> udp_proxies_;
   uint64_t rng_[4];
   std::thread thread_;
 };

@@ -1,9 +1,10 @@
-// The listener kinds this data plane serves, and the handler of each: a new kind (TLS
-// passthrough, TCP proxy, ...) is one handler plus one entry here.
+// The listener kinds this data plane accepts TCP connections for, and the handler of each: a new
+// kind is one handler plus one entry here.
 #include <array>
 #include <utility>
 
 #include "dataplane/http/connection_manager.h"
+#include "dataplane/l4/l4_proxy.h"
 #include "dataplane/net/acceptor.h"
 
 namespace gatehouse::dataplane::net {
@@ -12,8 +13,10 @@ namespace {
 
 using snapshot::ListenerKind;
 
-constexpr std::array<std::pair<ListenerKind, ConnectionHandler>, 1> kHandlers{{
+constexpr std::array<std::pair<ListenerKind, ConnectionHandler>, 3> kHandlers{{
     {ListenerKind::HttpConnectionManager, &startHttpConnection},
+    {ListenerKind::TcpProxy, &startTcpProxy},
+    {ListenerKind::TlsPassthrough, &startTlsPassthrough},
 }};
 
 }  // namespace

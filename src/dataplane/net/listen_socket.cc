@@ -12,7 +12,10 @@
 
 namespace gatehouse::dataplane::net {
 
-Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int backlog) {
+namespace {
+
+// backlog < 0: a UDP socket (bound, not listening).
+Result<ListenFd> bindSocket(const std::string& address, uint16_t port, int backlog) {
   sockaddr_storage storage{};
   socklen_t length = 0;
   bool ipv6 = false;
@@ -32,7 +35,8 @@ Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int
     return Error{"not a numeric IP address: \"" + host + "\""};
   }
 
-  int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const bool udp = backlog < 0;
+  int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error{std::string("socket: ") + std::strerror(errno)};
   auto fail = [fd](const char* what) {
     Error error{std::string(what) + ": " + std::strerror(errno)};
@@ -44,10 +48,18 @@ Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int
   if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return fail("SO_REUSEPORT");
   if (ipv6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) return fail("IPV6_V6ONLY");
   // Accepted sockets inherit TCP_NODELAY on Linux; each accepted socket sets it again anyway.
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!udp) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) return fail("bind");
-  if (::listen(fd, backlog) != 0) return fail("listen");
+  if (!udp && ::listen(fd, backlog) != 0) return fail("listen");
   return ListenFd{fd, ipv6};
 }
+
+}  // namespace
+
+Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int backlog) {
+  return bindSocket(address, port, backlog < 0 ? 0 : backlog);
+}
+
+Result<ListenFd> bindUdpSocket(const std::string& address, uint16_t port) { return bindSocket(address, port, -1); }
 
 }  // namespace gatehouse::dataplane::net

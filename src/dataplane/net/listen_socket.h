@@ -16,6 +16,9 @@ struct ListenFd {
   bool ipv6 = false;
 };
 Result<ListenFd> bindListenSocket(const std::string& address, uint16_t port, int backlog);
+// The same for a UDP listener: a bound, non-blocking datagram socket with SO_REUSEPORT (the
+// kernel hashes each client's address to one worker's socket).
+Result<ListenFd> bindUdpSocket(const std::string& address, uint16_t port);
 
 // What an acceptor serves: the snapshot Socket's transport and listener kind.
 struct SocketRole {

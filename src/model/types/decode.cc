@@ -6,6 +6,7 @@
 #include "model/types/gateway.h"
 #include "model/types/grpc_route.h"
 #include "model/types/http_route.h"
+#include "model/types/l4_route.h"
 #include "model/types/reference_grant.h"
 
 namespace gatehouse::model {
@@ -23,6 +24,8 @@ const std::map<std::string_view, Decoder>& decoders() {
       {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
+      {"TCPRoute", decodeL4Route},          {"UDPRoute", decodeL4Route},
+      {"TLSRoute", decodeL4Route},
   };
   return table;
 }

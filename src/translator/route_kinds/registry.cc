@@ -5,9 +5,13 @@ namespace gatehouse::translator {
 
 const RouteKind& httpRouteKind();  // route_kinds/http_route.cc
 const RouteKind& grpcRouteKind();  // route_kinds/grpc_route.cc
+const RouteKind& tlsRouteKind();   // route_kinds/l4_routes.cc
+const RouteKind& tcpRouteKind();   // route_kinds/l4_routes.cc
+const RouteKind& udpRouteKind();   // route_kinds/l4_routes.cc
 
 const std::vector<const RouteKind*>& routeKinds() {
-  static const std::vector<const RouteKind*> kinds = {&httpRouteKind(), &grpcRouteKind()};
+  static const std::vector<const RouteKind*> kinds = {&httpRouteKind(), &grpcRouteKind(), &tlsRouteKind(),
+                                                      &tcpRouteKind(), &udpRouteKind()};
   return kinds;
 }
 
