@@ -20,8 +20,8 @@ bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP,GATEWAY-GRPC
   --expected-pass conformance/expected-pass.txt
 
 echo "== conformance in Kubernetes mode, through the fake API server (same expected passes)"
-bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP,GATEWAY-GRPC --expected-pass conformance/expected-pass.txt \
-  --kubernetes --work-dir out/conformance-work-kubernetes --report out/conformance-report-kubernetes.yaml
+bash scripts/conformance.sh build/gatehouse --profiles GATEWAY-HTTP,GATEWAY-GRPC,GATEWAY-TCP,GATEWAY-TLS,GATEWAY-UDP \
+  --expected-pass conformance/expected-pass.txt --kubernetes --work-dir out/conformance-work-kubernetes --report out/conformance-report-kubernetes.yaml
 
 echo "== control-plane smoke: route scale and propagation (bounds ~10x the real figures)"
 python3 bench/smoke.py --gatehouse build/gatehouse --no-install

@@ -11,6 +11,8 @@ struct ServeFlags {
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   std::string access_log;  // empty: off; "-": stdout
   unsigned workers = 1;
+  std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
+  std::string udp_idle_timeout = "60s";
   // Separate data planes: per Gateway a `gatehouse dataplane` fed over the config stream.
   bool provision = false;
   std::string stream_address, stream_cert, stream_key;
@@ -19,8 +21,6 @@ struct ServeFlags {
 struct DataPlaneFlags {
   std::string controller, gateway, token_file, controller_ca, bind_address, log_level;
   unsigned workers = 1;
-  std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
-  std::string udp_idle_timeout = "60s";
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;

@@ -293,7 +293,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2085)");
+            "2162)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -331,7 +331,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 513)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 535)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
