@@ -96,7 +96,8 @@ class ListenerSetTest(GatehouseTestCase):
         self.assertEqual(list(by_name), ["app", "api", "clash"])
         self.assertEqual(by_name["app"]["attachedRoutes"], 1)
         self.assertEqual(by_name["api"]["attachedRoutes"], 2)
-        self.assertEqual(by_name["app"]["supportedKinds"], [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}])
+        self.assertEqual(by_name["app"]["supportedKinds"],
+                         [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}, {"group": GATEWAY_GROUP, "kind": "GRPCRoute"}])
         clash = {c["type"]: (c["status"], c["reason"]) for c in by_name["clash"]["conditions"]}
         self.assertEqual(clash["Conflicted"], ("True", "HostnameConflict"))
         self.assertEqual(clash["Accepted"], ("False", "HostnameConflict"))
