@@ -35,6 +35,13 @@ FilterCompiler filterCompiler(std::string_view type);
 snapshot::Filters compileFilters(const std::vector<model::HTTPRouteFilter>& list, BackendResolver& backends,
                                  std::optional<Condition>& problem, bool& broken);
 
+// A rule's filters and weighted backendRefs (each with its own filters) into `rule`, for the
+// route kinds of HTTPRoute's shape. A rule with a filter that cannot be applied answers every
+// request with an error (one invalid backend), and its redirect is dropped.
+void compileRuleActions(const std::vector<model::HTTPRouteFilter>& filters,
+                        const std::vector<model::HTTPBackendRef>& backend_refs, BackendResolver& backends,
+                        std::optional<Condition>& problem, snapshot::Rule& rule);
+
 // Shared by RequestRedirect and URLRewrite.
 std::optional<snapshot::PathModifier> compilePathModifier(const std::optional<model::HTTPPathModifier>& modifier);
 

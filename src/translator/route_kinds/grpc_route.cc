@@ -117,23 +117,7 @@ class GrpcRouteKind : public RouteKind {
       rule.route_kind = "GRPCRoute";
       rule.name = r.name;
       rule.index = static_cast<uint32_t>(&r - spec.rules.data());
-      bool broken = false;
-      rule.filters = compileFilters(r.filters, backends, problem, broken);
-      for (const auto& ref : r.backend_refs) {
-        snap::WeightedBackend wb;
-        wb.weight = static_cast<uint32_t>(ref.weight);
-        if (wb.weight == 0) continue;
-        wb.cluster = backends.resolve(ref.ref, problem);
-        bool backend_broken = false;
-        wb.filters = compileFilters(ref.filters, backends, problem, backend_broken);
-        if (backend_broken) wb.cluster.reset();
-        rule.total_weight += wb.weight;
-        rule.backends.push_back(std::move(wb));
-      }
-      if (broken) {  // a filter we cannot apply: every request of the rule gets an error
-        rule.backends.assign(1, snap::WeightedBackend{});
-        rule.total_weight = 1;
-      }
+      compileRuleActions(r.filters, r.backend_refs, backends, problem, rule);
       std::vector<snap::RouteMatch> matches;
       for (const auto& m : r.matches.empty() ? kMatchEverything : r.matches) {
         std::string error;

@@ -91,25 +91,7 @@ class HttpRouteKind : public RouteKind {
       rule.route = route.key.ns + "/" + route.key.name;
       rule.name = r.name;
       rule.index = static_cast<uint32_t>(&r - spec.rules.data());
-      bool broken = false;
-      rule.filters = compileFilters(r.filters, backends, problem, broken);
-      for (const auto& ref : r.backend_refs) {
-        snap::WeightedBackend wb;
-        wb.weight = static_cast<uint32_t>(ref.weight);
-        if (wb.weight == 0) continue;
-        wb.cluster = backends.resolve(ref.ref, problem);
-        bool backend_broken = false;
-        wb.filters = compileFilters(ref.filters, backends, problem, backend_broken);
-        if (backend_broken) wb.cluster.reset();
-        rule.total_weight += wb.weight;
-        rule.backends.push_back(std::move(wb));
-      }
-      if (broken) {
-        // A filter we cannot apply: every backend of the rule answers 500.
-        std::erase_if(rule.filters, [](const snap::Filter& f) { return std::holds_alternative<snap::RequestRedirect>(f); });
-        rule.backends.assign(1, snap::WeightedBackend{});
-        rule.total_weight = 1;
-      }
+      compileRuleActions(r.filters, r.backend_refs, backends, problem, rule);
       rule.request_timeout_ms = timeout(r.request_timeout_ms);
       rule.backend_request_timeout_ms = timeout(r.backend_request_timeout_ms);
       std::vector<snap::RouteMatch> matches;
