@@ -65,6 +65,9 @@ json filter(const RequestRedirect& r) {
 }
 json filter(const UrlRewrite& r) { return json::array({r.hostname ? json(*r.hostname) : json(), optionalPath(r.path)}); }
 json filter(const RequestMirror& m) { return json::array({m.cluster, m.numerator, m.denominator}); }
+json filter(const Cors& c) {
+  return json::array({c.allow_origins, c.allow_methods, c.allow_headers, c.expose_headers, c.allow_credentials, c.max_age});
+}
 
 // [type index, fields] per filter, in list order.
 json filters(const Filters& list) {
@@ -82,7 +85,8 @@ json table(const RouteTable& t) {
       backends.push_back(json::array({b.cluster ? json(*b.cluster) : json(), b.weight, filters(b.filters)}));
     rules.push_back(json::array({r.route, r.name, filters(r.filters), backends, r.total_weight,
                                  r.request_timeout_ms ? json(*r.request_timeout_ms) : json(),
-                                 r.backend_request_timeout_ms ? json(*r.backend_request_timeout_ms) : json()}));
+                                 r.backend_request_timeout_ms ? json(*r.backend_request_timeout_ms) : json(),
+                                 r.route_kind, r.index}));
   }
   json entries = json::array();
   for (const RouteEntry& e : t.entries) {
