@@ -1,6 +1,7 @@
 #pragma once
 // Pieces shared by the decoders of several kinds.
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,5 +18,7 @@ ParentRef parentRef(const nlohmann::json& ref, const std::string& ns);
 BackendObjectRef backendObjectRef(const nlohmann::json& ref, const std::string& ns);
 SecretObjectRef secretObjectRef(const nlohmann::json& ref, const std::string& ns);
 std::vector<std::string> strings(const nlohmann::json& list);
+// The string at `key`; nullopt when absent or not a string.
+std::optional<std::string> optionalString(const nlohmann::json& j, const char* key);
 
 }  // namespace gatehouse::model::decoding

@@ -9,16 +9,11 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::optional<std::string> optionalString(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 GRPCRouteMatch match(const Json& m) {
   GRPCRouteMatch out;
   if (auto it = m.find("method"); it != m.end() && it->is_object()) {
-    out.method = GRPCMethodMatch{str(*it, "type", "Exact"), optionalString(*it, "service"), optionalString(*it, "method")};
+    out.method = GRPCMethodMatch{str(*it, "type", "Exact"), decoding::optionalString(*it, "service"),
+                                 decoding::optionalString(*it, "method")};
   }
   for (const auto& h : arr(m, "headers")) out.headers.push_back({str(h, "type", "Exact"), str(h, "name"), str(h, "value")});
   return out;
@@ -29,9 +24,7 @@ GRPCRouteRule rule(const Json& r, const std::string& ns) {
   out.name = str(r, "name");
   for (const auto& m : arr(r, "matches")) out.matches.push_back(match(m));
   out.filters = decodeHTTPRouteFilters(arr(r, "filters"), ns);
-  for (const auto& ref : arr(r, "backendRefs"))
-    out.backend_refs.push_back({decoding::backendObjectRef(ref, ns), static_cast<int32_t>(integer(ref, "weight", 1)),
-                                decodeHTTPRouteFilters(arr(ref, "filters"), ns)});
+  out.backend_refs = decodeHTTPBackendRefs(arr(r, "backendRefs"), ns);
   return out;
 }
 

@@ -10,12 +10,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::optional<std::string> optionalString(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 HTTPHeaderModifier headerModifier(const Json& j) {
   HTTPHeaderModifier out;
   for (const auto& h : arr(j, "set")) out.set.push_back({str(h, "name"), str(h, "value")});
@@ -40,15 +34,15 @@ HTTPRouteFilter filter(const Json& f, const std::string& ns) {
   } else if (out.type == "RequestRedirect") {
     const Json& r = obj(f, "requestRedirect");
     HTTPRequestRedirect redirect;
-    redirect.scheme = optionalString(r, "scheme");
-    redirect.hostname = optionalString(r, "hostname");
+    redirect.scheme = decoding::optionalString(r, "scheme");
+    redirect.hostname = decoding::optionalString(r, "hostname");
     if (auto it = r.find("port"); it != r.end() && it->is_number_integer()) redirect.port = it->get<int32_t>();
     redirect.path = pathModifier(obj(r, "path"));
     redirect.status_code = static_cast<int32_t>(integer(r, "statusCode", 302));
     out.request_redirect = std::move(redirect);
   } else if (out.type == "URLRewrite") {
     const Json& r = obj(f, "urlRewrite");
-    out.url_rewrite = HTTPURLRewrite{optionalString(r, "hostname"), pathModifier(obj(r, "path"))};
+    out.url_rewrite = HTTPURLRewrite{decoding::optionalString(r, "hostname"), pathModifier(obj(r, "path"))};
   } else if (out.type == "RequestMirror") {
     const Json& m = obj(f, "requestMirror");
     HTTPRequestMirror mirror;
@@ -86,7 +80,7 @@ HTTPRouteMatch match(const Json& m) {
   out.path = {str(path, "type", "PathPrefix"), str(path, "value", "/")};
   out.headers = stringMatches(arr(m, "headers"));
   out.query_params = stringMatches(arr(m, "queryParams"));
-  out.method = optionalString(m, "method");
+  out.method = decoding::optionalString(m, "method");
   return out;
 }
 
@@ -95,9 +89,7 @@ HTTPRouteRule rule(const Json& r, const std::string& ns) {
   out.name = str(r, "name");
   for (const auto& m : arr(r, "matches")) out.matches.push_back(match(m));
   out.filters = decodeHTTPRouteFilters(arr(r, "filters"), ns);
-  for (const auto& ref : arr(r, "backendRefs"))
-    out.backend_refs.push_back({decoding::backendObjectRef(ref, ns), static_cast<int32_t>(integer(ref, "weight", 1)),
-                                decodeHTTPRouteFilters(arr(ref, "filters"), ns)});
+  out.backend_refs = decodeHTTPBackendRefs(arr(r, "backendRefs"), ns);
   const Json& timeouts = obj(r, "timeouts");
   out.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
   out.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
@@ -119,6 +111,14 @@ std::shared_ptr<const TypedObject> decodeHTTPRoute(const Json& object) {
   for (const auto& p : arr(spec, "parentRefs")) out->parent_refs.push_back(decoding::parentRef(p, ns));
   out->hostnames = decoding::strings(arr(spec, "hostnames"));
   for (const auto& r : arr(spec, "rules")) out->rules.push_back(rule(r, ns));
+  return out;
+}
+
+std::vector<HTTPBackendRef> decodeHTTPBackendRefs(const Json& list, const std::string& ns) {
+  std::vector<HTTPBackendRef> out;
+  for (const auto& ref : list)
+    out.push_back({decoding::backendObjectRef(ref, ns), static_cast<int32_t>(integer(ref, "weight", 1)),
+                   decodeHTTPRouteFilters(arr(ref, "filters"), ns)});
   return out;
 }
 

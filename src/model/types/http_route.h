@@ -97,5 +97,7 @@ struct HTTPRoute : Route {
 std::shared_ptr<const TypedObject> decodeHTTPRoute(const nlohmann::json& object);
 // A filter list (also GRPCRoute's); `ns` resolves the namespace of mirror backendRefs.
 std::vector<HTTPRouteFilter> decodeHTTPRouteFilters(const nlohmann::json& list, const std::string& ns);
+// A backendRefs list with weights and filters (also GRPCRoute's).
+std::vector<HTTPBackendRef> decodeHTTPBackendRefs(const nlohmann::json& list, const std::string& ns);
 
 }  // namespace gatehouse::model

@@ -70,5 +70,11 @@ std::vector<std::string> strings(const Json& list) {
   return out;
 }
 
+std::optional<std::string> optionalString(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 }  // namespace decoding
 }  // namespace gatehouse::model
