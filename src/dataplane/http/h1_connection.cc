@@ -362,14 +362,17 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (linger_) {
       // The client may still be sending (a body we did not read, pipelined requests): closing
       // now would reset the connection and could destroy the response in flight. Half-close and
-      // read a little more first, as nginx's lingering close does.
+      // read and discard what is still coming first, as nginx's lingering close does: up to
+      // kLingerBytes or 500 ms, whichever ends first.
       downstream().shutdown(tcp::socket::shutdown_send, ignored);
       finished_ = false;
       setDeadlineIn(Wait::Closing, std::chrono::milliseconds(500));
-      char sink[1024];
-      for (int i = 0; i < 64; ++i) {
+      constexpr size_t kLingerBytes = 1024 * 1024;
+      char sink[4096];
+      for (size_t discarded = 0; discarded < kLingerBytes;) {
         auto [ec, n] = co_await downstream().async_read_some(asio::buffer(sink), kTuple);
         if (ec) break;
+        discarded += n;
       }
       finished_ = true;
       wait_ = Wait::None;
