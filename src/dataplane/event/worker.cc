@@ -73,6 +73,7 @@ void Worker::setGeneration(GenerationPtr generation) {
   size_t clusters = generation && generation->snapshot ? generation->snapshot->clusters.size() : 0;
   round_robin_.assign(clusters, 0);
   generation_ = std::move(generation);
+  metrics_->setGeneration(generation_.get());
 }
 
 namespace {

@@ -46,8 +46,29 @@ void RequestMetrics::observe(const RequestContext& ctx, Clock::time_point now) {
   count(client_, ctx, client, true, secondsBetween(ctx.upstream_started, now));
 }
 
+size_t RequestMetrics::AddressKeyHash::operator()(const AddressKey& k) const {
+  auto mix = [](size_t h, const void* p) { return (h ^ reinterpret_cast<uintptr_t>(p)) * 0x9E3779B97F4A7C15ull; };
+  size_t h = mix(mix(mix(mix(mix(0, k.listener), k.rule), k.cluster), k.method), k.failure);
+  return h ^ (h >> 29) ^ (size_t{k.status} << 1) ^ size_t{k.client};
+}
+
 void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds) {
   const std::string_view method = methodLabel(ctx.request.method);
+  if (generation_ == nullptr || ctx.generation.get() != generation_) {
+    series(map, ctx, method, leg, client).observe(seconds);
+    return;
+  }
+  const AddressKey key{ctx.listener, ctx.rule, ctx.cluster, method.data(), leg.failure.data(), leg.status, client};
+  auto it = by_address_.find(key);
+  if (it == by_address_.end()) {
+    if (by_address_.size() >= 2 * kMaxSeries) by_address_.clear();  // bounded like the series
+    it = by_address_.emplace(key, &series(map, ctx, method, leg, client)).first;
+  }
+  it->second->observe(seconds);
+}
+
+metrics::Histogram& RequestMetrics::series(SeriesMap& map, const RequestContext& ctx, std::string_view method,
+                                           Leg leg, bool client) {
   const snapshot::Listener* listener = ctx.listener;
   const snapshot::Rule* rule = ctx.rule;
   const snapshot::Cluster* cluster = ctx.cluster;
@@ -84,8 +105,8 @@ void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, b
   if (it == map.end()) {
     // First request of this series: its labels, once.
     const bool with_route = map.size() < kMaxSeries;
-    Series series;
-    SeriesLabels& l = series.labels;
+    Series added;
+    SeriesLabels& l = added.labels;
     l.method = method;
     if (leg.status != 0) l.status = std::to_string(leg.status);
     if (!leg.failure.empty()) {
@@ -107,9 +128,9 @@ void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, b
       l.route_rule = rule->name.empty() ? std::to_string(rule->index) : rule->name;
       if (cluster != nullptr) l.backend = cluster->name;
     }
-    it = map.emplace(key_, std::move(series)).first;
+    it = map.emplace(key_, std::move(added)).first;
   }
-  it->second.duration.observe(seconds);
+  return it->second.duration;
 }
 
 MetricsData RequestMetrics::copy(const Generation* generation) const {

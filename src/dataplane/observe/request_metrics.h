@@ -5,8 +5,10 @@
 // its counters (RequestMetrics::copy) on its own thread; the copies are merged and rendered off
 // the request path (MetricsData).
 //
-// Series are keyed by one string of their label values, built in a reused buffer, so a request
-// of a known series hashes about 100 bytes and allocates nothing. Cardinality is bounded: past
+// Series are keyed by one string of their label values. A request of the worker's current
+// generation finds its series by the addresses of its listener, rule and cluster instead (a few
+// words hashed, not the ~100-byte key built); that index is dropped when the generation changes,
+// since the addresses then mean nothing. Cardinality is bounded: past
 // kMaxSeries series in a family, requests of unseen routes count in their listener's series
 // with empty route_* and backend labels.
 #include <chrono>
@@ -71,6 +73,11 @@ class RequestMetrics {
 
   // Counts a finished request: its downstream leg and, when it went upstream, its attempt.
   void observe(const RequestContext& ctx, std::chrono::steady_clock::time_point now);
+  // The worker serves `generation` from now on; it must stay alive until the next call.
+  void setGeneration(const Generation* generation) {
+    by_address_.clear();
+    generation_ = generation;
+  }
   // The counters of `identity`'s connections; the reference stays valid for the worker's life.
   ConnectionCounts& connections(const std::string& identity) { return connections_[identity]; }
 
@@ -84,9 +91,27 @@ class RequestMetrics {
     std::string_view failure;  // error_type of a failure without response
   };
   void count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds);
+  metrics::Histogram& series(SeriesMap& map, const RequestContext& ctx, std::string_view method, Leg leg, bool client);
+
+  // The method and failure are static strings (methodLabel, errorTypeOf): compared by address too.
+  struct AddressKey {
+    const void* listener;
+    const void* rule;
+    const void* cluster;
+    const char* method;
+    const char* failure;
+    uint16_t status;
+    bool client;
+    bool operator==(const AddressKey&) const = default;
+  };
+  struct AddressKeyHash {
+    size_t operator()(const AddressKey& k) const;
+  };
 
   SeriesMap server_;
   SeriesMap client_;
+  const Generation* generation_ = nullptr;
+  std::unordered_map<AddressKey, metrics::Histogram*, AddressKeyHash> by_address_;  // into server_/client_
   std::map<std::string, ConnectionCounts, std::less<>> connections_;
   std::string key_;  // reused for every lookup
 };

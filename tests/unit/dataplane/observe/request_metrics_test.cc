@@ -115,6 +115,52 @@ TEST(RequestMetrics, SeriesBeyondTheBoundFoldIntoTheListenersSeries) {
   EXPECT_EQ(folded, 5u);
 }
 
+uint64_t countOf(const SeriesMap& map, std::string_view route_name) {
+  for (const auto& [key, series] : map)
+    if (series.labels.route_name == route_name) return series.duration.count();
+  return 0;
+}
+
+TEST(RequestMetrics, RequestsOfTheCurrentGenerationCountInTheSeriesOfTheirLabels) {
+  Fixture f;
+  RequestMetrics metrics;
+  auto current = std::make_shared<Generation>();
+  metrics.setGeneration(current.get());
+  for (int i = 0; i < 3; ++i) {
+    RequestContext ctx = f.routed(200);
+    ctx.generation = current;
+    ctx.upstream_started = f.t0;
+    metrics.observe(ctx, f.t0);
+  }
+  RequestContext older = f.routed(200);
+  older.generation = std::make_shared<Generation>();
+  metrics.observe(older, f.t0);
+  const MetricsData data = metrics.copy(nullptr);
+  EXPECT_EQ(only(data.server).duration.count(), 4u);
+  EXPECT_EQ(only(data.client).duration.count(), 3u);
+}
+
+// A new generation may hold a different rule at an address an old one used.
+TEST(RequestMetrics, ANewGenerationForgetsSeriesFoundByAddress) {
+  Fixture f;
+  RequestMetrics metrics;
+  auto first = std::make_shared<Generation>();
+  metrics.setGeneration(first.get());
+  RequestContext ctx = f.routed(200);
+  ctx.generation = first;
+  metrics.observe(ctx, f.t0);
+
+  auto second = std::make_shared<Generation>();
+  metrics.setGeneration(second.get());
+  f.rule.route = "apps/cart";
+  ctx = f.routed(200);
+  ctx.generation = second;
+  metrics.observe(ctx, f.t0);
+  const MetricsData data = metrics.copy(nullptr);
+  EXPECT_EQ(countOf(data.server, "shop"), 1u);
+  EXPECT_EQ(countOf(data.server, "cart"), 1u);
+}
+
 TEST(RequestMetrics, CopiesOfWorkersMergeBySeries) {
   Fixture f;
   RequestMetrics a;
