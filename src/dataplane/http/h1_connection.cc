@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "dataplane/event/worker.h"
 #include "dataplane/filters/mirror.h"
@@ -164,6 +165,15 @@ class ActiveCache {
 template <class Stream>
 class H1Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H1Connection<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, tls::Stream>;
+  // How long an idle keep-alive connection keeps its read buffer (parkHot), and for how many
+  // connections of a worker at most: 1 MiB of buffers, so that many idle connections cost what
+  // they did without it.
+  static constexpr std::chrono::milliseconds kHotIdle{1000};
+  static constexpr size_t kMaxHot = 64;
+  static size_t& hotParked() {  // of the worker running on this thread
+    thread_local size_t parked = 0;
+    return parked;
+  }
 
  public:
   H1Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Stream stream,
@@ -187,7 +197,15 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (idle_) cancelSockets();
   }
 
-  void idleExpired() override { cancelSockets(); }
+  void idleExpired() override {
+    if (hot_ && !draining_) {
+      cooling_ = true;  // the read ends as aborted and the connection parks cold
+      error_code ignored;
+      downstream().cancel(ignored);
+      return;
+    }
+    cancelSockets();
+  }
 
  private:
   // ---- plumbing ------------------------------------------------------------------------------
@@ -327,15 +345,51 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     co_await finish();
   }
 
-  // Idle: no coroutine frame, no buffer, no timer operation; one readiness wait and a link in
-  // the worker's idle list.
+  // Idle: no coroutine frame, no timer operation, a link in the worker's idle list. A plain
+  // keep-alive connection first parks hot, then cold.
   void park() {
     wait_ = Wait::None;
     ++timer_seq_;  // a wait still queued for the old timer is ignored
     timer_pending_ = false;
     ActiveCache::give(std::move(active_));
     idle_ = true;
-    worker_.idle().park(*this, first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
+    const auto keepalive = options().timeouts.keepalive_idle;
+    if constexpr (!kTls) {
+      if (!first_ && keepalive > kHotIdle && hotParked() < kMaxHot) {
+        parkHot();
+        return;
+      }
+    }
+    parkCold(first_ ? options().timeouts.request_header : keepalive);
+  }
+
+  // Hot: a read into the buffer waits for the next request, which arrives with the wake-up. Asio
+  // queues a read after an exhausted one without a system call, where the readiness wait of a
+  // cold park costs an epoll_ctl per request. After kHotIdle the buffer goes back (idleExpired).
+  void parkHot() {
+    hot_ = true;
+    ++hotParked();
+    ensureBuffers();
+    worker_.idle().park(*this, kHotIdle);
+    downstream().async_read_some(asio::buffer(buf_.get(), capacity()),
+                                 [self = this->shared_from_this()](error_code ec, size_t n) { self->unparkHot(ec, n); });
+  }
+  void unparkHot(error_code ec, size_t n) {
+    hot_ = false;
+    --hotParked();
+    const bool cooling = std::exchange(cooling_, false);
+    if (cooling && ec == asio::error::operation_aborted && !draining_ && !acceptor_->closed()) {
+      releaseBuffers();
+      parkCold(options().timeouts.keepalive_idle - kHotIdle);
+      return;
+    }
+    if (!ec) end_ = n;
+    unpark(ec);
+  }
+
+  // Cold: no buffer either; one readiness wait.
+  void parkCold(std::chrono::milliseconds timeout) {
+    worker_.idle().park(*this, timeout);
     downstream().async_wait(tcp::socket::wait_read,
                             [self = this->shared_from_this()](error_code ec) { self->unpark(ec); });
   }
@@ -1085,6 +1139,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   bool timer_pending_ = false;
   bool timed_out_ = false;
   bool idle_ = false;
+  bool hot_ = false;      // parked with a read into the buffer
+  bool cooling_ = false;  // that read was cancelled to park cold
   bool draining_ = false;
   bool linger_ = false;
   bool client_gone_ = false;

@@ -214,6 +214,30 @@ TEST_F(DataPlaneTest, KeepAliveRequestsReuseOneUpstreamConnection) {
   EXPECT_EQ(a_.connections(), 1);
 }
 
+// An idle keep-alive connection waits with its read buffer for a second, then without it.
+TEST_F(DataPlaneTest, KeepAliveConnectionServesAfterAnIdleSecond) {
+  applyOk(initial());
+  Client client(port_);
+  EXPECT_EQ(firstLine(client.get("/a/1").body), "a GET /a/1");
+  std::this_thread::sleep_for(1300ms);
+  EXPECT_EQ(firstLine(client.get("/a/2").body), "a GET /a/2");
+  EXPECT_EQ(firstLine(client.get("/a/3").body), "a GET /a/3");
+}
+
+TEST_F(DataPlaneTest, IdleKeepAliveConnectionClosesAtItsTimeoutNotBefore) {
+  Options options = testOptions();
+  options.timeouts.keepalive_idle = 1500ms;
+  DataPlane plane(options);
+  ASSERT_TRUE(plane.apply(snapshotWith({socketWith(routes(), port_)}, clusters())).empty());
+  Client client(port_);
+  EXPECT_EQ(client.get("/a").status, 200);
+  const auto idle_since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closedByPeer());
+  const auto idle_for = std::chrono::steady_clock::now() - idle_since;
+  EXPECT_GE(idle_for, 1400ms);
+  EXPECT_LT(idle_for, 4s);  // not the client's 5 s
+}
+
 TEST_F(DataPlaneTest, ChunkedRequestBodyIsRelayed) {
   applyOk(initial());
   Client client(port_);
