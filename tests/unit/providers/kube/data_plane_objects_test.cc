@@ -54,7 +54,7 @@ TEST(RenderDataPlane, PodRunsTheDataPlaneWithAProjectedTokenAndNoApiCredentials)
 }
 
 TEST(RenderDataPlane, PodIsReadyOnceItsConfigIsLiveAndAliveWhileItsAdminApiAnswers) {
-  const Json& container = renderDataPlane(webSpec())[1]["spec"]["template"]["spec"]["containers"][0];
+  const Json container = renderDataPlane(webSpec())[1]["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(container["ports"][0], (Json{{"name", "admin"}, {"containerPort", 15021}, {"protocol", "TCP"}}));
   EXPECT_EQ(container["readinessProbe"],
             (Json{{"httpGet", {{"path", "/ready"}, {"port", "admin"}}}, {"periodSeconds", 2}, {"failureThreshold", 1}}));
