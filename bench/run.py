@@ -286,8 +286,9 @@ def main():
             f.write(md)
         if args.docs:
             os.makedirs(os.path.dirname(os.path.abspath(args.docs)), exist_ok=True)
+            kube = report.kube_section(args.docs)  # bench/kube.py's, measured apart
             with open(args.docs, "w") as f:
-                f.write(md)
+                f.write(report.with_kube_section(md, kube) if kube else md)
         if not args.keep_tmp:
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,6 +1,6 @@
 """The Gatehouse route set of sections 3-4 through the API server: the same Gateway and routes as
 GatehouseRoutes, written to the fake API server (tests/fakekube) instead of a directory, and
-`gatehouse serve --kubernetes` watching it. Propagation is then timed from the API write's
+`gatehouse serve --kubernetes` watching it (in one process, or with the data plane apart). Propagation is then timed from the API write's
 answer until traffic follows, and memory is the controller's with every object watched."""
 
 import http.client
@@ -8,10 +8,12 @@ import json
 import os
 import ssl
 import sys
+import time
 
 from . import manifests
 from . import refconf
 from . import targets as T
+from .common import Proc, http_get
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from tests.fakekube.harness import FakeKube  # noqa: E402
@@ -93,3 +95,70 @@ class GatehouseKubeRoutes(refconf.RouteSet):
         if self.conn:
             self.conn.close()
         self.fake.stop()
+
+
+class GatehouseProvisionedRoutes(GatehouseKubeRoutes):
+    """The same through the topology `deploy/` installs: the controller (`serve --kubernetes
+    --provision`, no traffic) and the Gateway's `gatehouse dataplane` fed over the config stream,
+    as its provisioned pod would run it (a TokenRequest token of its ServiceAccount). Propagation
+    is then API server -> controller -> config stream -> data plane; memory is the controller's."""
+
+    name = "gatehouse-kube-provisioned"
+
+    def start(self, cpu=T.PROXY_CPU):
+        from tests.fakekube.certs import CertificateAuthority
+        ca = CertificateAuthority()
+        cert, key = ca.issue_server()  # names 127.0.0.1
+        files = {}
+        for name, data in (("ca.crt", ca.cert_pem), ("stream.crt", cert), ("stream.key", key)):
+            files[name] = os.path.join(self.dir, name)
+            with open(files[name], "wb") as f:
+                f.write(data)
+        stream = f"127.0.0.1:{self.ctx.ports.admin + 1}"
+        self.gh = T.Gatehouse(self.ctx.gatehouse, None, self.ctx.ports.admin, workers=1, cpu=cpu,
+                              log_path=os.path.join(self.dir, "out.log"),
+                              source=["--kubernetes", "--kubeconfig", self.fake.kubeconfig, "--provision",
+                                      "--stream-address", stream, "--stream-cert", files["stream.crt"],
+                                      "--stream-key", files["stream.key"], "--data-plane-image", "bench"])
+        self.proc = self.gh.proc
+        token = os.path.join(self.dir, "token")
+        with open(token, "w") as f:
+            f.write(self._data_plane_token())
+        self.dp_admin = ("127.0.0.1", self.ctx.ports.admin + 2)
+        self.dp = Proc("dataplane", [self.ctx.gatehouse, "dataplane", "--controller", stream, "--gateway",
+                                     f"{manifests.NS}/{manifests.GATEWAY}", "--token-file", token,
+                                     "--controller-ca", files["ca.crt"], "--workers", "1", "--admin-address",
+                                     f"{self.dp_admin[0]}:{self.dp_admin[1]}"],
+                       cpu=cpu, log_path=os.path.join(self.dir, "dataplane.log"))
+
+    def _data_plane_token(self):
+        """A token of the ServiceAccount the controller provisions for the Gateway, for the stream."""
+        account = "gatehouse-" + manifests.GATEWAY
+        path = self.fake.resource_path("v1", "ServiceAccount", manifests.NS)
+        if self.fake.request("GET", f"{path}/{account}")[0] == 404:
+            self.fake.request("POST", path, {"apiVersion": "v1", "kind": "ServiceAccount",
+                                             "metadata": {"name": account, "namespace": manifests.NS}})
+        code, body = self.fake.request("POST", f"{path}/{account}/token", {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "spec": {"audiences": ["gatehouse.dev/config-stream"], "expirationSeconds": 3600}})
+        if code != 201:
+            raise RuntimeError(f"TokenRequest: HTTP {code}: {body}")
+        return body["status"]["token"]
+
+    def ready_time(self, timeout=600):
+        """Seconds from the controller's start until the data plane has a config live."""
+        while time.monotonic() - self.proc.started < timeout:
+            if not self.alive():
+                return None
+            if http_get(*self.dp_admin, "/ready", timeout=1.0)[0] == 200:
+                return time.monotonic() - self.proc.started
+            time.sleep(0.01)
+        return None
+
+    def alive(self):
+        return super().alive() and self.dp.alive()
+
+    def stop(self):
+        if getattr(self, "dp", None):
+            self.dp.stop()
+        super().stop()

@@ -259,18 +259,22 @@ class GatehouseRoutes(RouteSet):
 
 def port_for(ctx, kind):
     """Each kind has its own listener port so a straggler can never answer for the next one."""
-    return ctx.ports.scale + {"nginx": 0, "haproxy": 1, "gatehouse": 2, "gatehouse-kube": 3}[kind]
+    return ctx.ports.scale + {"nginx": 0, "haproxy": 1, "gatehouse": 2, "gatehouse-kube": 3,
+                              "gatehouse-kube-provisioned": 4}[kind]
 
 
 KINDS = {"nginx": NginxRoutes, "haproxy": HaproxyRoutes, "gatehouse": GatehouseRoutes}
 
 
 def route_set(kind):
-    """The RouteSet class of `kind`; "gatehouse-kube" (through the fake API server) is imported
-    only when asked for, since it needs the repository's tests/fakekube."""
+    """The RouteSet class of `kind`; "gatehouse-kube" and "gatehouse-kube-provisioned" (through the
+    fake API server) are imported only when asked for, since they need the repository's tests/fakekube."""
     if kind == "gatehouse-kube":
         from .kube_routes import GatehouseKubeRoutes
         return GatehouseKubeRoutes
+    if kind == "gatehouse-kube-provisioned":
+        from .kube_routes import GatehouseProvisionedRoutes
+        return GatehouseProvisionedRoutes
     return KINDS[kind]
 
 

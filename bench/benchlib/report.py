@@ -269,3 +269,29 @@ def markdown(res):
              "(route scale, propagation, memory at scale), [controller.md](design/controller.md) "
              "(decoding manifests).\n")
     return "\n".join(L)
+
+
+# bench/kube.py's section of docs/benchmarks.md: written by kube.py between these markers and
+# carried over when bench/run.py regenerates the rest of the file.
+KUBE_BEGIN = "<!-- bench/kube.py: begin -->"
+KUBE_END = "<!-- bench/kube.py: end -->"
+
+
+def kube_section(path):
+    """The marked section of the file at `path` (markers included), or ""."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    begin, end = text.find(KUBE_BEGIN), text.find(KUBE_END)
+    return text[begin:end + len(KUBE_END)] if 0 <= begin < end else ""
+
+
+def with_kube_section(text, section):
+    """`text` with its marked section replaced by `section` (markers included), or with
+    `section` appended when it has none."""
+    begin, end = text.find(KUBE_BEGIN), text.find(KUBE_END)
+    if 0 <= begin < end:
+        return text[:begin] + section + text[end + len(KUBE_END):]
+    return text.rstrip("\n") + "\n\n" + section + "\n"

@@ -49,6 +49,25 @@ class StatsTest(unittest.TestCase):
         self.assertIsNone(common.median([None]))
 
 
+class KubeSectionTest(unittest.TestCase):
+    SECTION = f"{report.KUBE_BEGIN}\n## 6. Kubernetes\nfigures\n{report.KUBE_END}"
+
+    def test_appended_when_absent_and_replaced_in_place_when_present(self):
+        added = report.with_kube_section("# Gatehouse benchmarks\n\n## 5. Change\n", self.SECTION)
+        self.assertEqual(added, "# Gatehouse benchmarks\n\n## 5. Change\n\n" + self.SECTION + "\n")
+        newer = self.SECTION.replace("figures", "new figures")
+        self.assertEqual(report.with_kube_section(added, newer),
+                         "# Gatehouse benchmarks\n\n## 5. Change\n\n" + newer + "\n")
+
+    def test_kept_section_is_read_back_whole(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".md") as f:
+            f.write("# report\n\n" + self.SECTION + "\n")
+            f.flush()
+            self.assertEqual(report.kube_section(f.name), self.SECTION)
+        self.assertEqual(report.kube_section("/nonexistent/benchmarks.md"), "")
+
+
 class ReportTest(unittest.TestCase):
     def test_ratios_and_not_yet(self):
         res = {"machine": {}, "config": {"rounds": 1}, "sections": {"proxy": {

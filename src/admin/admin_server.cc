@@ -34,6 +34,8 @@ AdminServer::Reply AdminServer::handle(const std::string& method, const std::str
     for (const auto& source : metrics_) source(out);
     return {200, std::string(metrics::contentType(format)), out.finish()};
   }
+  if (path == "/ready" && ready_) return ready_() ? Reply{200, "text/plain", "ready\n"} : Reply{503, "text/plain", "not ready\n"};
+  if (!board_) return {404, "text/plain", "not found; try /ready, /healthz, /metrics\n"};
   if (before_read_) before_read_();
   auto json = [](const controller::StatusBoard::Doc& doc) -> Reply {
     if (!doc) return {503, "text/plain", "no configuration yet\n"};

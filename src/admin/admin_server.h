@@ -22,13 +22,17 @@ namespace gatehouse::admin {
 class AdminServer {
  public:
   // `before_read` runs before every read: the provider's sync(), so a client that wrote a file
-  // and then reads sees its write (read-your-writes).
+  // and then reads sees its write (read-your-writes). Without a board (a data plane of the
+  // provisioned topology, which holds no objects) only /healthz, /ready and /metrics are served.
   AdminServer(const controller::StatusBoard* board, std::function<void()> before_read = {});
   ~AdminServer();
 
   // Adds a source of GET /metrics families (after the process_* ones), in call order. Before
   // start(); each runs on the admin thread at every scrape.
   void addMetrics(std::function<void(metrics::Exposition&)> source) { metrics_.push_back(std::move(source)); }
+
+  // What /ready reports instead of the board's readiness. Before start(); runs on the admin thread.
+  void setReadiness(std::function<bool()> ready) { ready_ = std::move(ready); }
 
   // Binds HOST:PORT (port 0: any free port) and serves on a thread of its own.
   Result<bool> start(const std::string& address);
@@ -46,6 +50,7 @@ class AdminServer {
   struct Impl;
   const controller::StatusBoard* board_;
   std::function<void()> before_read_;
+  std::function<bool()> ready_;
   std::vector<std::function<void(metrics::Exposition&)>> metrics_;
   std::unique_ptr<Impl> impl_;
   std::thread thread_;

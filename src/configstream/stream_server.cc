@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -35,6 +36,13 @@ struct Session {
     outbox.push_back(std::move(frame));
     wake.cancel();
   }
+  // A Config frame replaces one not yet sent: a data plane slower than the changes (each is its
+  // Gateway's whole part) gets the latest, never a backlog of stale ones. bench/kube.py under
+  // churn: with every revision queued, new routes never reached the data plane within 30 s.
+  void sendConfig(std::string frame) {
+    pending_config = std::move(frame);
+    wake.cancel();
+  }
   void close() {
     if (closed) return;
     closed = true;
@@ -45,7 +53,8 @@ struct Session {
 
   ssl::stream<tcp::socket> stream;
   asio::steady_timer wake;  // the writer waits on it for frames to send, or for the next ping
-  std::deque<std::string> outbox;
+  std::deque<std::string> outbox;  // Refused, Ping
+  std::string pending_config;      // the latest Config frame not yet sent, or empty
   std::string peer, gateway;
   bool admitted = false, closed = false;
   bool applied = false;  // the data plane made a config of ours live
@@ -82,6 +91,12 @@ struct StreamServer::Impl {
   tcp::acceptor acceptor{io};
   std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
   std::thread thread;
+  // Publications not yet taken by the server's thread: only the newest counts, so a controller
+  // translating faster than the parts can be encoded coalesces instead of queueing.
+  std::mutex publish_mu;
+  snapshot::SnapshotPtr published;
+  uint64_t published_revision = 0;
+  bool publish_posted = false;
   // Below: the server's thread only.
   snapshot::SnapshotPtr latest;
   uint64_t latest_revision = 0;
@@ -138,7 +153,7 @@ struct StreamServer::Impl {
     if (state.bytes.empty())
       refresh(session->gateway, state);
     else
-      session->send(encodeFrame(FrameType::Config, encodeConfig(state.revision, state.bytes)));
+      session->sendConfig(encodeFrame(FrameType::Config, encodeConfig(state.revision, state.bytes)));
     asio::co_spawn(io, writeLoop(session), asio::detached);
     co_await readAcks(*session);
     session->close();
@@ -194,15 +209,21 @@ struct StreamServer::Impl {
 
   asio::awaitable<void> writeLoop(SessionPtr session) {
     while (!session->closed) {
-      if (session->outbox.empty()) {
+      if (session->outbox.empty() && session->pending_config.empty()) {
         session->wake.expires_after(options.ping_interval);
         boost::system::error_code ec;
         co_await session->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (session->closed) co_return;
-        if (session->outbox.empty()) session->outbox.push_back(encodeFrame(FrameType::Ping, {}));
+        if (session->outbox.empty() && session->pending_config.empty())
+          session->outbox.push_back(encodeFrame(FrameType::Ping, {}));
       }
-      const std::string frame = std::move(session->outbox.front());
-      session->outbox.pop_front();
+      std::string frame;
+      if (!session->outbox.empty()) {
+        frame = std::move(session->outbox.front());
+        session->outbox.pop_front();
+      } else {
+        frame = std::exchange(session->pending_config, std::string());
+      }
       const std::string failed = co_await writeFrame(session->stream, frame);
       if (!failed.empty()) co_return session->close();
     }
@@ -221,7 +242,7 @@ struct StreamServer::Impl {
     state.bytes = snapshot::encode(part);
     state.revision = latest_revision;
     const std::string frame = encodeFrame(FrameType::Config, encodeConfig(state.revision, state.bytes));
-    for (const auto& session : state.sessions) session->send(frame);
+    for (const auto& session : state.sessions) session->sendConfig(frame);
   }
 
   void updateLive() {
@@ -271,9 +292,17 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(ServerOptions options,
 
 void StreamServer::publish(snapshot::SnapshotPtr snapshot, uint64_t revision) {
   Impl* impl = impl_.get();
-  asio::post(impl->io, [impl, snapshot = std::move(snapshot), revision]() mutable {
-    impl->latest = std::move(snapshot);
-    impl->latest_revision = revision;
+  std::lock_guard lock(impl->publish_mu);
+  impl->published = std::move(snapshot);
+  impl->published_revision = revision;
+  if (std::exchange(impl->publish_posted, true)) return;  // the one posted takes this too
+  asio::post(impl->io, [impl] {
+    {
+      std::lock_guard taken(impl->publish_mu);
+      impl->latest = std::move(impl->published);
+      impl->latest_revision = impl->published_revision;
+      impl->publish_posted = false;
+    }
     for (auto& [gateway, state] : impl->gateways) impl->refresh(gateway, state);
     impl->updateLive();
   });

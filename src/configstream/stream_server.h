@@ -43,7 +43,8 @@ class StreamServer {
   StreamServer(const StreamServer&) = delete;
   StreamServer& operator=(const StreamServer&) = delete;
 
-  // The config as of `revision`; every connected data plane whose part changed gets it. Thread-safe.
+  // The config as of `revision`; every connected data plane whose part changed gets it (the newest
+  // only, when publications come faster than they are sent). Thread-safe.
   void publish(snapshot::SnapshotPtr snapshot, uint64_t revision);
   // Closes every data plane's connection (they reconnect): on losing leadership, so that they
   // find the new leader, whose acks are the ones that count. Thread-safe.

@@ -61,6 +61,13 @@ void Controller::setLiveGateways(std::set<std::string> live) {
   if (!changed.empty() && published_) publish(std::move(changed));
 }
 
+void Controller::setDataPlaneAddresses(std::map<std::string, Json> addresses) {
+  std::lock_guard lock(mu_);
+  UnusableAddresses::Statuses changed;
+  gate_.setAddresses(changed, std::move(addresses));
+  if (!changed.empty() && published_) publish(std::move(changed));
+}
+
 void Controller::reconcile() {
   using Clock = std::chrono::steady_clock;
   auto us = [](Clock::time_point a, Clock::time_point b) {
@@ -73,7 +80,8 @@ void Controller::reconcile() {
     const auto changed_objects = store_.takeChanges();
     result = translator_.update(view, changed_objects);
     for (const auto& key : changed_objects)
-      if (isGatewayApiKind(key.kind)) table_.setObject(key, view.find(key));
+      if (isTabledKind(key.kind)) table_.setObject(key, view.find(key));
+    objects_changed_.assign(changed_objects.begin(), changed_objects.end());
   }  // freed before the statuses are stamped, whose allocations then reuse the space: keeping it
      // to the end of the first load left ~1 MiB more resident at 5,000 routes (bench/smoke.py)
   const auto translated = Clock::now();
@@ -143,6 +151,7 @@ void Controller::publish(UnusableAddresses::Statuses changed) {
   publication.objects = table_.share();
   publication.errors = std::make_shared<const std::vector<store::ConfigError>>(store_.errors());
   publication.translation = std::exchange(translation_, std::nullopt);
+  publication.objects_changed = std::exchange(objects_changed_, {});
   publication.changed.reserve(changed.size());
   for (const auto& [key, status] : changed) {
     const ObjectTable::Entry* entry = publication.objects->find(key);

@@ -45,6 +45,9 @@ class Controller : public providers::UpdateSink {
   void gateOnDataPlanes() { gate_ = DataPlaneGate(true); }
   // The Gateways ("ns/name") now live. Thread-safe.
   void setLiveGateways(std::set<std::string> live);
+  // With gateOnDataPlanes: each Gateway's addresses, those of its data-plane Service ("ns/name"
+  // -> status.addresses entries). Thread-safe.
+  void setDataPlaneAddresses(std::map<std::string, model::Json> addresses);
 
  private:
   // With mu_ held: applies updates to the store; true if any object changed.
@@ -66,6 +69,7 @@ class Controller : public providers::UpdateSink {
   bool published_ = false;
   uint64_t reported_errors_ = 0;  // the store's errorsRevision() last published
   std::optional<std::chrono::nanoseconds> translation_;  // of the reconcile now publishing
+  std::vector<model::ObjectKey> objects_changed_;        // by the reconcile now publishing
 };
 
 }  // namespace gatehouse::controller

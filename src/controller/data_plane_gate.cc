@@ -13,17 +13,30 @@ namespace condition = translator::condition;
 constexpr const char* kPending = "Pending";
 
 Packed DataPlaneGate::patched(const model::ObjectKey& key, const Packed& status) const {
-  if (live_.count(key.ns + "/" + key.name)) return status;
+  const std::string gateway = key.ns + "/" + key.name;
   Json json = status.unpack();
-  bool changed = false;
+  // No address for a Gateway the translator gave none (not accepted).
+  auto addresses = json.find("addresses");
+  const bool addressed = addresses != json.end() && addresses->is_array() && !addresses->empty();
+  if (addressed) {
+    auto found = addresses_.find(gateway);
+    *addresses = found != addresses_.end() ? found->second : Json::array();
+  }
+  const bool has_address = addressed && !addresses->empty();
+  const bool live = live_.count(gateway) > 0;
   for (auto& c : json["conditions"]) {
     if (c.value("type", "") != condition::kProgrammed || c.value("status", "") != "True") continue;
-    c["status"] = "False";
-    c["reason"] = kPending;
-    c["message"] = "Waiting for the Gateway's data plane to apply its config";
-    changed = true;
+    if (!live) {
+      c["status"] = "False";
+      c["reason"] = kPending;
+      c["message"] = "Waiting for the Gateway's data plane to apply its config";
+    } else if (!has_address) {
+      c["status"] = "False";
+      c["reason"] = translator::reason::kAddressNotAssigned;
+      c["message"] = "Waiting for the data plane's Service to have an address";
+    }
   }
-  return changed ? Packed(json) : status;
+  return Packed(json);
 }
 
 void DataPlaneGate::apply(Statuses& changed) {
@@ -39,15 +52,24 @@ void DataPlaneGate::apply(Statuses& changed) {
   }
 }
 
-void DataPlaneGate::setLive(Statuses& changed, std::set<std::string> live) {
-  if (!enabled_ || live == live_) return;
+void DataPlaneGate::repatch(Statuses& changed, const std::function<void()>& change) {
   std::map<model::ObjectKey, Packed> before;
   for (const auto& [key, status] : unpatched_) before.emplace(key, patched(key, status));
-  live_ = std::move(live);
+  change();
   for (const auto& [key, status] : unpatched_) {
     Packed after = patched(key, status);
     if (!(after == before.at(key))) changed[key] = std::move(after);
   }
+}
+
+void DataPlaneGate::setLive(Statuses& changed, std::set<std::string> live) {
+  if (!enabled_ || live == live_) return;
+  repatch(changed, [&] { live_ = std::move(live); });
+}
+
+void DataPlaneGate::setAddresses(Statuses& changed, std::map<std::string, Json> addresses) {
+  if (!enabled_ || addresses == addresses_) return;
+  repatch(changed, [&] { addresses_ = std::move(addresses); });
 }
 
 }  // namespace gatehouse::controller

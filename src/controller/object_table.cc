@@ -14,6 +14,8 @@ bool isGatewayApiKind(const std::string& kind) {
   return kKinds.count(kind) > 0;
 }
 
+bool isTabledKind(const std::string& kind) { return isGatewayApiKind(kind) || kind == "GatehouseParameters"; }
+
 size_t ObjectTable::shardOf(const model::ObjectKey& key) {
   const std::hash<std::string> hash;
   return (hash(key.name) * 31 + hash(key.ns) * 7 + hash(key.kind)) % kShards;

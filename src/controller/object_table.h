@@ -1,5 +1,6 @@
 #pragma once
-// Every object the admin API lists (the Gateway API kinds) and every published status, in one
+// Every object the admin API lists (the Gateway API kinds) or the provisioner reads
+// (isTabledKind) and every published status, in one
 // table the control thread updates after each data plane apply. share() hands readers an
 // immutable copy in O(shards): the table is 256 copy-on-write shards, so the next change copies
 // only the shards it touches (a few entries each), and the steady state holds one table.
@@ -18,11 +19,14 @@ namespace gatehouse::controller {
 
 // The Gateway API kinds: the objects the admin API lists with their status.
 bool isGatewayApiKind(const std::string& kind);
+// The kinds whose objects the table holds: the Gateway API kinds, and GatehouseParameters (the
+// provisioner reads them: what a Gateway's data plane is rendered with).
+bool isTabledKind(const std::string& kind);
 
 class ObjectTable {
  public:
   struct Entry {
-    model::ResourcePtr object;  // Gateway API kinds only: what /status lists
+    model::ResourcePtr object;  // isTabledKind only
     std::optional<model::Packed> status;
   };
 

@@ -35,6 +35,9 @@ struct Publication {
   std::shared_ptr<const std::vector<store::ConfigError>> errors;
   // How long the translation took, when this publication follows one (not on a bind retry).
   std::optional<std::chrono::nanoseconds> translation;
+  // The store objects added, changed or deleted since the last publication (none when only
+  // statuses were re-patched).
+  std::vector<model::ObjectKey> objects_changed;
 };
 
 class StatusSink {

@@ -19,7 +19,7 @@ struct ServeFlags {
   std::string stream_advertise, stream_ca, data_plane_image;  // what provisioned data planes get
 };
 struct DataPlaneFlags {
-  std::string controller, gateway, token_file, controller_ca, bind_address, log_level;
+  std::string controller, gateway, token_file, controller_ca, bind_address, admin_address, log_level;
   unsigned workers = 1;
 };
 struct ValidateFlags {

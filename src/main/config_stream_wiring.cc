@@ -1,5 +1,6 @@
 #include "main/config_stream_wiring.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,17 +15,63 @@ Result<providers::kube::ProvisionerOptions> provisionerOptions(const ServeFlags&
   if (!in) return Error{"cannot read the config stream's CA " + ca_file};
   std::stringstream pem;
   pem << in.rdbuf();
-  return providers::kube::ProvisionerOptions{flags.data_plane_image,
-                                             flags.stream_advertise.empty() ? flags.stream_address : flags.stream_advertise,
-                                             pem.str()};
+  providers::kube::ProvisionerOptions options{flags.data_plane_image,
+                                              flags.stream_advertise.empty() ? flags.stream_address : flags.stream_advertise,
+                                              pem.str(), ""};
+  const char* pod_namespace = std::getenv("POD_NAMESPACE");
+  const char* pod_name = std::getenv("POD_NAME");
+  if (options.image.empty()) {
+    if (pod_namespace && *pod_namespace && pod_name && *pod_name)
+      options.own_pod = std::string(pod_namespace) + "/" + pod_name;
+    else
+      return Error{"give --data-plane-image: not in a Pod ($POD_NAMESPACE, $POD_NAME), so its own image is unknown"};
+  }
+  return options;
 }
+
+namespace {
+
+// The spec of the GatehouseParameters a parametersRef names, or null (not one, not there: the
+// translator's InvalidParameters says so).
+model::Json parametersOf(const controller::ObjectTable& objects, const model::Json& ref, const std::string& ns) {
+  if (!ref.is_object() || ref.value("group", "") != "gatehouse.dev" || ref.value("kind", "") != "GatehouseParameters")
+    return model::Json();
+  const controller::ObjectTable::Entry* entry = objects.find({"GatehouseParameters", ns, ref.value("name", "")});
+  return entry && entry->object ? entry->object->spec() : model::Json();
+}
+
+// The GatewayClass's parameters as defaults, the Gateway's over them (annotations key by key).
+model::Json mergedParameters(model::Json of_class, const model::Json& of_gateway) {
+  if (!of_class.is_object()) return of_gateway;
+  if (!of_gateway.is_object()) return of_class;
+  for (const auto& [field, value] : of_gateway.items()) {
+    if (field == "annotations" && value.is_object() && of_class.value("annotations", model::Json()).is_object())
+      of_class["annotations"].update(value);
+    else
+      of_class[field] = value;
+  }
+  return of_class;
+}
+
+}  // namespace
 
 std::vector<providers::kube::ProvisionRequest> provisionRequests(const controller::ObjectTable& objects) {
   std::vector<providers::kube::ProvisionRequest> out;
   for (const auto& [key, entry] : objects.sorted()) {
     if (key->kind != "Gateway" || !entry->status || !entry->object) continue;
     const model::Json spec = entry->object->spec();
-    providers::kube::ProvisionRequest request{key->ns, key->name, spec.value("infrastructure", model::Json()), {}};
+    const model::Json infrastructure = spec.value("infrastructure", model::Json());
+    model::Json class_parameters;
+    if (const auto* gateway_class = objects.find({"GatewayClass", "", spec.value("gatewayClassName", "")});
+        gateway_class && gateway_class->object) {
+      const model::Json ref = gateway_class->object->spec().value("parametersRef", model::Json());
+      class_parameters = parametersOf(objects, ref, ref.is_object() ? ref.value("namespace", "") : "");
+    }
+    model::Json parameters = mergedParameters(
+        std::move(class_parameters),
+        parametersOf(objects, infrastructure.is_object() ? infrastructure.value("parametersRef", model::Json()) : model::Json(),
+                     key->ns));
+    providers::kube::ProvisionRequest request{key->ns, key->name, infrastructure, std::move(parameters), {}};
     std::set<std::pair<std::string, uint16_t>> seen;
     for (const auto& listener : spec.value("listeners", model::Json::array())) {
       const std::string protocol = listener.value("protocol", "") == "UDP" ? "UDP" : "TCP";

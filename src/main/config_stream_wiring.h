@@ -29,7 +29,9 @@ class StreamSink : public controller::SnapshotSink {
 // What the provisioner needs of the flags: image, the stream's address as data planes dial it, its CA.
 Result<providers::kube::ProvisionerOptions> provisionerOptions(const ServeFlags& flags);
 
-// The Gateways of ours (those the translator gave a status) with what their data planes need.
+// The Gateways of ours (those the translator gave a status) with what their data planes need:
+// listener ports, infrastructure, and the parameters of the GatehouseParameters named by the
+// GatewayClass's parametersRef (defaults) and the Gateway's infrastructure.parametersRef (over them).
 std::vector<providers::kube::ProvisionRequest> provisionRequests(const controller::ObjectTable& objects);
 
 Result<std::unique_ptr<configstream::StreamServer>> startConfigStream(const ServeFlags& flags,

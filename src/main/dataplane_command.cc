@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "admin/admin_server.h"
 #include "common/log.h"
 #include "configstream/stream_client.h"
 #include "dataplane/dataplane.h"
@@ -64,13 +65,24 @@ int dataplane(const DataPlaneFlags& flags) {
     spdlog::error("dataplane: {}", client.error().message);
     return 2;
   }
-  spdlog::info("data plane of Gateway {} with {} workers; config from {}", flags.gateway, options.workers,
-               flags.controller);
+  admin::AdminServer admin(nullptr);
+  if (!flags.admin_address.empty()) {
+    admin.setReadiness([client = client->get()] { return client->applied(); });
+    admin.addMetrics([&dataplane](metrics::Exposition& out) { dataplane.metrics().render(out); });
+    if (auto started = admin.start(flags.admin_address); !started) {
+      spdlog::error("dataplane: {}", started.error().message);
+      (*client)->stop();
+      return 2;
+    }
+  }
+  spdlog::info("data plane of Gateway {} with {} workers; config from {}{}", flags.gateway, options.workers,
+               flags.controller, flags.admin_address.empty() ? "" : "; admin API on http://" + flags.admin_address);
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   while (!g_stop) sleep(1);  // a signal interrupts it; pause() could miss one that came before it
   spdlog::info("stopping");
   (*client)->stop();
+  admin.stop();
   dataplane.stop();
   return 0;
 }

@@ -69,8 +69,9 @@ int main(int argc, char** argv) {
   serve->add_option("--stream-ca", serve_flags.stream_ca,
                     "CA that signed --stream-cert, put into the data planes' pod template (default: --stream-cert)")
       ->needs(provision);
-  serve->add_option("--data-plane-image", serve_flags.data_plane_image, "Image of provisioned data planes")
-      ->default_val("gatehouse:latest")
+  serve->add_option("--data-plane-image", serve_flags.data_plane_image,
+                    "Image of provisioned data planes (default: this controller's own, read from its Pod "
+                    "$POD_NAMESPACE/$POD_NAME)")
       ->needs(provision);
   serve->add_option("--tcp-idle-timeout", serve_flags.tcp_idle_timeout,
                     "Close a TCP or TLS passthrough connection after this long without a byte either way "
@@ -99,6 +100,9 @@ int main(int argc, char** argv) {
                         "CA of the controller's certificate, PEM file (default: $GATEHOUSE_CONTROLLER_CA, PEM text)");
   dataplane->add_option("--bind-address", dp_flags.bind_address,
                         "Listen on this address instead of the one the controller's config names (the pod's IP)");
+  dataplane->add_option("--admin-address", dp_flags.admin_address,
+                        "Admin API HOST:PORT: /healthz, /ready (200 once a config from the controller is live), "
+                        "/metrics (default: none)");
   dataplane->add_option("--workers", dp_flags.workers, "Worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
   dataplane->add_option("--log-level", dp_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
@@ -120,11 +124,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "serve: give a manifest directory, or --kubernetes\n");
     return 2;
   }
-  if (*serve) return gatehouse::main::serve(serve_flags);
   if (*serve && serve_flags.provision && (serve_flags.stream_cert.empty() || serve_flags.stream_key.empty())) {
     std::fprintf(stderr, "serve: --provision needs --stream-cert and --stream-key\n");
     return 2;
   }
+  if (*serve) return gatehouse::main::serve(serve_flags);
   if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);

@@ -58,9 +58,14 @@ class KubeStatusSink : public controller::StatusSink {
     }
     provider_->writeStatuses(std::move(changed));
     if (publication.errors) provider_->reportErrors(*publication.errors);
+    // What a data plane is rendered from: its Gateway (whose status changes with its spec's
+    // generation), the Gateway's class and the parameters either names.
     const bool gateways_changed = std::any_of(publication.changed.begin(), publication.changed.end(),
                                               [](const auto& c) { return c.key.kind == "Gateway"; });
-    if (provisioning_ && (gateways_changed || !provisioned_)) {
+    const bool parameters_changed =
+        std::any_of(publication.objects_changed.begin(), publication.objects_changed.end(),
+                    [](const model::ObjectKey& key) { return key.kind == "GatehouseParameters" || key.kind == "GatewayClass"; });
+    if (provisioning_ && (gateways_changed || parameters_changed || !provisioned_)) {
       provider_->provision(provisionRequests(*publication.objects));
       provisioned_ = true;
     }
@@ -155,6 +160,8 @@ int serve(const ServeFlags& flags) {
   std::unique_ptr<configstream::StreamServer> stream;
   if (flags.provision) {
     controller.gateOnDataPlanes();
+    kube_provider->setDataPlaneAddressSink(
+        [&controller](std::map<std::string, model::Json> addresses) { controller.setDataPlaneAddresses(std::move(addresses)); });
     auto started = startConfigStream(flags, kube_provider, &controller);
     if (!started) {
       spdlog::error("serve: {}", started.error().message);

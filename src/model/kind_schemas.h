@@ -17,6 +17,9 @@ const schema::Node& tlsRoute();
 const schema::Node& referenceGrant();
 const schema::Node& backendTLSPolicy();
 
+// Gatehouse's own (gatehouse.dev/v1alpha1).
+const schema::Node& gatehouseParameters();
+
 // Core kinds (basic checks).
 const schema::Node& namespace_();
 const schema::Node& service();

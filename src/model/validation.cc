@@ -36,6 +36,7 @@ const std::vector<KindInfo>& registry() {
       {"ReferenceGrant", kinds::referenceGrant,
        {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}, true},
       {"BackendTLSPolicy", kinds::backendTLSPolicy, {"gateway.networking.k8s.io/v1"}, true},
+      {"GatehouseParameters", kinds::gatehouseParameters, {"gatehouse.dev/v1alpha1"}, true},
       {"Namespace", kinds::namespace_, {"v1"}, false},
       {"Service", kinds::service, {"v1"}, true, core::serviceDefaults},
       {"EndpointSlice", kinds::endpointSlice, {"discovery.k8s.io/v1"}, true},

@@ -19,6 +19,18 @@ bool isIpLiteral(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), &a4) == 1 || inet_pton(AF_INET6, s.c_str(), &a6) == 1;
 }
 
+// Why a parametersRef cannot be used, or "" when it names a GatehouseParameters that exists: the
+// one kind Gatehouse takes parameters from (what the provisioner renders a data plane with).
+std::string parametersProblem(const model::ParametersRef& ref, const store::View& view, const std::string& field) {
+  const std::string named =
+      (ref.group.empty() ? "" : ref.group + "/") + ref.kind + " " + (ref.ns.empty() ? "" : ref.ns + "/") + ref.name;
+  if (ref.group != "gatehouse.dev" || ref.kind != "GatehouseParameters")
+    return field + ": " + named + " is not a kind gatehouse takes parameters from (gatehouse.dev/GatehouseParameters)";
+  if (ref.ns.empty()) return field + ": " + named + ": GatehouseParameters is namespaced; give its namespace";
+  if (!view.find(ObjectKey{"GatehouseParameters", ref.ns, ref.name})) return field + ": " + named + " not found";
+  return "";
+}
+
 }  // namespace
 
 void Translator::State::rebuildWorld() {
@@ -32,10 +44,9 @@ void Translator::State::rebuildWorld() {
     classes.insert(gc->key.name);
     owned.insert(gc->key);
     Conditions conditions;
-    if (spec->has_parameters_ref) {
-      // We take no parameters: a reference to anything is invalid, per the spec's reason.
-      setCondition(conditions, {condition::kAccepted, false, reason::kInvalidParameters,
-                                "gatehouse takes no GatewayClass parameters"});
+    const std::string problem = spec->parameters_ref ? parametersProblem(*spec->parameters_ref, *view, "spec.parametersRef") : "";
+    if (!problem.empty()) {
+      setCondition(conditions, {condition::kAccepted, false, reason::kInvalidParameters, problem});
     } else {
       setCondition(conditions, {condition::kAccepted, true, reason::kAccepted, "Handled by " + options.controller_name});
     }
@@ -85,11 +96,13 @@ void Translator::State::buildGateways() {
       state.accepted = false;
       setCondition(state.conditions, *address_problem);
     }
-    if (spec->has_infrastructure_parameters_ref) {
-      // Gatehouse defines no parameters resource, so any reference is one it cannot resolve.
-      state.accepted = false;
-      setCondition(state.conditions, {condition::kAccepted, false, reason::kInvalidParameters,
-                                      "spec.infrastructure.parametersRef: gatehouse takes no parameters"});
+    if (spec->infrastructure_parameters_ref) {
+      const std::string problem =
+          parametersProblem(*spec->infrastructure_parameters_ref, *view, "spec.infrastructure.parametersRef");
+      if (!problem.empty()) {
+        state.accepted = false;
+        setCondition(state.conditions, {condition::kAccepted, false, reason::kInvalidParameters, problem});
+      }
     }
     requests.push_back({name, explicit_address});
     listeners(name, state);

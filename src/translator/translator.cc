@@ -23,12 +23,13 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   view = &v;
   changed.clear();
   // Compiled routes depend on routes, Services, EndpointSlices and ReferenceGrants; Gateways,
-  // ListenerSets, GatewayClasses, their Secrets and Namespaces only decide where routes attach.
+  // ListenerSets, GatewayClasses, their Secrets, Namespaces and GatehouseParameters (whether a
+  // Gateway is accepted) only decide where routes attach.
   enum Mode { kDelta, kReattach, kFull } mode = first ? kFull : kDelta;
   for (const auto& key : changed_keys) {
     if (findRouteKind(key.kind) || key.kind == "Service" || key.kind == "EndpointSlice") continue;
     const bool attach_only = key.kind == "Gateway" || key.kind == "ListenerSet" || key.kind == "GatewayClass" ||
-                             key.kind == "Secret" || key.kind == "Namespace";
+                             key.kind == "Secret" || key.kind == "Namespace" || key.kind == "GatehouseParameters";
     mode = std::max(mode, attach_only ? kReattach : kFull);
   }
   const bool full = mode == kFull;

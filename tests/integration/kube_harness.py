@@ -110,6 +110,7 @@ class KubeGatehouse:
         self.args = [BIN, "serve", "--kubernetes", "--kubeconfig", kubeconfig, "--admin-address",
                      f"{self.admin[0]}:{self.admin[1]}", "--address-pool", self.pool, "--workers", "1",
                      "--leader-election-lease-duration", str(lease_seconds)]
+        self.env: Optional[dict] = None  # the process's environment; None: this one's
         self.proc: Optional[subprocess.Popen] = None
         self.killed = False
 
@@ -121,7 +122,7 @@ class KubeGatehouse:
 
     def start(self, wait_ready: bool = True):
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         if wait_ready:
             wait_until(self.ready, what="gatehouse /ready")
 

@@ -13,6 +13,8 @@ import threading
 import time
 import unittest
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (BIN, ROOT, SANITIZER_REPORT, EchoBackend, backend_ref, backend_service, condition,  # noqa: E402
                                gateway, gateway_class, http_route, listener, path_match, request, rule, wait_until)
@@ -36,9 +38,17 @@ class DataPlaneProcess:
     def __init__(self, tmp: str, controller: str, gateway_key: str, token_file: str, ca_file: str):
         self.log_path = os.path.join(tmp, f"dataplane-{gateway_key.replace('/', '-')}.log")
         self._log = open(self.log_path, "ab")
+        self.admin_port = free_port()
         self.proc = subprocess.Popen([BIN, "dataplane", "--controller", controller, "--gateway", gateway_key,
-                                      "--token-file", token_file, "--controller-ca", ca_file, "--workers", "1"],
+                                      "--token-file", token_file, "--controller-ca", ca_file, "--workers", "1",
+                                      "--admin-address", f"127.0.0.1:{self.admin_port}"],
                                      stdout=self._log, stderr=subprocess.STDOUT)
+
+    def admin(self, path: str) -> int:
+        try:
+            return request("127.0.0.1", self.admin_port, path, timeout=2).status
+        except OSError:
+            return 0
 
     def log(self) -> str:
         with open(self.log_path, "rb") as f:
@@ -75,7 +85,7 @@ class SplitTopologyTest(unittest.TestCase):
     def controller(self, suffix: str, network: tuple = None) -> KubeGatehouse:
         gh = KubeGatehouse(f"{self.id()}.{suffix}", self.fake.kubeconfig, network=network)
         gh.args += ["--provision", "--stream-address", self.stream, "--stream-cert", self.cert_file,
-                    "--stream-key", self.key_file]
+                    "--stream-key", self.key_file, "--data-plane-image", "gatehouse:test"]
         self.addCleanup(lambda: shutil.rmtree(gh.tmp, ignore_errors=True))
         self.addCleanup(gh.finish)
         return gh
@@ -132,6 +142,7 @@ class TestProgrammedOnlyWhenLive(SplitTopologyTest):
 
         dp = self.data_plane("default/gw", self.data_plane_token("gatehouse-gw"))
         wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
+        self.assertEqual(dp.admin("/ready"), 200)
         res = request(self.gh.gateway_ip(1), 8080, "/hello")
         self.assertEqual((res.status, res.json()["pod"]), (200, "echo-1"))
         # A route change reaches the data plane over the stream.
@@ -149,6 +160,7 @@ class TestProgrammedOnlyWhenLive(SplitTopologyTest):
         self.gh.start()
         dp = self.data_plane("default/gw", self.data_plane_token("gatehouse-other"))
         wait_until(lambda: "refused this data plane" in dp.log(), what="refusal in the data plane's log")
+        self.assertEqual((dp.admin("/healthz"), dp.admin("/ready")), (200, 503), "alive, but no config: not ready")
         self.assertIn("system:serviceaccount:default:gatehouse-other may not receive the config of Gateway "
                       "default/gw (only system:serviceaccount:default:gatehouse-gw)", dp.log())
         time.sleep(1)
@@ -185,6 +197,7 @@ class TestControllerRestart(SplitTopologyTest):
             time.sleep(2)
             second = self.controller("b", network=(self.gh.a, self.gh.b))
             second.start()
+            self.assertEqual(dp.admin("/ready"), 200, "serving its last config with the controller away")
             wait_until(lambda: dp.log().count("config stream: connected to") >= 2, what="data plane reconnected")
             time.sleep(0.5)
         finally:
@@ -201,7 +214,7 @@ class ProvisionedTest(SplitTopologyTest):
 
     def setUp(self):
         super().setUp()
-        self.gh.args += ["--data-plane-image", "gatehouse:test", "--stream-ca", self.ca_file]
+        self.gh.args += ["--stream-ca", self.ca_file]
         from tests.fakekube.kubelet import Kubelet
         self.kubelet = Kubelet(self.fake, {"gatehouse:test": BIN}, self.tmp, lambda n: self.gh.gateway_ip(100 + n))
         self.kubelet.start()
@@ -240,6 +253,31 @@ class TestProvisioning(ProvisionedTest):
         lb = service["status"]["loadBalancer"]["ingress"][0]["ip"]
         res = request(lb, 8080, "/hello")
         self.assertEqual((res.status, res.json()["pod"]), (200, "echo-1"))
+        # The probes of the pod template reach the data plane's admin API on the pod IP.
+        probe = deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]
+        self.assertEqual(probe, {"path": "/ready", "port": "admin"})
+        pod = self.kubelet.pods_of("default", "gatehouse-gw")[0]
+        self.assertEqual(request(pod.ip, 15021, "/ready").status, 200)
+
+    def test_gateway_addresses_are_its_services_and_follow_it(self):
+        self.apply_world()
+        self.gh.start()
+        self.object("Service", "v1", "gatehouse-gw")
+        service = wait_until(lambda: self.api.get("Service", "gatehouse-gw")["status"]["loadBalancer"].get("ingress")
+                             and self.api.get("Service", "gatehouse-gw"), what="load balancer address")
+        lb = service["status"]["loadBalancer"]["ingress"][0]["ip"]
+        wait_until(lambda: self.api.get("Gateway", "gw")["status"]["addresses"] == [{"type": "IPAddress", "value": lb}],
+                   what="the load balancer's address in the Gateway's status")
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
+        self.assertEqual(request(lb, 8080, "/hello").status, 200)
+
+        # The cloud's load balancer moves to a name: the Gateway follows without any change of its own.
+        self.api.write_status("Service", "gatehouse-gw",
+                              {"loadBalancer": {"ingress": [{"hostname": "gw.example.com"}, {"ip": "192.0.2.10"}]}})
+        wait_until(lambda: self.api.get("Gateway", "gw")["status"]["addresses"] ==
+                   [{"type": "Hostname", "value": "gw.example.com"}, {"type": "IPAddress", "value": "192.0.2.10"}],
+                   what="the Gateway's addresses following its Service")
+        self.assertEqual(self.programmed().get("status"), "True")
 
     def test_a_253_character_gateway_name_gets_valid_hashed_names_and_is_served(self):
         name = "g" * 253
@@ -261,16 +299,12 @@ class TestProvisioning(ProvisionedTest):
         pod = self.kubelet.pods_of("default", dp_name)[0]
         self.assertEqual(request(pod.ip, 8080, "/hello").status, 200)
 
-    def test_parameters_set_replicas_service_type_and_annotations(self):
-        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-               "metadata": {"name": "gatehouseparameters.gatehouse.dev"},
-               "spec": {"group": "gatehouse.dev", "scope": "Namespaced",
-                        "names": {"plural": "gatehouseparameters", "singular": "gatehouseparameters",
-                                  "kind": "GatehouseParameters"},
-                        "versions": [{"name": "v1alpha1", "served": True, "storage": True,
-                                      "schema": {"openAPIV3Schema": {"type": "object",
-                                                                     "x-kubernetes-preserve-unknown-fields": True}}}]}}
-        self.fake.apply(crd)
+    def install_parameters_crd(self):
+        with open(os.path.join(ROOT, "deploy", "crd-gatehouseparameters.yaml")) as f:
+            self.fake.apply(yaml.safe_load(f))
+
+    def test_parameters_set_replicas_service_type_and_annotations_and_the_gateway_is_served(self):
+        self.install_parameters_crd()
         self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
                          "metadata": {"name": "big", "namespace": "default"},
                          "spec": {"replicas": 2, "serviceType": "ClusterIP", "annotations": {"extra": "yes"}}})
@@ -287,10 +321,42 @@ class TestProvisioning(ProvisionedTest):
         self.assertEqual(service["spec"]["type"], "ClusterIP")
         self.assertEqual(service["metadata"]["annotations"]["extra"], "yes")
         wait_until(lambda: len(self.kubelet.pods_of("default", "gatehouse-gw")) == 2, what="two data-plane pods")
-        # The translator still refuses every parametersRef (it knows no parameters kind), so the
-        # Gateway is not Accepted and its data planes get no listeners: docs/design/config-stream.md.
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
         accepted = condition(self.api.get("Gateway", "gw")["status"]["conditions"], "Accepted")
-        self.assertEqual((accepted["status"], accepted["reason"]), ("False", "InvalidParameters"))
+        self.assertEqual((accepted["status"], accepted["reason"]), ("True", "Accepted"))
+        # A ClusterIP Service has no load balancer: the Gateway's address is its cluster IP.
+        self.assertEqual(self.api.get("Gateway", "gw")["status"]["addresses"],
+                         [{"type": "IPAddress", "value": service["spec"]["clusterIP"]}])
+        for pod in self.kubelet.pods_of("default", "gatehouse-gw"):
+            self.assertEqual(request(pod.ip, 8080, "/hello").status, 200, pod.name)
+
+        # The parameters are watched: a change reaches the Deployment without touching the Gateway.
+        self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+                         "metadata": {"name": "big", "namespace": "default"},
+                         "spec": {"replicas": 3, "serviceType": "ClusterIP", "annotations": {"extra": "yes"}}})
+        wait_until(lambda: self.fake.get("apps/v1", "Deployment", "default", "gatehouse-gw")["spec"]["replicas"] == 3,
+                   what="replicas from the changed parameters")
+
+    def test_a_parameters_ref_to_a_missing_object_is_invalid_parameters_until_it_exists(self):
+        self.install_parameters_crd()
+        gw = gateway("gw", [listener("http", 8080)])
+        gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                          "name": "later"}}
+        for obj in [gateway_class(), gw, *backend_service("echo", [self.echo.ip]),
+                    http_route("r", [rule([backend_ref("echo")], [path_match("/")])])]:
+            self.api.apply(obj)
+        self.gh.start()
+        accepted = wait_until(lambda: condition(self.api.get("Gateway", "gw").get("status", {}).get("conditions", []),
+                                                "Accepted").get("reason") == "InvalidParameters"
+                              and condition(self.api.get("Gateway", "gw")["status"]["conditions"], "Accepted"),
+                              what="Accepted=False/InvalidParameters")
+        self.assertEqual((accepted["status"], accepted["message"]),
+                         ("False", "spec.infrastructure.parametersRef: gatehouse.dev/GatehouseParameters default/later "
+                                   "not found"))
+        self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+                         "metadata": {"name": "later", "namespace": "default"}, "spec": {"serviceType": "ClusterIP"}})
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True once it exists")
+        self.assertEqual(self.api.get("Service", "gatehouse-gw")["spec"]["type"], "ClusterIP")
 
 
 if __name__ == "__main__":

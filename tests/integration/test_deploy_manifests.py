@@ -26,19 +26,20 @@ NAMESPACE = "gatehouse-system"
 SERVICE_ACCOUNT = "gatehouse-controller"
 UID = 65532
 EXAMPLES = os.path.join(ROOT, "examples", "kubernetes")
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "GatewayClass"}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "GatewayClass", "CustomResourceDefinition"}
+STREAM_DIR = "/etc/gatehouse/config-stream"
 
 GATEWAY_API_KINDS = ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes",
                      "udproutes", "referencegrants", "backendtlspolicies", "listenersets"]
 # ReferenceGrant has no status subresource.
 STATUS_KINDS = [k for k in GATEWAY_API_KINDS if k != "referencegrants"]
-WRITE_ALL = {"create", "get", "list", "watch", "update", "patch", "delete"}
 
 # (apiGroup, resource, resourceName or None) -> verbs, per role: the whole grant, nothing more.
 EXPECTED_GRANTS = {
     ("ClusterRole", "gatehouse-controller"): {
         **{(GATEWAY_GROUP, k, None): {"list", "watch"} for k in GATEWAY_API_KINDS},
         **{(GATEWAY_GROUP, f"{k}/status", None): {"get", "update", "patch"} for k in STATUS_KINDS},
+        ("gatehouse.dev", "gatehouseparameters", None): {"list", "watch"},
         ("", "services", None): {"list", "watch"},
         ("", "namespaces", None): {"list", "watch"},
         ("", "configmaps", None): {"list", "watch"},
@@ -51,10 +52,15 @@ EXPECTED_GRANTS = {
         ("coordination.k8s.io", "leases", "gatehouse-controller"): {"get", "update"},
         ("coordination.k8s.io", "leases", None): {"create"},
     },
+    ("Role", "gatehouse-controller-pod"): {
+        ("", "pods", None): {"get"},
+    },
+    # Server-side apply only; the garbage collector deletes what a Gateway owned.
     ("ClusterRole", "gatehouse-provisioner"): {
-        ("apps", "deployments", None): WRITE_ALL,
-        ("", "services", None): WRITE_ALL,
-        ("", "serviceaccounts", None): WRITE_ALL,
+        ("apps", "deployments", None): {"create", "patch"},
+        ("", "services", None): {"create", "patch"},
+        ("", "serviceaccounts", None): {"create", "patch"},
+        (GATEWAY_GROUP, "gateways/finalizers", None): {"update"},
         ("authentication.k8s.io", "tokenreviews", None): {"create"},
     },
 }
@@ -93,14 +99,18 @@ class DeployManifestsTest(unittest.TestCase):
     def test_renders_exactly_the_install_objects(self):
         self.assertEqual(sorted(self.by_kind_name), sorted([
             ("Namespace", NAMESPACE),
+            ("CustomResourceDefinition", "gatehouseparameters.gatehouse.dev"),
             ("ServiceAccount", SERVICE_ACCOUNT),
             ("ClusterRole", "gatehouse-controller"),
             ("ClusterRoleBinding", "gatehouse-controller"),
+            ("Role", "gatehouse-controller-pod"),
+            ("RoleBinding", "gatehouse-controller-pod"),
             ("Role", "gatehouse-leader-election"),
             ("RoleBinding", "gatehouse-leader-election"),
             ("ClusterRole", "gatehouse-provisioner"),
             ("ClusterRoleBinding", "gatehouse-provisioner"),
             ("Deployment", "gatehouse-controller"),
+            ("Service", "gatehouse-controller"),
             ("GatewayClass", "gatehouse"),
         ]))
         self.assertEqual(len(self.objects), len(self.by_kind_name))
@@ -127,11 +137,22 @@ class DeployManifestsTest(unittest.TestCase):
         args = self.container["args"]
         self.assertEqual(args[args.index("--controller-name") + 1], CONTROLLER)
 
-    def test_controller_runs_serve_kubernetes_with_the_admin_api_on_9901(self):
+    def test_controller_provisions_data_planes_and_serves_the_config_stream_behind_its_service(self):
         self.assertEqual(self.container["image"], "gatehouse:latest")
         self.assertEqual(self.container["args"], [
-            "serve", "--kubernetes", "--admin-address", "0.0.0.0:9901", "--controller-name", CONTROLLER])
-        self.assertEqual(self.container["ports"], [{"name": "admin", "containerPort": 9901, "protocol": "TCP"}])
+            "serve", "--kubernetes", "--provision", "--admin-address", "0.0.0.0:9901", "--controller-name", CONTROLLER,
+            "--stream-address", "0.0.0.0:15010", "--stream-advertise", "gatehouse-controller.$(POD_NAMESPACE).svc:15010",
+            "--stream-cert", f"{STREAM_DIR}/tls.crt", "--stream-key", f"{STREAM_DIR}/tls.key"])
+        self.assertEqual(self.container["ports"], [{"name": "admin", "containerPort": 9901, "protocol": "TCP"},
+                                                   {"name": "config-stream", "containerPort": 15010, "protocol": "TCP"}])
+        self.assertEqual(self.container["volumeMounts"], [
+            {"name": "config-stream-tls", "mountPath": STREAM_DIR, "readOnly": True}])
+        self.assertEqual(self.pod["volumes"], [
+            {"name": "config-stream-tls", "secret": {"secretName": "gatehouse-config-stream"}}])
+        service = self.by_kind_name[("Service", "gatehouse-controller")]
+        self.assertEqual(service["spec"]["ports"], [
+            {"name": "config-stream", "port": 15010, "targetPort": "config-stream", "protocol": "TCP"}])
+        self.assertEqual(service["spec"]["selector"], self.deployment["spec"]["selector"]["matchLabels"])
         self.assertEqual(self.container["env"], [
             {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
@@ -152,12 +173,10 @@ class DeployManifestsTest(unittest.TestCase):
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         })
-        # Ports below 1024 come from this sysctl, not from a capability.
-        self.assertEqual(self.pod["securityContext"], {
-            "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]})
-        self.assertNotIn("volumes", self.pod)
+        # The controller opens no Gateway listener: no sysctl for low ports (its data planes have it).
+        self.assertNotIn("securityContext", self.pod)
 
-    def test_two_replicas_prefer_two_nodes_and_get_time_to_drain(self):
+    def test_two_replicas_prefer_two_nodes_and_get_time_to_hand_the_lease_over(self):
         spec = self.deployment["spec"]
         self.assertEqual(spec["replicas"], 2)
         pod_labels = spec["template"]["metadata"]["labels"]
@@ -166,7 +185,17 @@ class DeployManifestsTest(unittest.TestCase):
         self.assertEqual(len(terms), 1)
         self.assertEqual(terms[0]["podAffinityTerm"]["topologyKey"], "kubernetes.io/hostname")
         self.assertEqual(terms[0]["podAffinityTerm"]["labelSelector"], spec["selector"])
-        self.assertEqual(self.pod["terminationGracePeriodSeconds"], 60)
+        self.assertEqual(self.pod["terminationGracePeriodSeconds"], 30)
+
+    def test_gatehouse_parameters_crd_has_the_fields_the_provisioner_reads(self):
+        crd = self.by_kind_name[("CustomResourceDefinition", "gatehouseparameters.gatehouse.dev")]
+        self.assertEqual((crd["spec"]["group"], crd["spec"]["scope"], crd["spec"]["names"]["kind"]),
+                         ("gatehouse.dev", "Namespaced", "GatehouseParameters"))
+        [version] = crd["spec"]["versions"]
+        self.assertEqual((version["name"], version["served"], version["storage"]), ("v1alpha1", True, True))
+        spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+        self.assertEqual(sorted(spec), ["annotations", "replicas", "resources", "serviceType"])
+        self.assertEqual(spec["serviceType"]["enum"], ["ClusterIP", "NodePort", "LoadBalancer"])
 
     def test_requests_cpu_and_memory_and_limits_memory_only(self):
         self.assertEqual(self.container["resources"], {
@@ -264,10 +293,10 @@ class KubernetesExamplesTest(unittest.TestCase):
             with self.subTest(kind=kind):
                 self.assertEqual(obj["metadata"]["namespace"], "default")
 
-    def test_gateway_uses_the_gatehouse_class_on_pod_loopback_port_80(self):
+    def test_gateway_uses_the_gatehouse_class_on_port_80_and_asks_for_no_address(self):
         spec = self.objects[("Gateway", "example")]["spec"]
         self.assertEqual(spec["gatewayClassName"], "gatehouse")
-        self.assertEqual(spec["addresses"], [{"type": "IPAddress", "value": "127.0.0.1"}])
+        self.assertNotIn("addresses", spec)  # its data plane's Service gives it one
         self.assertEqual(spec["listeners"], [{"name": "http", "protocol": "HTTP", "port": 80}])
 
     def test_route_attaches_to_the_gateway_and_sends_to_the_echo_service(self):
@@ -294,7 +323,7 @@ class KubernetesExamplesTest(unittest.TestCase):
         self.assertEqual(sorted(statuses),
                          ["Gateway/default/example", "GatewayClass/gatehouse", "HTTPRoute/default/echo"])
         gateway = statuses["Gateway/default/example"]
-        self.assertEqual(gateway["addresses"], [{"type": "IPAddress", "value": "127.0.0.1"}])
+        self.assertEqual(gateway["addresses"], [{"type": "IPAddress", "value": "127.0.1.1"}])  # validate's pool
         self.assertEqual({c["type"]: c["status"] for c in gateway["conditions"]},
                          {"Accepted": "True", "Programmed": "True"})
         self.assertEqual([(l["name"], l["attachedRoutes"]) for l in gateway["listeners"]], [("http", 1)])

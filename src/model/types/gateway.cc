@@ -11,7 +11,10 @@ std::shared_ptr<const TypedObject> decodeGatewayClass(const Json& object) {
   auto out = std::make_shared<GatewayClass>();
   const Json& spec = obj(object, "spec");
   out->controller_name = str(spec, "controllerName");
-  out->has_parameters_ref = has(spec, "parametersRef");
+  if (has(spec, "parametersRef")) {
+    const Json& ref = obj(spec, "parametersRef");
+    out->parameters_ref = ParametersRef{str(ref, "group"), str(ref, "kind"), str(ref, "namespace"), str(ref, "name")};
+  }
   return out;
 }
 
@@ -50,7 +53,10 @@ std::shared_ptr<const TypedObject> decodeGateway(const Json& object) {
   const Json& allowed = obj(obj(spec, "allowedListeners"), "namespaces");
   out->allowed_listeners.namespaces_from = str(allowed, "from", "None");
   out->allowed_listeners.selector = decoding::labelSelector(obj(allowed, "selector"));
-  out->has_infrastructure_parameters_ref = has(obj(spec, "infrastructure"), "parametersRef");
+  if (const Json& infrastructure = obj(spec, "infrastructure"); has(infrastructure, "parametersRef")) {
+    const Json& ref = obj(infrastructure, "parametersRef");
+    out->infrastructure_parameters_ref = ParametersRef{str(ref, "group"), str(ref, "kind"), ns, str(ref, "name")};
+  }
   return out;
 }
 

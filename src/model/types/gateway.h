@@ -8,9 +8,15 @@
 
 namespace gatehouse::model {
 
+// A parametersRef: GatewayClass's (ParametersReference; `ns` empty for a cluster-scoped
+// referent) or a Gateway's infrastructure one (LocalParametersReference; `ns` is the Gateway's).
+struct ParametersRef {
+  std::string group, kind, ns, name;
+};
+
 struct GatewayClass : TypedObject {
   std::string controller_name;
-  bool has_parameters_ref = false;
+  std::optional<ParametersRef> parameters_ref;
 };
 
 struct RouteGroupKind {
@@ -52,7 +58,7 @@ struct Gateway : TypedObject {
   std::vector<GatewayAddress> addresses;
   std::vector<Listener> listeners;
   AllowedListeners allowed_listeners;
-  bool has_infrastructure_parameters_ref = false;
+  std::optional<ParametersRef> infrastructure_parameters_ref;
 };
 
 // Listeners another object (often another namespace) adds to a Gateway.

@@ -9,6 +9,8 @@ using model::Json;
 namespace {
 
 constexpr const char* kTokenDir = "/var/run/secrets/gatehouse";
+// The data plane's admin API (/healthz, /ready) on the pod IP, where kubelet's probes go.
+constexpr int kAdminPort = 15021;
 
 Json stringMap(const Json& from) {
   Json out = Json::object();
@@ -53,7 +55,8 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
 
   Json account = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", meta}, {"automountServiceAccountToken", false}};
 
-  Json container_ports = Json::array(), service_ports = Json::array();
+  Json container_ports = Json::array({{{"name", "admin"}, {"containerPort", kAdminPort}, {"protocol", "TCP"}}});
+  Json service_ports = Json::array();
   for (const auto& p : spec.ports) {
     const std::string port_name = (p.protocol == "UDP" ? "udp-" : "tcp-") + std::to_string(p.port);
     container_ports.push_back({{"name", port_name}, {"containerPort", p.port}, {"protocol", p.protocol}});
@@ -63,11 +66,16 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
       {"name", "dataplane"},
       {"image", spec.image},
       {"args", {"dataplane", "--controller", spec.controller, "--gateway", spec.ns + "/" + spec.gateway, "--token-file",
-                std::string(kTokenDir) + "/token", "--bind-address", "$(POD_IP)"}},
+                std::string(kTokenDir) + "/token", "--bind-address", "$(POD_IP)", "--admin-address",
+                "$(POD_IP):" + std::to_string(kAdminPort)}},
       {"env",
        {{{"name", "POD_IP"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "status.podIP"}}}}}},
         {{"name", "GATEHOUSE_CONTROLLER_CA"}, {"value", spec.controller_ca}}}},
       {"ports", container_ports},
+      // Ready once the controller's config is live (a new pod gets traffic only then); alive while
+      // the process answers, controller or not: it keeps serving its last config.
+      {"readinessProbe", {{"httpGet", {{"path", "/ready"}, {"port", "admin"}}}, {"periodSeconds", 2}, {"failureThreshold", 1}}},
+      {"livenessProbe", {{"httpGet", {{"path", "/healthz"}, {"port", "admin"}}}, {"periodSeconds", 10}, {"failureThreshold", 3}}},
       {"volumeMounts", {{{"name", "config-stream-token"}, {"mountPath", kTokenDir}, {"readOnly", true}}}},
       {"securityContext",
        {{"runAsNonRoot", true}, {"readOnlyRootFilesystem", true}, {"allowPrivilegeEscalation", false},

@@ -44,6 +44,13 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
         *client_, *discovery_, cache_, kind, [this](std::vector<store::SourceUpdate> updates) { deliver(std::move(updates)); }));
     asio::co_spawn(io_, reflector->run([this] { listed(); }), asio::detached);
   }
+  if (provisioner_) {
+    auto& reflector = reflectors_.emplace_back(std::make_unique<Reflector>(
+        *client_, *discovery_, provisioned_cache_, provisionedServices(), [this](std::vector<store::SourceUpdate> updates) {
+          if (data_plane_addresses_.update(updates) && address_sink_) address_sink_(data_plane_addresses_.byGateway());
+        }));
+    asio::co_spawn(io_, reflector->run({}), asio::detached);
+  }
   asio::co_spawn(io_, writer_->run(), asio::detached);
   asio::co_spawn(io_, events_->run(), asio::detached);
   asio::co_spawn(io_, elector_->run(), asio::detached);

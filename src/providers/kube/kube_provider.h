@@ -3,6 +3,8 @@
 // statuses written back while this instance holds the Lease (StatusWriter, LeaderElector). One
 // io_context thread runs it all; deliveries to the control loop happen on it.
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "providers/kube/api_client.h"
+#include "providers/kube/data_plane_addresses.h"
 #include "providers/kube/event_recorder.h"
 #include "providers/kube/leader_election.h"
 #include "providers/kube/object_cache.h"
@@ -49,6 +52,12 @@ class KubeProvider : public Provider {
   void reportErrors(const std::vector<store::ConfigError>& errors) { events_->setErrors(errors); }
   // The Gateways to provision data planes for, as of now (with KubeOptions::provisioner). Thread-safe.
   void provision(std::vector<ProvisionRequest> gateways) { provisioner_->setDesired(std::move(gateways)); }
+  // With KubeOptions::provisioner: receives, on the provider's thread, the addresses of every
+  // Gateway's data-plane Service ("ns/name" -> status.addresses entries) whenever one changes.
+  // Set before start().
+  void setDataPlaneAddressSink(std::function<void(std::map<std::string, model::Json>)> sink) {
+    address_sink_ = std::move(sink);
+  }
   bool leading() const { return leading_; }
   // Who holds `token` (TokenReview for `audience`): the user name, or why not. `done` runs on the
   // provider's thread. Thread-safe; only after start().
@@ -71,6 +80,11 @@ class KubeProvider : public Provider {
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<LeaderElector> elector_;
   std::unique_ptr<Provisioner> provisioner_;
+  // The provisioned Services, watched apart (their status is read): a cache of their own, since
+  // the Services of the store's watch share their keys.
+  ObjectCache provisioned_cache_;
+  DataPlaneAddresses data_plane_addresses_;
+  std::function<void(std::map<std::string, model::Json>)> address_sink_;
   UpdateSink* sink_ = nullptr;
   size_t unlisted_ = 0;  // kinds whose first listing is not complete
   bool synced_ = false;

@@ -33,8 +33,14 @@ std::optional<ObjectCache::Observation> ObjectCache::observe(const ServedKind& k
   entry.uid = metaString(object, "uid");
   entry.api_version = object["apiVersion"].is_string() ? object["apiVersion"].get<std::string>() : kind.apiVersion();
   auto status = object.find("status");
-  entry.status = status != object.end() ? std::move(*status) : Json();
-  object.erase("status");
+  if (status == object.end()) {
+    entry.status = Json();
+  } else if (kind.kind->keep_status) {
+    entry.status = *status;
+  } else {
+    entry.status = std::move(*status);
+    object.erase(status);
+  }
   auto& meta = object["metadata"];
   meta.erase("resourceVersion");
   meta.erase("managedFields");

@@ -23,9 +23,9 @@ class ObjectCache {
     size_t content_hash = 0;
   };
 
-  // Records the object as the server sent it: its key, and for the store (without status,
-  // resourceVersion, managedFields and kubectl's last-applied annotation) the object when
-  // anything else in it changed since last seen. Nullopt for an object without a name.
+  // Records the object as the server sent it: its key, and for the store (without status, unless
+  // WatchedKind::keep_status, resourceVersion, managedFields and kubectl's last-applied
+  // annotation) the object when anything else in it changed since last seen. Nullopt for an object without a name.
   struct Observation {
     model::ObjectKey key;
     std::optional<store::Upsert> changed;

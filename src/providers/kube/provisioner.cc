@@ -46,23 +46,24 @@ void Provisioner::setLeader(bool leader) {
   wake_.cancel();
 }
 
-asio::awaitable<Json> Provisioner::parametersOf(const ProvisionRequest& gateway) {
-  const Json ref = gateway.infrastructure.is_object() ? gateway.infrastructure.value("parametersRef", Json()) : Json();
-  if (!ref.is_object()) co_return Json();
-  if (ref.value("group", "") != "gatehouse.dev" || ref.value("kind", "") != "GatehouseParameters") {
-    spdlog::warn("provisioner: Gateway {}/{}: parametersRef to {}/{} is not a gatehouse.dev GatehouseParameters; ignored",
-                 gateway.ns, gateway.name, ref.value("group", ""), ref.value("kind", ""));
-    co_return Json();
-  }
-  std::string path = "/apis/gatehouse.dev/v1alpha1/namespaces/" + gateway.ns + "/gatehouseparameters/" + ref.value("name", "");
+asio::awaitable<bool> Provisioner::readOwnImage() {
+  const auto slash = options_.own_pod.find('/');
+  std::string path = "/api/v1/namespaces/" + options_.own_pod.substr(0, slash) + "/pods/" + options_.own_pod.substr(slash + 1);
   auto response = co_await client_.request("GET", std::move(path));
   if (!response || response->status != 200) {
-    spdlog::warn("provisioner: Gateway {}/{}: GatehouseParameters {}: {}", gateway.ns, gateway.name, ref.value("name", ""),
-                 response ? response->describe() : response.error().message);
-    co_return Json();
+    spdlog::error("provisioner: reading this controller's Pod {} for the data planes' image: {}", options_.own_pod,
+                  response ? response->describe() : response.error().message);
+    co_return false;
   }
-  auto object = Json::parse(response->body, nullptr, false);
-  co_return object.is_object() ? object.value("spec", Json::object()) : Json();
+  const Json pod = Json::parse(response->body, nullptr, false);
+  const Json containers = pod.is_object() ? pod.value("spec", Json::object()).value("containers", Json::array()) : Json();
+  if (!containers.is_array() || containers.empty() || !containers[0].value("image", Json()).is_string()) {
+    spdlog::error("provisioner: this controller's Pod {} names no container image", options_.own_pod);
+    co_return false;
+  }
+  options_.image = containers[0]["image"].get<std::string>();
+  spdlog::info("provisioner: data planes run this controller's image {}", options_.image);
+  co_return true;
 }
 
 asio::awaitable<bool> Provisioner::apply(const Json& object) {
@@ -103,12 +104,16 @@ asio::awaitable<void> Provisioner::run() {
       continue;
     }
     bool failed = false;
+    if (options_.image.empty()) {
+      failed = !(co_await readOwnImage());
+      if (failed) desired.clear();  // nothing to render without the image: retried after a backoff
+    }
     for (const auto& gateway : desired) {
       const ObjectCache::Entry* known = cache_.find({"Gateway", gateway.ns, gateway.name});
       if (!known || known->uid.empty()) continue;  // not seen by the watch yet: no owner to name
-      DataPlaneSpec spec{gateway.ns, gateway.name, known->uid, gateway.infrastructure, Json(), gateway.ports,
-                         options_.image, options_.controller, options_.controller_ca};
-      spec.parameters = co_await parametersOf(gateway);
+      const DataPlaneSpec spec{gateway.ns,         gateway.name,       known->uid,           gateway.infrastructure,
+                               gateway.parameters, gateway.ports,      options_.image,       options_.controller,
+                               options_.controller_ca};
       for (const Json& object : renderDataPlane(spec)) {
         if (!leader_) break;
         failed |= !(co_await apply(object));

@@ -19,12 +19,16 @@ namespace gatehouse::providers::kube {
 
 struct ProvisionerOptions {
   std::string image, controller, controller_ca;  // DataPlaneSpec's, the same for every Gateway
+  // "ns/name" of the controller's own Pod: with `image` empty, data planes run the image of its
+  // first container (the controller's own, wherever a kustomize overlay points it).
+  std::string own_pod;
 };
 
 // One Gateway to provision, as the control loop knows it.
 struct ProvisionRequest {
   std::string ns, name;
   model::Json infrastructure;  // spec.infrastructure, or null
+  model::Json parameters;      // DataPlaneSpec::parameters: the GatehouseParameters spec in effect, or null
   std::vector<DataPlanePort> ports;
 };
 
@@ -39,8 +43,8 @@ class Provisioner {
   boost::asio::awaitable<void> run();
 
  private:
-  boost::asio::awaitable<model::Json> parametersOf(const ProvisionRequest& gateway);
   boost::asio::awaitable<bool> apply(const model::Json& object);
+  boost::asio::awaitable<bool> readOwnImage();
 
   boost::asio::io_context& io_;
   ApiClient& client_;

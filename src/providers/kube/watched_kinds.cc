@@ -10,12 +10,13 @@ namespace {
 
 WatchedKind gatewayApi(std::string kind, std::vector<std::string> versions, std::string plural, bool namespaced = true) {
   return WatchedKind{std::move(kind), "gateway.networking.k8s.io", std::move(versions), std::move(plural), namespaced,
-                     false, ""};
+                     false, "", false};
 }
 
 WatchedKind builtIn(std::string kind, std::string group, std::string plural, bool namespaced = true,
                     std::string label_selector = "") {
-  return WatchedKind{std::move(kind), std::move(group), {"v1"}, std::move(plural), namespaced, true, std::move(label_selector)};
+  return WatchedKind{std::move(kind), std::move(group), {"v1"}, std::move(plural), namespaced, true,
+                     std::move(label_selector), false};
 }
 
 }  // namespace
@@ -32,6 +33,8 @@ const std::vector<WatchedKind>& watchedKinds() {
       gatewayApi("UDPRoute", {"v1", "v1alpha2"}, "udproutes"),
       gatewayApi("ReferenceGrant", {"v1", "v1beta1"}, "referencegrants"),
       gatewayApi("BackendTLSPolicy", {"v1", "v1alpha3"}, "backendtlspolicies"),
+      // Gatehouse's own CRD (deploy/): where its parametersRefs point; skipped where not installed.
+      WatchedKind{"GatehouseParameters", "gatehouse.dev", {"v1alpha1"}, "gatehouseparameters", true, false, "", false},
       builtIn("Namespace", "", "namespaces", false),
       builtIn("Service", "", "services"),
       builtIn("Secret", "", "secrets"),
@@ -40,6 +43,11 @@ const std::vector<WatchedKind>& watchedKinds() {
       builtIn("EndpointSlice", "discovery.k8s.io", "endpointslices", true, "kubernetes.io%2Fservice-name"),
   };
   return kinds;
+}
+
+const WatchedKind& provisionedServices() {
+  static const WatchedKind kind{"Service", "", {"v1"}, "services", true, true, "gatehouse.dev%2Fdata-plane", true};
+  return kind;
 }
 
 std::string ServedKind::path(const std::string& ns, const std::string& name) const {

@@ -20,9 +20,17 @@ struct WatchedKind {
   // Core kinds every server serves; the others come from CRDs that may not be installed.
   bool always_served = false;
   std::string label_selector;  // narrows the list and watch (URL-encoded)
+  // The status is part of what is delivered (a change of it alone is a change), instead of being
+  // kept aside for status writes.
+  bool keep_status = false;
 };
 
 const std::vector<WatchedKind>& watchedKinds();
+
+// The Services the provisioner made for data planes (label gatehouse.dev/data-plane), status
+// included: their load-balancer addresses become their Gateways' status.addresses. Watched apart
+// from the Services every route may name, whose status is not read.
+const WatchedKind& provisionedServices();
 
 // A kind at the version the server serves it.
 struct ServedKind {

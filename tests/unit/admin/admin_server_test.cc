@@ -137,6 +137,22 @@ TEST_F(AdminServerTest, UnknownPathIs404AndOtherMethods405) {
   EXPECT_EQ(get(port, "POST", "/status").status, 405);
 }
 
+TEST(AdminServer, WithoutABoardServesReadinessHealthAndMetricsOnly) {
+  std::atomic<bool> live{false};
+  AdminServer server(nullptr);
+  server.setReadiness([&live] { return live.load(); });
+  EXPECT_EQ(server.handle("GET", "/ready").status, 503u);
+  live = true;
+  const auto ready = server.handle("GET", "/ready");
+  EXPECT_EQ(ready.status, 200u);
+  EXPECT_EQ(ready.body, "ready\n");
+  EXPECT_EQ(server.handle("GET", "/healthz").status, 200u);
+  EXPECT_EQ(server.handle("GET", "/metrics").status, 200u);
+  const auto status = server.handle("GET", "/status");
+  EXPECT_EQ(status.status, 404u);
+  EXPECT_EQ(status.body, "not found; try /ready, /healthz, /metrics\n");
+}
+
 TEST(AdminServer, BadAddressIsAnError) {
   controller::StatusBoard board;
   AdminServer server(&board);

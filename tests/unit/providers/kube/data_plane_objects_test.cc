@@ -44,12 +44,22 @@ TEST(RenderDataPlane, PodRunsTheDataPlaneWithAProjectedTokenAndNoApiCredentials)
   const Json& container = pod["containers"][0];
   EXPECT_EQ(container["image"], "gatehouse:1.0");
   EXPECT_EQ(container["args"], (Json{"dataplane", "--controller", "gatehouse.gatehouse-system.svc:15010", "--gateway", "infra/web",
-                                     "--token-file", "/var/run/secrets/gatehouse/token", "--bind-address", "$(POD_IP)"}));
+                                     "--token-file", "/var/run/secrets/gatehouse/token", "--bind-address", "$(POD_IP)",
+                                     "--admin-address", "$(POD_IP):15021"}));
   EXPECT_EQ(container["env"][1], (Json{{"name", "GATEHOUSE_CONTROLLER_CA"}, {"value", "-----BEGIN CERTIFICATE-----\n"}}));
   EXPECT_EQ(pod["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"],
             (Json{{"audience", "gatehouse.dev/config-stream"}, {"expirationSeconds", 3600}, {"path", "token"}}));
   EXPECT_EQ(deployment["spec"]["selector"]["matchLabels"], (Json{{"gatehouse.dev/data-plane", "gatehouse-web"}}));
   EXPECT_FALSE(container.contains("resources"));
+}
+
+TEST(RenderDataPlane, PodIsReadyOnceItsConfigIsLiveAndAliveWhileItsAdminApiAnswers) {
+  const Json container = renderDataPlane(webSpec())[1]["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(container["ports"][0], (Json{{"name", "admin"}, {"containerPort", 15021}, {"protocol", "TCP"}}));
+  EXPECT_EQ(container["readinessProbe"],
+            (Json{{"httpGet", {{"path", "/ready"}, {"port", "admin"}}}, {"periodSeconds", 2}, {"failureThreshold", 1}}));
+  EXPECT_EQ(container["livenessProbe"],
+            (Json{{"httpGet", {{"path", "/healthz"}, {"port", "admin"}}}, {"periodSeconds", 10}, {"failureThreshold", 3}}));
 }
 
 TEST(RenderDataPlane, ServiceIsALoadBalancerOnTheListenerPortsByDefault) {

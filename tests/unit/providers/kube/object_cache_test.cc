@@ -8,7 +8,7 @@ namespace {
 using model::Json;
 
 const ServedKind& routes() {
-  static const WatchedKind kind{"HTTPRoute", "gateway.networking.k8s.io", {"v1"}, "httproutes", true, false, ""};
+  static const WatchedKind kind{"HTTPRoute", "gateway.networking.k8s.io", {"v1"}, "httproutes", true, false, "", false};
   static const ServedKind served{&kind, "v1"};
   return served;
 }
@@ -39,6 +39,24 @@ TEST(ObjectCache, HandsTheStoreTheObjectWithoutStatusAndBookkeeping) {
   EXPECT_EQ(entry->resource_version, "5");
   EXPECT_EQ(entry->status, Json({{"parents", Json::array()}}));
   EXPECT_EQ(sourceOf(seen->key), "kube:HTTPRoute/ns/r");
+}
+
+TEST(ObjectCache, AKindThatKeepsStatusDeliversItAndAStatusChangeIsAChange) {
+  const ServedKind services{&provisionedServices(), "v1"};
+  auto service = [](const std::string& rv, const Json& status) {
+    return Json{{"metadata", {{"name", "gatehouse-gw"}, {"namespace", "ns"}, {"resourceVersion", rv}}},
+                {"spec", {{"clusterIP", "10.0.0.7"}}},
+                {"status", status}};
+  };
+  ObjectCache cache;
+  auto first = cache.observe(services, service("5", {{"loadBalancer", Json::object()}}));
+  ASSERT_TRUE(first && first->changed);
+  EXPECT_EQ(first->changed->object["status"], Json({{"loadBalancer", Json::object()}}));
+  const Json ingress = {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.10"}}}}}}};
+  auto second = cache.observe(services, service("6", ingress));
+  ASSERT_TRUE(second && second->changed);
+  EXPECT_EQ(second->changed->object["status"], ingress);
+  EXPECT_EQ(cache.find(second->key)->status, ingress);
 }
 
 TEST(ObjectCache, AStatusOrVersionChangeAloneIsNotAChange) {
