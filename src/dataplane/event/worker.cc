@@ -73,6 +73,8 @@ void Worker::setGeneration(GenerationPtr generation) {
   size_t clusters = generation && generation->snapshot ? generation->snapshot->clusters.size() : 0;
   round_robin_.assign(clusters, 0);
   generation_ = std::move(generation);
+  if (!generation_) return;
+  for (auto& [identity, acceptor] : acceptors_) acceptor->configChanged(*generation_);
 }
 
 namespace {
@@ -101,7 +103,7 @@ void Worker::addAcceptor(const std::string& identity, net::SocketRole role, uint
     return;
   }
   auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, role, port);
-  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
+  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close(acceptor);
   acceptors_[identity] = acceptor;
   acceptor->start();
 }

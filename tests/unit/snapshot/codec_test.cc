@@ -82,6 +82,12 @@ Snapshot everyField() {
   s.sockets.push_back({"0.0.0.0", 8443, Transport::Tcp, ListenerKind::TlsPassthrough, {{"default/gw", "tls", "", {}, {}}}});
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Tls, ListenerKind::TcpProxy, {{"default/gw", "tcp", "", {}, {}}}});
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Udp, ListenerKind::UdpProxy, {{"default/gw", "udp", "", {}, {}}}});
+  Listener mixed_https{"default/gw", "mixed-https", "web.example", {}, {{"CERT-1", "KEY-1"}}};
+  Listener mixed_terminate{"default/gw", "mixed-terminate", "db.example", {}, {{"CERT-2", "KEY-2"}},
+                           ListenerKind::TcpProxy};
+  Listener mixed_passthrough{"default/gw", "mixed-passthrough", "pass.example", {}, {}, ListenerKind::TlsPassthrough};
+  s.sockets.push_back({"0.0.0.0", 8883, Transport::Tcp, ListenerKind::SniDispatch,
+                       {mixed_https, mixed_terminate, mixed_passthrough}});
   return s;
 }
 
@@ -107,7 +113,7 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   SnapshotPtr d = roundTrip(everyField());
   ASSERT_TRUE(d);
   EXPECT_EQ(d->version, 42u);
-  ASSERT_EQ(d->sockets.size(), 5u);
+  ASSERT_EQ(d->sockets.size(), 6u);
   EXPECT_EQ(d->sockets[1].address, "::");
   EXPECT_EQ(d->sockets[1].port, 443);
   EXPECT_EQ(d->sockets[1].transport, Transport::Tls);
@@ -115,6 +121,11 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   EXPECT_EQ(d->sockets[3].kind, ListenerKind::TcpProxy);
   EXPECT_EQ(d->sockets[4].transport, Transport::Udp);
   EXPECT_EQ(d->sockets[4].kind, ListenerKind::UdpProxy);
+  EXPECT_EQ(d->sockets[5].kind, ListenerKind::SniDispatch);
+  ASSERT_EQ(d->sockets[5].listeners.size(), 3u);
+  EXPECT_EQ(d->sockets[5].listeners[0].kind, ListenerKind::HttpConnectionManager);
+  EXPECT_EQ(d->sockets[5].listeners[1].kind, ListenerKind::TcpProxy);
+  EXPECT_EQ(d->sockets[5].listeners[2].kind, ListenerKind::TlsPassthrough);
   const Listener& http = d->sockets[0].listeners[0];
   EXPECT_EQ(http.hosts.exactCount(), 2u);
   ASSERT_NE(http.hosts.exact("a.example.com"), nullptr);
