@@ -86,7 +86,7 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
       errors.push_back(BindError{identity, socket.address, socket.port, "listener kind not served by this data plane"});
       continue;
     }
-    if (role.transport == snapshot::Transport::Tls) {
+    if (role.transport == snapshot::Transport::Tls || role.kind == snapshot::ListenerKind::SniDispatch) {
       std::vector<std::string> problems;
       auto tls = tls::SocketTls::build(socket, tls_cache_, &problems);
       for (const std::string& problem : problems) spdlog::warn("socket {}: {}", identity, problem);

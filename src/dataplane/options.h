@@ -32,7 +32,9 @@ struct Timeouts {
   // TCP proxy and TLS passthrough (dataplane/l4/l4_proxy.h).
   std::chrono::milliseconds tcp_idle{3'600'000};    // no byte either way: close both (Envoy's default)
   std::chrono::milliseconds client_hello{10'000};   // accept -> complete ClientHello (slowloris)
-  std::chrono::milliseconds l4_drain{30'000};       // socket removed -> its connections closed
+  // Socket, route or backend removed -> the established connections it served closed (serve
+  // --l4-drain-timeout).
+  std::chrono::milliseconds l4_drain{30'000};
   std::chrono::milliseconds udp_idle{60'000};       // no datagram either way: the UDP session ends
 };
 

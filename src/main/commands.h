@@ -13,6 +13,7 @@ struct ServeFlags {
   unsigned workers = 1;
   std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
   std::string udp_idle_timeout = "60s";
+  std::string l4_drain_timeout = "30s";  // dataplane::Timeouts::l4_drain
   // Separate data planes: per Gateway a `gatehouse dataplane` fed over the config stream.
   bool provision = false;
   std::string stream_address, stream_cert, stream_key;

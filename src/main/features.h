@@ -45,7 +45,9 @@ inline std::vector<std::string> supportedFeatures() {
       "ListenerSet",
       "ReferenceGrant",
       "TCPRoute",  // GATEWAY-TCP core
-      "TLSRoute",  // GATEWAY-TLS core (Passthrough; not TLSRouteModeTerminate / TLSRouteModeMixed)
+      "TLSRoute",                // GATEWAY-TLS core (Passthrough)
+      "TLSRouteModeMixed",       // Terminate and Passthrough listeners on one port, by SNI
+      "TLSRouteModeTerminate",   // TLS listeners in mode Terminate: plaintext to the backend
       "UDPRoute",  // GATEWAY-UDP core
   };
 }

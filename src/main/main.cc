@@ -86,6 +86,16 @@ int main(int argc, char** argv) {
         return gatehouse::model::parseDurationMs(v).value_or(0) > 0 ? "" : "not a positive duration: " + v;
       })
       ->default_val("60s");
+  // 30 s: Kubernetes' default termination grace period, which clients and load balancers already
+  // allow for; long enough for an exchange in flight to finish, short enough that removing a
+  // route soon stops the access it granted.
+  serve->add_option("--l4-drain-timeout", serve_flags.l4_drain_timeout,
+                    "Close an established TCP or TLS connection this long after the configuration stops "
+                    "serving it (its listener, route or backend removed)")
+      ->check([](const std::string& v) {
+        return gatehouse::model::parseDurationMs(v).value_or(0) > 0 ? "" : "not a positive duration: " + v;
+      })
+      ->default_val("30s");
   serve->add_option("--log-level", serve_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::DataPlaneFlags dp_flags;

@@ -121,6 +121,7 @@ int serve(const ServeFlags& flags) {
   }
   dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
   dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));
+  dp_options.timeouts.l4_drain = std::chrono::milliseconds(*model::parseDurationMs(flags.l4_drain_timeout));
   dataplane::DataPlane dataplane(dp_options);
   DataPlaneSink sink(&dataplane);
   controller::StatusBoard board;

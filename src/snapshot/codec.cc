@@ -228,6 +228,7 @@ class Encoder {
       tableRef(table.get());
     }
     tableRef(listener.hosts.any.get());
+    varint(static_cast<uint64_t>(listener.kind));
   }
 
   const Snapshot& snapshot_;
@@ -657,7 +658,7 @@ class Decoder {
       socket.address = string("address");
       socket.port = static_cast<uint16_t>(varint("port", kMaxU16));
       socket.transport = enumeration("transport", Transport::Udp);
-      socket.kind = enumeration("kind", ListenerKind::UdpProxy);
+      socket.kind = enumeration("kind", ListenerKind::SniDispatch);
       const uint64_t listeners = count("listeners");
       for (uint64_t l = 0; l < listeners && !failed(); ++l) {
         Scope s(*this, "listeners", l);
@@ -673,6 +674,7 @@ class Decoder {
           cert.key_pem = string("key");
         }
         hosts(listener.hosts);
+        listener.kind = enumeration("kind", ListenerKind::SniDispatch);
       }
     }
   }

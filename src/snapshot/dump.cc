@@ -14,13 +14,15 @@ using nlohmann::json;
 
 namespace {
 
-// The Gateway listener protocol a socket serves, as the dump has always named it.
-const char* protocolName(const Socket& socket) {
-  switch (socket.kind) {
-    case ListenerKind::HttpConnectionManager: return socket.transport == Transport::Tls ? "HTTPS" : "HTTP";
+// The Gateway listener protocol a socket serves, as the dump has always named it ("TLS" is
+// passthrough); a SniDispatch socket names each listener's protocol instead.
+const char* protocolName(Transport transport, ListenerKind kind) {
+  switch (kind) {
+    case ListenerKind::HttpConnectionManager: return transport == Transport::Tls ? "HTTPS" : "HTTP";
     case ListenerKind::TlsPassthrough: return "TLS";
-    case ListenerKind::TcpProxy: return socket.transport == Transport::Tls ? "TLS" : "TCP";
+    case ListenerKind::TcpProxy: return transport == Transport::Tls ? "TLS Terminate" : "TCP";
     case ListenerKind::UdpProxy: return "UDP";
+    case ListenerKind::SniDispatch: return "by SNI";
   }
   return "?";
 }
@@ -159,11 +161,13 @@ json toJson(const Snapshot& snapshot) {
       for (auto& c : l.certificates) certs.push_back(subjectOf(c.cert_pem));
       json jl = {{"gateway", l.gateway}, {"name", l.name}, {"hostname", l.hostname}, {"hosts", hosts}};
       if (!certs.empty()) jl["certificates"] = certs;
+      if (s.kind == ListenerKind::SniDispatch)
+        jl["protocol"] = protocolName(l.kind == ListenerKind::TlsPassthrough ? Transport::Tcp : Transport::Tls, l.kind);
       listeners.push_back(jl);
     }
     sockets.push_back({{"address", s.address},
                        {"port", s.port},
-                       {"protocol", protocolName(s)},
+                       {"protocol", protocolName(s.transport, s.kind)},
                        {"listeners", listeners}});
   }
   std::vector<const Cluster*> live;

@@ -205,6 +205,21 @@ class HostTable {
 
 // ---- listeners ------------------------------------------------------------------------------
 
+// How bytes arrive on a socket. Tls: the gateway terminates TLS with the listeners' certificates
+// (chosen by SNI) before the listener kind sees the bytes.
+enum class Transport : uint8_t { Tcp, Tls, Udp };
+
+// What serves a socket's connections (the data plane picks the connection handler from this):
+//   HttpConnectionManager  HTTP/1.1 and HTTP/2 over Tcp or Tls (HTTP, HTTPS listeners)
+//   TlsPassthrough         routes by the ClientHello's SNI without terminating (TLS listener, Passthrough), over Tcp
+//   TcpProxy               bytes to one backend (TCP listener; TLS listener in Terminate mode: over Tls)
+//   UdpProxy               datagrams to one backend (UDP listener), over Udp
+//   SniDispatch            HTTPS, TLS Terminate and TLS Passthrough listeners on one port, over Tcp:
+//                          the ClientHello's SNI picks the listener, whose kind then serves
+//                          (terminated with the socket's certificates, or passed through)
+// The codec writes the value: append new kinds, never reorder.
+enum class ListenerKind : uint8_t { HttpConnectionManager, TlsPassthrough, TcpProxy, UdpProxy, SniDispatch };
+
 struct TlsCertificate {
   std::string cert_pem;  // leaf + chain
   std::string key_pem;
@@ -219,19 +234,11 @@ struct Listener {
   // HTTP kinds: route tables by request host. L4 kinds: each table holds one rule (the serving
   // route's backends) and no entries; TLS passthrough looks it up by SNI, TCP and UDP use `any`.
   HostTable hosts;
-  std::vector<TlsCertificate> certificates;  // HTTPS: chosen by SNI among these
+  std::vector<TlsCertificate> certificates;  // HTTPS, TLS Terminate: chosen by SNI among these
+  // What the listener's connections become; differs from its socket's kind only on SniDispatch
+  // sockets (HttpConnectionManager: HTTPS; TcpProxy: TLS Terminate; TlsPassthrough).
+  ListenerKind kind = ListenerKind::HttpConnectionManager;
 };
-
-// How bytes arrive on a socket. Tls: the gateway terminates TLS with the listeners' certificates
-// (chosen by SNI) before the listener kind sees the bytes.
-enum class Transport : uint8_t { Tcp, Tls, Udp };
-
-// What serves a socket's connections (the data plane picks the connection handler from this):
-//   HttpConnectionManager  HTTP/1.1 and HTTP/2 over Tcp or Tls (HTTP, HTTPS listeners)
-//   TlsPassthrough         routes by the ClientHello's SNI without terminating (TLS listener, Passthrough), over Tcp
-//   TcpProxy               bytes to one backend (TCP listener; TLS listener in Terminate mode: over Tls)
-//   UdpProxy               datagrams to one backend (UDP listener), over Udp
-enum class ListenerKind : uint8_t { HttpConnectionManager, TlsPassthrough, TcpProxy, UdpProxy };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are
 // merged here; `identity` stays equal across snapshots while the socket's bind parameters are

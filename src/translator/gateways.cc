@@ -108,6 +108,7 @@ void Translator::State::buildGateways() {
     listeners(name, state);
   }
   for (auto& [name, address] : addresses.assign(requests)) gateways[name].address = address;
+  sharedAddressConflicts();
 }
 
 }  // namespace gatehouse::translator

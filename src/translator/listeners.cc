@@ -1,6 +1,7 @@
 // Listeners of a Gateway and its ListenerSets: the route kinds each serves, conflicts between
 // them, and TLS certificates.
 #include <algorithm>
+#include <map>
 
 #include "translator/listener_conflicts.h"
 #include "translator/references.h"
@@ -35,7 +36,40 @@ void markConflicts(std::vector<ListenerState>& listeners) {
   }
 }
 
+// HTTPS listeners, and TLS listeners in mode Terminate (the CRD requires a mode on TLS
+// listeners; Terminate is its default): both load their certificates alike.
+bool terminatesTls(const model::Listener& spec) {
+  return spec.protocol == "HTTPS" || (spec.protocol == "TLS" && spec.tls && spec.tls->mode == "Terminate");
+}
+
 }  // namespace
+
+// The spec's distinctness applies to "a set of Listeners" however it is assembled; here, the
+// listeners of every Gateway on one address. The Gateway first by name keeps the port; a later
+// one's listener that conflicts with it is Conflicted and serves nothing, as within a Gateway.
+void Translator::State::sharedAddressConflicts() {
+  std::map<std::string, std::vector<std::pair<const std::string*, const ListenerState*>>> by_address;
+  for (auto& [name, gw] : gateways) {
+    if (!gw.accepted || gw.address.empty()) continue;
+    auto& earlier = by_address[gw.address];
+    for (auto& ls : gw.listeners) {
+      if (!ls.usable) continue;
+      for (const auto& [other_gateway, other] : earlier) {
+        const char* why = listenerConflict(*ls.spec, *other->spec);
+        if (!why) continue;
+        const std::string msg = "conflicts with a listener of Gateway " + *other_gateway + " on " + gw.address + ":" +
+                                std::to_string(ls.spec->port);
+        setCondition(ls.conditions, {condition::kConflicted, true, why, msg});
+        setCondition(ls.conditions, {condition::kAccepted, false, why, msg});
+        setCondition(ls.conditions, {condition::kProgrammed, false, why, msg});
+        ls.accepted = ls.usable = false;
+        break;
+      }
+    }
+    for (const auto& ls : gw.listeners)
+      if (ls.usable) earlier.emplace_back(&name, &ls);
+  }
+}
 
 void Translator::State::listeners(const std::string& gw_name, GatewayState& gw) {
   const auto& key = gw.resource->key;
@@ -53,11 +87,9 @@ void Translator::State::listeners(const std::string& gw_name, GatewayState& gw) 
       gw.listeners.push_back(std::move(ls));
     }
   for (auto& ls : gw.listeners) listenerKinds(ls);
-  for (auto& ls : gw.listeners)
-    if (ls.accepted && ls.spec->protocol == "TLS") tlsListenerMode(ls);
   markConflicts(gw.listeners);
   for (auto& ls : gw.listeners)
-    if (ls.accepted && ls.spec->protocol == "HTTPS") listenerTls(ls);
+    if (ls.accepted && terminatesTls(*ls.spec)) listenerTls(ls);
   for (auto& ls : gw.listeners) {
     if (!findCondition(ls.conditions, condition::kAccepted))
       setCondition(ls.conditions, {condition::kAccepted, true, reason::kAccepted, ""});
@@ -112,15 +144,6 @@ void Translator::State::listenerKinds(ListenerState& ls) {
                                  "allowedRoutes.kinds names a kind this listener cannot serve"});
 }
 
-// TLS listeners pass the connection through by SNI; terminating them is not served yet.
-void Translator::State::tlsListenerMode(ListenerState& ls) {
-  if (!ls.spec->tls || ls.spec->tls->mode == "Passthrough") return;
-  ls.accepted = false;
-  ls.supported_kinds.clear();
-  setCondition(ls.conditions, {condition::kAccepted, false, reason::kUnsupportedValue,
-                               "TLS listeners in mode Terminate are not supported"});
-}
-
 void Translator::State::listenerTls(ListenerState& ls) {
   static const model::GatewayTls kNoTls;
   const model::GatewayTls& tls = ls.spec->tls ? *ls.spec->tls : kNoTls;
@@ -134,7 +157,7 @@ void Translator::State::listenerTls(ListenerState& ls) {
     return;
   }
   if (tls.certificate_refs.empty())
-    return fail(reason::kInvalidCertificateRef, "HTTPS listener needs tls.certificateRefs");
+    return fail(reason::kInvalidCertificateRef, ls.spec->protocol + " listener needs tls.certificateRefs");
   for (const auto& ref : tls.certificate_refs) {
     if (!ref.group.empty() || ref.kind != "Secret")
       return fail(reason::kInvalidCertificateRef,

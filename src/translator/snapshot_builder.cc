@@ -1,5 +1,6 @@
 // The snapshot: one socket per (address, port) with its usable listeners, most specific
-// hostname first, and the cluster table.
+// hostname first, and the cluster table. A port whose listeners differ in kind (HTTPS, TLS
+// Terminate and TLS Passthrough, by hostname) is one SniDispatch socket.
 #include <algorithm>
 #include <tuple>
 
@@ -11,13 +12,21 @@ namespace snap = gatehouse::snapshot;
 
 namespace {
 
-// How a usable listener's protocol is served. TLS listeners are usable in Passthrough mode only.
-std::pair<snap::Transport, snap::ListenerKind> socketRole(const std::string& protocol) {
-  if (protocol == "HTTPS") return {snap::Transport::Tls, snap::ListenerKind::HttpConnectionManager};
-  if (protocol == "TLS") return {snap::Transport::Tcp, snap::ListenerKind::TlsPassthrough};
-  if (protocol == "TCP") return {snap::Transport::Tcp, snap::ListenerKind::TcpProxy};
-  if (protocol == "UDP") return {snap::Transport::Udp, snap::ListenerKind::UdpProxy};
+// How a usable listener's protocol is served on a socket of its own.
+std::pair<snap::Transport, snap::ListenerKind> socketRole(const model::Listener& spec) {
+  if (spec.protocol == "HTTPS") return {snap::Transport::Tls, snap::ListenerKind::HttpConnectionManager};
+  if (spec.protocol == "TLS")
+    return spec.tls && spec.tls->mode == "Passthrough"
+               ? std::pair{snap::Transport::Tcp, snap::ListenerKind::TlsPassthrough}
+               : std::pair{snap::Transport::Tls, snap::ListenerKind::TcpProxy};
+  if (spec.protocol == "TCP") return {snap::Transport::Tcp, snap::ListenerKind::TcpProxy};
+  if (spec.protocol == "UDP") return {snap::Transport::Udp, snap::ListenerKind::UdpProxy};
   return {snap::Transport::Tcp, snap::ListenerKind::HttpConnectionManager};
+}
+
+bool startsWithClientHello(snap::Transport transport, snap::ListenerKind kind) {
+  return transport == snap::Transport::Tls || kind == snap::ListenerKind::TlsPassthrough ||
+         kind == snap::ListenerKind::SniDispatch;
 }
 
 }  // namespace
@@ -31,21 +40,28 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
     for (auto& ls : gw.listeners) {
       if (!ls.usable) continue;
       const model::Listener& spec = *ls.spec;
-      const auto [transport, kind] = socketRole(spec.protocol);
+      const auto [transport, kind] = socketRole(spec);
       snap::Socket& socket = sockets[{gw.address, spec.port, transport == snap::Transport::Udp}];
-      // HTTPS and TLS passthrough listeners on one port (by hostname) would need one handler
-      // that peeks at the SNI for both: not served yet, the port stays with the first kind.
-      if (!socket.listeners.empty() && (socket.transport != transport || socket.kind != kind)) continue;
-      socket.address = gw.address;
-      socket.port = static_cast<uint16_t>(spec.port);
-      socket.transport = transport;
-      socket.kind = kind;
+      if (socket.listeners.empty()) {
+        socket.address = gw.address;
+        socket.port = static_cast<uint16_t>(spec.port);
+        socket.transport = transport;
+        socket.kind = kind;
+      } else if (socket.transport != transport || socket.kind != kind) {
+        // Listeners of different kinds share a port only when each starts with a ClientHello
+        // (HTTPS, TLS Terminate, TLS Passthrough; listenerConflict() refuses every other mix):
+        // the SNI picks the listener.
+        if (!startsWithClientHello(socket.transport, socket.kind) || !startsWithClientHello(transport, kind)) continue;
+        socket.transport = snap::Transport::Tcp;
+        socket.kind = snap::ListenerKind::SniDispatch;
+      }
       snap::Listener listener;
       listener.gateway = key;
       listener.name = ls.owner.kind == "Gateway" ? spec.name : ls.owner.ns + "/" + ls.owner.name + "/" + spec.name;
       listener.hostname = spec.hostname;
       listener.certificates = ls.certificates;
       listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
+      listener.kind = kind;
       socket.listeners.push_back(std::move(listener));
     }
   }

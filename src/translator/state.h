@@ -110,9 +110,11 @@ struct Translator::State {
 
   // listeners.cc
   void listeners(const std::string& gw_name, GatewayState& gw);
+  // Gateways that share an (explicit) address share its sockets: their listeners must be
+  // distinct across Gateways too.
+  void sharedAddressConflicts();
   void listenerKinds(ListenerState& ls);
   void listenerTls(ListenerState& ls);
-  void tlsListenerMode(ListenerState& ls);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;

@@ -74,6 +74,8 @@ void Worker::setGeneration(GenerationPtr generation) {
   round_robin_.assign(clusters, 0);
   generation_ = std::move(generation);
   metrics_->setGeneration(generation_.get());
+  if (!generation_) return;
+  for (auto& [identity, acceptor] : acceptors_) acceptor->configChanged(*generation_);
 }
 
 namespace {
@@ -102,7 +104,7 @@ void Worker::addAcceptor(const std::string& identity, net::SocketRole role, uint
     return;
   }
   auto acceptor = std::make_shared<net::Acceptor>(*this, fd, identity, role, port);
-  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close();
+  if (auto old = acceptors_.find(identity); old != acceptors_.end()) old->second->close(acceptor);
   acceptors_[identity] = acceptor;
   acceptor->start();
 }

@@ -3,17 +3,22 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <optional>
+#include <type_traits>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/http/h1_connection.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/tls/client_hello.h"
+#include "dataplane/tls/stream.h"
 #include "dataplane/upstream/connector.h"
 
 namespace gatehouse::dataplane {
@@ -23,20 +28,47 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
+using snapshot::ListenerKind;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-class L4Connection final : public net::ConnectionBase, public std::enable_shared_from_this<L4Connection> {
- public:
-  enum class Mode { Tcp, TlsPassthrough };
+enum class Mode {
+  Tcp,             // TCPRoute: the socket's one listener
+  TlsPassthrough,  // TLSRoute by the ClientHello's SNI, the hello replayed to the backend
+  TlsTerminate,    // TLSRoute by the handshake's SNI, plaintext to the backend
+  SniDispatch,     // reads the ClientHello; its SNI's listener decides (see startSniDispatch)
+};
 
-  L4Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket, Mode mode)
+// What an established connection serves through, by name: checked against each new generation
+// (names, because a new snapshot may number its clusters differently).
+struct Served {
+  std::string listener;  // "gateway/listener"
+  std::string route;     // Rule::route, "namespace/name"
+  std::string cluster;   // Cluster::name
+};
+
+std::string lowerName(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+// Down: tcp::socket (TCP, passthrough, dispatch) or tls::Stream (terminated).
+template <class Down>
+class L4Connection final : public net::ConnectionBase, public std::enable_shared_from_this<L4Connection<Down>> {
+  static constexpr bool kTls = std::is_same_v<Down, tls::Stream>;
+
+ public:
+  L4Connection(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, Down down, Mode mode,
+               std::shared_ptr<const tls::SocketTls> tls = nullptr)
       : worker_(worker),
         acceptor_(std::move(acceptor)),
         mode_(mode),
-        down_(std::move(socket)),
+        down_(std::move(down)),
         up_(worker.io()),
-        timer_(worker.io()) {}
+        timer_(worker.io()),
+        tls_(std::move(tls)) {}
 
   ~L4Connection() override {
     if (down_buf_) worker_.giveBuffer(std::move(down_buf_));
@@ -45,13 +77,30 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
 
   void start() {
     acceptor_->track(*this);
-    asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+    asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
-  void drain() override {
-    if (!drain_at_) drain_at_ = Clock::now() + worker_.options().timeouts.l4_drain;
-    armTimer();
+  void drain() override { setDrain(socket_drain_at_); }
+
+  // A route or backend this connection serves through is gone: closed after Timeouts::l4_drain
+  // unless a later generation serves it again before then. Nothing else cuts it.
+  void configChanged(const Generation& generation) override {
+    if (phase_ != Phase::Splice) return;  // not connected yet: it routes on the generation it pinned
+    if (stillServed(generation)) {
+      route_drain_at_.reset();
+    } else {
+      setDrain(route_drain_at_);
+    }
   }
+
+  // The new acceptor serves the same socket identity: routing by it is unchanged.
+  bool moveTo(const std::shared_ptr<net::Acceptor>& successor) override {
+    if (phase_ != Phase::Splice) return false;
+    acceptor_ = successor;
+    acceptor_->track(*this);
+    return true;
+  }
+
   void idleExpired() override { closeBoth(); }
 
  private:
@@ -59,11 +108,30 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
 
   const Options& options() const { return worker_.options(); }
   size_t capacity() const { return options().limits.read_buffer_bytes; }
+  tcp::socket& downSocket() {
+    if constexpr (kTls) {
+      return down_.next_layer();
+    } else {
+      return down_;
+    }
+  }
 
   // ---- deadlines: one timer; it re-arms itself when it fires before the current deadline ----
+  void setDrain(std::optional<Clock::time_point>& at) {
+    if (!at) at = Clock::now() + options().timeouts.l4_drain;
+    armTimer();
+  }
+  std::optional<Clock::time_point> drainAt() const {
+    if (socket_drain_at_ && route_drain_at_) return std::min(*socket_drain_at_, *route_drain_at_);
+    return socket_drain_at_ ? socket_drain_at_ : route_drain_at_;
+  }
+  bool drainDue() const {
+    const auto at = drainAt();
+    return at && Clock::now() >= *at;
+  }
   Clock::time_point due() const {
     Clock::time_point at = phase_ == Phase::Splice ? last_activity_ + options().timeouts.tcp_idle : phase_deadline_;
-    if (drain_at_ && *drain_at_ < at) at = *drain_at_;
+    if (const auto drain = drainAt(); drain && *drain < at) at = *drain;
     return at;
   }
   void enter(Phase phase, std::chrono::milliseconds limit) {
@@ -76,12 +144,12 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
     if (phase_ == Phase::Done) return;
     timer_.expires_at(due());
     const uint32_t seq = ++timer_seq_;
-    timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->onTimer(ec, seq); });
+    timer_.async_wait([self = this->shared_from_this(), seq](error_code ec) { self->onTimer(ec, seq); });
   }
   void onTimer(error_code ec, uint32_t seq) {
     if (ec || seq != timer_seq_ || phase_ == Phase::Done) return;
     if (Clock::now() < due()) return armTimer();
-    if (phase_ == Phase::Connect && !(drain_at_ && Clock::now() >= *drain_at_)) {
+    if (phase_ == Phase::Connect && !drainDue()) {
       error_code ignored;
       up_.cancel(ignored);  // this endpoint took too long: the connect loop tries the next one
       return;
@@ -91,28 +159,38 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
 
   void closeBoth() {
     error_code ignored;
-    down_.close(ignored);
+    downSocket().close(ignored);
     up_.close(ignored);
   }
   void finish() {
     phase_ = Phase::Done;
+    // close_notify: the client sees an orderly end, not a truncation. Only on an open socket: the
+    // SSL's BIO holds the fd number, which a closed socket may already have handed on.
+    if constexpr (kTls) {
+      if (downSocket().is_open()) down_.shutdown();
+    }
     closeBoth();
     timer_.cancel();
   }
 
   // ---- the connection ------------------------------------------------------------------------
   asio::awaitable<void> run() {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     down_buf_ = worker_.takeBuffer();
     size_t buffered = 0;  // TLS passthrough: the hello bytes read so far, replayed upstream
-    std::string server_name;
-    if (mode_ == Mode::TlsPassthrough) {
+    if constexpr (kTls) {
+      enter(Phase::Hello, options().timeouts.tls_handshake);
+      auto [ec] = co_await down_.async_handshake(kTuple);
+      if (ec) co_return finish();
+      server_name_ = lowerName(tls::serverName(down_.native_handle()));
+    } else if (mode_ != Mode::Tcp) {
       enter(Phase::Hello, options().timeouts.client_hello);
       std::optional<std::string> name = co_await readHello(buffered);
       if (!name) co_return finish();
-      server_name = std::move(*name);
+      server_name_ = std::move(*name);
+      if (mode_ == Mode::SniDispatch && handOff(buffered)) co_return;
     }
-    if (!co_await connectBackend(server_name)) co_return finish();
+    if (!co_await connectBackend()) co_return finish();
     if (buffered > 0) {
       auto [ec, n] = co_await asio::async_write(up_, asio::buffer(down_buf_.get(), buffered), kTuple);
       if (ec) co_return finish();
@@ -141,46 +219,113 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
-  // The serving route of the socket (by SNI for passthrough), a weighted backend of it, then its
+  // SniDispatch: the listener the SNI selects serves. A passthrough one: this connection goes on
+  // (false). A terminating one (HTTPS, TLS Terminate): the socket moves to a TLS stream that
+  // replays the hello, served by the HTTP connection manager or a terminated L4 connection (true).
+  bool handOff(size_t buffered) {
+    if constexpr (kTls) {
+      return false;
+    } else {
+      const GenerationPtr& generation = worker_.generation();
+      const SocketConfig* config = generation ? generation->find(acceptor_->identity()) : nullptr;
+      const snapshot::Listener* listener = config ? http::selectListener(*config->socket, server_name_) : nullptr;
+      if (listener == nullptr || listener->kind == ListenerKind::TlsPassthrough) return false;
+      const bool http = listener->kind == ListenerKind::HttpConnectionManager;
+      SSL* ssl = config->tls ? config->tls->newSsl(http ? tls::SocketTls::Application::Http
+                                                        : tls::SocketTls::Application::Stream)
+                             : nullptr;
+      if (ssl == nullptr) {
+        finish();
+        return true;
+      }
+      tls::Stream stream(std::move(down_), ssl, std::string(down_buf_.get(), buffered));
+      phase_ = Phase::Done;
+      timer_.cancel();
+      if (http) {
+        startH1Connection(worker_, acceptor_, std::move(stream), config->tls);
+      } else {
+        std::make_shared<L4Connection<tls::Stream>>(worker_, acceptor_, std::move(stream), Mode::TlsTerminate,
+                                                    config->tls)
+            ->start();
+      }
+      return true;
+    }
+  }
+
+  // The listener of `socket` this connection's mode serves: TCP the socket's one listener,
+  // TLS the one the SNI selects, which on a SniDispatch socket must be of this connection's kind.
+  const snapshot::Listener* selectListener(const snapshot::Socket& socket) const {
+    if (mode_ == Mode::Tcp) return socket.listeners.empty() ? nullptr : &socket.listeners.front();
+    const snapshot::Listener* listener = http::selectListener(socket, server_name_);
+    if (listener == nullptr || socket.kind != ListenerKind::SniDispatch) return listener;
+    const ListenerKind wanted = kTls ? ListenerKind::TcpProxy : ListenerKind::TlsPassthrough;
+    return listener->kind == wanted ? listener : nullptr;
+  }
+
+  bool stillServed(const Generation& generation) const {
+    const SocketConfig* config = generation.find(acceptor_->identity());
+    const snapshot::Listener* listener = config ? selectListener(*config->socket) : nullptr;
+    if (listener == nullptr || listener->gateway + "/" + listener->name != served_.listener) return false;
+    const snapshot::RouteTable* table = http::selectTable(listener->hosts, server_name_);
+    if (table == nullptr || table->rules.empty() || table->rules.front().route != served_.route) return false;
+    for (const snapshot::WeightedBackend& backend : table->rules.front().backends) {
+      const snapshot::Cluster* cluster = backend.cluster ? generation.snapshot->clusters.get(*backend.cluster) : nullptr;
+      if (cluster != nullptr && cluster->name == served_.cluster) return true;
+    }
+    return false;
+  }
+
+  // The serving route of the socket (by SNI for TLS), a weighted backend of it, then its
   // endpoints from the round-robin position on until one connects.
-  asio::awaitable<bool> connectBackend(const std::string& server_name) {
+  asio::awaitable<bool> connectBackend() {
     const GenerationPtr generation = worker_.generation();  // pinned until connected
     const SocketConfig* config = generation ? generation->find(acceptor_->identity()) : nullptr;
     if (config == nullptr) co_return false;
-    const snapshot::Socket& socket = *config->socket;
-    const snapshot::Listener* listener =
-        mode_ == Mode::TlsPassthrough ? http::selectListener(socket, server_name)
-                                      : (socket.listeners.empty() ? nullptr : &socket.listeners.front());
-    const snapshot::RouteTable* table = listener ? http::selectTable(listener->hosts, server_name) : nullptr;
+    const snapshot::Listener* listener = selectListener(*config->socket);
+    const snapshot::RouteTable* table = listener ? http::selectTable(listener->hosts, server_name_) : nullptr;
     if (table == nullptr || table->rules.empty()) co_return false;
-    const snapshot::WeightedBackend* backend = http::pickBackend(table->rules.front(), worker_.random());
+    const snapshot::Rule& rule = table->rules.front();
+    const snapshot::WeightedBackend* backend = http::pickBackend(rule, worker_.random());
     if (backend == nullptr || !backend->cluster) co_return false;
     const snapshot::Cluster* cluster = generation->snapshot->clusters.get(*backend->cluster);
     if (cluster == nullptr || cluster->endpoints.empty()) co_return false;
+    served_ = {listener->gateway + "/" + listener->name, rule.route, cluster->name};
     const auto& endpoints = cluster->endpoints;
     const size_t first = worker_.nextEndpoint(*backend->cluster, endpoints.size());
     for (size_t i = 0; i < endpoints.size(); ++i) {
-      if (drain_at_ && Clock::now() >= *drain_at_) co_return false;
+      if (drainDue()) co_return false;
       enter(Phase::Connect, options().timeouts.upstream_connect);
       const snapshot::Endpoint& endpoint = endpoints[(first + i) % endpoints.size()];
       error_code ec = co_await upstream::connect(up_, endpoint);
       if (!ec) co_return true;
       spdlog::debug("socket {}: connect to {}:{} failed: {}", acceptor_->identity(), endpoint.ip, endpoint.port,
                     ec.message());
-      if (!down_.is_open()) co_return false;
+      if (!downSocket().is_open()) co_return false;
     }
     co_return false;
   }
 
-  // Copies `from` to `to` until `from` ends; its FIN becomes a shutdown of `to`'s write side.
-  // The second pump to end finishes the connection; an error ends both.
-  asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, char* buffer) {
-    auto self = shared_from_this();
+  // The end of one direction: TCP FIN; a terminated TLS client also gets close_notify first.
+  void shutdownSend(tcp::socket& to) {
+    error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  void shutdownSend(tls::Stream& to) {
+    if (!to.next_layer().is_open()) return;  // see finish()
+    to.shutdown();
+    shutdownSend(to.next_layer());
+  }
+
+  // Copies `from` to `to` until `from` ends; its end (FIN; for a TLS client close_notify, or a
+  // FIN without it) becomes a shutdown of `to`'s write side. The second pump to end finishes
+  // the connection; an error ends both.
+  template <class From, class To>
+  asio::awaitable<void> pump(From& from, To& to, char* buffer) {
+    auto self = this->shared_from_this();
     while (true) {
       auto [rec, n] = co_await from.async_read_some(asio::buffer(buffer, capacity()), kTuple);
-      if (rec == asio::error::eof) {
-        error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);
+      if (rec == asio::error::eof || rec == asio::ssl::error::stream_truncated) {
+        shutdownSend(to);
         break;
       }
       if (rec) {
@@ -200,26 +345,45 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
   Worker& worker_;
   std::shared_ptr<net::Acceptor> acceptor_;
   const Mode mode_;
-  tcp::socket down_;
+  Down down_;
   tcp::socket up_;
   asio::steady_timer timer_;
+  std::shared_ptr<const tls::SocketTls> tls_;  // terminated: the SNI callback reads it during the handshake
   std::unique_ptr<char[]> down_buf_, up_buf_;  // client -> backend, backend -> client
+  std::string server_name_;                    // TLS: the SNI, lower case ("" without one)
+  Served served_;
   Phase phase_ = Phase::Hello;
   Clock::time_point phase_deadline_ = Clock::time_point::max(), last_activity_{};
-  std::optional<Clock::time_point> drain_at_;
+  std::optional<Clock::time_point> socket_drain_at_, route_drain_at_;
   uint32_t timer_seq_ = 0;
   int pumps_done_ = 0;
 };
 
+using PlainConnection = L4Connection<tcp::socket>;
+
 }  // namespace
 
 void startTcpProxy(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {
-  std::make_shared<L4Connection>(worker, std::move(acceptor), std::move(socket), L4Connection::Mode::Tcp)->start();
+  if (!acceptor->tls()) {
+    std::make_shared<PlainConnection>(worker, std::move(acceptor), std::move(socket), Mode::Tcp)->start();
+    return;
+  }
+  const GenerationPtr& generation = worker.generation();
+  const SocketConfig* config = generation ? generation->find(acceptor->identity()) : nullptr;
+  if (config == nullptr || !config->tls) return;  // no certificate for this socket any more: the socket closes
+  SSL* ssl = config->tls->newSsl(tls::SocketTls::Application::Stream);
+  if (ssl == nullptr) return;
+  std::make_shared<L4Connection<tls::Stream>>(worker, std::move(acceptor), tls::Stream(std::move(socket), ssl),
+                                              Mode::TlsTerminate, config->tls)
+      ->start();
 }
 
 void startTlsPassthrough(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {
-  std::make_shared<L4Connection>(worker, std::move(acceptor), std::move(socket), L4Connection::Mode::TlsPassthrough)
-      ->start();
+  std::make_shared<PlainConnection>(worker, std::move(acceptor), std::move(socket), Mode::TlsPassthrough)->start();
+}
+
+void startSniDispatch(Worker& worker, std::shared_ptr<net::Acceptor> acceptor, tcp::socket socket) {
+  std::make_shared<PlainConnection>(worker, std::move(acceptor), std::move(socket), Mode::SniDispatch)->start();
 }
 
 }  // namespace gatehouse::dataplane

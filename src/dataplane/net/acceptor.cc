@@ -42,7 +42,7 @@ void Acceptor::start() {
   asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->acceptLoop(); }, asio::detached);
 }
 
-void Acceptor::close() {
+void Acceptor::close(const std::shared_ptr<Acceptor>& successor) {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
@@ -50,8 +50,13 @@ void Acceptor::close() {
   // drain() may destroy the connection (and unlink it): advance first.
   for (auto it = connections_.begin(); it != connections_.end();) {
     ConnectionBase& connection = *it++;
-    connection.drain();
+    if (successor == nullptr || !connection.moveTo(successor)) connection.drain();
   }
+}
+
+void Acceptor::configChanged(const Generation& generation) {
+  // configChanged() may drain a connection but never destroys it here.
+  for (ConnectionBase& connection : connections_) connection.configChanged(generation);
 }
 
 asio::awaitable<void> Acceptor::acceptLoop() {

@@ -16,6 +16,7 @@
 
 namespace gatehouse::dataplane {
 class Worker;
+struct Generation;
 }
 
 namespace gatehouse::dataplane::net {
@@ -30,6 +31,12 @@ class ConnectionBase
   }
   // The socket is going away: close now when idle, else after the current response.
   virtual void drain() = 0;
+  // A new generation is live (the socket kept). L4 connections check that it still serves them.
+  virtual void configChanged(const Generation& /*generation*/) {}
+  // The socket's acceptor is replaced (its listener kind changed, e.g. a TLS Passthrough
+  // listener joined an HTTPS port): true when the connection moved to `successor` and serves
+  // on, false when it must drain.
+  virtual bool moveTo(const std::shared_ptr<class Acceptor>& /*successor*/) { return false; }
 
  private:
   friend class Acceptor;
@@ -52,8 +59,9 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
   ~Acceptor();
 
   void start();
-  // Stops accepting, closes the listening socket and drains the open connections.
-  void close();
+  // Stops accepting, closes the listening socket and drains the open connections, except those
+  // that move to `successor` (the acceptor replacing this one for the same socket identity).
+  void close(const std::shared_ptr<Acceptor>& successor = nullptr);
 
   bool closed() const { return closed_; }
   const std::string& identity() const { return identity_; }
@@ -61,6 +69,7 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
   uint16_t port() const { return port_; }
 
   void track(ConnectionBase& connection) {
+    if (connection.is_linked()) connection.unlink();  // moved from a replaced acceptor
     connections_.push_back(connection);
     if (connection.counted_ == nullptr) {
       connection.counted_ = &counts_;
@@ -68,6 +77,7 @@ class Acceptor : public std::enable_shared_from_this<Acceptor> {
     }
   }
   size_t connectionCount() const { return connections_.size(); }
+  void configChanged(const Generation& generation);
 
  private:
   boost::asio::awaitable<void> acceptLoop();

@@ -13,10 +13,11 @@ namespace {
 
 using snapshot::ListenerKind;
 
-constexpr std::array<std::pair<ListenerKind, ConnectionHandler>, 3> kHandlers{{
+constexpr std::array<std::pair<ListenerKind, ConnectionHandler>, 4> kHandlers{{
     {ListenerKind::HttpConnectionManager, &startHttpConnection},
     {ListenerKind::TcpProxy, &startTcpProxy},
     {ListenerKind::TlsPassthrough, &startTlsPassthrough},
+    {ListenerKind::SniDispatch, &startSniDispatch},
 }};
 
 }  // namespace

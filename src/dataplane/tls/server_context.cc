@@ -36,6 +36,12 @@ int socketTlsIndex() {
   return index;
 }
 
+// Set (to any non-null value) on the SSL of a TLS Terminate connection: no ALPN.
+int streamIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 int onServerName(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   auto* socket_tls = static_cast<const SocketTls*>(SSL_get_ex_data(ssl, socketTlsIndex()));
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
@@ -45,9 +51,10 @@ int onServerName(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-// Server preference: h2 when the client offers it, else http/1.1.
-int onAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+// Server preference: h2 when the client offers it, else http/1.1; none for a byte stream.
+int onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
            void* /*arg*/) {
+  if (SSL_get_ex_data(ssl, streamIndex()) != nullptr) return SSL_TLSEXT_ERR_NOACK;
   static const unsigned char kOurs[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected, outlen, kOurs, sizeof kOurs, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
@@ -211,9 +218,16 @@ std::string_view alpnProtocol(const SSL* ssl) {
   return data != nullptr ? std::string_view(reinterpret_cast<const char*>(data), size) : std::string_view();
 }
 
-SSL* SocketTls::newSsl() const {
+SSL* SocketTls::newSsl(Application application) const {
   SSL* ssl = SSL_new(default_->native());
-  if (ssl != nullptr) SSL_set_ex_data(ssl, socketTlsIndex(), const_cast<SocketTls*>(this));
+  if (ssl == nullptr) return nullptr;
+  SSL_set_ex_data(ssl, socketTlsIndex(), const_cast<SocketTls*>(this));
+  if (application == Application::Stream) {
+    SSL_set_ex_data(ssl, streamIndex(), ssl);
+    // A FIN without close_notify ends the client's direction only, as a FIN does on plain TCP
+    // (half-close); OpenSSL 3 would otherwise fail the session and the backend's reply is lost.
+    SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  }
   return ssl;
 }
 

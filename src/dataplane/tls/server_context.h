@@ -60,8 +60,12 @@ class SocketTls {
 
   // The context for a ClientHello server name (case-insensitive; empty: the default).
   const ServerContext& select(std::string_view server_name) const;
+  // What a terminated connection carries. Http: ALPN offers h2 and http/1.1. Stream (TLS
+  // listener, Terminate): no ALPN protocol is agreed, the bytes go to the backend as they are,
+  // and a FIN without close_notify is the end of the client's data, not an error.
+  enum class Application : uint8_t { Http, Stream };
   // A new server-side SSL on the default context, wired to switch by SNI. Caller owns it.
-  SSL* newSsl() const;
+  SSL* newSsl(Application application = Application::Http) const;
 
  private:
   std::unordered_map<std::string, ServerContextPtr> exact_;

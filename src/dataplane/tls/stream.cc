@@ -8,8 +8,10 @@
 #include <boost/asio/ssl/error.hpp>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace gatehouse::dataplane::tls {
 namespace {
@@ -17,15 +19,13 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-int fdOf(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
-
 bool wouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
 // A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's own uses write(), and a write to a
-// connection the client reset would raise SIGPIPE.
-int bioWrite(BIO* bio, const char* data, size_t size, size_t* written) {
+// connection the client reset would raise SIGPIPE. Its data is the fd.
+int sendOn(BIO* bio, int fd, const char* data, size_t size, size_t* written) {
   BIO_clear_retry_flags(bio);
-  const ssize_t n = ::send(fdOf(bio), data, size, MSG_NOSIGNAL);
+  const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
   if (n >= 0) {
     *written = static_cast<size_t>(n);
     return 1;
@@ -34,9 +34,9 @@ int bioWrite(BIO* bio, const char* data, size_t size, size_t* written) {
   return 0;
 }
 
-int bioRead(BIO* bio, char* data, size_t size, size_t* read) {
+int recvOn(BIO* bio, int fd, char* data, size_t size, size_t* read) {
   BIO_clear_retry_flags(bio);
-  const ssize_t n = ::recv(fdOf(bio), data, size, 0);
+  const ssize_t n = ::recv(fd, data, size, 0);
   if (n > 0) {
     *read = static_cast<size_t>(n);
     return 1;
@@ -48,6 +48,14 @@ int bioRead(BIO* bio, char* data, size_t size, size_t* read) {
   }
   return 0;
 }
+
+int fdOf(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+
+int bioWrite(BIO* bio, const char* data, size_t size, size_t* written) {
+  return sendOn(bio, fdOf(bio), data, size, written);
+}
+
+int bioRead(BIO* bio, char* data, size_t size, size_t* read) { return recvOn(bio, fdOf(bio), data, size, read); }
 
 long bioCtrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
   switch (cmd) {
@@ -69,6 +77,54 @@ BIO_METHOD* socketMethod() {
     BIO_meth_set_read_ex(m, bioRead);
     BIO_meth_set_ctrl(m, bioCtrl);
     BIO_meth_set_create(m, bioCreate);
+    return m;
+  }();
+  return method;
+}
+
+// The same socket BIO, reading bytes already taken off the socket first (a ClientHello read to
+// route by its SNI). Its data is a Replay; the bytes are freed once read.
+struct Replay {
+  int fd;
+  std::string bytes;
+  size_t offset = 0;
+};
+
+Replay* replayOf(BIO* bio) { return static_cast<Replay*>(BIO_get_data(bio)); }
+
+int replayWrite(BIO* bio, const char* data, size_t size, size_t* written) {
+  return sendOn(bio, replayOf(bio)->fd, data, size, written);
+}
+
+int replayRead(BIO* bio, char* data, size_t size, size_t* read) {
+  Replay& replay = *replayOf(bio);
+  if (replay.offset == replay.bytes.size()) return recvOn(bio, replay.fd, data, size, read);
+  BIO_clear_retry_flags(bio);
+  const size_t n = std::min(size, replay.bytes.size() - replay.offset);
+  std::memcpy(data, replay.bytes.data() + replay.offset, n);
+  replay.offset += n;
+  if (replay.offset == replay.bytes.size()) {
+    std::string().swap(replay.bytes);
+    replay.offset = 0;
+  }
+  *read = n;
+  return 1;
+}
+
+int replayDestroy(BIO* bio) {
+  delete replayOf(bio);
+  BIO_set_data(bio, nullptr);
+  return 1;
+}
+
+BIO_METHOD* replayMethod() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "gatehouse socket with replay");
+    BIO_meth_set_write_ex(m, replayWrite);
+    BIO_meth_set_read_ex(m, replayRead);
+    BIO_meth_set_ctrl(m, bioCtrl);
+    BIO_meth_set_create(m, bioCreate);
+    BIO_meth_set_destroy(m, replayDestroy);
     return m;
   }();
   return method;
@@ -133,11 +189,16 @@ Step writeStep(SSL* ssl, const void* data, size_t size) {
 
 }  // namespace detail
 
-Stream::Stream(asio::ip::tcp::socket socket, SSL* ssl) : socket_(std::move(socket)), ssl_(ssl) {
+Stream::Stream(asio::ip::tcp::socket socket, SSL* ssl, std::string replay) : socket_(std::move(socket)), ssl_(ssl) {
   error_code ignored;
   socket_.non_blocking(true, ignored);
-  BIO* bio = BIO_new(socketMethod());
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(socket_.native_handle())));
+  const int fd = socket_.native_handle();
+  BIO* bio = BIO_new(replay.empty() ? socketMethod() : replayMethod());
+  if (replay.empty()) {
+    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  } else {
+    BIO_set_data(bio, new Replay{fd, std::move(replay)});
+  }
   SSL_set_bio(ssl_, bio, bio);  // one reference, read and write side
   // Partial writes: a write completes per record sent, as a socket write would. Moving buffer:
   // a retried write may pass the same bytes from another address (asio's consuming buffers).

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstring>
 #include <iterator>
+#include <string>
 #include <type_traits>
 
 namespace gatehouse::dataplane::tls {
@@ -128,8 +129,9 @@ class Stream {
   using next_layer_type = boost::asio::ip::tcp::socket;
 
   // Takes ownership of `ssl` (a server-side SSL, see SocketTls::newSsl) and makes the socket
-  // non-blocking (OpenSSL does the reads and writes).
-  Stream(boost::asio::ip::tcp::socket socket, SSL* ssl);
+  // non-blocking (OpenSSL does the reads and writes). `replay`: bytes already read from the
+  // socket (a ClientHello read to route by SNI), which OpenSSL reads before the socket's.
+  Stream(boost::asio::ip::tcp::socket socket, SSL* ssl, std::string replay = {});
   Stream(Stream&& other) noexcept : socket_(std::move(other.socket_)), ssl_(other.ssl_) { other.ssl_ = nullptr; }
   Stream& operator=(Stream&&) = delete;
   Stream(const Stream&) = delete;

@@ -82,6 +82,12 @@ Snapshot everyField() {
   s.sockets.push_back({"0.0.0.0", 8443, Transport::Tcp, ListenerKind::TlsPassthrough, {{"default/gw", "tls", "", {}, {}}}});
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Tls, ListenerKind::TcpProxy, {{"default/gw", "tcp", "", {}, {}}}});
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Udp, ListenerKind::UdpProxy, {{"default/gw", "udp", "", {}, {}}}});
+  Listener mixed_https{"default/gw", "mixed-https", "web.example", {}, {{"CERT-1", "KEY-1"}}};
+  Listener mixed_terminate{"default/gw", "mixed-terminate", "db.example", {}, {{"CERT-2", "KEY-2"}},
+                           ListenerKind::TcpProxy};
+  Listener mixed_passthrough{"default/gw", "mixed-passthrough", "pass.example", {}, {}, ListenerKind::TlsPassthrough};
+  s.sockets.push_back({"0.0.0.0", 8883, Transport::Tcp, ListenerKind::SniDispatch,
+                       {mixed_https, mixed_terminate, mixed_passthrough}});
   return s;
 }
 
@@ -107,7 +113,7 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   SnapshotPtr d = roundTrip(everyField());
   ASSERT_TRUE(d);
   EXPECT_EQ(d->version, 42u);
-  ASSERT_EQ(d->sockets.size(), 5u);
+  ASSERT_EQ(d->sockets.size(), 6u);
   EXPECT_EQ(d->sockets[1].address, "::");
   EXPECT_EQ(d->sockets[1].port, 443);
   EXPECT_EQ(d->sockets[1].transport, Transport::Tls);
@@ -115,6 +121,11 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   EXPECT_EQ(d->sockets[3].kind, ListenerKind::TcpProxy);
   EXPECT_EQ(d->sockets[4].transport, Transport::Udp);
   EXPECT_EQ(d->sockets[4].kind, ListenerKind::UdpProxy);
+  EXPECT_EQ(d->sockets[5].kind, ListenerKind::SniDispatch);
+  ASSERT_EQ(d->sockets[5].listeners.size(), 3u);
+  EXPECT_EQ(d->sockets[5].listeners[0].kind, ListenerKind::HttpConnectionManager);
+  EXPECT_EQ(d->sockets[5].listeners[1].kind, ListenerKind::TcpProxy);
+  EXPECT_EQ(d->sockets[5].listeners[2].kind, ListenerKind::TlsPassthrough);
   const Listener& http = d->sockets[0].listeners[0];
   EXPECT_EQ(http.hosts.exactCount(), 2u);
   ASSERT_NE(http.hosts.exact("a.example.com"), nullptr);
@@ -215,7 +226,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x03\x00\x00\x00\x00\x00", 10));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x04\x00\x00\x00\x00\x00", 10));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -231,7 +242,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 3) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 4) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -245,25 +256,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x03") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 9)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x64pq", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x64pq", 13)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 10)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x03\x00\x81\x80\x40\x00\x00\x00", 12);
+  const std::string bytes("GHSN\x04\x00\x81\x80\x40\x00\x00\x00", 12);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -272,17 +283,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -402,20 +413,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 25)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     25)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -423,7 +434,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     28)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
@@ -440,7 +451,7 @@ TEST(ForGateway, KeepsOnlyTheGatewaysListenersOfASharedSocket) {
   ASSERT_EQ(other.sockets[0].listeners.size(), 1u);
   EXPECT_EQ(other.sockets[0].listeners[0].gateway, "other/gw2");
   const Snapshot gw = forGateway(s, "default/gw");
-  ASSERT_EQ(gw.sockets.size(), 5u);
+  ASSERT_EQ(gw.sockets.size(), 6u);
   ASSERT_EQ(gw.sockets[0].listeners.size(), 1u);
   EXPECT_EQ(gw.sockets[0].listeners[0].name, "http");
   EXPECT_EQ(gw.version, 42u);

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace gatehouse::translator {
 namespace {
 
@@ -150,22 +154,89 @@ TEST(L4Routes, TlsRoutesAreServedByTheirIntersectedHostnames) {
   EXPECT_EQ(hosts.any, nullptr);
 }
 
-TEST(L4Routes, TlsTerminateListenerIsRefused) {
-  Fixture f;
-  const std::string terminate = R"(---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: term, namespace: ns}
-spec:
-  gatewayClassName: gc
-  listeners: [{name: t, port: 8443, protocol: TLS, tls: {mode: Terminate, certificateRefs: [{name: cert}]}}]
+// A self-signed certificate for *.example.com (EC P-256, valid until 2126).
+const std::string kCertificateSecret = R"(---
+apiVersion: v1
+kind: Secret
+metadata: {name: cert, namespace: ns}
+type: kubernetes.io/tls
+data:
+  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJuVENDQVVPZ0F3SUJBZ0lVVTYxUFZEZkpMaEt6LytwSU1EVFdJUkZycGlvd0NnWUlLb1pJemowRUF3SXcKRmpFVU1CSUdBMVVFQXd3TFpYaGhiWEJzWlM1amIyMHdJQmNOTWpZeE1qQTNNRFl6TnpFMFdoZ1BNakV5TmpFeApNVE13TmpNM01UUmFNQll4RkRBU0JnTlZCQU1NQzJWNFlXMXdiR1V1WTI5dE1Ga3dFd1lIS29aSXpqMENBUVlJCktvWkl6ajBEQVFjRFFnQUV5N3kxUTBOdlF3S3Jjc1A4cVNoY0Vkelc4YmNZUGszcXF6bGZlU3BlRUlGeTNodG4KV0tEcEJHUFJ6WXhQVDRXM01oUXg3SGdBbGVoeVF4WVBwUGRtR2FOdE1Hc3dIUVlEVlIwT0JCWUVGTUFIMzVXVQpLeGZ3aVFKeG5yRE1VT2FNR0x4Mk1COEdBMVVkSXdRWU1CYUFGTUFIMzVXVUt4ZndpUUp4bnJETVVPYU1HTHgyCk1BOEdBMVVkRXdFQi93UUZNQU1CQWY4d0dBWURWUjBSQkJFd0Q0SU5LaTVsZUdGdGNHeGxMbU52YlRBS0JnZ3EKaGtqT1BRUURBZ05JQURCRkFpRUF1ZjNCcjQ0T2FkaENWeVRPYTBQZzVVdGJ5T2RvNVBmWEpVUnNhcDdUOWo0QwpJQ05ZdEtOS3dTSGRZMzdXZ3YrekJyb0xwQWNsdWlOMFBGakZRazY3RUNHawotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==
+  tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hBZ0VBTUJNR0J5cUdTTTQ5QWdFR0NDcUdTTTQ5QXdFSEJHMHdhd0lCQVFRZ0E2aGpzNVM5U2NJR1dyNlcKandYUmgvOEhseHFITW5aZUQxT1B2NGlzdU1HaFJBTkNBQVRMdkxWRFEyOURBcXR5dy95cEtGd1IzTmJ4dHhnKwpUZXFyT1Y5NUtsNFFnWExlRzJkWW9Pa0VZOUhOakU5UGhiY3lGREhzZUFDVjZISkRGZytrOTJZWgotLS0tLUVORCBQUklWQVRFIEtFWS0tLS0tCg==
 )";
-  auto out = f.run(std::string(kBase) + terminate);
-  const auto& listener = out.statuses.at(model::ObjectKey{"Gateway", "ns", "term"})["listeners"][0];
-  EXPECT_EQ(listener["supportedKinds"], model::Json::array());
-  EXPECT_EQ(listener["conditions"][0]["type"], "Accepted");
-  EXPECT_EQ(listener["conditions"][0]["status"], "False");
-  EXPECT_EQ(listener["conditions"][0]["reason"], "UnsupportedValue");
+
+std::string gatewayWith(const std::string& listeners) {
+  return "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: term, namespace: ns}\n"
+         "spec:\n  gatewayClassName: gc\n  listeners:\n" + listeners;
+}
+
+const model::Json& termListener(const Output& out, size_t index) {
+  return out.statuses.at(model::ObjectKey{"Gateway", "ns", "term"})["listeners"][index];
+}
+
+TEST(L4Routes, TlsTerminateListenerIsServedOverTlsWithItsCertificate) {
+  Fixture f;
+  auto out = f.run(std::string(kBase) + kCertificateSecret +
+                   gatewayWith("  - {name: t, port: 8443, protocol: TLS, hostname: db.example.com,\n"
+                               "     tls: {mode: Terminate, certificateRefs: [{name: cert}]}}\n") +
+                   "---\napiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: db, namespace: ns}\n"
+                   "spec:\n  parentRefs: [{name: term}]\n  hostnames: [db.example.com]\n"
+                   "  rules: [{backendRefs: [{name: one, port: 3000}]}]\n");
+  const auto& listener = termListener(out, 0);
+  EXPECT_EQ(listener["supportedKinds"],
+            model::Json::parse(R"([{"group":"gateway.networking.k8s.io","kind":"TLSRoute"}])"));
+  EXPECT_EQ(listener["attachedRoutes"], 1);
+  const snap::Socket* sock = nullptr;
+  for (const auto& s : out.snapshot->sockets)
+    if (s.port == 8443) sock = &s;
+  ASSERT_NE(sock, nullptr);
+  EXPECT_EQ(sock->transport, snap::Transport::Tls);
+  EXPECT_EQ(sock->kind, snap::ListenerKind::TcpProxy);
+  ASSERT_EQ(sock->listeners.size(), 1u);
+  EXPECT_EQ(sock->listeners[0].certificates.size(), 1u);
+  EXPECT_EQ(servedBy(*out.snapshot, sock->listeners[0].hosts.exact("db.example.com")), "ns/one:3000");
+}
+
+TEST(L4Routes, TlsTerminateListenerWithoutItsSecretIsNotProgrammed) {
+  Fixture f;
+  auto out = f.run(std::string(kBase) +
+                   gatewayWith("  - {name: t, port: 8443, protocol: TLS, tls: {mode: Terminate, "
+                               "certificateRefs: [{name: missing}]}}\n"));
+  const auto& conditions = termListener(out, 0)["conditions"];
+  auto find = [&](const std::string& type) {
+    for (const auto& c : conditions)
+      if (c["type"] == type) return c;
+    return model::Json();
+  };
+  EXPECT_EQ(find("ResolvedRefs")["reason"], "InvalidCertificateRef");
+  EXPECT_EQ(find("Programmed")["status"], "False");
+  for (const auto& s : out.snapshot->sockets) EXPECT_NE(s.port, 8443);
+}
+
+TEST(L4Routes, HttpsAndTlsListenersOnOnePortShareOneSocketPickedBySni) {
+  Fixture f;
+  auto out = f.run(std::string(kBase) + kCertificateSecret +
+                   gatewayWith("  - {name: web, port: 8443, protocol: HTTPS, hostname: web.example.com,\n"
+                               "     tls: {certificateRefs: [{name: cert}]}}\n"
+                               "  - {name: db, port: 8443, protocol: TLS, hostname: db.example.com,\n"
+                               "     tls: {mode: Terminate, certificateRefs: [{name: cert}]}}\n"
+                               "  - {name: pass, port: 8443, protocol: TLS, hostname: pass.example.com,\n"
+                               "     tls: {mode: Passthrough}}\n"));
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(termListener(out, i)["conditions"][0]["type"], "Accepted");
+    EXPECT_EQ(termListener(out, i)["conditions"][0]["status"], "True") << i;
+  }
+  std::vector<const snap::Socket*> on_port;
+  for (const auto& s : out.snapshot->sockets)
+    if (s.port == 8443) on_port.push_back(&s);
+  ASSERT_EQ(on_port.size(), 1u);
+  EXPECT_EQ(on_port[0]->transport, snap::Transport::Tcp);
+  EXPECT_EQ(on_port[0]->kind, snap::ListenerKind::SniDispatch);
+  std::map<std::string, snap::ListenerKind> kinds;
+  for (const auto& l : on_port[0]->listeners) kinds[l.name] = l.kind;
+  EXPECT_EQ(kinds, (std::map<std::string, snap::ListenerKind>{{"db", snap::ListenerKind::TcpProxy},
+                                                              {"pass", snap::ListenerKind::TlsPassthrough},
+                                                              {"web", snap::ListenerKind::HttpConnectionManager}}));
 }
 
 }  // namespace
