@@ -12,12 +12,9 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
-#include <charconv>
-#include <optional>
-#include <array>
 #include <cctype>
 #include <cstring>
-#include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -25,6 +22,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/filters/mirror.h"
+#include "dataplane/http/h2_server_session.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/pipeline/pipeline.h"
@@ -94,23 +92,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     error_code ec;
     tcp::endpoint remote = lowest().remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
-    const Http2Limits& limits = worker_.options().http2;
-    nghttp2_option* option = nullptr;
-    nghttp2_option_new(&option);
-    nghttp2_option_set_stream_reset_rate_limit(option, limits.reset_burst, limits.resets_per_second);
-    nghttp2_option_set_max_continuations(option, limits.max_continuations);
-    nghttp2_option_set_no_auto_window_update(option, 1);
-    const int created = nghttp2_session_server_new2(&session_, callbacks(), this, option);
-    nghttp2_option_del(option);
-    if (created != 0) {
-      session_ = nullptr;
+    session_ = gh::newH2ServerSession(callbacks(), this, worker_.options().http2, kConnectionWindow);
+    if (session_ == nullptr) {
       lowest().close(ec);
       return;
     }
-    nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
-                                         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits.max_header_list_bytes}};
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
     initial_.assign(received);
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
@@ -130,13 +116,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     explicit H2Stream(asio::io_context& io) : request_signal(io), response_signal(io) {}
     int32_t id = 0;
     RequestContext ctx;
-    size_t header_bytes = 0;  // decoded, as SETTINGS_MAX_HEADER_LIST_SIZE counts them
+    gh::H2RequestHead head;  // moved into ctx.request when the stream is served
     // Emitted when the stream closes while serve() opens its exchange: cancels the connect.
     asio::cancellation_signal cancel;
     bool serving = false;
     bool closed = false;
-    std::string cookies;
-    std::optional<uint64_t> content_length;  // the client's content-length
     // ---- the request body: received and not yet taken by the upstream. Its bytes are
     // consumed (the client's windows re-opened) only once the upstream took them.
     std::string request_body;
@@ -144,7 +128,6 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     bool has_body = false;          // HEADERS came without END_STREAM
     bool request_ended = false;     // END_STREAM seen
     bool discard_body = false;      // no upstream takes the body (answered locally, failed)
-    gh::Headers request_trailers;
     asio::steady_timer request_signal;  // cancelled when body bytes or the end arrive, and on close
     std::shared_ptr<upstream::StreamingExchange> exchange;
     // ---- the response being sent: DATA frames are read from response_body[sent..], then the
@@ -313,46 +296,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     return it == streams_.end() ? nullptr : it->second.get();
   }
 
-  // Checks nghttp2 leaves to the application, made before the frame is processed.
+  // RFC 9113 checks nghttp2 leaves to the application (h2_server_session.h).
   static int onBeginFrame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    if (hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) != 0) {
-      // RFC 9113 5.1.1: a new stream's id must exceed every id the client used. nghttp2 ignores
-      // HEADERS on a lower id it no longer knows; it is a connection error unless the stream
-      // closed a moment ago (a reset or an early response: frames may still be in flight, RFC
-      // 9113 5.4.2; nghttp2 then ignores them).
-      if (hd->stream_id < self->highest_stream_id_ && nghttp2_session_find_stream(session, hd->stream_id) == nullptr &&
-          std::find(self->recently_closed_.begin(), self->recently_closed_.end(), hd->stream_id) ==
-              self->recently_closed_.end()) {
-        nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR);
-        return 0;
-      }
-      self->highest_stream_id_ = std::max(self->highest_stream_id_, hd->stream_id);
-    } else if (hd->type == NGHTTP2_SETTINGS && (hd->flags & NGHTTP2_FLAG_ACK) == 0) {
-      // For the overflow check in onFrameRecv: the windows before the new settings apply.
-      self->initial_window_before_ = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
-      self->largest_window_before_ = 0;
-      for (const auto& [id, stream] : self->streams_)
-        self->largest_window_before_ =
-            std::max<int64_t>(self->largest_window_before_, nghttp2_session_get_stream_remote_window_size(session, id));
-    }
+    if (uint32_t error = self->rules_.beginFrame(session, *hd)) nghttp2_session_terminate_session(session, error);
     return 0;
-  }
-
-  // RFC 9113 6.9.2: a SETTINGS_INITIAL_WINDOW_SIZE change that takes any stream's window past
-  // 2^31-1 is a connection error (nghttp2 only resets the stream).
-  void checkWindowOverflow(const nghttp2_settings& settings) {
-    int64_t initial = initial_window_before_;
-    int64_t largest = largest_window_before_;
-    for (size_t i = 0; i < settings.niv; ++i) {
-      if (settings.iv[i].settings_id != NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) continue;
-      largest += static_cast<int64_t>(settings.iv[i].value) - initial;
-      initial = settings.iv[i].value;
-      if (largest > std::numeric_limits<int32_t>::max()) {
-        nghttp2_session_terminate_session(session_, NGHTTP2_FLOW_CONTROL_ERROR);
-        return;
-      }
-    }
   }
 
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
@@ -360,6 +308,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     auto stream = std::make_shared<H2Stream>(self->worker_.io());
     stream->id = frame->hd.stream_id;
+    self->rules_.streamOpened(stream->id);
     self->streams_[stream->id] = std::move(stream);
     self->idle_timer_.cancel();
     return 0;
@@ -371,41 +320,13 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     H2Stream* stream = self->find(frame->hd.stream_id);
     if (stream == nullptr) return 0;
-    stream->header_bytes += namelen + valuelen + 32;
-    // Resets the stream; nghttp2 decodes the rest of the block without calling back.
-    if (stream->header_bytes > self->worker_.options().http2.max_header_list_bytes)
-      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    std::string_view n(reinterpret_cast<const char*>(name), namelen);
-    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
-    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {  // trailers (nghttp2 refuses pseudo-headers in them)
-      if (!upstream::isConnectionSpecific(n)) stream->request_trailers.add(std::string(n), std::string(v));
-      return 0;
-    }
-    gh::Request& request = stream->ctx.request;
-    if (n == ":method") {
-      request.method.assign(v);
-    } else if (n == ":path") {
-      request.path.assign(v);
-    } else if (n == ":authority") {
-      request.authority.assign(v);
-    } else if (!n.empty() && n[0] == ':') {
-      // :scheme is what the client used; the gateway knows it (plain listener: "http").
-    } else if (n == "host") {
-      if (request.authority.empty()) request.authority.assign(v);
-    } else if (n == "cookie") {
-      // RFC 9113 §8.2.3: crumbs are joined with "; " for an HTTP/1.1 hop.
-      if (!stream->cookies.empty()) stream->cookies.append("; ");
-      stream->cookies.append(v);
-    } else if (n == "te") {
-      if (gh::equalsIgnoreCase(v, "trailers")) request.headers.add(std::string(n), std::string(v));
-    } else if (n == "content-length") {
-      // nghttp2 checks that the DATA frames add up to it.
-      uint64_t length = 0;
-      if (std::from_chars(v.data(), v.data() + v.size(), length).ec == std::errc()) stream->content_length = length;
-    } else if (!upstream::isConnectionSpecific(n)) {
-      request.headers.add(std::string(n), std::string(v));
-    }
-    return 0;
+    // Over the header list limit: resets the stream; nghttp2 decodes the rest of the block
+    // without calling back.
+    const bool kept = stream->head.add(std::string_view(reinterpret_cast<const char*>(name), namelen),
+                                       std::string_view(reinterpret_cast<const char*>(value), valuelen),
+                                       frame->headers.cat != NGHTTP2_HCAT_REQUEST,
+                                       self->worker_.options().http2.max_header_list_bytes);
+    return kept ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
 
   static int onData(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
@@ -425,7 +346,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
-      self->checkWindowOverflow(frame->settings);
+      if (uint32_t error = self->rules_.settingsReceived(frame->settings)) {
+        nghttp2_session_terminate_session(self->session_, error);
+      }
       return 0;
     }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
@@ -448,8 +371,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   static int onStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    self->recently_closed_[self->next_closed_slot_] = stream_id;
-    self->next_closed_slot_ = (self->next_closed_slot_ + 1) % self->recently_closed_.size();
+    self->rules_.streamClosed(stream_id);
     auto it = self->streams_.find(stream_id);
     if (it == self->streams_.end()) return 0;
     self->closeStream(*it->second);
@@ -595,8 +517,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     RequestContext& ctx = stream->ctx;
     gh::Request& request = ctx.request;
     ctx.started = Clock::now();
+    request = std::move(stream->head.request);
     const bool head_method = request.method == "HEAD";
-    if (!stream->cookies.empty()) request.headers.add("cookie", std::move(stream->cookies));
+    if (!stream->head.cookies.empty()) request.headers.add("cookie", std::move(stream->head.cookies));
     if (request.method.empty() || request.path.empty() || request.method == "CONNECT") {
       co_return finishLocal(*stream, localResponse(400), head_method);
     }
@@ -623,7 +546,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     out.head.path = request.path;
     out.head.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
     out.body_follows = stream->has_body;
-    out.content_length = stream->content_length;
+    out.content_length = stream->head.content_length;
     // The whole body came with the head: its length is known.
     if (stream->has_body && stream->request_ended && !out.content_length) {
       out.content_length = stream->request_body.size();
@@ -699,7 +622,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
         continue;
       }
       if (mirror) mirror->send(worker_);
-      co_await exchange->endBody(std::move(stream->request_trailers));
+      co_await exchange->endBody(std::move(stream->head.trailers));
       co_return;
     }
   }
@@ -768,11 +691,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   std::string initial_;
   std::string wbuf_;
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
-  int32_t highest_stream_id_ = 0;
-  std::array<int32_t, 32> recently_closed_{};  // the last stream ids closed
-  size_t next_closed_slot_ = 0;
-  int64_t initial_window_before_ = NGHTTP2_INITIAL_WINDOW_SIZE;
-  int64_t largest_window_before_ = 0;
+  gh::H2StreamRules rules_;
   bool writing_ = false;
   bool draining_ = false;
   bool closed_ = false;
