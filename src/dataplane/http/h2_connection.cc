@@ -12,10 +12,9 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstring>
-#include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -23,6 +22,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/filters/mirror.h"
+#include "dataplane/http/h2_server_session.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/pipeline/pipeline.h"
@@ -55,8 +55,13 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kMaxWriteBatch = 64 * 1024;
-constexpr size_t kMaxRequestBody = 1024 * 1024;
-constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
+// Response bytes read from the upstream and not yet sent, per stream: the upstream is read only
+// while there is room (the client's windows decide how fast it empties).
+constexpr size_t kStreamBuffer = 64 * 1024;
+// Request bytes the client may have in flight: per stream the default SETTINGS_INITIAL_WINDOW_SIZE
+// (65,535), per connection this. Received bytes re-open the windows only once the upstream took
+// them, so they bound what a connection's uploads hold in memory.
+constexpr int32_t kConnectionWindow = 1 << 20;
 
 std::string lowerCase(std::string_view s) {
   std::string out(s);
@@ -87,21 +92,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     error_code ec;
     tcp::endpoint remote = lowest().remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
-    const Http2Limits& limits = worker_.options().http2;
-    nghttp2_option* option = nullptr;
-    nghttp2_option_new(&option);
-    nghttp2_option_set_stream_reset_rate_limit(option, limits.reset_burst, limits.resets_per_second);
-    nghttp2_option_set_max_continuations(option, limits.max_continuations);
-    const int created = nghttp2_session_server_new2(&session_, callbacks(), this, option);
-    nghttp2_option_del(option);
-    if (created != 0) {
-      session_ = nullptr;
+    session_ = gh::newH2ServerSession(callbacks(), this, worker_.options().http2, kConnectionWindow);
+    if (session_ == nullptr) {
       lowest().close(ec);
       return;
     }
-    nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
-                                         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits.max_header_list_bytes}};
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     initial_.assign(received);
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
@@ -118,21 +113,31 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
  private:
   struct H2Stream {
+    explicit H2Stream(asio::io_context& io) : request_signal(io), response_signal(io) {}
     int32_t id = 0;
     RequestContext ctx;
-    size_t header_bytes = 0;  // decoded, as SETTINGS_MAX_HEADER_LIST_SIZE counts them
-    // Emitted when the stream closes while serve() runs: cancels its upstream exchange.
+    gh::H2RequestHead head;  // moved into ctx.request when the stream is served
+    // Emitted when the stream closes while serve() opens its exchange: cancels the connect.
     asio::cancellation_signal cancel;
     bool serving = false;
-    std::string cookies;
-    std::string body;
-    bool has_body = false;
-    bool too_large = false;
     bool closed = false;
-    // The response being sent (DATA frames read from here, then the trailers).
+    // ---- the request body: received and not yet taken by the upstream. Its bytes are
+    // consumed (the client's windows re-opened) only once the upstream took them.
+    std::string request_body;
+    size_t unconsumed = 0;          // received bytes not yet given back to the windows
+    bool has_body = false;          // HEADERS came without END_STREAM
+    bool request_ended = false;     // END_STREAM seen
+    bool discard_body = false;      // no upstream takes the body (answered locally, failed)
+    asio::steady_timer request_signal;  // cancelled when body bytes or the end arrive, and on close
+    std::shared_ptr<upstream::StreamingExchange> exchange;
+    // ---- the response being sent: DATA frames are read from response_body[sent..], then the
+    // trailers once response_ended.
     std::string response_body;
     size_t sent = 0;
+    bool response_ended = false;
+    bool deferred = false;  // nghttp2 waits for nghttp2_session_resume_data
     gh::Headers trailers;
+    asio::steady_timer response_signal;  // cancelled when bytes were sent, and on close
   };
 
   // ---- I/O ------------------------------------------------------------------------------------
@@ -230,7 +235,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
     lowest().cancel(ignored);  // the read loop's pending read (linger() reads from now on)
     lowest().shutdown(tcp::socket::shutdown_send, ignored);
-    for (auto& [id, stream] : streams_) stream->closed = true;
+    for (auto& [id, stream] : streams_) closeStream(*stream);
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->linger(); }, asio::detached);
   }
 
@@ -291,53 +296,19 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     return it == streams_.end() ? nullptr : it->second.get();
   }
 
-  // Checks nghttp2 leaves to the application, made before the frame is processed.
+  // RFC 9113 checks nghttp2 leaves to the application (h2_server_session.h).
   static int onBeginFrame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    if (hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) != 0) {
-      // RFC 9113 5.1.1: a new stream's id must exceed every id the client used. nghttp2 ignores
-      // HEADERS on a lower id it no longer knows; it is a connection error unless the stream
-      // closed a moment ago (a reset or an early response: frames may still be in flight, RFC
-      // 9113 5.4.2; nghttp2 then ignores them).
-      if (hd->stream_id < self->highest_stream_id_ && nghttp2_session_find_stream(session, hd->stream_id) == nullptr &&
-          std::find(self->recently_closed_.begin(), self->recently_closed_.end(), hd->stream_id) ==
-              self->recently_closed_.end()) {
-        nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR);
-        return 0;
-      }
-      self->highest_stream_id_ = std::max(self->highest_stream_id_, hd->stream_id);
-    } else if (hd->type == NGHTTP2_SETTINGS && (hd->flags & NGHTTP2_FLAG_ACK) == 0) {
-      // For the overflow check in onFrameRecv: the windows before the new settings apply.
-      self->initial_window_before_ = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
-      self->largest_window_before_ = 0;
-      for (const auto& [id, stream] : self->streams_)
-        self->largest_window_before_ =
-            std::max<int64_t>(self->largest_window_before_, nghttp2_session_get_stream_remote_window_size(session, id));
-    }
+    if (uint32_t error = self->rules_.beginFrame(session, *hd)) nghttp2_session_terminate_session(session, error);
     return 0;
-  }
-
-  // RFC 9113 6.9.2: a SETTINGS_INITIAL_WINDOW_SIZE change that takes any stream's window past
-  // 2^31-1 is a connection error (nghttp2 only resets the stream).
-  void checkWindowOverflow(const nghttp2_settings& settings) {
-    int64_t initial = initial_window_before_;
-    int64_t largest = largest_window_before_;
-    for (size_t i = 0; i < settings.niv; ++i) {
-      if (settings.iv[i].settings_id != NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) continue;
-      largest += static_cast<int64_t>(settings.iv[i].value) - initial;
-      initial = settings.iv[i].value;
-      if (largest > std::numeric_limits<int32_t>::max()) {
-        nghttp2_session_terminate_session(session_, NGHTTP2_FLOW_CONTROL_ERROR);
-        return;
-      }
-    }
   }
 
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    auto stream = std::make_shared<H2Stream>();
+    auto stream = std::make_shared<H2Stream>(self->worker_.io());
     stream->id = frame->hd.stream_id;
+    self->rules_.streamOpened(stream->id);
     self->streams_[stream->id] = std::move(stream);
     self->idle_timer_.cancel();
     return 0;
@@ -346,65 +317,51 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
                       const uint8_t* value, size_t valuelen, uint8_t, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers dropped
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     H2Stream* stream = self->find(frame->hd.stream_id);
     if (stream == nullptr) return 0;
-    stream->header_bytes += namelen + valuelen + 32;
-    // Resets the stream; nghttp2 decodes the rest of the block without calling back.
-    if (stream->header_bytes > self->worker_.options().http2.max_header_list_bytes)
-      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    std::string_view n(reinterpret_cast<const char*>(name), namelen);
-    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
-    gh::Request& request = stream->ctx.request;
-    if (n == ":method") {
-      request.method.assign(v);
-    } else if (n == ":path") {
-      request.path.assign(v);
-    } else if (n == ":authority") {
-      request.authority.assign(v);
-    } else if (!n.empty() && n[0] == ':') {
-      // :scheme is what the client used; the gateway knows it (plain listener: "http").
-    } else if (n == "host") {
-      if (request.authority.empty()) request.authority.assign(v);
-    } else if (n == "cookie") {
-      // RFC 9113 §8.2.3: crumbs are joined with "; " for an HTTP/1.1 hop.
-      if (!stream->cookies.empty()) stream->cookies.append("; ");
-      stream->cookies.append(v);
-    } else if (n == "te") {
-      if (gh::equalsIgnoreCase(v, "trailers")) request.headers.add(std::string(n), std::string(v));
-    } else if (!upstream::isConnectionSpecific(n)) {
-      request.headers.add(std::string(n), std::string(v));
-    }
-    return 0;
+    // Over the header list limit: resets the stream; nghttp2 decodes the rest of the block
+    // without calling back.
+    const bool kept = stream->head.add(std::string_view(reinterpret_cast<const char*>(name), namelen),
+                                       std::string_view(reinterpret_cast<const char*>(value), valuelen),
+                                       frame->headers.cat != NGHTTP2_HCAT_REQUEST,
+                                       self->worker_.options().http2.max_header_list_bytes);
+    return kept ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
 
-  static int onData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len, void* user) {
+  static int onData(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
+                    void* user) {
     auto* self = static_cast<H2Connection*>(user);
     H2Stream* stream = self->find(stream_id);
-    if (stream == nullptr) return 0;
-    if (stream->body.size() + len > kMaxRequestBody) {
-      stream->too_large = true;
+    if (stream == nullptr || stream->discard_body) {
+      nghttp2_session_consume(session, stream_id, len);
       return 0;
     }
-    stream->body.append(reinterpret_cast<const char*>(data), len);
+    stream->request_body.append(reinterpret_cast<const char*>(data), len);
+    stream->unconsumed += len;
+    stream->request_signal.cancel();
     return 0;
   }
 
   static int onFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
-      self->checkWindowOverflow(frame->settings);
+      if (uint32_t error = self->rules_.settingsReceived(frame->settings)) {
+        nghttp2_session_terminate_session(self->session_, error);
+      }
       return 0;
     }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto it = self->streams_.find(frame->hd.stream_id);
     if (it == self->streams_.end()) return 0;
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST &&
-        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-      it->second->has_body = true;
-    }
+    H2Stream& stream = *it->second;
     if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
-      H2Stream& stream = *it->second;
+      stream.request_ended = true;
+      stream.request_signal.cancel();
+    }
+    // The request goes upstream once its head is complete; its body follows as it arrives.
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      stream.has_body = !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
       asio::co_spawn(self->worker_.io(),
                      [conn = self->shared_from_this(), stream = it->second] { return conn->serve(stream); },
                      asio::bind_cancellation_slot(stream.cancel.slot(), asio::detached));
@@ -414,16 +371,47 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   static int onStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
     auto* self = static_cast<H2Connection*>(user);
-    self->recently_closed_[self->next_closed_slot_] = stream_id;
-    self->next_closed_slot_ = (self->next_closed_slot_ + 1) % self->recently_closed_.size();
+    self->rules_.streamClosed(stream_id);
     auto it = self->streams_.find(stream_id);
     if (it == self->streams_.end()) return 0;
-    it->second->closed = true;
-    // A reset stream's request must not reach (or stay at) the upstream.
-    if (it->second->serving) it->second->cancel.emit(asio::cancellation_type::terminal);
+    self->closeStream(*it->second);
     self->streams_.erase(it);
     if (self->streams_.empty() && !self->closed_) self->armIdle();
     return 0;
+  }
+
+  // A stream that closed (reset by either side, or the connection ended): a reset stream's
+  // request must not reach (or stay at) the upstream, and its unconsumed bytes go back to the
+  // connection's window.
+  void closeStream(H2Stream& stream) {
+    if (stream.closed) return;
+    stream.closed = true;
+    stream.request_signal.cancel();
+    stream.response_signal.cancel();
+    if (stream.exchange) {
+      stream.exchange->cancel();
+    } else if (stream.serving) {
+      stream.cancel.emit(asio::cancellation_type::terminal);
+    }
+    if (stream.unconsumed > 0 && session_ != nullptr) nghttp2_session_consume_connection(session_, stream.unconsumed);
+    stream.unconsumed = 0;
+    stream.request_body.clear();
+  }
+
+  // The upstream took `bytes` of the stream's request body: the client may send as many more.
+  void consumed(H2Stream& stream, size_t bytes) {
+    bytes = std::min(bytes, stream.unconsumed);
+    if (stream.closed || closed_ || bytes == 0) return;
+    stream.unconsumed -= bytes;
+    nghttp2_session_consume(session_, stream.id, bytes);
+    flush();
+  }
+
+  // No upstream takes the rest of the request body: what came and what comes is dropped.
+  void discardRequestBody(H2Stream& stream) {
+    stream.discard_body = true;
+    consumed(stream, stream.unconsumed);  // with a piece the upstream was still writing
+    stream.request_body.clear();
   }
 
   static ssize_t readBody(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags,
@@ -435,13 +423,35 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     std::memcpy(buf, stream->response_body.data() + stream->sent, n);
     stream->sent += n;
     if (stream->sent == stream->response_body.size()) {
+      stream->response_body.clear();
+      stream->sent = 0;
+    } else if (stream->sent >= kStreamBuffer / 2) {
+      stream->response_body.erase(0, stream->sent);
+      stream->sent = 0;
+    }
+    if (n > 0) stream->response_signal.cancel();
+    if (!stream->response_body.empty()) return static_cast<ssize_t>(n);
+    if (stream->response_ended) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       if (stream->trailers.size() > 0) {
         *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         self->submitTrailers(*stream);
       }
+    } else if (n == 0) {
+      stream->deferred = true;
+      return NGHTTP2_ERR_DEFERRED;
     }
     return static_cast<ssize_t>(n);
+  }
+
+  // More response bytes (or their end) for nghttp2 to send.
+  void resumeResponse(H2Stream& stream) {
+    if (stream.closed || closed_) return;
+    if (stream.deferred) {
+      stream.deferred = false;
+      nghttp2_session_resume_data(session_, stream.id);
+    }
+    flush();
   }
 
   void submitTrailers(const H2Stream& stream) {
@@ -455,10 +465,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   // ---- one request ----------------------------------------------------------------------------
-  // Trailers (an upstream's, e.g. gRPC's grpc-status) follow the body; a response with trailers
-  // or of a gRPC request goes without content-length (gRPC framing is its own).
-  void respond(H2Stream& stream, uint16_t status, const gh::Headers& headers, std::string body, bool head_method,
-               gh::Headers trailers = {}) {
+  // The response head; its body follows from stream.response_body (when `has_data`), then the
+  // trailers. A response with trailers or of a gRPC request goes without content-length (gRPC
+  // framing is its own).
+  void submitHead(H2Stream& stream, uint16_t status, const gh::Headers& headers, bool has_data,
+                  std::optional<uint64_t> content_length) {
     if (stream.closed || closed_) return;
     const std::string status_text = std::to_string(status);
     std::vector<std::string> names;
@@ -471,23 +482,26 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (upstream::isConnectionSpecific(names[i])) continue;
       nva.push_back(field(names[i], headers.fields()[i].second));
     }
-    const bool bodyless = head_method || status == 204 || status == 304;
-    const std::string length = std::to_string(body.size());
-    if (!bodyless && !stream.ctx.grpc && trailers.size() == 0) nva.push_back(field("content-length", length));
-    stream.response_body = bodyless ? std::string() : std::move(body);
-    stream.sent = 0;
-    stream.trailers = std::move(trailers);
+    const std::string length = content_length ? std::to_string(*content_length) : std::string();
+    if (content_length && !stream.ctx.grpc) nva.push_back(field("content-length", length));
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
-    const bool has_data = !stream.response_body.empty() || stream.trailers.size() > 0;
     nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
     flush();
   }
 
-  // Answers `stream` with `response` and ends the request (log phase).
+  static bool bodyless(uint16_t status, bool head_method) { return head_method || status == 204 || status == 304; }
+
+  // Answers `stream` with the gateway's own `response` and ends the request (log phase).
   void finishLocal(H2Stream& stream, const gh::Response& response, bool head_method) {
     logPhase(worker_, stream.ctx, response.status);
-    respond(stream, response.status, response.headers, response.body, head_method);
+    discardRequestBody(stream);
+    const bool no_body = bodyless(response.status, head_method);
+    stream.response_body = no_body ? std::string() : response.body;
+    stream.sent = 0;
+    stream.response_ended = true;
+    submitHead(stream, response.status, response.headers, !stream.response_body.empty(),
+               no_body ? std::nullopt : std::optional<uint64_t>(response.body.size()));
   }
 
   asio::awaitable<void> serve(std::shared_ptr<H2Stream> stream) {
@@ -503,12 +517,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     RequestContext& ctx = stream->ctx;
     gh::Request& request = ctx.request;
     ctx.started = Clock::now();
+    request = std::move(stream->head.request);
     const bool head_method = request.method == "HEAD";
-    if (!stream->cookies.empty()) request.headers.add("cookie", std::move(stream->cookies));
-    if (stream->too_large) {
-      ctx.error = ProxyError::of(ErrorKind::RequestTooLarge);
-      co_return finishLocal(*stream, localResponse(413), head_method);
-    }
+    if (!stream->head.cookies.empty()) request.headers.add("cookie", std::move(stream->head.cookies));
     if (request.method.empty() || request.path.empty() || request.method == "CONNECT") {
       co_return finishLocal(*stream, localResponse(400), head_method);
     }
@@ -523,38 +534,152 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     request.headers.set("x-forwarded-proto", request.scheme);
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
 
-    // ctx pins the generation current now until the response is submitted.
+    // ctx pins the generation current now until the response has ended.
     if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
       co_return finishLocal(*stream, *answer, head_method);
     }
-    upstream::BufferedRequest out;
+    upstream::StreamedRequest out;
     // Method, authority and path stay in the context for the log phase; the headers too when a
     // response filter reads the request (CORS).
-    out.method = request.method;
-    out.authority = request.authority;
-    out.path = request.path;
-    out.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
-    out.body = std::move(stream->body);
-    out.has_body = stream->has_body;
-    if (!ctx.mirrors.empty()) {
-      filters::Mirrors& mirrors = worker_.mirrors();
-      if (out.body.size() > mirrors.limits().max_body) {
-        mirrors.countSkippedBody();
-      } else {
-        mirrors.send(std::move(ctx.mirrors), out);
-      }
+    out.head.method = request.method;
+    out.head.authority = request.authority;
+    out.head.path = request.path;
+    out.head.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
+    out.body_follows = stream->has_body;
+    out.content_length = stream->head.content_length;
+    // The whole body came with the head: its length is known.
+    if (stream->has_body && stream->request_ended && !out.content_length) {
+      out.content_length = stream->request_body.size();
     }
-    upstream::BufferedResponse response;
-    if (std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody)) {
+    std::shared_ptr<MirrorCopy> mirror;
+    if (!ctx.mirrors.empty()) mirror = std::make_shared<MirrorCopy>(std::move(ctx.mirrors), out.head);
+    std::unique_ptr<upstream::StreamingExchange> opened;
+    if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, opened)) {
       ctx.error = error;
       co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
     }
+    if (stream->closed || closed_) co_return opened->cancel();
+    std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
+    stream->exchange = exchange;
+    if (out.body_follows) {
+      asio::co_spawn(worker_.io(), [self, stream, exchange, mirror] { return self->forwardRequestBody(stream, exchange, mirror); },
+                     asio::detached);
+    } else if (mirror) {
+      mirror->send(worker_);
+    }
+    co_await forwardResponse(*stream, *exchange, head_method);
+    // The response ended (or failed) before the request body: the rest is not wanted, and the
+    // upstream connection (h2c: stream) in the middle of a request is not reused.
+    if (!stream->request_ended) {
+      discardRequestBody(*stream);
+      exchange->cancel();
+    }
+  }
+
+  // A request mirror's copy: the head, and the body as it passes while it fits the mirrors' limit.
+  struct MirrorCopy {
+    MirrorCopy(std::vector<filters::MirrorTarget> t, const upstream::BufferedRequest& head)
+        : targets(std::move(t)), request(head) {}
+    std::vector<filters::MirrorTarget> targets;
+    upstream::BufferedRequest request;
+    bool too_large = false;
+    void add(Worker& worker, std::string_view data) {
+      request.has_body = true;
+      if (too_large || request.body.size() + data.size() > worker.mirrors().limits().max_body) {
+        too_large = true;
+        request.body.clear();
+        return;
+      }
+      request.body.append(data);
+    }
+    void send(Worker& worker) {
+      if (too_large) return worker.mirrors().countSkippedBody();
+      worker.mirrors().send(std::move(targets), std::move(request));
+    }
+  };
+
+  // Client -> upstream: each piece of the body as it arrives; the client's windows re-open by
+  // what the upstream took.
+  asio::awaitable<void> forwardRequestBody(std::shared_ptr<H2Stream> stream,
+                                           std::shared_ptr<upstream::StreamingExchange> exchange,
+                                           std::shared_ptr<MirrorCopy> mirror) {
+    auto self = this->shared_from_this();
+    std::string piece;
+    for (;;) {
+      while (stream->request_body.empty() && !stream->request_ended && !stream->closed && !stream->discard_body) {
+        co_await wait(stream->request_signal);
+      }
+      if (stream->closed || stream->discard_body) co_return;
+      if (!stream->request_body.empty()) {
+        piece.clear();
+        piece.swap(stream->request_body);
+        if (mirror) mirror->add(worker_, piece);
+        if (!co_await exchange->writeBody(piece)) {
+          if (!stream->closed) discardRequestBody(*stream);
+          co_return;
+        }
+        consumed(*stream, piece.size());
+        continue;
+      }
+      if (mirror) mirror->send(worker_);
+      co_await exchange->endBody(std::move(stream->head.trailers));
+      co_return;
+    }
+  }
+
+  // Upstream -> client: the head, then the body read only while the stream's buffer has room,
+  // then the trailers. Ends the request (log phase).
+  asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange, bool head_method) {
+    RequestContext& ctx = stream.ctx;
+    upstream::StreamedResponseHead head;
+    if (upstream::Outcome outcome = co_await exchange.readHead(head); outcome != upstream::Outcome::Ok) {
+      exchange.cancel();
+      if (stream.closed) co_return;
+      ctx.error = ProxyError::fromOutcome(outcome);
+      co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
+    }
     gh::Response reply;
-    reply.status = response.status;
-    reply.headers = std::move(response.headers);
+    reply.status = head.status;
+    reply.headers = std::move(head.headers);
     applyResponsePhase(ctx, reply);
-    logPhase(worker_, ctx, reply.status);
-    respond(*stream, reply.status, reply.headers, std::move(response.body), head_method, std::move(response.trailers));
+    const bool no_body = bodyless(reply.status, head_method);
+    // The upstream said the body is empty: the head ends the stream (a gRPC trailers-only answer).
+    const bool empty = no_body || head.content_length == 0 || head.ended;
+    submitHead(stream, reply.status, reply.headers, !empty, no_body ? std::nullopt : head.content_length);
+    std::optional<ProxyError> failure;
+    bool done = false;
+    std::string discarded;
+    while (!done && !stream.closed) {
+      while (stream.response_body.size() - stream.sent >= kStreamBuffer && !stream.closed) {
+        co_await wait(stream.response_signal);
+      }
+      if (stream.closed) break;
+      std::string& into = empty ? discarded : stream.response_body;
+      gh::Headers trailers;
+      const upstream::Outcome outcome =
+          co_await exchange.readBody(into, kStreamBuffer - (into.size() - (empty ? 0 : stream.sent)), done, trailers);
+      discarded.clear();
+      if (stream.closed) break;
+      if (outcome != upstream::Outcome::Ok) {
+        failure = ProxyError::fromOutcome(outcome);
+        exchange.cancel();
+        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
+        flush();
+        break;
+      }
+      if (done && !empty) {
+        stream.response_ended = true;
+        stream.trailers = std::move(trailers);
+      }
+      if (!empty) resumeResponse(stream);
+    }
+    if (stream.closed && !done) exchange.cancel();
+    logPhase(worker_, ctx, reply.status, failure);
+  }
+
+  asio::awaitable<void> wait(asio::steady_timer& signal) {
+    signal.expires_at(Clock::time_point::max());
+    co_await signal.async_wait(kTuple);
   }
 
   Worker& worker_;
@@ -566,11 +691,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   std::string initial_;
   std::string wbuf_;
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
-  int32_t highest_stream_id_ = 0;
-  std::array<int32_t, 32> recently_closed_{};  // the last stream ids closed
-  size_t next_closed_slot_ = 0;
-  int64_t initial_window_before_ = NGHTTP2_INITIAL_WINDOW_SIZE;
-  int64_t largest_window_before_ = 0;
+  gh::H2StreamRules rules_;
   bool writing_ = false;
   bool draining_ = false;
   bool closed_ = false;

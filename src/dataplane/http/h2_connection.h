@@ -2,9 +2,12 @@
 // Downstream HTTP/2 cleartext with prior knowledge (RFC 9113 §3.3), with libnghttp2: a plain
 // listener's connection that opens with the HTTP/2 connection preface is handed over from the
 // HTTP/1.1 codec to this one. Each stream becomes a RequestContext, runs the same request pipeline
-// as an HTTP/1.1 request (pipeline/pipeline.h), and goes upstream as a buffered exchange
-// (HTTP/1.1 or h2c, per the cluster's protocol). First cut: request bodies are buffered up to 1 MiB (larger:
-// 413) and responses up to 8 MiB (larger: 502); no Upgrade: h2c. Over TLS (ALPN "h2") the same
+// as an HTTP/1.1 request (pipeline/pipeline.h), and goes upstream as a streamed exchange
+// (upstream/streaming.h; HTTP/1.1 or h2c, per the cluster's protocol) as soon as its head is
+// complete. Bodies stream both ways under flow control: the request body re-opens the client's
+// windows only as the upstream takes it, and the upstream is read only while the stream's 64 KiB
+// response buffer has room (the client's windows drain it). Trailers pass both ways. No
+// Upgrade: h2c. Over TLS (ALPN "h2") the same
 // codec runs on a tls::Stream, and a request whose :authority selects another listener of the
 // socket than the SNI did gets 421 Misdirected Request.
 #include <boost/asio/ip/tcp.hpp>

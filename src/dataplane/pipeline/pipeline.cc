@@ -140,6 +140,20 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
   co_return ProxyError::fromOutcome(outcome);
 }
 
+asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker, RequestContext& ctx,
+                                                                 const upstream::StreamedRequest& request,
+                                                                 std::unique_ptr<upstream::StreamingExchange>& exchange) {
+  upstream::ExchangeOptions options;
+  if (ctx.deadline) options.deadline = *ctx.deadline;
+  ctx.upstream_started = Clock::now();
+  const upstream::Outcome outcome =
+      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
+          ? co_await worker.h2c().openStreaming(*ctx.endpoint, request, options, exchange)
+          : co_await upstream::openH1Streaming(worker, *ctx.endpoint, request, options, exchange);
+  if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
+  co_return ProxyError::fromOutcome(outcome);
+}
+
 void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error) {
   ctx.status = status;
   if (!ctx.error) ctx.error = error;

@@ -5,7 +5,8 @@
 //
 // A codec parses its wire format into RequestContext::request, runs runRequestPhases(), and then
 // either writes the local answer it returns (an error or a redirect) or exchanges the request
-// with ctx.endpoint: HTTP/1.1 streams the body itself, buffered codecs use exchangeBuffered().
+// with ctx.endpoint: HTTP/1.1 relays the body itself, HTTP/2 streams it through openStreamingExchange(), and
+// buffered paths (h2c from HTTP/1.1) use exchangeBuffered().
 // It applies applyResponsePhase() to the response head and calls logPhase() once the response
 // ended. Codecs own only wire formats, framing and connection state; every routing and
 // filtering decision is made here once.
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -20,6 +22,7 @@
 #include "dataplane/pipeline/proxy_error.h"
 #include "dataplane/pipeline/request_context.h"
 #include "dataplane/upstream/exchange.h"
+#include "dataplane/upstream/streaming.h"
 
 namespace gatehouse::dataplane {
 
@@ -53,6 +56,13 @@ boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worke
                                                                    const upstream::BufferedRequest& request,
                                                                    upstream::BufferedResponse& response,
                                                                    size_t max_body);
+
+// The exchange with ctx.endpoint as a streamed one (upstream/streaming.h), over HTTP/1.1 or h2c
+// as exchangeBuffered() chooses; the request head is on its way when it returns. Deadline:
+// ctx.deadline for the whole exchange; each wait for the upstream is bounded by body_idle.
+boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
+    Worker& worker, RequestContext& ctx, const upstream::StreamedRequest& request,
+    std::unique_ptr<upstream::StreamingExchange>& exchange);
 
 // The last phase: records the final status (and error, when ctx.error is unset and `error` is
 // given), counts the request in the worker's metrics, writes its access log line (when on) and

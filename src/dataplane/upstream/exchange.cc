@@ -10,6 +10,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/http/chunked_decoder.h"
+#include "dataplane/http/connection_fields.h"
 #include "dataplane/http/h1_parser.h"
 #include "dataplane/upstream/connector.h"
 
@@ -35,18 +36,7 @@ uint16_t statusFor(Outcome outcome) {
   return 502;
 }
 
-bool isConnectionSpecific(std::string_view name) {
-  switch (name.size()) {
-    case 2: return http::equalsIgnoreCase(name, "te");
-    case 4: return http::equalsIgnoreCase(name, "host");
-    case 7: return http::equalsIgnoreCase(name, "trailer") || http::equalsIgnoreCase(name, "upgrade");
-    case 10: return http::equalsIgnoreCase(name, "connection") || http::equalsIgnoreCase(name, "keep-alive");
-    case 14: return http::equalsIgnoreCase(name, "content-length");
-    case 16: return http::equalsIgnoreCase(name, "proxy-connection");
-    case 17: return http::equalsIgnoreCase(name, "transfer-encoding");
-    default: return false;
-  }
-}
+bool isConnectionSpecific(std::string_view name) { return http::isConnectionSpecific(name); }
 
 SocketDeadline::SocketDeadline(asio::io_context& io, tcp::socket& socket, Clock::time_point at)
     : state_(std::make_shared<State>(State{&socket})), timer_(io) {

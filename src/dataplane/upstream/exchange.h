@@ -1,8 +1,8 @@
 #pragma once
 // Buffered upstream exchanges: one whole request (head + body in memory) out, one whole response
 // (or only its head, the body drained) back. Used where the request body is already at hand and
-// bounded: request mirrors (fire and forget) and the HTTP/2 paths (h2c downstream, h2c
-// upstream). The streaming HTTP/1.1 relay stays in http/h1_connection.cc.
+// bounded: request mirrors (fire and forget) and HTTP/1.1 clients of h2c upstreams. The HTTP/1.1
+// relay streams in http/h1_connection.cc, downstream HTTP/2 through upstream/streaming.h.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>

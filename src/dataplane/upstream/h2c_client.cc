@@ -18,6 +18,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/upstream/connector.h"
+#include "dataplane/upstream/streaming.h"
 
 namespace gatehouse::dataplane::upstream {
 
@@ -29,7 +30,9 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kMaxWriteBatch = 64 * 1024;
-constexpr int32_t kStreamWindow = 1 << 20;       // per-stream receive window
+// Per-stream receive window: what a streamed exchange's response may hold in memory at most
+// (its bytes are consumed as the downstream client takes them).
+constexpr int32_t kStreamWindow = 256 << 10;
 constexpr int32_t kConnectionWindow = 16 << 20;  // connection receive window
 
 std::string lowerCase(std::string_view s) {
@@ -66,24 +69,37 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
 
   asio::awaitable<Outcome> exchange(const BufferedRequest& request, BufferedResponse& response,
                                     const ExchangeOptions& options, bool& nothing_received);
+  asio::awaitable<Outcome> openStream(const StreamedRequest& request, const ExchangeOptions& options,
+                                      std::unique_ptr<StreamingExchange>& exchange);
 
  private:
+  friend class H2cStreaming;
   enum class State : uint8_t { Connecting, Ready, Dead };
 
   // One request/response in flight. Lives in the frame of exchange(); the session finds it by
   // stream id only (never through nghttp2's stream user data), and exchange() unregisters it
   // before it goes, so callbacks never see a dangling call.
   struct Call {
-    explicit Call(asio::io_context& io) : signal(io) {}
-    const BufferedRequest* request = nullptr;
+    explicit Call(asio::io_context& io) : signal(io), write_signal(io) {}
+    const BufferedRequest* request = nullptr;  // buffered: the body to send
     BufferedResponse* response = nullptr;
-    const ExchangeOptions* options = nullptr;
+    const ExchangeOptions* options = nullptr;  // buffered only
     size_t body_sent = 0;
-    asio::steady_timer signal;  // cancelled when done; expires at the deadline
+    asio::steady_timer signal;        // cancelled when done (streamed: also on head and data)
+    asio::steady_timer write_signal;  // streamed: cancelled when `out` was sent, and when done
     bool done = false;
     bool final_head = false;
     bool received = false;  // any frame of the response arrived
     Outcome outcome = Outcome::BadResponse;
+    // Streamed (H2cStreaming): the request body waiting for the stream's window, and the
+    // response body received and not yet consumed (its bytes still hold the window).
+    bool streamed = false;
+    bool remote_ended = false;  // END_STREAM came (the stream closes only once the request ended too)
+    std::string out;
+    bool out_ended = false;
+    bool out_deferred = false;  // nghttp2 waits for nghttp2_session_resume_data
+    http::Headers out_trailers;
+    std::string in;
   };
 
   asio::awaitable<void> run();
@@ -95,6 +111,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     call.done = true;
     call.outcome = outcome;
     call.signal.cancel();
+    call.write_signal.cancel();
   }
   Call* find(int32_t stream_id) {
     auto it = calls_.find(stream_id);
@@ -130,11 +147,17 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
       self->goaway_ = true;
       return 0;
     }
-    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     Call* call = self->find(frame->hd.stream_id);
-    if (call == nullptr || call->final_head) return 0;
+    if (call == nullptr) return 0;
+    if (call->streamed && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+      call->remote_ended = true;
+      call->signal.cancel();
+    }
+    if (frame->hd.type != NGHTTP2_HEADERS || call->final_head) return 0;
     if (call->response->status >= 200) {
       call->final_head = true;
+      if (call->streamed) call->signal.cancel();
     } else {  // 1xx: the final head follows
       call->response->status = 0;
       call->response->headers = http::Headers{};
@@ -145,8 +168,14 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
                     void* user) {
     auto* self = static_cast<H2cSession*>(user);
     Call* call = self->find(stream_id);
+    if (call == nullptr || !call->streamed) nghttp2_session_consume(session, stream_id, len);
     if (call == nullptr) return 0;
     call->received = true;
+    if (call->streamed) {
+      call->in.append(reinterpret_cast<const char*>(data), len);
+      call->signal.cancel();
+      return 0;
+    }
     if (!call->options->keep_body) return 0;
     if (call->response->body.size() + len > call->options->max_body) {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
@@ -168,6 +197,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     auto* self = static_cast<H2cSession*>(user);
     Call* call = self->find(stream_id);
     if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    if (call->streamed) return self->readStreamedBody(*call, stream_id, buf, length, flags);
     const std::string& body = call->request->body;
     const size_t n = std::min(length, body.size() - call->body_sent);
     std::memcpy(buf, body.data() + call->body_sent, n);
@@ -175,6 +205,41 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     if (call->body_sent == body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
   }
+
+  ssize_t readStreamedBody(Call& call, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags) {
+    const size_t n = std::min(length, call.out.size() - call.body_sent);
+    std::memcpy(buf, call.out.data() + call.body_sent, n);
+    call.body_sent += n;
+    if (call.body_sent == call.out.size()) {
+      call.out.clear();
+      call.body_sent = 0;
+      call.write_signal.cancel();
+      if (call.out_ended) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (call.out_trailers.size() > 0) {
+          *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+          submitTrailers(stream_id, call.out_trailers);
+        }
+      } else if (n == 0) {
+        call.out_deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+  void submitTrailers(int32_t stream_id, const http::Headers& trailers) {
+    std::vector<std::string> names;
+    names.reserve(trailers.size());
+    for (const auto& [name, value] : trailers.fields()) names.push_back(lowerCase(name));
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(names.size());
+    for (size_t i = 0; i < names.size(); ++i) nva.push_back(field(names[i], trailers.fields()[i].second));
+    nghttp2_submit_trailer(session_, stream_id, nva.data(), nva.size());  // copies the fields
+  }
+  // The request's pseudo-headers and fields (names lower-cased into `names`, which must outlive
+  // the submit).
+  static std::vector<nghttp2_nv> requestFields(const BufferedRequest& request, std::vector<std::string>& names,
+                                               const std::string& content_length, bool has_body);
 
   Worker& worker_;
   const snapshot::Endpoint endpoint_;
@@ -211,7 +276,15 @@ asio::awaitable<void> H2cSession::run() {
     SocketDeadline deadline(worker_.io(), socket_, Clock::now() + worker_.options().timeouts.upstream_connect);
     ec = co_await connect(socket_, endpoint_);
   }
-  if (!ec && nghttp2_session_client_new(&session_, callbacks(), this) != 0) ec = asio::error::no_memory;
+  if (!ec) {
+    // Received DATA is consumed (and the window re-opened) by the application: at once for a
+    // buffered exchange, as the downstream client takes it for a streamed one.
+    nghttp2_option* option = nullptr;
+    nghttp2_option_new(&option);
+    nghttp2_option_set_no_auto_window_update(option, 1);
+    if (nghttp2_session_client_new2(&session_, callbacks(), this, option) != 0) ec = asio::error::no_memory;
+    nghttp2_option_del(option);
+  }
   if (ec) {
     connect_failed_ = true;
     die();
@@ -296,29 +369,9 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
   if (state_ != State::Ready || !usable()) co_return connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
   if (Clock::now() >= options.deadline) co_return Outcome::TimedOut;
 
-  // Names are lower-cased copies that live until submit returns (nghttp2 copies them).
   std::vector<std::string> names;
-  names.reserve(request.headers.size());
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(request.headers.size() + 5);
-  nva.push_back(field(":method", request.method));
-  nva.push_back(field(":scheme", "http"));
-  nva.push_back(field(":authority", request.authority));
-  nva.push_back(field(":path", request.path));
-  for (const auto& [name, value] : request.headers.fields()) {
-    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
-    if (isConnectionSpecific(name) && !te_trailers) continue;
-    names.push_back(lowerCase(name));
-  }
-  size_t next_name = 0;
-  for (const auto& [name, value] : request.headers.fields()) {
-    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
-    if (isConnectionSpecific(name) && !te_trailers) continue;
-    nva.push_back(field(names[next_name++], value));
-  }
   const std::string length = std::to_string(request.body.size());
-  const bool has_body = request.has_body || !request.body.empty();
-  if (has_body) nva.push_back(field("content-length", length));
+  std::vector<nghttp2_nv> nva = requestFields(request, names, length, request.has_body || !request.body.empty());
 
   Call call(worker_.io());
   call.request = &request;
@@ -357,6 +410,197 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
   co_return call.outcome;
 }
 
+std::vector<nghttp2_nv> H2cSession::requestFields(const BufferedRequest& request, std::vector<std::string>& names,
+                                                 const std::string& content_length, bool has_body) {
+  // Names are lower-cased copies that live until submit returns (nghttp2 copies them).
+  names.reserve(request.headers.size());
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(request.headers.size() + 5);
+  nva.push_back(field(":method", request.method));
+  nva.push_back(field(":scheme", "http"));
+  nva.push_back(field(":authority", request.authority));
+  nva.push_back(field(":path", request.path));
+  for (const auto& [name, value] : request.headers.fields()) {
+    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
+    if (isConnectionSpecific(name) && !te_trailers) continue;
+    names.push_back(lowerCase(name));
+  }
+  size_t next_name = 0;
+  for (const auto& [name, value] : request.headers.fields()) {
+    const bool te_trailers = http::equalsIgnoreCase(name, "te") && http::equalsIgnoreCase(value, "trailers");
+    if (isConnectionSpecific(name) && !te_trailers) continue;
+    nva.push_back(field(names[next_name++], value));
+  }
+  if (has_body && !content_length.empty()) nva.push_back(field("content-length", content_length));
+  return nva;
+}
+
+// ---- streamed exchanges ----------------------------------------------------------------------
+
+// One stream of an H2cSession, driven by the two coroutines of streaming.h. The Call lives here
+// and is registered with the session until this goes.
+class H2cStreaming final : public StreamingExchange {
+ public:
+  H2cStreaming(Worker& worker, std::shared_ptr<H2cSession> session, Clock::time_point deadline)
+      : worker_(worker), session_(std::move(session)), call_(worker.io()), deadline_(deadline) {
+    call_.streamed = true;
+    call_.response = &response_;
+  }
+  ~H2cStreaming() override {
+    if (id_ < 0) return;
+    H2cSession& session = *session_;
+    if (session.state_ == H2cSession::State::Ready) {
+      if (!call_.done) nghttp2_submit_rst_stream(session.session_, NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+      // Bytes received and never taken still hold the connection's window.
+      if (!call_.in.empty()) nghttp2_session_consume(session.session_, id_, call_.in.size());
+      session.flush();
+    }
+    session.calls_.erase(id_);
+    if (session.calls_.empty() && session.state_ == H2cSession::State::Ready) session.armIdle();
+  }
+
+  asio::awaitable<Outcome> open(const StreamedRequest& request);
+
+  void cancel() override {
+    cancelled_ = true;
+    if (call_.done) return;
+    if (id_ >= 0 && session_->state_ == H2cSession::State::Ready) {
+      nghttp2_submit_rst_stream(session_->session_, NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+      session_->flush();
+    }
+    session_->complete(call_, Outcome::BadResponse);
+  }
+
+  asio::awaitable<bool> writeBody(const std::string& data) override;
+
+  asio::awaitable<bool> endBody(http::Headers trailers) override;
+
+  asio::awaitable<Outcome> readHead(StreamedResponseHead& head) override;
+
+  asio::awaitable<Outcome> readBody(std::string& out, size_t max, bool& done, http::Headers& trailers) override;
+
+ private:
+  // False when the deadline (or the idle time) passed first.
+  asio::awaitable<bool> wait(asio::steady_timer& signal);
+
+  void sendPending() {
+    H2cSession& session = *session_;
+    if (session.state_ != H2cSession::State::Ready) return;
+    if (call_.out_deferred) {
+      call_.out_deferred = false;
+      nghttp2_session_resume_data(session.session_, id_);
+    }
+    session.flush();
+  }
+
+  Worker& worker_;
+  std::shared_ptr<H2cSession> session_;
+  H2cSession::Call call_;
+  BufferedResponse response_;
+  const Clock::time_point deadline_;
+  int32_t id_ = -1;
+  bool cancelled_ = false;
+};
+
+asio::awaitable<Outcome> H2cStreaming::open(const StreamedRequest& request) {
+  H2cSession& session = *session_;
+  if (session.state_ == H2cSession::State::Connecting) co_await session.ready_.async_wait(kTuple);
+  if (session.state_ != H2cSession::State::Ready || !session.usable()) {
+    co_return session.connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
+  }
+  std::vector<std::string> names;
+  const std::string length = request.content_length ? std::to_string(*request.content_length) : std::string();
+  std::vector<nghttp2_nv> nva = H2cSession::requestFields(request.head, names, length, request.body_follows);
+  nghttp2_data_provider provider{};
+  provider.read_callback = &H2cSession::readBody;
+  call_.out_ended = !request.body_follows;
+  const int32_t id = nghttp2_submit_request(session.session_, nullptr, nva.data(), nva.size(),
+                                            request.body_follows ? &provider : nullptr, nullptr);
+  if (id < 0) {
+    if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) session.exhausted_ = true;
+    co_return Outcome::BadResponse;
+  }
+  id_ = id;
+  session.calls_[id] = &call_;
+  session.idle_timer_.cancel();
+  session.flush();
+  co_return Outcome::Ok;
+}
+
+// writeBody() and readHead() keep their waits in flat loops: GCC 12.2 laid out the coroutine
+// frames of an earlier form (`if (!co_await wait(...)) co_return ...;` inside the loop) 8 bytes off
+// from where asio finds their promise, and they crashed on their first resume (objdump showed the
+// ramp storing the resume pointer at frame + 8).
+asio::awaitable<bool> H2cStreaming::writeBody(const std::string& data) {
+  bool in_time = !call_.done && !cancelled_;
+  if (in_time) {
+    call_.out.append(data);
+    sendPending();
+  }
+  while (in_time && !call_.out.empty() && !call_.done) in_time = co_await wait(call_.write_signal);
+  const bool taken = in_time && (!call_.done || call_.outcome == Outcome::Ok);
+  co_return taken;
+}
+
+asio::awaitable<bool> H2cStreaming::endBody(http::Headers trailers) {
+  if (call_.done || cancelled_) co_return call_.outcome == Outcome::Ok;
+  call_.out_ended = true;
+  call_.out_trailers = std::move(trailers);
+  sendPending();
+  co_return true;
+}
+
+asio::awaitable<Outcome> H2cStreaming::readHead(StreamedResponseHead& head) {
+  bool in_time = true;
+  while (in_time && !call_.final_head && !call_.done) in_time = co_await wait(call_.signal);
+  Outcome outcome = Outcome::Ok;
+  if (!in_time) {
+    outcome = Outcome::TimedOut;
+  } else if (!call_.final_head) {
+    outcome = call_.outcome == Outcome::Ok ? Outcome::BadResponse : call_.outcome;
+  }
+  if (outcome != Outcome::Ok) co_return outcome;
+  head.status = response_.status;
+  head.headers = std::move(response_.headers);
+  head.ended = call_.remote_ended && call_.in.empty() && response_.trailers.size() == 0;
+  co_return Outcome::Ok;
+}
+
+asio::awaitable<Outcome> H2cStreaming::readBody(std::string& out, size_t max, bool& done, http::Headers& trailers) {
+  done = false;
+  while (call_.in.empty() && !call_.done && !call_.remote_ended) {
+    if (!co_await wait(call_.signal)) co_return Outcome::TimedOut;
+  }
+  const size_t take = std::min(max, call_.in.size());
+  out.append(call_.in, 0, take);
+  call_.in.erase(0, take);
+  if (take > 0 && session_->state_ == H2cSession::State::Ready) {
+    nghttp2_session_consume(session_->session_, id_, take);
+    session_->flush();
+  }
+  if (!call_.in.empty() || !(call_.done || call_.remote_ended)) co_return Outcome::Ok;
+  // Closed without the upstream's END_STREAM: reset or lost mid-response.
+  if (!call_.remote_ended) co_return call_.outcome == Outcome::Ok ? Outcome::BadResponse : call_.outcome;
+  done = true;
+  trailers = std::move(response_.trailers);
+  co_return Outcome::Ok;
+}
+
+asio::awaitable<bool> H2cStreaming::wait(asio::steady_timer& signal) {
+  const Clock::time_point until = std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
+  signal.expires_at(until);
+  auto [ec] = co_await signal.async_wait(kTuple);
+  co_return ec || Clock::now() < until;
+}
+
+asio::awaitable<Outcome> H2cSession::openStream(const StreamedRequest& request, const ExchangeOptions& options,
+                                                std::unique_ptr<StreamingExchange>& exchange) {
+  auto opened = std::make_unique<H2cStreaming>(worker_, shared_from_this(), options.deadline);
+  const Outcome outcome = co_await opened->open(request);
+  if (outcome == Outcome::Ok) exchange = std::move(opened);
+  co_return outcome;
+}
+
 // ---- H2cClients --------------------------------------------------------------------------------
 
 H2cClients::H2cClients(Worker& worker) : worker_(worker) {}
@@ -388,6 +632,14 @@ asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint
     if (!fresh && nothing_received && attempt == 0) continue;
     co_return outcome;
   }
+}
+
+asio::awaitable<Outcome> H2cClients::openStreaming(const snapshot::Endpoint& endpoint, const StreamedRequest& request,
+                                                   const ExchangeOptions& options,
+                                                   std::unique_ptr<StreamingExchange>& exchange) {
+  bool fresh = false;
+  std::shared_ptr<H2cSession> session = sessionFor(endpoint, fresh);
+  co_return co_await session->openStream(request, options, exchange);
 }
 
 size_t H2cClients::sessionCount() const {

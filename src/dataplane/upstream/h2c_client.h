@@ -5,8 +5,9 @@
 // A session that is closed, got GOAWAY or ran out of stream ids takes no new streams; the next
 // request opens a new one. Idle sessions close after Timeouts::upstream_idle.
 //
-// The exchange is buffered (BufferedRequest in, BufferedResponse out; bounded by
-// ExchangeOptions::max_body). Translation to HTTP/2: :method, :scheme "http", :authority, :path;
+// An exchange is buffered (BufferedRequest in, BufferedResponse out; bounded by
+// ExchangeOptions::max_body) or streamed (streaming.h; the response holds at most one stream
+// window, 256 KiB, until the caller takes it). Translation to HTTP/2: :method, :scheme "http", :authority, :path;
 // field names lower-cased; connection-specific fields dropped (connection, keep-alive,
 // proxy-connection, transfer-encoding, upgrade, host) and te unless it is "trailers".
 // Response trailers are kept (BufferedResponse::trailers).
@@ -26,6 +27,8 @@ class Worker;
 namespace gatehouse::dataplane::upstream {
 
 class H2cSession;
+class StreamingExchange;
+struct StreamedRequest;
 
 class H2cClients {
  public:
@@ -39,6 +42,12 @@ class H2cClients {
   // new session.
   boost::asio::awaitable<Outcome> exchange(const snapshot::Endpoint& endpoint, const BufferedRequest& request,
                                            BufferedResponse& response, ExchangeOptions options);
+
+  // A streamed exchange (streaming.h) on a stream of the endpoint's session. Request trailers
+  // go out as a trailing HEADERS frame; response trailers come with the end of the body.
+  boost::asio::awaitable<Outcome> openStreaming(const snapshot::Endpoint& endpoint, const StreamedRequest& request,
+                                                const ExchangeOptions& options,
+                                                std::unique_ptr<StreamingExchange>& exchange);
 
   size_t sessionCount() const;       // live sessions
   uint64_t sessionsOpened() const { return opened_; }

@@ -1,0 +1,278 @@
+// The streamed HTTP/1.1 exchange of streaming.h.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "dataplane/event/worker.h"
+#include "dataplane/http/chunked_decoder.h"
+#include "dataplane/http/h1_parser.h"
+#include "dataplane/upstream/connector.h"
+#include "dataplane/upstream/streaming.h"
+
+namespace gatehouse::dataplane::upstream {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxResponseHead = 64 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;
+
+class H1Streaming final : public StreamingExchange {
+ public:
+  H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const StreamedRequest& request,
+              Clock::time_point deadline)
+      : worker_(worker),
+        endpoint_(endpoint),
+        socket_(worker.io()),
+        deadline_(deadline),
+        method_(request.head.method),
+        chunked_(request.body_follows && !request.content_length),
+        request_done_(!request.body_follows),
+        // Nothing but the head to send again: a pooled connection found closed may be replaced.
+        replayable_(!request.body_follows && http::isIdempotent(request.head.method)),
+        parser_(request.head.method, headLimits()) {
+    BufferedRequest head = request.head;
+    head.body.clear();
+    head.has_body = false;
+    head_ = serializeH1Head(head);
+    head_.resize(head_.size() - 2);  // the framing field goes before the blank line
+    if (request.content_length) {
+      head_.append("Content-Length: ").append(std::to_string(*request.content_length)).append("\r\n");
+    } else if (chunked_) {
+      head_.append("Transfer-Encoding: chunked\r\n");
+    }
+    head_.append("\r\n");
+  }
+
+  asio::awaitable<Outcome> open() {
+    if (auto pooled = worker_.upstreams().take(endpoint_, Pool::Probe::Always)) {
+      socket_ = std::move(*pooled);
+      reused_ = true;
+    } else if (Outcome failed = co_await connectFresh(); failed != Outcome::Ok) {
+      co_return failed;
+    }
+    if (co_await write(asio::buffer(head_))) co_return Outcome::Ok;
+    if (!reused_ || !replayable_) co_return lastFailure();
+    co_return co_await replay();
+  }
+
+  asio::awaitable<bool> writeBody(const std::string& data) override {
+    if (data.empty()) co_return !cancelled_;
+    if (!chunked_) co_return co_await write(asio::buffer(data));
+    char size_line[20];
+    auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    std::array<asio::const_buffer, 3> out{asio::buffer(size_line, static_cast<size_t>(end - size_line)),
+                                          asio::buffer(data), asio::buffer("\r\n", 2)};
+    co_return co_await write(out);
+  }
+
+  asio::awaitable<bool> endBody(http::Headers trailers) override {
+    bool ok = !cancelled_;
+    if (ok && chunked_) {
+      std::string last = "0\r\n";
+      for (const auto& [name, value] : trailers.fields()) {
+        if (!isConnectionSpecific(name)) last.append(name).append(": ").append(value).append("\r\n");
+      }
+      last.append("\r\n");
+      ok = co_await write(asio::buffer(last));
+    }
+    request_done_ = ok;
+    if (ok && response_done_) release();
+    co_return ok;
+  }
+
+  asio::awaitable<Outcome> readHead(StreamedResponseHead& head) override {
+    http::ParseResult parsed;
+    for (;;) {
+      parsed = parser_.parse(buffer_);
+      if (parsed.error()) co_return Outcome::BadResponse;
+      if (parsed.complete()) {
+        if (!parser_.head().interim) break;
+        buffer_.erase(0, parsed.consumed);
+        parser_.reset(method_);
+        continue;
+      }
+      if (co_await readMore()) continue;
+      if (!buffer_.empty() || !reused_ || !replayable_ || replayed_) co_return lastFailure();
+      if (Outcome failed = co_await replay(); failed != Outcome::Ok) co_return failed;
+    }
+    const http::ResponseHead& parsed_head = parser_.head();
+    head.status = parsed_head.status_code;
+    std::optional<std::string_view> connection_field = parsed_head.headers.find("connection");
+    for (const http::Header& field : parsed_head.headers) {
+      if (isConnectionSpecific(field.name)) continue;
+      if (connection_field && http::listContainsToken(*connection_field, field.name)) continue;
+      head.headers.add(std::string(field.name), std::string(field.value));
+    }
+    framing_ = parsed_head.framing;
+    if (framing_ == http::BodyFraming::ContentLength) head.content_length = parsed_head.content_length;
+    head.ended = framing_ == http::BodyFraming::None;
+    remaining_ = parsed_head.content_length.value_or(0);
+    keep_alive_ = parsed_head.keep_alive && !parsed_head.becomes_tunnel;
+    buffer_.erase(0, parsed.consumed);
+    co_return Outcome::Ok;
+  }
+
+  asio::awaitable<Outcome> readBody(std::string& out, size_t max, bool& done, http::Headers&) override {
+    done = false;
+    for (;;) {
+      const size_t before = out.size();
+      switch (framing_) {
+        case http::BodyFraming::None:
+          done = true;
+          break;
+        case http::BodyFraming::ContentLength: {
+          const size_t take = static_cast<size_t>(std::min<uint64_t>({remaining_, buffer_.size(), max}));
+          out.append(buffer_, 0, take);
+          buffer_.erase(0, take);
+          remaining_ -= take;
+          done = remaining_ == 0;
+          break;
+        }
+        case http::BodyFraming::Chunked: {
+          size_t at = 0;
+          while (at < buffer_.size() && !decoder_.done() && out.size() - before < max) {
+            const std::string_view input = std::string_view(buffer_).substr(at, max - (out.size() - before));
+            http::ChunkedResult r = decoder_.decode(input);
+            if (r.error()) co_return Outcome::BadResponse;
+            out.append(r.data);
+            at += r.consumed;
+          }
+          buffer_.erase(0, at);
+          done = decoder_.done();
+          break;
+        }
+        case http::BodyFraming::UntilClose: {
+          const size_t take = std::min(buffer_.size(), max);
+          out.append(buffer_, 0, take);
+          buffer_.erase(0, take);
+          break;
+        }
+      }
+      if (done) {
+        response_done_ = true;
+        if (request_done_) release();
+        co_return Outcome::Ok;
+      }
+      if (out.size() > before) co_return Outcome::Ok;
+      if (!co_await readMore()) {
+        if (framing_ == http::BodyFraming::UntilClose && !timed_out_ && !cancelled_) {
+          done = true;
+          response_done_ = true;
+          co_return Outcome::Ok;
+        }
+        co_return lastFailure();
+      }
+    }
+  }
+
+  void cancel() override {
+    cancelled_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  static http::HeadLimits headLimits() {
+    http::HeadLimits limits;
+    limits.max_head_bytes = kMaxResponseHead;
+    return limits;
+  }
+
+  Clock::time_point waitUntil() const {
+    return std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
+  }
+
+  Outcome lastFailure() const { return timed_out_ ? Outcome::TimedOut : Outcome::BadResponse; }
+
+  asio::awaitable<Outcome> connectFresh() {
+    error_code ignored;
+    socket_.close(ignored);
+    socket_ = tcp::socket(worker_.io());
+    reused_ = false;
+    const auto connect_by = std::min(deadline_, Clock::now() + worker_.options().timeouts.upstream_connect);
+    SocketDeadline deadline(worker_.io(), socket_, connect_by);
+    if (error_code ec = co_await connect(socket_, endpoint_)) {
+      co_return deadline.fired() && connect_by == deadline_ ? Outcome::TimedOut : Outcome::ConnectFailed;
+    }
+    co_return cancelled_ ? Outcome::BadResponse : Outcome::Ok;
+  }
+
+  // The pooled connection was closed before any response byte: the head again on a new one.
+  asio::awaitable<Outcome> replay() {
+    replayed_ = true;
+    if (Outcome failed = co_await connectFresh(); failed != Outcome::Ok) co_return failed;
+    co_return co_await write(asio::buffer(head_)) ? Outcome::Ok : lastFailure();
+  }
+
+  template <class Buffers>
+  asio::awaitable<bool> write(const Buffers& buffers) {
+    if (cancelled_) co_return false;
+    SocketDeadline deadline(worker_.io(), socket_, waitUntil());
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, kTuple);
+    if (deadline.fired()) timed_out_ = true;
+    co_return !ec && !cancelled_;
+  }
+
+  asio::awaitable<bool> readMore() {
+    if (cancelled_) co_return false;
+    SocketDeadline deadline(worker_.io(), socket_, waitUntil());
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_), kTuple);
+    if (deadline.fired()) timed_out_ = true;
+    if (ec || cancelled_) co_return false;
+    buffer_.append(chunk_.data(), n);
+    co_return true;
+  }
+
+  // Both messages ended: the connection is reused when the response was cleanly delimited.
+  void release() {
+    if (cancelled_ || !keep_alive_ || framing_ == http::BodyFraming::UntilClose || !buffer_.empty()) return;
+    if (socket_.is_open()) worker_.upstreams().put(endpoint_, std::move(socket_));
+    cancelled_ = true;  // the socket is the pool's now
+  }
+
+  Worker& worker_;
+  const snapshot::Endpoint endpoint_;
+  tcp::socket socket_;
+  const Clock::time_point deadline_;
+  const std::string method_;
+  const bool chunked_;
+  bool request_done_;
+  const bool replayable_;
+  std::string head_;
+  http::ResponseHeadParser parser_;
+  std::string buffer_;  // response bytes read and not yet handed out
+  std::array<char, kReadChunk> chunk_;
+  http::BodyFraming framing_ = http::BodyFraming::None;
+  uint64_t remaining_ = 0;
+  http::ChunkedDecoder decoder_;
+  bool keep_alive_ = false;
+  bool reused_ = false;
+  bool replayed_ = false;
+  bool response_done_ = false;
+  bool timed_out_ = false;
+  bool cancelled_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
+                                         const StreamedRequest& request, const ExchangeOptions& options,
+                                         std::unique_ptr<StreamingExchange>& exchange) {
+  auto opened = std::make_unique<H1Streaming>(worker, endpoint, request, options.deadline);
+  const Outcome outcome = co_await opened->open();
+  if (outcome == Outcome::Ok) exchange = std::move(opened);
+  co_return outcome;
+}
+
+}  // namespace gatehouse::dataplane::upstream

@@ -1,0 +1,234 @@
+"""Downstream HTTP/2 streams bodies both ways under flow control: a client that opens 100 streams
+for 2 MiB responses and never reads leaves Gatehouse's memory bounded (CVE-2019-9517), a client
+with small windows gets every byte, request bodies of any size reach HTTP/1.1 upstreams as they
+come (chunked when the client gave no content-length), and gRPC streams in both directions,
+including a bidirectional call that only works when each message is forwarded at once.
+
+    GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_h2_streaming.py
+"""
+
+import json
+import os
+import queue
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+from concurrent import futures
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gatehouse_harness import (  # noqa: E402
+    WAIT, GatehouseTestCase, backend_ref, backend_service, endpoint_slice, gateway, gateway_address, gateway_class,
+    http_route, listener, path_match, rule, run_tool, wait_until)
+from h2_frames import (  # noqa: E402
+    HEADERS, END_HEADERS, END_STREAM, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE, RawH2, frame, request_block,
+    rss_kib)
+
+PORT = 8080
+HOST = "h2.example.com"
+MIB = 1024 * 1024
+CHAT = "streaming.Chat"
+
+
+def pattern(n: int) -> bytes:
+    return (bytes(range(256)) * (n // 256 + 1))[:n]
+
+
+class BigBackend:
+    """An HTTP/1.1 upstream answering GET /big/<n> with n pattern bytes (Content-Length), one thread
+    per connection; counts requests and the connections still open."""
+
+    def __init__(self, ip: str, port: int = 3000):
+        self.sock = socket.create_server((ip, port), backlog=256)
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.open = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with self.lock:
+            self.open += 1
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buf += chunk
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                size = int(head.split(b" ")[1].rsplit(b"/", 1)[1])
+                with self.lock:
+                    self.requests += 1
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + pattern(size))
+        except OSError:
+            pass
+        finally:
+            with self.lock:
+                self.open -= 1
+            conn.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+class ChatServer:
+    """A gRPC server (grpcio, h2c) with raw-bytes methods of service streaming.Chat: Talk (bidi:
+    one answer per message, sent before the next message is read), Download (server streaming:
+    n messages of 64 KiB for a request of n as text) and Upload (client streaming: the total size)."""
+
+    def __init__(self, ip: str, port: int = 3000):
+        def talk(messages, context):
+            for message in messages:
+                yield b"re:" + message
+
+        def download(request, context):
+            for i in range(int(request)):
+                yield bytes([i % 256]) * 65536
+
+        def upload(messages, context):
+            return str(sum(len(m) for m in messages)).encode()
+
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(CHAT, {
+            "Talk": grpc.stream_stream_rpc_method_handler(talk),
+            "Download": grpc.unary_stream_rpc_method_handler(download),
+            "Upload": grpc.stream_unary_rpc_method_handler(upload),
+        }),))
+        self.server.add_insecure_port(f"{ip}:{port}")
+        self.server.start()
+
+    def stop(self):
+        self.server.stop(0)
+
+
+class H2StreamingTest(GatehouseTestCase):
+    @classmethod
+    def configure(cls, gh):
+        cls.big = BigBackend(gh.backend_ip())
+        cls.addClassCleanup(cls.big.stop)
+        cls.capture = gh.start_capture()
+        chat_ip = gh.backend_ip()
+        cls.chat = ChatServer(chat_ip)
+        cls.addClassCleanup(cls.chat.stop)
+        h2c_port = {"name": "http", "port": 8080, "targetPort": 3000, "protocol": "TCP",
+                    "appProtocol": "kubernetes.io/h2c"}
+        gh.write("00-infra.yaml", [
+            gateway_class(),
+            gateway("gw", [listener("http", PORT, "HTTP")]),
+            *backend_service("big", [cls.big.sock.getsockname()[0]]),
+            *backend_service("capture", [cls.capture.ip]),
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "chat", "namespace": "default"},
+             "spec": {"ports": [h2c_port]}},
+            endpoint_slice("chat", [chat_ip]),
+            http_route("files", hostnames=[HOST], rules=[rule([backend_ref("big")], matches=[path_match("/big")]),
+                                                         rule([backend_ref("capture")])]),
+            {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+             "metadata": {"name": "chat", "namespace": "default"},
+             "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["grpc.example.com"],
+                      "rules": [{"matches": [{"method": {"service": CHAT}}], "backendRefs": [backend_ref("chat")]}]}},
+        ])
+        gh.sync()
+        cls.ip = gateway_address(gh, "gw")
+        cls.channel = grpc.insecure_channel(f"ipv4:{cls.ip}:{PORT}",
+                                            options=[("grpc.default_authority", "grpc.example.com"),
+                                                     ("grpc.enable_retries", 0)])
+        cls.addClassCleanup(cls.channel.close)
+
+    def connect(self, settings: bytes = b"") -> RawH2:
+        conn = RawH2(self.ip, PORT, settings)
+        self.addCleanup(conn.close)
+        return conn
+
+    def test_client_not_reading_100_streams_keeps_memory_bounded(self):
+        # Windows as large as HTTP/2 allows, then 100 streams for 2 MiB each and no read: only
+        # the client's TCP window and the per-stream buffers may hold response bytes.
+        conn = self.connect(struct.pack(">HI", SETTINGS_INITIAL_WINDOW_SIZE, 2**31 - 1))
+        conn.send(frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 2**31 - 1 - 65535)))
+        self.assertEqual(conn.get(1, "/big/1024"), "200")
+        before = rss_kib(self.gh.proc.pid)
+        requests_before = self.big.requests
+        open_before = self.big.open  # the warm-up's connection, idle in the pool
+        conn.send(b"".join(frame(HEADERS, END_STREAM | END_HEADERS, stream_id,
+                                 request_block(f"/big/{2 * MIB}", conn.encoder)) for stream_id in range(3, 203, 2)))
+        wait_until(lambda: self.big.requests - requests_before == 100, what="100 requests at the backend")
+        peak = before
+        for _ in range(30):  # 3 s: the backend writes as fast as Gatehouse reads
+            peak = max(peak, rss_kib(self.gh.proc.pid))
+            time.sleep(0.1)
+        print(f"\nRSS with 100 unread 2 MiB streams: {before} KiB -> {peak} KiB (+{(peak - before) // 1024} MiB)",
+              file=sys.stderr)
+        self.assertLess(peak - before, 64 * 1024)
+        # Closing the connection cancels the exchanges: their upstream connections are closed
+        # mid-response, never pooled (one of them may have been the pooled one).
+        conn.close()
+        wait_until(lambda: self.big.open <= open_before, timeout=5, what="the upstream connections to close")
+        res = run_tool(["curl", "-s", "--http2-prior-knowledge", "-H", f"host: {HOST}", "-o", "/dev/null",
+                        "-w", "%{http_code} %{size_download}", f"http://{self.ip}:{PORT}/big/5000"])
+        self.assertEqual(res.stdout.decode(), "200 5000")
+
+    def test_client_with_small_windows_gets_every_byte(self):
+        # 4 MiB through a 16 KiB stream window and a 16 KiB connection window.
+        res = run_tool(["nghttp", "-w", "14", "-W", "14", "-H", f":authority: {HOST}",
+                        f"http://{self.ip}:{PORT}/big/{4 * MIB}"], timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr.decode())
+        self.assertEqual(len(res.stdout), 4 * MIB)
+        self.assertTrue(res.stdout == pattern(4 * MIB))
+
+    def capture_upload(self, extra_args: list, body: bytes) -> dict:
+        res = run_tool(["curl", "-s", "--http2-prior-knowledge", "-H", f"host: {HOST}", *extra_args,
+                        f"http://{self.ip}:{PORT}/upload"], input=body, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr.decode())
+        return json.loads(res.stdout)
+
+    def test_request_body_without_length_goes_chunked_as_it_arrives(self):
+        body = pattern(3 * MIB)  # larger than a window and than the buffered limit of old (1 MiB)
+        record = self.capture_upload(["-T", "-"], body)
+        headers = {k.lower(): v for k, v in record["headers"]}
+        self.assertEqual(headers.get("transfer-encoding"), "chunked")
+        self.assertNotIn("content-length", headers)
+        self.assertTrue(record["body"].encode("latin-1") == body)
+
+    def test_request_body_with_length_keeps_it(self):
+        body = pattern(2 * MIB + 7)
+        record = self.capture_upload(["--data-binary", "@-", "-H", "content-type: application/octet-stream"], body)
+        headers = {k.lower(): v for k, v in record["headers"]}
+        self.assertEqual(headers.get("content-length"), str(2 * MIB + 7))
+        self.assertNotIn("transfer-encoding", headers)
+        self.assertTrue(record["body"].encode("latin-1") == body)
+
+    def test_grpc_bidirectional_stream_answers_each_message_before_the_next(self):
+        outgoing = queue.Queue()
+        replies = self.channel.stream_stream(f"/{CHAT}/Talk")(iter(outgoing.get, None), timeout=WAIT)
+        for i in range(20):
+            outgoing.put(b"message %d" % i)
+            # Nothing more is sent until this answer came back through the gateway.
+            self.assertEqual(next(replies), b"re:message %d" % i)
+        outgoing.put(None)
+        self.assertEqual(list(replies), [])
+        self.assertEqual(replies.code(), grpc.StatusCode.OK)
+
+    def test_grpc_server_stream_larger_than_any_buffer(self):
+        messages = list(self.channel.unary_stream(f"/{CHAT}/Download")(b"200", timeout=WAIT))  # 12.5 MiB
+        self.assertEqual(len(messages), 200)
+        self.assertEqual([(len(m), m[0]) for m in messages], [(65536, i % 256) for i in range(200)])
+
+    def test_grpc_client_stream_larger_than_any_buffer(self):
+        total = self.channel.stream_unary(f"/{CHAT}/Upload")(iter([b"x" * 65536] * 200), timeout=WAIT)
+        self.assertEqual(total, str(200 * 65536).encode())
+
+
+if __name__ == "__main__":
+    unittest.main()
