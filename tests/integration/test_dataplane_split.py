@@ -327,8 +327,10 @@ class TestProvisioning(ProvisionedTest):
         # A ClusterIP Service has no load balancer: the Gateway's address is its cluster IP.
         self.assertEqual(self.api.get("Gateway", "gw")["status"]["addresses"],
                          [{"type": "IPAddress", "value": service["spec"]["clusterIP"]}])
+        # Programmed needs one live replica; each other replica serves once its own data plane applied the config.
         for pod in self.kubelet.pods_of("default", "gatehouse-gw"):
-            self.assertEqual(request(pod.ip, 8080, "/hello").status, 200, pod.name)
+            served = wait_until(lambda: request(pod.ip, 8080, "/hello"), what=f"{pod.name} serving")
+            self.assertEqual(served.status, 200, pod.name)
 
         # The parameters are watched: a change reaches the Deployment without touching the Gateway.
         self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
