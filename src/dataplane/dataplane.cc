@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/filters/mirror.h"
 #include "dataplane/generation.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/net/listen_socket.h"
@@ -45,6 +46,7 @@ observe::MetricsData DataPlane::metrics(std::chrono::milliseconds wait) const {
     Worker* w = worker.get();
     w->post([w, gathered] {
       observe::MetricsData copy = w->metrics().copy(w->generation().get());
+      copy.mirrors = w->mirrors().stats();
       std::lock_guard lock(gathered->mu);
       gathered->merged.merge(copy);
       --gathered->left;

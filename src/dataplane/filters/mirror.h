@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/filters/mirror_stats.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
 #include "dataplane/http/message.h"
@@ -40,16 +41,6 @@ struct MirrorLimits {
   size_t max_body = 64 * 1024;
   uint32_t max_in_flight = 256;
   std::chrono::milliseconds timeout{10'000};
-};
-
-struct MirrorStats {
-  uint64_t sent = 0;                // copies started
-  uint64_t completed = 0;           // a response arrived
-  uint64_t failed = 0;              // connect error, timeout or bad response
-  uint64_t dropped_over_limit = 0;  // max_in_flight reached
-  uint64_t skipped_body = 0;        // body over max_body
-  uint64_t no_endpoint = 0;
-  uint32_t in_flight = 0;
 };
 
 struct MirrorTarget {

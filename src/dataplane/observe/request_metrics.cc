@@ -177,6 +177,7 @@ void MetricsData::merge(const MetricsData& other) {
       it->second.counts.total += series.counts.total;
     }
   }
+  mirrors.add(other.mirrors);
 }
 
 namespace {
@@ -222,6 +223,15 @@ void MetricsData::render(metrics::Exposition& out) const {
   for (const auto& [identity, s] : connections) out.gauge(labels(s), static_cast<double>(s.counts.active));
   out.family("gatehouse_downstream_connections_total", metrics::Type::Counter, "Accepted downstream connections.");
   for (const auto& [identity, s] : connections) out.counter(labels(s), static_cast<double>(s.counts.total));
+  out.family("gatehouse_mirror_requests_total", metrics::Type::Counter,
+             "RequestMirror copies by outcome; in-flight copies are not counted yet.");
+  const std::pair<const char*, uint64_t> outcomes[] = {
+      {"completed", mirrors.completed},       {"failed", mirrors.failed},
+      {"dropped_over_limit", mirrors.dropped_over_limit}, {"skipped_body", mirrors.skipped_body},
+      {"no_endpoint", mirrors.no_endpoint}};
+  for (const auto& [outcome, count] : outcomes) out.counter({{"outcome", outcome}}, static_cast<double>(count));
+  out.family("gatehouse_mirror_requests_in_flight", metrics::Type::Gauge, "RequestMirror copies awaiting their response.");
+  out.gauge({}, static_cast<double>(mirrors.in_flight));
 }
 
 }  // namespace gatehouse::dataplane::observe

@@ -21,6 +21,7 @@
 
 #include "common/metrics/exposition.h"
 #include "common/metrics/histogram.h"
+#include "dataplane/filters/mirror_stats.h"
 #include "dataplane/generation.h"
 
 namespace gatehouse::dataplane {
@@ -62,6 +63,7 @@ struct MetricsData {
   SeriesMap server;  // downstream leg
   SeriesMap client;  // upstream attempts
   std::map<std::string, ConnectionSeries> connections;  // by socket identity
+  filters::MirrorStats mirrors;
 
   void merge(const MetricsData& other);
   void render(metrics::Exposition& out) const;

@@ -175,5 +175,23 @@ TEST(RequestMetrics, CopiesOfWorkersMergeBySeries) {
     EXPECT_EQ(series.duration.count(), series.labels.status == "200" ? 2u : 1u);
 }
 
+TEST(RequestMetrics, MirrorCountersOfWorkersAddUpByOutcome) {
+  MetricsData a;
+  a.mirrors = {.sent = 5, .completed = 3, .failed = 1, .dropped_over_limit = 2, .in_flight = 1};
+  MetricsData b;
+  b.mirrors = {.sent = 1, .completed = 1, .skipped_body = 4, .no_endpoint = 6};
+  a.merge(b);
+  metrics::Exposition out(metrics::Format::Prometheus);
+  a.render(out);
+  const std::string text = out.finish();
+  for (const char* line : {"gatehouse_mirror_requests_total{outcome=\"completed\"} 4\n",
+                           "gatehouse_mirror_requests_total{outcome=\"failed\"} 1\n",
+                           "gatehouse_mirror_requests_total{outcome=\"dropped_over_limit\"} 2\n",
+                           "gatehouse_mirror_requests_total{outcome=\"skipped_body\"} 4\n",
+                           "gatehouse_mirror_requests_total{outcome=\"no_endpoint\"} 6\n",
+                           "gatehouse_mirror_requests_in_flight 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+}
+
 }  // namespace
 }  // namespace gatehouse::dataplane::observe
