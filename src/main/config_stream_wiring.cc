@@ -53,6 +53,12 @@ model::Json mergedParameters(model::Json of_class, const model::Json& of_gateway
   return of_class;
 }
 
+bool accepted(const model::Json& status) {
+  for (const auto& condition : status.value("conditions", model::Json::array()))
+    if (condition.value("type", "") == "Accepted") return condition.value("status", "") == "True";
+  return false;
+}
+
 }  // namespace
 
 std::vector<providers::kube::ProvisionRequest> provisionRequests(const controller::ObjectTable& objects) {
@@ -71,7 +77,8 @@ std::vector<providers::kube::ProvisionRequest> provisionRequests(const controlle
         std::move(class_parameters),
         parametersOf(objects, infrastructure.is_object() ? infrastructure.value("parametersRef", model::Json()) : model::Json(),
                      key->ns));
-    providers::kube::ProvisionRequest request{key->ns, key->name, infrastructure, std::move(parameters), {}};
+    providers::kube::ProvisionRequest request{key->ns, key->name, infrastructure, std::move(parameters), {},
+                                              accepted(entry->status->unpack())};
     std::set<std::pair<std::string, uint16_t>> seen;
     for (const auto& listener : spec.value("listeners", model::Json::array())) {
       const std::string protocol = listener.value("protocol", "") == "UDP" ? "UDP" : "TCP";

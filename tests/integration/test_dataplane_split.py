@@ -339,6 +339,57 @@ class TestProvisioning(ProvisionedTest):
         wait_until(lambda: self.fake.get("apps/v1", "Deployment", "default", "gatehouse-gw")["spec"]["replicas"] == 3,
                    what="replicas from the changed parameters")
 
+    def test_a_gateway_leaving_the_class_loses_its_data_plane_and_one_not_accepted_gets_none(self):
+        self.install_parameters_crd()
+        rejected = gateway("rejected", [listener("http", 8082)])
+        rejected["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                                "name": "missing"}}
+        for obj in [gateway_class(), gateway("gw", [listener("http", 8080)]), gateway("leaves", [listener("http", 8081)]),
+                    rejected, *backend_service("echo", [self.echo.ip])]:
+            self.api.apply(obj)
+        self.gh.start()
+        kinds = (("ServiceAccount", "v1"), ("Deployment", "apps/v1"), ("Service", "v1"))
+        for name in ("gw", "leaves"):
+            for kind, api_version in kinds:
+                self.object(kind, api_version, "gatehouse-" + name)
+        wait_until(lambda: self.kubelet.pods_of("default", "gatehouse-leaves"), what="the pod of 'leaves'")
+        # 'rejected' was in the same translation as the two provisioned ones.
+        for kind, api_version in kinds:
+            self.assertEqual(self.fake.request("GET", self.fake.resource_path(api_version, kind, "default",
+                                                                              "gatehouse-rejected"))[0], 404, kind)
+
+        leaves = self.api.get("Gateway", "leaves")
+        leaves["spec"]["gatewayClassName"] = "someone-else"
+        self.api.apply(leaves)
+        for kind, api_version in kinds:
+            wait_until(lambda: self.fake.request("GET", self.fake.resource_path(api_version, kind, "default",
+                                                                                "gatehouse-leaves"))[0] == 404,
+                       what=f"{kind} of 'leaves' deleted")
+        wait_until(lambda: not self.kubelet.pods_of("default", "gatehouse-leaves"), what="the pod of 'leaves' gone")
+        for kind, api_version in kinds:
+            self.assertEqual(self.fake.request("GET", self.fake.resource_path(api_version, kind, "default",
+                                                                              "gatehouse-gw"))[0], 200, kind)
+
+    def test_a_gateway_no_longer_accepted_keeps_its_data_plane(self):
+        self.install_parameters_crd()
+        for obj in [gateway_class(), gateway("gw", [listener("http", 8080)]), *backend_service("echo", [self.echo.ip])]:
+            self.api.apply(obj)
+        self.gh.start()
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
+        service_uid = self.object("Service", "v1", "gatehouse-gw")["metadata"]["uid"]
+        gw = self.api.get("Gateway", "gw")
+        gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                          "name": "typo"}}
+        self.api.apply(gw)
+        wait_until(lambda: condition(self.api.get("Gateway", "gw")["status"]["conditions"], "Accepted")["reason"]
+                   == "InvalidParameters", what="Accepted=False/InvalidParameters")
+        # A pass of the provisioner after that one: another Gateway's data plane appears.
+        self.api.apply(gateway("later", [listener("http", 8081)]))
+        self.object("Deployment", "apps/v1", "gatehouse-later")
+        # Its Service (and the load balancer address users point at) stays.
+        self.assertEqual(self.object("Service", "v1", "gatehouse-gw")["metadata"]["uid"], service_uid)
+        self.object("Deployment", "apps/v1", "gatehouse-gw")
+
     def test_a_parameters_ref_to_a_missing_object_is_invalid_parameters_until_it_exists(self):
         self.install_parameters_crd()
         gw = gateway("gw", [listener("http", 8080)])

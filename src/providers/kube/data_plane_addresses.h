@@ -24,6 +24,8 @@ class DataPlaneAddresses {
   bool update(const std::vector<store::SourceUpdate>& updates);
   // "ns/name" of each Gateway with a data-plane Service -> its status.addresses entries.
   const std::map<std::string, model::Json>& byGateway() const { return by_gateway_; }
+  // Each data-plane Service -> the Gateway ("ns/name") it serves.
+  const std::map<model::ObjectKey, std::string>& services() const { return gateway_of_; }
 
  private:
   void forget(const model::ObjectKey& service);

@@ -48,6 +48,7 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
     auto& reflector = reflectors_.emplace_back(std::make_unique<Reflector>(
         *client_, *discovery_, provisioned_cache_, provisionedServices(), [this](std::vector<store::SourceUpdate> updates) {
           if (data_plane_addresses_.update(updates) && address_sink_) address_sink_(data_plane_addresses_.byGateway());
+          provisioner_->setProvisioned(data_plane_addresses_.services());
         }));
     asio::co_spawn(io_, reflector->run({}), asio::detached);
   }

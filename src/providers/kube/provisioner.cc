@@ -1,5 +1,7 @@
 #include "providers/kube/provisioner.h"
 
+#include <set>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,9 +16,10 @@ using model::Json;
 
 namespace {
 
-// The collection path of a data-plane object's kind.
-std::string pathOf(const Json& object) {
-  const std::string kind = object["kind"], ns = object["metadata"]["namespace"], name = object["metadata"]["name"];
+constexpr const char* kKinds[] = {"Deployment", "Service", "ServiceAccount"};
+
+// The path of a data-plane object.
+std::string pathOf(const std::string& kind, const std::string& ns, const std::string& name) {
   const std::string base = kind == "Deployment" ? "/apis/apps/v1/namespaces/" + ns + "/deployments/"
                            : kind == "Service"  ? "/api/v1/namespaces/" + ns + "/services/"
                                                 : "/api/v1/namespaces/" + ns + "/serviceaccounts/";
@@ -32,9 +35,20 @@ void Provisioner::setDesired(std::vector<ProvisionRequest> gateways) {
   {
     std::lock_guard lock(mu_);
     desired_ = std::move(gateways);
+    known_ = true;
     changed_ = true;
   }
   asio::post(io_, [this] { wake_.cancel(); });
+}
+
+void Provisioner::setProvisioned(std::map<model::ObjectKey, std::string> services) {
+  if (services == provisioned_) return;
+  provisioned_ = std::move(services);
+  {
+    std::lock_guard lock(mu_);
+    changed_ = true;
+  }
+  wake_.cancel();
 }
 
 void Provisioner::setLeader(bool leader) {
@@ -72,7 +86,8 @@ asio::awaitable<bool> Provisioner::apply(const Json& object) {
   std::string body = object.dump();
   auto done = applied_.find(key);
   if (done != applied_.end() && done->second == body) co_return true;
-  std::string target = pathOf(object) + "?fieldManager=gatehouse&force=true";
+  std::string target = pathOf(object["kind"], object["metadata"]["namespace"], object["metadata"]["name"]) +
+                       "?fieldManager=gatehouse&force=true";
   std::string sent = body;
   auto response = co_await client_.request("PATCH", std::move(target), std::move(sent), "application/apply-patch+yaml");
   if (!response || (response->status != 200 && response->status != 201)) {
@@ -84,15 +99,38 @@ asio::awaitable<bool> Provisioner::apply(const Json& object) {
   co_return true;
 }
 
+asio::awaitable<bool> Provisioner::removeOrphans(const std::vector<ProvisionRequest>& ours) {
+  std::set<std::string> keep;
+  for (const auto& gateway : ours) keep.insert(gateway.ns + "/" + gateway.name);
+  bool ok = true;
+  const auto services = provisioned_;  // setProvisioned may replace it while this waits
+  for (const auto& [service, gateway] : services) {
+    if (keep.count(gateway) || !leader_) continue;
+    spdlog::info("provisioner: Gateway {} is no longer ours: deleting its data plane {}/{}", gateway, service.ns, service.name);
+    for (const std::string kind : kKinds) {
+      auto response = co_await client_.request("DELETE", pathOf(kind, service.ns, service.name));
+      if (!response || (response->status != 200 && response->status != 202 && response->status != 404)) {
+        spdlog::error("provisioner: deleting {}/{}/{}: {}", kind, service.ns, service.name,
+                      response ? response->describe() : response.error().message);
+        ok = false;
+        continue;
+      }
+      applied_.erase(kind + "/" + service.ns + "/" + service.name);
+    }
+  }
+  co_return ok;
+}
+
 asio::awaitable<void> Provisioner::run() {
   Backoff backoff;
   for (;;) {
     std::vector<ProvisionRequest> desired;
-    bool changed = false;
+    bool changed = false, known = false;
     {
       std::lock_guard lock(mu_);
       if (leader_ && changed_) {
         desired = desired_;
+        known = known_;
         changed = true;
         changed_ = false;
       }
@@ -108,10 +146,12 @@ asio::awaitable<void> Provisioner::run() {
       failed = !(co_await readOwnImage());
       if (failed) desired.clear();  // nothing to render without the image: retried after a backoff
     }
+    if (known && !failed) failed = !(co_await removeOrphans(desired));
     for (const auto& gateway : desired) {
-      const ObjectCache::Entry* known = cache_.find({"Gateway", gateway.ns, gateway.name});
-      if (!known || known->uid.empty()) continue;  // not seen by the watch yet: no owner to name
-      const DataPlaneSpec spec{gateway.ns,         gateway.name,       known->uid,           gateway.infrastructure,
+      if (!gateway.accepted) continue;
+      const ObjectCache::Entry* seen = cache_.find({"Gateway", gateway.ns, gateway.name});
+      if (!seen || seen->uid.empty()) continue;  // not seen by the watch yet: no owner to name
+      const DataPlaneSpec spec{gateway.ns,         gateway.name,       seen->uid,           gateway.infrastructure,
                                gateway.parameters, gateway.ports,      options_.image,       options_.controller,
                                options_.controller_ca};
       for (const Json& object : renderDataPlane(spec)) {

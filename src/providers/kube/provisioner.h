@@ -1,7 +1,10 @@
 #pragma once
-// Applies, while this instance leads, each Gateway's data-plane objects (data_plane_objects.h)
-// with server-side apply. An object is applied again only when its rendering changed, so a
-// steady state writes nothing; the Gateway owns them, so the API server deletes them with it.
+// Applies, while this instance leads, each accepted Gateway's data-plane objects
+// (data_plane_objects.h) with server-side apply. An object is applied again only when its
+// rendering changed, so a steady state writes nothing; the Gateway owns them, so the API server
+// deletes them with it. A Gateway that leaves our class loses them too (deleted here), while one
+// of ours that is not accepted keeps what it had: a typo in its parameters must not give away
+// its load balancer's address.
 #include <map>
 #include <mutex>
 #include <string>
@@ -30,6 +33,7 @@ struct ProvisionRequest {
   model::Json infrastructure;  // spec.infrastructure, or null
   model::Json parameters;      // DataPlaneSpec::parameters: the GatehouseParameters spec in effect, or null
   std::vector<DataPlanePort> ports;
+  bool accepted = false;  // provisioned only when Accepted=True; kept either way
 };
 
 class Provisioner {
@@ -38,6 +42,8 @@ class Provisioner {
 
   // Every Gateway of ours, as of now. Thread-safe.
   void setDesired(std::vector<ProvisionRequest> gateways);
+  // Io thread: the data-plane Services that exist (Service -> the Gateway "ns/name" it serves).
+  void setProvisioned(std::map<model::ObjectKey, std::string> services);
   // Io thread. Leading applies what differs from what this instance applied; not leading stops.
   void setLeader(bool leader);
   boost::asio::awaitable<void> run();
@@ -45,6 +51,8 @@ class Provisioner {
  private:
   boost::asio::awaitable<bool> apply(const model::Json& object);
   boost::asio::awaitable<bool> readOwnImage();
+  // Deletes the data planes of Gateways not in `ours`; false when a deletion failed.
+  boost::asio::awaitable<bool> removeOrphans(const std::vector<ProvisionRequest>& ours);
 
   boost::asio::io_context& io_;
   ApiClient& client_;
@@ -53,8 +61,10 @@ class Provisioner {
   boost::asio::steady_timer wake_;
   bool leader_ = false;
   std::map<std::string, std::string> applied_;  // "Kind/ns/name" -> the JSON applied
-  std::mutex mu_;                               // guards the two below
+  std::map<model::ObjectKey, std::string> provisioned_;
+  std::mutex mu_;  // guards the three below
   std::vector<ProvisionRequest> desired_;
+  bool known_ = false;  // desired_ was set: before the first translation nothing is an orphan
   bool changed_ = false;
 };
 
