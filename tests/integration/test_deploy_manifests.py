@@ -57,9 +57,9 @@ EXPECTED_GRANTS = {
     },
     # Server-side apply only; the garbage collector deletes what a Gateway owned.
     ("ClusterRole", "gatehouse-provisioner"): {
-        ("apps", "deployments", None): {"create", "patch"},
-        ("", "services", None): {"create", "patch"},
-        ("", "serviceaccounts", None): {"create", "patch"},
+        ("apps", "deployments", None): {"create", "patch", "delete"},
+        ("", "services", None): {"create", "patch", "delete"},
+        ("", "serviceaccounts", None): {"create", "patch", "delete"},
         (GATEWAY_GROUP, "gateways/finalizers", None): {"update"},
         ("authentication.k8s.io", "tokenreviews", None): {"create"},
     },
