@@ -77,8 +77,11 @@ std::vector<providers::kube::ProvisionRequest> provisionRequests(const controlle
         std::move(class_parameters),
         parametersOf(objects, infrastructure.is_object() ? infrastructure.value("parametersRef", model::Json()) : model::Json(),
                      key->ns));
-    providers::kube::ProvisionRequest request{key->ns, key->name, infrastructure, std::move(parameters), {},
+    providers::kube::ProvisionRequest request{key->ns, key->name, infrastructure, std::move(parameters), {}, {},
                                               accepted(entry->status->unpack())};
+    for (const auto& address : spec.value("addresses", model::Json::array()))
+      if (address.value("type", "IPAddress") == "IPAddress" && !address.value("value", "").empty())
+        request.addresses.push_back(address["value"]);
     std::set<std::pair<std::string, uint16_t>> seen;
     for (const auto& listener : spec.value("listeners", model::Json::array())) {
       const std::string protocol = listener.value("protocol", "") == "UDP" ? "UDP" : "TCP";

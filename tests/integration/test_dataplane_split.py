@@ -279,6 +279,20 @@ class TestProvisioning(ProvisionedTest):
                    what="the Gateway's addresses following its Service")
         self.assertEqual(self.programmed().get("status"), "True")
 
+    def test_static_addresses_become_the_services_external_ips_and_lead_the_gateways_addresses(self):
+        gw = gateway("gw", [listener("http", 8080)], addresses=["198.51.100.7"])
+        for obj in [gateway_class(), gw, *backend_service("echo", [self.echo.ip])]:
+            self.api.apply(obj)
+        self.gh.start()
+        self.object("Service", "v1", "gatehouse-gw")
+        service = wait_until(lambda: self.api.get("Service", "gatehouse-gw")["status"]["loadBalancer"].get("ingress")
+                             and self.api.get("Service", "gatehouse-gw"), what="load balancer address")
+        self.assertEqual(service["spec"]["externalIPs"], ["198.51.100.7"])
+        lb = service["status"]["loadBalancer"]["ingress"][0]["ip"]
+        wait_until(lambda: self.api.get("Gateway", "gw")["status"]["addresses"] ==
+                   [{"type": "IPAddress", "value": "198.51.100.7"}, {"type": "IPAddress", "value": lb}],
+                   what="the static address, then the load balancer's, in the Gateway's status")
+
     def test_a_253_character_gateway_name_gets_valid_hashed_names_and_is_served(self):
         name = "g" * 253
         for obj in [gateway_class(), gateway(name, [listener("http", 8080)]),

@@ -33,6 +33,11 @@ std::string gatewayOf(const model::ObjectKey& service, const Json& object) {
 
 Json gatewayAddressesOf(const Json& service) {
   Json out = Json::array();
+  // The Gateway's static addresses (data_plane_objects.h) first: what its users asked for; a load
+  // balancer's come after them.
+  if (const Json& external = field(field(service, "spec"), "externalIPs"); external.is_array())
+    for (const auto& ip : external)
+      if (ip.is_string()) out.push_back({{"type", "IPAddress"}, {"value", ip}});
   // Ingress left over from when the Service was a LoadBalancer is not an address any more.
   const bool load_balancer = text(field(service, "spec"), "type") == "LoadBalancer";
   const Json& ingress = field(field(field(service, "status"), "loadBalancer"), "ingress");

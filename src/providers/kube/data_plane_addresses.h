@@ -11,9 +11,10 @@
 
 namespace gatehouse::providers::kube {
 
-// The status.addresses entries a data-plane Service gives its Gateway: for a LoadBalancer, each
-// status.loadBalancer.ingress[] `ip` (type IPAddress) or `hostname` (type Hostname); with no
-// ingress yet, or another type, its spec.clusterIP; nothing for a headless one.
+// The status.addresses entries a data-plane Service gives its Gateway: its spec.externalIPs (the
+// Gateway's static addresses), then for a LoadBalancer each status.loadBalancer.ingress[] `ip`
+// (type IPAddress) or `hostname` (type Hostname); with none of these, its spec.clusterIP; nothing
+// for a headless one.
 model::Json gatewayAddressesOf(const model::Json& service);
 
 class DataPlaneAddresses {

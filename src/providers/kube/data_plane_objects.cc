@@ -101,6 +101,7 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
                   {"kind", "Service"},
                   {"metadata", meta},
                   {"spec", {{"type", params.value("serviceType", "LoadBalancer")}, {"selector", selector}, {"ports", service_ports}}}};
+  if (!spec.addresses.empty()) service["spec"]["externalIPs"] = spec.addresses;
   return {account, deployment, service};
 }
 

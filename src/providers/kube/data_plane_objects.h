@@ -21,6 +21,7 @@ struct DataPlaneSpec {
   model::Json infrastructure;  // the Gateway's spec.infrastructure (labels, annotations), or null
   model::Json parameters;      // spec of the GatehouseParameters it names (infrastructure.parametersRef), or null
   std::vector<DataPlanePort> ports;  // of its listeners, distinct
+  std::vector<std::string> addresses;  // the IPAddress values of its spec.addresses
   std::string image;       // the controller's own image
   std::string controller;  // the config stream's HOST:PORT as data planes reach it
   std::string controller_ca;  // PEM, public: goes into the pod template
@@ -28,7 +29,9 @@ struct DataPlaneSpec {
 
 // ServiceAccount, Deployment, Service, in that order (the Deployment's pods need the account).
 // Parameters: replicas (default 1), serviceType (default LoadBalancer), resources (the
-// container's), annotations (added to all three, after the Gateway's own).
+// container's), annotations (added to all three, after the Gateway's own). The Gateway's static
+// addresses become the Service's externalIPs: the cluster routes them to the data plane on every
+// node, whatever the Service's type, and no cloud-specific field is guessed.
 std::vector<model::Json> renderDataPlane(const DataPlaneSpec& spec);
 
 }  // namespace gatehouse::providers::kube

@@ -151,8 +151,9 @@ asio::awaitable<void> Provisioner::run() {
       if (!gateway.accepted) continue;
       const ObjectCache::Entry* seen = cache_.find({"Gateway", gateway.ns, gateway.name});
       if (!seen || seen->uid.empty()) continue;  // not seen by the watch yet: no owner to name
-      const DataPlaneSpec spec{gateway.ns,         gateway.name,       seen->uid,           gateway.infrastructure,
-                               gateway.parameters, gateway.ports,      options_.image,       options_.controller,
+      const DataPlaneSpec spec{gateway.ns,           gateway.name,        seen->uid,
+                               gateway.infrastructure, gateway.parameters,  gateway.ports,
+                               gateway.addresses,      options_.image,      options_.controller,
                                options_.controller_ca};
       for (const Json& object : renderDataPlane(spec)) {
         if (!leader_) break;

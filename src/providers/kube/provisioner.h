@@ -33,6 +33,7 @@ struct ProvisionRequest {
   model::Json infrastructure;  // spec.infrastructure, or null
   model::Json parameters;      // DataPlaneSpec::parameters: the GatehouseParameters spec in effect, or null
   std::vector<DataPlanePort> ports;
+  std::vector<std::string> addresses;  // DataPlaneSpec's
   bool accepted = false;  // provisioned only when Accepted=True; kept either way
 };
 

@@ -41,6 +41,16 @@ TEST(GatewayAddressesOf, IngressOfAServiceNoLongerALoadBalancerIsIgnored) {
             (Json{{{"type", "IPAddress"}, {"value", "10.96.0.7"}}}));
 }
 
+TEST(GatewayAddressesOf, ExternalIpsFirstThenTheLoadBalancersAndNoClusterIp) {
+  Json spec = kLoadBalancer;
+  spec["externalIPs"] = {"198.51.100.1"};
+  EXPECT_EQ(gatewayAddressesOf(service("gatehouse-gw", "ns/gw", spec, {{"loadBalancer", Json::object()}})),
+            (Json{{{"type", "IPAddress"}, {"value", "198.51.100.1"}}}));
+  const Json status = {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.10"}}}}}}};
+  EXPECT_EQ(gatewayAddressesOf(service("gatehouse-gw", "ns/gw", spec, status)),
+            (Json{{{"type", "IPAddress"}, {"value", "198.51.100.1"}}, {{"type", "IPAddress"}, {"value", "192.0.2.10"}}}));
+}
+
 TEST(GatewayAddressesOf, HeadlessServiceHasNone) {
   EXPECT_EQ(gatewayAddressesOf(service("gatehouse-gw", "ns/gw", {{"type", "ClusterIP"}, {"clusterIP", "None"}})), Json::array());
 }

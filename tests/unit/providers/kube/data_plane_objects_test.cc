@@ -71,6 +71,13 @@ TEST(RenderDataPlane, ServiceIsALoadBalancerOnTheListenerPortsByDefault) {
                   {{"name", "tcp-443"}, {"port", 443}, {"targetPort", 443}, {"protocol", "TCP"}}}));
 }
 
+TEST(RenderDataPlane, StaticAddressesBecomeTheServicesExternalIps) {
+  EXPECT_FALSE(renderDataPlane(webSpec())[2]["spec"].contains("externalIPs"));
+  DataPlaneSpec spec = webSpec();
+  spec.addresses = {"192.0.2.1", "2001:db8::1"};
+  EXPECT_EQ(renderDataPlane(spec)[2]["spec"]["externalIPs"], (Json{"192.0.2.1", "2001:db8::1"}));
+}
+
 TEST(RenderDataPlane, InfrastructureLabelsAndAnnotationsGoOnEveryObjectAndThePods) {
   auto spec = webSpec();
   spec.infrastructure = {{"labels", {{"team", "payments"}}}, {"annotations", {{"example.com/owner", "alice"}}}};
