@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       ->default_val("127.0.0.1:15000");
   serve->add_option("--address-pool", serve_flags.address_pool,
                     "CIDR of addresses handed to Gateways that don't name one (loopback by default: nothing "
-                    "is exposed by accident)")
+                    "is exposed by accident; 127.0.0.0/8 with --provision, whose data planes listen on their pods' addresses)")
       ->default_val("127.0.1.0/24");
   serve->add_option("--controller-name", serve_flags.controller_name, "GatewayClass controllerName to serve")
       ->default_val("gatehouse.dev/gateway-controller");
@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "serve: --provision needs --stream-cert and --stream-key\n");
     return 2;
   }
+  // With --provision each data plane listens on its pod's address (--bind-address): pool addresses
+  // only keep the Gateways' listeners apart in the translation, so the pool must not run out.
+  if (*serve && serve_flags.provision && serve->get_option("--address-pool")->count() == 0)
+    serve_flags.address_pool = "127.0.0.0/8";
   if (*serve) return gatehouse::main::serve(serve_flags);
   if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);

@@ -24,9 +24,9 @@ bool AddressAllocator::inPool(const std::string& ip) const {
   return v >= first_ && v <= last_;
 }
 
-std::optional<std::string> AddressAllocator::lowestFree(const std::set<std::string>& taken) const {
+std::optional<std::string> AddressAllocator::lowestFree(const std::set<std::string>& taken, uint64_t& from) const {
   if (!valid_) return std::nullopt;
-  for (uint64_t v = first_; v <= last_; ++v) {
+  for (uint64_t& v = from; v <= last_; ++v) {
     in_addr a{htonl(static_cast<uint32_t>(v))};
     char buf[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &a, buf, sizeof buf);
@@ -56,10 +56,11 @@ std::map<std::string, std::string> AddressAllocator::assign(const std::vector<Re
     }
   }
   std::map<std::string, std::string> kept;
+  uint64_t from = first_;  // below it all are taken: one pass over the pool, not one per Gateway
   for (const auto* r : need_pool) {
     auto& address = out[r->gateway];
     if (address.empty())
-      if (auto next = lowestFree(taken)) {
+      if (auto next = lowestFree(taken, from)) {
         address = *next;
         taken.insert(*next);
       }

@@ -31,7 +31,8 @@ class AddressAllocator {
 
  private:
   bool inPool(const std::string& ip) const;
-  std::optional<std::string> lowestFree(const std::set<std::string>& taken) const;
+  // The lowest address not taken, from `from` on; advances `from` to it.
+  std::optional<std::string> lowestFree(const std::set<std::string>& taken, uint64_t& from) const;
 
   bool valid_ = false;
   uint32_t first_ = 0, last_ = 0;

@@ -28,6 +28,19 @@ TEST(AddressAllocator, ExplicitAddressesAreNotHandedOut) {
   EXPECT_EQ(pool.assignments(), (Assigned{{"ns/b", "127.0.1.2"}}));
 }
 
+TEST(AddressAllocator, TenThousandGatewaysOfALargePoolGetDistinctAddressesInOrder) {
+  AddressAllocator pool("127.0.0.0/8");
+  std::vector<AddressAllocator::Request> requests;
+  for (int i = 0; i < 10'000; ++i) requests.push_back({"ns/g" + std::to_string(100'000 + i), ""});
+  const Assigned assigned = pool.assign(requests);
+  ASSERT_EQ(assigned.size(), 10'000u);
+  EXPECT_EQ(assigned.at("ns/g100000"), "127.0.0.1");
+  EXPECT_EQ(assigned.at("ns/g109999"), "127.0.39.16");  // the 10,000th address: 39 * 256 + 16
+  std::set<std::string> distinct;
+  for (const auto& [gateway, address] : assigned) distinct.insert(address);
+  EXPECT_EQ(distinct.size(), 10'000u);
+}
+
 TEST(AddressAllocator, ExhaustedPoolLeavesTheAddressEmpty) {
   AddressAllocator pool("127.0.1.7/32");
   EXPECT_EQ(pool.assign({{"ns/a", ""}, {"ns/b", ""}}), (Assigned{{"ns/a", "127.0.1.7"}, {"ns/b", ""}}));
