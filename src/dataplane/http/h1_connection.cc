@@ -165,9 +165,8 @@ class ActiveCache {
 template <class Stream>
 class H1Connection final : public net::ConnectionBase, public std::enable_shared_from_this<H1Connection<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, tls::Stream>;
-  // How long an idle keep-alive connection keeps its read buffer (parkHot), and for how many
-  // connections of a worker at most: 1 MiB of buffers, so that many idle connections cost what
-  // they did without it.
+  // How long an idle keep-alive connection waits hot (run()), and for how many connections of a
+  // worker at most: 1 MiB of buffers, so that many idle connections cost what they did without it.
   static constexpr std::chrono::milliseconds kHotIdle{1000};
   static constexpr size_t kMaxHot = 64;
   static size_t& hotParked() {  // of the worker running on this thread
@@ -304,8 +303,11 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
-  // Serves requests while bytes keep coming; a connection that goes idle parks (the coroutine
-  // ends) and is spawned again when the socket becomes readable.
+  // Serves requests while bytes keep coming. A plain keep-alive connection first waits for its
+  // next request hot: a read into its buffer, its coroutine kept. Asio queues a read after an
+  // exhausted one without a system call (a readiness wait costs an epoll_ctl), and nothing is
+  // spawned per request. After kHotIdle idle, or straight away for others, the connection parks
+  // (the coroutine ends) and is spawned again when the socket becomes readable.
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
     if constexpr (kTls) {
@@ -334,8 +336,19 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
         bool pending = false;
         if constexpr (kTls) pending = stream_.hasPending();
         if (!readable_ && !pending) {
-          park();
-          co_return;
+          if (!hotAllowed()) {
+            park(first_ ? options().timeouts.request_header : options().timeouts.keepalive_idle);
+            co_return;
+          }
+          enterHot();
+          auto [ec, n] = co_await downstream().async_read_some(asio::buffer(buf_.get(), capacity()), kTuple);
+          if (leaveHot(ec)) {
+            releaseBuffers();
+            park(options().timeouts.keepalive_idle - kHotIdle);
+            co_return;
+          }
+          if (ec) break;
+          end_ = n;
         }
       }
       first_ = false;
@@ -345,50 +358,36 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     co_await finish();
   }
 
-  // Idle: no coroutine frame, no timer operation, a link in the worker's idle list. A plain
-  // keep-alive connection first parks hot, then cold.
-  void park() {
+  bool hotAllowed() const {
+    if constexpr (kTls) return false;
+    return !first_ && options().timeouts.keepalive_idle > kHotIdle && hotParked() < kMaxHot;
+  }
+  void enterHot() {
+    hot_ = true;
+    ++hotParked();
+    ensureBuffers();
+    wait_ = Wait::None;  // the idle list times the wait
+    idle_ = true;
+    worker_.idle().park(*this, kHotIdle);
+  }
+  // True when the wait ended by idleExpired(): the connection goes on to park cold.
+  bool leaveHot(error_code ec) {
+    hot_ = false;
+    --hotParked();
+    idle_ = false;
+    IdleList::unpark(*this);
+    const bool cooling = std::exchange(cooling_, false);
+    return cooling && ec == asio::error::operation_aborted && !draining_ && !acceptor_->closed();
+  }
+
+  // Idle: no coroutine frame, no buffer, no timer operation, a link in the worker's idle list and
+  // one readiness wait.
+  void park(std::chrono::milliseconds timeout) {
     wait_ = Wait::None;
     ++timer_seq_;  // a wait still queued for the old timer is ignored
     timer_pending_ = false;
     ActiveCache::give(std::move(active_));
     idle_ = true;
-    const auto keepalive = options().timeouts.keepalive_idle;
-    if constexpr (!kTls) {
-      if (!first_ && keepalive > kHotIdle && hotParked() < kMaxHot) {
-        parkHot();
-        return;
-      }
-    }
-    parkCold(first_ ? options().timeouts.request_header : keepalive);
-  }
-
-  // Hot: a read into the buffer waits for the next request, which arrives with the wake-up. Asio
-  // queues a read after an exhausted one without a system call, where the readiness wait of a
-  // cold park costs an epoll_ctl per request. After kHotIdle the buffer goes back (idleExpired).
-  void parkHot() {
-    hot_ = true;
-    ++hotParked();
-    ensureBuffers();
-    worker_.idle().park(*this, kHotIdle);
-    downstream().async_read_some(asio::buffer(buf_.get(), capacity()),
-                                 [self = this->shared_from_this()](error_code ec, size_t n) { self->unparkHot(ec, n); });
-  }
-  void unparkHot(error_code ec, size_t n) {
-    hot_ = false;
-    --hotParked();
-    const bool cooling = std::exchange(cooling_, false);
-    if (cooling && ec == asio::error::operation_aborted && !draining_ && !acceptor_->closed()) {
-      releaseBuffers();
-      parkCold(options().timeouts.keepalive_idle - kHotIdle);
-      return;
-    }
-    if (!ec) end_ = n;
-    unpark(ec);
-  }
-
-  // Cold: no buffer either; one readiness wait.
-  void parkCold(std::chrono::milliseconds timeout) {
     worker_.idle().park(*this, timeout);
     downstream().async_wait(tcp::socket::wait_read,
                             [self = this->shared_from_this()](error_code ec) { self->unpark(ec); });
@@ -1139,8 +1138,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   bool timer_pending_ = false;
   bool timed_out_ = false;
   bool idle_ = false;
-  bool hot_ = false;      // parked with a read into the buffer
-  bool cooling_ = false;  // that read was cancelled to park cold
+  bool hot_ = false;      // waiting hot with a read into the buffer
+  bool cooling_ = false;  // that read was cancelled to park
   bool draining_ = false;
   bool linger_ = false;
   bool client_gone_ = false;

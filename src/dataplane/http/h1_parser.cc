@@ -7,13 +7,6 @@
 
 namespace gatehouse::http {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (chars::toLower(a[i]) != chars::toLower(b[i])) return false;
-  return true;
-}
-
 namespace {
 
 std::string_view trimWhitespace(std::string_view s) {

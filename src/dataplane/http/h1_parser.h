@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/http/case_fold.h"
+
 namespace gatehouse::http {
 
 // Vector with inline storage for the first N elements; spills to the heap only beyond N.
@@ -53,7 +55,6 @@ struct Header {
   std::string_view value;  // without leading and trailing whitespace
 };
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
 // True when the comma-separated list `value` (e.g. a Connection field) has an element equal
 // to `token`, ignoring case and surrounding whitespace.
 bool listContainsToken(std::string_view value, std::string_view token);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/http/case_fold.h"
+
 namespace gatehouse::http {
 
 // Header names keep the case they arrived with; lookups are case-insensitive.
@@ -32,8 +34,6 @@ class Headers {
  private:
   std::vector<Field> fields_;
 };
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
 // RFC 9110 9.2.2: a request a client may send again when the connection failed before any
 // response (the upstream may have acted on a POST before resetting the connection).
