@@ -23,7 +23,6 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxResponseHead = 64 * 1024;
-constexpr size_t kReadChunk = 16 * 1024;
 
 class H1Streaming final : public StreamingExchange {
  public:
@@ -38,7 +37,8 @@ class H1Streaming final : public StreamingExchange {
         request_done_(!request.body_follows),
         // Nothing but the head to send again: a pooled connection found closed may be replaced.
         replayable_(!request.body_follows && http::isIdempotent(request.head.method)),
-        parser_(request.head.method, headLimits()) {
+        parser_(request.head.method, headLimits()),
+        chunk_(worker.takeBuffer()) {
     BufferedRequest head = request.head;
     head.body.clear();
     head.has_body = false;
@@ -51,6 +51,7 @@ class H1Streaming final : public StreamingExchange {
     }
     head_.append("\r\n");
   }
+  ~H1Streaming() override { worker_.giveBuffer(std::move(chunk_)); }
 
   asio::awaitable<Outcome> open() {
     if (auto pooled = worker_.upstreams().take(endpoint_, Pool::Probe::Always)) {
@@ -227,10 +228,11 @@ class H1Streaming final : public StreamingExchange {
   asio::awaitable<bool> readMore() {
     if (cancelled_) co_return false;
     SocketDeadline deadline(worker_.io(), socket_, waitUntil());
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_), kTuple);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
+                                                   kTuple);
     if (deadline.fired()) timed_out_ = true;
     if (ec || cancelled_) co_return false;
-    buffer_.append(chunk_.data(), n);
+    buffer_.append(chunk_.get(), n);
     co_return true;
   }
 
@@ -252,7 +254,7 @@ class H1Streaming final : public StreamingExchange {
   std::string head_;
   http::ResponseHeadParser parser_;
   std::string buffer_;  // response bytes read and not yet handed out
-  std::array<char, kReadChunk> chunk_;
+  std::unique_ptr<char[]> chunk_;  // the worker's: a stream's object stays small (h2 opens one per request)
   http::BodyFraming framing_ = http::BodyFraming::None;
   uint64_t remaining_ = 0;
   http::ChunkedDecoder decoder_;
