@@ -23,7 +23,7 @@ RUN --mount=type=cache,target=/ccache \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libnghttp2-14 libssl3 libre2-9 libyaml-0-2 libspdlog1.10 libfmt9 \
+      libnghttp2-14 libssl3 libre2-9 libyaml-0-2 libspdlog1.10 libfmt9 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/gatehouse /usr/local/bin/gatehouse
 # Fail the build, not the pod, if a linked library is missing from the list above.
