@@ -187,6 +187,30 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
     return results
 
 
+def write_docs(path, md, res, sections):
+    """The whole report to `path`, keeping bench/kube.py's section. A run of the gRPC section
+    alone only replaces the gRPC block of an existing report (and leaves the file alone when it
+    has no such block or the run produced nothing)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        old = None
+    if sections == ["grpc"] and old is not None:
+        spliced = (report.with_grpc_block(old, report.grpc_block(res, provenance=True))
+                   if "grpc" in res["sections"] else None)
+        if spliced is None:
+            log(f"{path} left unchanged: no gRPC results or no gRPC block to replace")
+            return
+        with open(path, "w") as f:
+            f.write(spliced)
+        return
+    kube = report.kube_section(path)  # bench/kube.py's, measured apart
+    with open(path, "w") as f:
+        f.write(report.with_kube_section(md, kube) if kube else md)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -292,10 +316,7 @@ def main():
         with open(os.path.join(args.out, "results.md"), "w") as f:
             f.write(md)
         if args.docs:
-            os.makedirs(os.path.dirname(os.path.abspath(args.docs)), exist_ok=True)
-            kube = report.kube_section(args.docs)  # bench/kube.py's, measured apart
-            with open(args.docs, "w") as f:
-                f.write(report.with_kube_section(md, kube) if kube else md)
+            write_docs(args.docs, md, res, sections)
         if not args.keep_tmp:
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)

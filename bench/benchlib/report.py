@@ -115,6 +115,26 @@ def _grpc_section(g, cfg):
     return L
 
 
+# Section 2's gRPC subsections sit between these markers, so a run of that section alone
+# (`run.py --only grpc --docs FILE`) replaces them in FILE and leaves every other figure alone.
+GRPC_BEGIN = "<!-- bench/run.py grpc: begin -->"
+GRPC_END = "<!-- bench/run.py grpc: end -->"
+
+
+def grpc_block(res, provenance=False):
+    """The marked gRPC subsections of `res`; with provenance, a line naming the run they come
+    from (they then stand in a file whose header describes another run)."""
+    L = [GRPC_BEGIN]
+    if provenance:
+        L.append(f"Measured apart from the rest of this file: {res.get('date', '?')}, "
+                 f"`{res.get('command', '?')}` ({res.get('mode')}, {res.get('elapsed_s')} s), "
+                 f"Gatehouse commit `{res.get('gatehouse_commit', '?')}`, other load at start "
+                 f"{res.get('background_load_cores_at_start', '?')} cores.\n")
+    L += _grpc_section(res["sections"]["grpc"], res.get("config", {}))
+    L.append(GRPC_END)
+    return "\n".join(L) + "\n"
+
+
 def markdown(res):
     m = res.get("machine", {})
     S = res.get("sections", {})
@@ -202,7 +222,7 @@ def markdown(res):
                     L.append(f"{k}: {_na(d[k])}.\n")
 
     if g:
-        L += _grpc_section(g, cfg)
+        L.append(grpc_block(res))
 
     sc = S.get("scale")
     if sc:
@@ -358,3 +378,11 @@ def with_kube_section(text, section):
     if 0 <= begin < end:
         return text[:begin] + section + text[end + len(KUBE_END):]
     return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
+def with_grpc_block(text, block):
+    """`text` with its marked gRPC block replaced by `block`, or None when it has none."""
+    begin, end = text.find(GRPC_BEGIN), text.find(GRPC_END)
+    if not 0 <= begin < end:
+        return None
+    return text[:begin] + block.rstrip("\n") + text[end + len(GRPC_END):]

@@ -151,6 +151,21 @@ class ReportTest(unittest.TestCase):
                       md)
         self.assertIn("nginx: 3 of 3 calls OK, 3 connections still open when measured.", md)
 
+    def test_grpc_block_replaced_alone(self):
+        res = {"date": "D", "command": "bench/run.py --only grpc", "mode": "full",
+               "elapsed_s": 1.0, "gatehouse_commit": "C", "background_load_cores_at_start": 0.0,
+               "config": {}, "sections": {"grpc": {"calls": {}, "idle_h2": {}}}}
+        doc = (f"# head\n\n## 2. x\n\n{report.GRPC_BEGIN}\nold figures\n{report.GRPC_END}\n\n"
+               "## 3. y\n")
+        out = report.with_grpc_block(doc, report.grpc_block(res, provenance=True))
+        self.assertTrue(out.startswith("# head\n\n## 2. x\n\n" + report.GRPC_BEGIN + "\n"
+                                       "Measured apart from the rest of this file: D, "
+                                       "`bench/run.py --only grpc` (full, 1.0 s), "
+                                       "Gatehouse commit `C`"))
+        self.assertTrue(out.endswith(report.GRPC_END + "\n\n## 3. y\n"))
+        self.assertNotIn("old figures", out)
+        self.assertIsNone(report.with_grpc_block("# head\n", "block"))
+
 
 if __name__ == "__main__":
     unittest.main()
