@@ -1,6 +1,6 @@
 # Benchmark targets; the top-level Makefile includes this file (`include bench/bench.mk`).
-#   make bench         full run (about 30-40 min), writes bench/results/ and docs/benchmarks.md
-#   make bench-quick   the same sections, short runs (under 5 min), writes bench/results/ and docs/benchmarks.md
+#   make bench         full run (about 45-55 min), writes bench/results/ and docs/benchmarks.md
+#   make bench-quick   the same sections, short runs (under 8 min), writes bench/results/ and docs/benchmarks.md
 #   make bench-smoke   CI smoke check of Gatehouse's route scale + propagation (needs the binary)
 #   make bench-selftest  unit tests of the harness itself (no processes, no network; < 1 s)
 # Variables: GATEHOUSE (binary), BENCH_ARGS (extra run.py flags, e.g. --only proxy).

@@ -4,8 +4,9 @@ run on the same machine (loopback only, bounded in time).
 
   bench/run.py [--quick] [--only SECTION[,SECTION]] [--gatehouse PATH] [--out DIR] [--docs FILE]
 
-Sections: proxy (1: HTTP/1.1 keep-alive cost), tls (2: HTTPS and HTTP/2), scale (3: route scale),
-propagation (4: route propagation), change (5: change under load). See bench/README.md.
+Sections: proxy (1: HTTP/1.1 keep-alive cost), tls (2: HTTPS and HTTP/2), grpc (2: gRPC unary and
+streaming, idle HTTP/2 connections), scale (3: route scale), propagation (4: route propagation),
+change (5: change under load). See bench/README.md.
 """
 
 import argparse
@@ -26,9 +27,11 @@ from benchlib import common, report  # noqa: E402
 from benchlib import targets as T  # noqa: E402
 from benchlib.common import log  # noqa: E402
 
-SECTIONS = ["proxy", "tls", "scale", "propagation", "change"]
-ALIASES = {"1": "proxy", "2": "tls", "3": "scale", "4": "propagation", "5": "change",
+SECTIONS = ["proxy", "tls", "grpc", "scale", "propagation", "change"]
+ALIASES = {"1": "proxy", "3": "scale", "4": "propagation", "5": "change",
            "http": "proxy", "https": "tls", "h2": "tls", "routes": "scale"}
+# `--only 2` means all of section 2: HTTPS, HTTP/2 and gRPC.
+SECTION_GROUPS = {"2": ["tls", "grpc"]}
 
 
 class Config:
@@ -184,12 +187,36 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
     return results
 
 
+def write_docs(path, md, res, sections):
+    """The whole report to `path`, keeping bench/kube.py's section. A run of the gRPC section
+    alone only replaces the gRPC block of an existing report (and leaves the file alone when it
+    has no such block or the run produced nothing)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        old = None
+    if sections == ["grpc"] and old is not None:
+        spliced = (report.with_grpc_block(old, report.grpc_block(res, provenance=True))
+                   if "grpc" in res["sections"] else None)
+        if spliced is None:
+            log(f"{path} left unchanged: no gRPC results or no gRPC block to replace")
+            return
+        with open(path, "w") as f:
+            f.write(spliced)
+        return
+    kube = report.kube_section(path)  # bench/kube.py's, measured apart
+    with open(path, "w") as f:
+        f.write(report.with_kube_section(md, kube) if kube else md)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="short runs, under 5 minutes in all")
+    ap.add_argument("--quick", action="store_true", help="short runs, under 8 minutes in all")
     ap.add_argument("--only", default="",
-                    help="comma-separated sections: " + ",".join(SECTIONS) + " (or 1-5)")
+                    help="comma-separated sections: " + ",".join(SECTIONS) + " (or 1-5; 2 is tls,grpc)")
     ap.add_argument("--gatehouse", default=os.path.join(ROOT, "build", "gatehouse"),
                     help="Gatehouse binary (default build/gatehouse)")
     ap.add_argument("--micro-bench", default=os.path.join(ROOT, "build", "bench",
@@ -212,7 +239,8 @@ def main():
     ap.add_argument("--keep-tmp", action="store_true", help="keep generated configs and logs")
     args = ap.parse_args()
 
-    only = [ALIASES.get(s.strip(), s.strip()) for s in args.only.split(",") if s.strip()]
+    only = [name for s in args.only.split(",") if s.strip()
+            for name in SECTION_GROUPS.get(s.strip(), [ALIASES.get(s.strip(), s.strip())])]
     for s in only:
         if s not in SECTIONS:
             ap.error(f"unknown section {s!r}; choose from {', '.join(SECTIONS)}")
@@ -266,6 +294,9 @@ def main():
         if "proxy" in sections or "tls" in sections:
             res["sections"].update(section_proxy_and_tls(ctx, "proxy" in sections,
                                                          "tls" in sections))
+        if "grpc" in sections:
+            from benchlib import grpc_cost
+            res["sections"]["grpc"] = grpc_cost.run(ctx)
         if "scale" in sections:
             from benchlib import scale
             res["sections"]["scale"] = scale.run(ctx)
@@ -285,10 +316,7 @@ def main():
         with open(os.path.join(args.out, "results.md"), "w") as f:
             f.write(md)
         if args.docs:
-            os.makedirs(os.path.dirname(os.path.abspath(args.docs)), exist_ok=True)
-            kube = report.kube_section(args.docs)  # bench/kube.py's, measured apart
-            with open(args.docs, "w") as f:
-                f.write(report.with_kube_section(md, kube) if kube else md)
+            write_docs(args.docs, md, res, sections)
         if not args.keep_tmp:
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 Layout of a config directory:
   00-gateway.yaml      GatewayClass + Gateway (+ TLS Secret when an HTTPS listener is wanted)
-  route-<name>.yaml    one HTTPRoute + its own Service + its own EndpointSlice (three documents)
+  route-<name>.yaml    one HTTPRoute (GRPCRoute for section 2's gRPC runs) + its own Service + its
+                       own EndpointSlice (three documents)
 """
 
 import base64
@@ -44,12 +45,14 @@ def gateway_docs(address, http_port=None, https_port=None, cert_pem=None, key_pe
     return docs
 
 
-def service_docs(name, port, endpoint_ip, endpoint_port):
+def service_docs(name, port, endpoint_ip, endpoint_port, app_protocol=None):
+    svc_port = {"name": "http", "port": port, "protocol": "TCP", "targetPort": endpoint_port}
+    if app_protocol:
+        svc_port["appProtocol"] = app_protocol
     return [
         {"apiVersion": "v1", "kind": "Service",
          "metadata": {"name": name, "namespace": NS},
-         "spec": {"ports": [{"name": "http", "port": port, "protocol": "TCP",
-                             "targetPort": endpoint_port}]}},
+         "spec": {"ports": [svc_port]}},
         {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
          "metadata": {"name": name + "-1", "namespace": NS,
                       "labels": {"kubernetes.io/service-name": name}},
@@ -75,6 +78,14 @@ def route_doc(name, service, hostnames=None, path_prefix="/", header_value=None,
         spec["hostnames"] = list(hostnames)
     return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
             "metadata": {"name": name, "namespace": NS}, "spec": spec}
+
+
+def grpc_route_doc(name, service, hostnames, port=80):
+    """A GRPCRoute sending every call (no method match) to `service`."""
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"parentRefs": [{"name": GATEWAY}], "hostnames": list(hostnames),
+                     "rules": [{"backendRefs": [{"name": service, "port": port}]}]}}
 
 
 def dump(docs):

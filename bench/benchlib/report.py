@@ -57,6 +57,84 @@ def _compare_rows(metrics, data, refs=("nginx", "haproxy"), extra_cols=()):
     return rows
 
 
+GRPC_CALLS = (("unary", "unary"), ("server_stream", "server streaming"),
+              ("client_stream", "client streaming"))
+
+
+def _grpc_section(g, cfg):
+    """Section 2's gRPC subsections: the three calls, then memory per idle HTTP/2 connection."""
+    L = ["### gRPC\n"]
+    calls = g.get("calls", {})
+    L.append("h2load over TLS (ALPN h2), "
+             f"{g.get('connections')} connections × {g.get('streams_per_connection')} streams, "
+             f"{cfg.get('tls_rounds')} rounds of {cfg.get('run_s')} s alternating the targets, "
+             "medians; the proxies speak h2c to one nginx worker answering with canned gRPC "
+             "responses (a grpcio client checks every call through every proxy first). Calls: "
+             + "; ".join(calls.get(k, k) for k, _ in GRPC_CALLS) + ". An RPC counts as an "
+             "error when h2load saw it fail or its whole response payload did not arrive "
+             "(h2load cannot read grpc-status; a gRPC error answer has no payload). CPU is "
+             "per RPC, whatever its number of messages.\n")
+    rows = []
+    refs = ("direct", "nginx", "haproxy")
+    for key, label in GRPC_CALLS:
+        d = g.get(key, {})
+        for figure, path in (("RPCs/s", ("rps",)),
+                             ("proxy CPU µs / RPC", ("proxy_cpu_us_per_req",)),
+                             ("backend CPU µs / RPC", ("backend_cpu_us_per_req",)),
+                             ("p50 latency (µs)", ("p50_us",)),
+                             ("p99 latency (µs)", ("p99_us",)),
+                             ("errors", ("errors",)),
+                             ("foreign CPU load (cores)", ("foreign_load_cores",))):
+            rows.append([label] + _compare_rows([(figure, path, "")], d,
+                                                extra_cols=("direct",))[0])
+    L.append(_table(["call", "figure", "direct (floor, h2c)", "nginx", "HAProxy", "Gatehouse",
+                     "GH/nginx", "GH/HAProxy"], rows))
+    for key, label in GRPC_CALLS:
+        for k in refs + ("gatehouse",):
+            if _na(g.get(key, {}).get(k)):
+                L.append(f"{label}, {k}: {_na(g[key][k])}.\n")
+    L.append("For `direct` (h2load straight to the backend, without TLS) the CPU is the "
+             "backend's.\n")
+    idle = g.get("idle_h2", {})
+    L.append("### Memory per idle HTTP/2 connection\n")
+    L.append(f"{cfg.get('tls_idle_conns')} connections over TLS (ALPN h2) to each freshly "
+             "started proxy, before any load: each makes one unary gRPC call, reads it to the "
+             "end, then stays open and idle; RSS (and PSS) delta of the proxy's process tree ÷ "
+             "connections.\n")
+    L.append(_table(["figure", "nginx", "HAProxy", "Gatehouse", "GH/nginx", "GH/HAProxy"],
+                    _compare_rows([("RSS per idle h2 conn (bytes)", ("rss_bytes_per_conn",), ""),
+                                   ("PSS per idle h2 conn (bytes)", ("pss_bytes_per_conn",), "")],
+                                  idle)))
+    for k in ("nginx", "haproxy", "gatehouse"):
+        e = idle.get(k)
+        if _na(e):
+            L.append(f"{k}: {_na(e)}.\n")
+        elif e:
+            L.append(f"{k}: {e.get('ok')} of {e.get('connections')} calls OK, "
+                     f"{e.get('still_open')} connections still open when measured.\n")
+    return L
+
+
+# Section 2's gRPC subsections sit between these markers, so a run of that section alone
+# (`run.py --only grpc --docs FILE`) replaces them in FILE and leaves every other figure alone.
+GRPC_BEGIN = "<!-- bench/run.py grpc: begin -->"
+GRPC_END = "<!-- bench/run.py grpc: end -->"
+
+
+def grpc_block(res, provenance=False):
+    """The marked gRPC subsections of `res`; with provenance, a line naming the run they come
+    from (they then stand in a file whose header describes another run)."""
+    L = [GRPC_BEGIN]
+    if provenance:
+        L.append(f"Measured apart from the rest of this file: {res.get('date', '?')}, "
+                 f"`{res.get('command', '?')}` ({res.get('mode')}, {res.get('elapsed_s')} s), "
+                 f"Gatehouse commit `{res.get('gatehouse_commit', '?')}`, other load at start "
+                 f"{res.get('background_load_cores_at_start', '?')} cores.\n")
+    L += _grpc_section(res["sections"]["grpc"], res.get("config", {}))
+    L.append(GRPC_END)
+    return "\n".join(L) + "\n"
+
+
 def markdown(res):
     m = res.get("machine", {})
     S = res.get("sections", {})
@@ -115,8 +193,10 @@ def markdown(res):
                  "processes; above ~0.05 the run was disturbed.\n")
 
     t = S.get("tls")
+    g = S.get("grpc")
+    if t or g:
+        L.append("## 2. HTTPS (TLS termination, keep-alive), HTTP/2 and gRPC\n")
     if t:
-        L.append("## 2. HTTPS (TLS termination, keep-alive) and HTTP/2\n")
         L.append("HTTPS: wrk over TLS 1.3 (ECDSA P-256), same rounds as section 1. HTTP/2: "
                  f"h2load over TLS (ALPN h2), 50 connections × {cfg.get('h2_streams')} "
                  "streams. The proxies speak HTTP/1.1 with keep-alive to the backend.\n")
@@ -140,6 +220,9 @@ def markdown(res):
             for k in ("nginx", "haproxy", "gatehouse"):
                 if _na(d.get(k)):
                     L.append(f"{k}: {_na(d[k])}.\n")
+
+    if g:
+        L.append(grpc_block(res))
 
     sc = S.get("scale")
     if sc:
@@ -295,3 +378,11 @@ def with_kube_section(text, section):
     if 0 <= begin < end:
         return text[:begin] + section + text[end + len(KUBE_END):]
     return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
+def with_grpc_block(text, block):
+    """`text` with its marked gRPC block replaced by `block`, or None when it has none."""
+    begin, end = text.find(GRPC_BEGIN), text.find(GRPC_END)
+    if not 0 <= begin < end:
+        return None
+    return text[:begin] + block.rstrip("\n") + text[end + len(GRPC_END):]

@@ -23,13 +23,17 @@ class Ports:
         self.backend_a = base + 0
         self.backend_b = base + 1
         self.backend_e = base + 2
+        self.backend_grpc = base + 3
         self.nginx = base + 10
         self.nginx_tls = base + 11
+        self.nginx_grpc = base + 12
         self.haproxy = base + 20
         self.haproxy_tls = base + 21
+        self.haproxy_grpc = base + 22
         self.haproxy_tcp = base + 30
         self.gatehouse = base + 40
         self.gatehouse_tls = base + 41
+        self.gatehouse_grpc = base + 42
         self.scale = base + 50  # route-scale / propagation listeners (nginx, haproxy, gatehouse)
         self.admin = base + 60
 

@@ -9,7 +9,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import common, manifests, report  # noqa: E402
+from benchlib import common, grpc_cost, manifests, report  # noqa: E402
 
 
 class ManifestTest(unittest.TestCase):
@@ -34,6 +34,50 @@ class ManifestTest(unittest.TestCase):
         self.assertEqual(gc["spec"]["controllerName"], "gatehouse.dev/gateway-controller")
         self.assertEqual(gw["spec"]["addresses"], [{"type": "IPAddress", "value": "127.0.1.1"}])
         self.assertEqual(gw["spec"]["listeners"][0]["port"], 18040)
+
+    def test_grpc_route_to_h2c_service(self):
+        route = manifests.grpc_route_doc("grpc", "grpc-backend", ["grpc.bench.test"])
+        svc, eps = manifests.service_docs("grpc-backend", 80, "127.0.0.1", 18003,
+                                          app_protocol="kubernetes.io/h2c")
+        self.assertEqual(route["kind"], "GRPCRoute")
+        self.assertEqual(route["spec"]["rules"], [{"backendRefs": [{"name": "grpc-backend",
+                                                                    "port": 80}]}])
+        self.assertEqual(svc["spec"]["ports"][0]["appProtocol"], "kubernetes.io/h2c")
+        self.assertEqual(eps["ports"][0]["port"], 18003)
+        plain, _ = manifests.service_docs("b", 80, "127.0.0.1", 18000)
+        self.assertNotIn("appProtocol", plain["spec"]["ports"][0])
+
+
+class GrpcPayloadTest(unittest.TestCase):
+    def _messages(self, body):
+        out = []
+        while body:
+            self.assertEqual(body[0], 0)  # not compressed
+            n = int.from_bytes(body[1:5], "big")
+            out.append(body[5:5 + n])
+            body = body[5 + n:]
+        return out
+
+    def test_calls_are_length_prefixed_messages(self):
+        unary, server, client = grpc_cost.calls()
+        self.assertEqual(unary.path,
+                         "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo")
+        self.assertEqual(self._messages(unary.request), [b""])
+        self.assertEqual(len(self._messages(unary.response)), 1)
+        self.assertEqual([len(m) for m in self._messages(server.response)], [256] * 100)
+        self.assertEqual([len(m) for m in self._messages(client.request)], [256] * 100)
+        self.assertEqual(client.response, unary.response)
+
+    def test_incomplete_responses_count_as_errors(self):
+        unary = grpc_cost.calls()[0]
+        run = {"requests": 10, "succeeded": 10, "failed": 0, "non2xx": 0, "rps": 5.0,
+               "p50_us": 1, "p99_us": 2, "foreign_load_cores": 0.0,
+               "data_bytes": 7 * len(unary.response), "cpu_s": {1: 0.001, 2: 0.002}}
+        f = grpc_cost._figures(run, unary, 1, 2)
+        self.assertEqual(f["errors"], 3)
+        self.assertAlmostEqual(f["proxy_cpu_us_per_req"], 100.0)
+        self.assertAlmostEqual(f["backend_cpu_us_per_req"], 200.0)
+        self.assertNotIn("proxy_cpu_us_per_req", grpc_cost._figures(run, unary, 2, 2))
 
 
 class StatsTest(unittest.TestCase):
@@ -82,6 +126,45 @@ class ReportTest(unittest.TestCase):
         md = report.markdown(res)
         self.assertIn("not yet", md)
         self.assertIn("Gatehouse: not built: x.", md)
+
+    def test_grpc_rows_under_section_2(self):
+        call = {"direct": {"rps": 100.0, "backend_cpu_us_per_req": 4.0},
+                "nginx": {"rps": 50.0, "proxy_cpu_us_per_req": 10.0},
+                "haproxy": {"rps": 40.0, "proxy_cpu_us_per_req": 20.0},
+                "gatehouse": {"rps": 60.0, "proxy_cpu_us_per_req": 5.0}}
+        res = {"machine": {}, "config": {"tls_idle_conns": 3}, "sections": {"grpc": {
+            "calls": {"unary": "unary: one"}, "connections": 50, "streams_per_connection": 10,
+            "unary": call, "server_stream": call,
+            "client_stream": {"gatehouse": {"not_supported": "not yet supported (why)"}},
+            "idle_h2": {"nginx": {"rss_bytes_per_conn": 1000.0, "ok": 3, "connections": 3,
+                                  "still_open": 3},
+                        "haproxy": {"rss_bytes_per_conn": 2000.0},
+                        "gatehouse": {"rss_bytes_per_conn": 500.0}}}}}
+        md = report.markdown(res)
+        self.assertIn("## 2. HTTPS (TLS termination, keep-alive), HTTP/2 and gRPC", md)
+        self.assertIn("| unary | RPCs/s | 100 | 50.0 | 40.0 | 60.0 | 1.20× | 1.50× |", md)
+        self.assertIn("| server streaming | proxy CPU µs / RPC | — | 10.0 | 20.0 | 5.00 | 0.50× "
+                      "| 0.25× |", md)
+        self.assertIn("| unary | backend CPU µs / RPC | 4.00 | — | — | — | — | — |", md)
+        self.assertIn("client streaming, gatehouse: not yet supported (why).", md)
+        self.assertIn("| RSS per idle h2 conn (bytes) | 1,000 | 2,000 | 500 | 0.50× | 0.25× |",
+                      md)
+        self.assertIn("nginx: 3 of 3 calls OK, 3 connections still open when measured.", md)
+
+    def test_grpc_block_replaced_alone(self):
+        res = {"date": "D", "command": "bench/run.py --only grpc", "mode": "full",
+               "elapsed_s": 1.0, "gatehouse_commit": "C", "background_load_cores_at_start": 0.0,
+               "config": {}, "sections": {"grpc": {"calls": {}, "idle_h2": {}}}}
+        doc = (f"# head\n\n## 2. x\n\n{report.GRPC_BEGIN}\nold figures\n{report.GRPC_END}\n\n"
+               "## 3. y\n")
+        out = report.with_grpc_block(doc, report.grpc_block(res, provenance=True))
+        self.assertTrue(out.startswith("# head\n\n## 2. x\n\n" + report.GRPC_BEGIN + "\n"
+                                       "Measured apart from the rest of this file: D, "
+                                       "`bench/run.py --only grpc` (full, 1.0 s), "
+                                       "Gatehouse commit `C`"))
+        self.assertTrue(out.endswith(report.GRPC_END + "\n\n## 3. y\n"))
+        self.assertNotIn("old figures", out)
+        self.assertIsNone(report.with_grpc_block("# head\n", "block"))
 
 
 if __name__ == "__main__":
