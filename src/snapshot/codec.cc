@@ -95,6 +95,7 @@ class Encoder {
     }
   }
 
+
   void collectTables() {
     auto add = [&](const RouteTable* table) {
       if (table && index_.emplace(table, tables_.size()).second) tables_.push_back(table);
@@ -229,6 +230,11 @@ class Encoder {
     }
     tableRef(listener.hosts.any.get());
     varint(static_cast<uint64_t>(listener.kind));
+    flag(listener.client_validation.has_value());
+    if (listener.client_validation) {
+      string(listener.client_validation->ca_pem);
+      flag(listener.client_validation->allow_insecure_fallback);
+    }
   }
 
   const Snapshot& snapshot_;
@@ -675,6 +681,11 @@ class Decoder {
         }
         hosts(listener.hosts);
         listener.kind = enumeration("kind", ListenerKind::SniDispatch);
+        if (flag("clientValidation")) {
+          ClientValidation& v = listener.client_validation.emplace();
+          v.ca_pem = string("caPem");
+          v.allow_insecure_fallback = flag("allowInsecureFallback");
+        }
       }
     }
   }

@@ -225,6 +225,15 @@ struct TlsCertificate {
   std::string key_pem;
 };
 
+// Client certificate validation on an HTTPS listener (the Gateway's spec.tls.frontend for its
+// port): the handshake asks for a certificate, which must chain to one of `ca_pem`'s
+// certificates; with allow_insecure_fallback a missing or failing certificate is let through.
+struct ClientValidation {
+  std::string ca_pem;
+  bool allow_insecure_fallback = false;
+  bool operator==(const ClientValidation&) const = default;
+};
+
 // A Gateway listener as served: requests pick the most specific listener of their socket whose
 // hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
 struct Listener {
@@ -238,6 +247,7 @@ struct Listener {
   // What the listener's connections become; differs from its socket's kind only on SniDispatch
   // sockets (HttpConnectionManager: HTTPS; TcpProxy: TLS Terminate; TlsPassthrough).
   ListenerKind kind = ListenerKind::HttpConnectionManager;
+  std::optional<ClientValidation> client_validation;
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

@@ -1,9 +1,9 @@
 #pragma once
 // What the translator keeps between runs, and the steps of a run, each defined in the file of
 // its responsibility: gateways.cc (GatewayClasses, Gateways, addresses), listener_sets.cc (which
-// ListenerSets add listeners to a Gateway), listeners.cc, attachment.cc (the attachment core for
-// every route kind), gateway_status.cc (Gateways and ListenerSets), snapshot_builder.cc;
-// translator.cc drives a run.
+// ListenerSets add listeners to a Gateway), listeners.cc, frontend_tls.cc (client certificates),
+// attachment.cc (the attachment core for every route kind), gateway_status.cc (Gateways and
+// ListenerSets), snapshot_builder.cc; translator.cc drives a run.
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +37,7 @@ struct ListenerState {
   bool usable = true;  // accepted, not conflicted, refs resolved: it serves traffic
   bool accepted = true;
   std::vector<snapshot::TlsCertificate> certificates;
+  std::optional<snapshot::ClientValidation> client_validation;  // HTTPS: the Gateway's tls.frontend for its port
   ListenerTables tables;
 };
 
@@ -115,6 +116,9 @@ struct Translator::State {
   void sharedAddressConflicts();
   void listenerKinds(ListenerState& ls);
   void listenerTls(ListenerState& ls);
+
+  // frontend_tls.cc
+  void listenerClientValidation(const GatewayState& gw, ListenerState& ls);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;

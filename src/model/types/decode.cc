@@ -24,6 +24,7 @@ const std::map<std::string_view, Decoder>& decoders() {
       {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
+      {"ConfigMap", decodeConfigMap},
       {"TCPRoute", decodeL4Route},          {"UDPRoute", decodeL4Route},
       {"TLSRoute", decodeL4Route},
   };
