@@ -200,7 +200,15 @@ json toJson(const Snapshot& snapshot) {
     const char* proto = c.protocol == UpstreamProtocol::Http1 ? "http1"
                         : c.protocol == UpstreamProtocol::H2c ? "h2c"
                                                               : "websocket";
-    clusters.push_back({{"name", c.name}, {"protocol", proto}, {"endpoints", eps}});
+    json cluster = {{"name", c.name}, {"protocol", proto}, {"endpoints", eps}};
+    if (const auto& tls = c.tls) {
+      json t = {{"sni", tls->sni}, {"caCertificates", tls->ca_pem.empty() ? json("System") : subjectsOf(tls->ca_pem)}};
+      if (!tls->dns_names.empty()) t["dnsNames"] = tls->dns_names;
+      if (!tls->uris.empty()) t["uris"] = tls->uris;
+      if (!tls->usable) t["usable"] = false;
+      cluster["tls"] = t;
+    }
+    clusters.push_back(cluster);
   }
   return {{"version", snapshot.version}, {"sockets", sockets}, {"clusters", clusters}};
 }

@@ -39,12 +39,26 @@ struct Endpoint {
 
 enum class UpstreamProtocol { Http1, H2c, WebSocket };
 
+// A BackendTLSPolicy's TLS to every endpoint of a cluster: SNI `sni`; the server's chain must end
+// at one of `ca_pem`'s certificates (empty: the system's trust store) and its certificate must
+// name `sni`, or, when subjectAltNames are given, one of `dns_names` / `uris`. Not usable (no CA
+// the policy names could be loaded): requests fail, they never go out in plaintext.
+struct UpstreamTls {
+  std::string sni;
+  std::string ca_pem;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> uris;
+  bool usable = true;
+  bool operator==(const UpstreamTls&) const = default;
+};
+
 // One backendRef target: a Service port (namespace/name:port). Endpoints come from the
 // Service's EndpointSlices; an empty list means the backend has no ready endpoint (503).
 struct Cluster {
   std::string name;  // "namespace/service:port"
   UpstreamProtocol protocol = UpstreamProtocol::Http1;
   std::vector<Endpoint> endpoints;
+  std::optional<UpstreamTls> tls;  // BackendTLSPolicy of the Service port
 };
 
 // ---- filters (Gateway API HTTPRoute filters, compiled) ---------------------------------------

@@ -57,6 +57,8 @@ inline constexpr const char* kNoMatchingListenerHostname = "NoMatchingListenerHo
 inline constexpr const char* kUnsupportedValue = "UnsupportedValue";
 inline constexpr const char* kInvalidKind = "InvalidKind";
 inline constexpr const char* kBackendNotFound = "BackendNotFound";
+// Policy (BackendTLSPolicy; also InvalidKind, InvalidCACertificateRef, NoValidCACertificate).
+inline constexpr const char* kConflicted = "Conflicted";
 }  // namespace reason
 
 struct Condition {

@@ -13,6 +13,7 @@
 
 #include "model/types/gateway.h"
 #include "translator/address_allocator.h"
+#include "translator/backend_tls_policies.h"
 #include "translator/backends.h"
 #include "translator/conditions.h"
 #include "translator/route_kind.h"
@@ -92,6 +93,7 @@ struct Translator::State {
   std::map<model::ObjectKey, std::unique_ptr<RouteRecord>> routes;
   std::map<model::ObjectKey, std::set<model::ObjectKey>> routes_by_service;
   Backends backends;
+  BackendTlsPolicies backend_tls_policies;
   std::map<model::ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<model::ObjectKey, std::optional<model::Packed>> changed;
   bool gateways_dirty = true;  // Gateway statuses may differ: listeners or attachments changed
@@ -129,6 +131,10 @@ struct Translator::State {
   Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const model::ParentRef& ref);
   void detach(const model::ObjectKey& key);
   void release(RouteRecord& record);
+
+  // policy_status.cc: status.ancestors of each BackendTLSPolicy (the Gateways whose routes use a
+  // Service it targets)
+  void backendTlsPolicyStatuses();
 
   // gateway_status.cc
   void gatewayStatuses();

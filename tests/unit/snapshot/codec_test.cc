@@ -66,6 +66,9 @@ Snapshot everyField() {
   s.clusters.set(3, cluster("default/grpc:50051", UpstreamProtocol::H2c,
                             {Endpoint("fd00::1", 50051), Endpoint("10.0.0.2", 50051)}));
   s.clusters.set(5, cluster("default/ws:81", UpstreamProtocol::WebSocket, {Endpoint("not-an-ip", 81)}));
+  auto tls_cluster = std::make_shared<Cluster>(*s.clusters.get(5));
+  tls_cluster->tls = UpstreamTls{"backend.example", "CA-PEM", {"a.example"}, {"spiffe://x/y"}, false};
+  s.clusters.set(5, tls_cluster);
   s.clusters.set(70, nullptr);
   RouteTablePtr shared = routeTable("default/shared");
   Listener http{"default/gw", "http", "", {}, {}};
@@ -149,6 +152,10 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
 
 TEST(SnapshotCodec, RoundTripRebuildsClustersAndParsedEndpoints) {
   SnapshotPtr d = roundTrip(everyField());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->clusters.get(5)->tls,
+            (UpstreamTls{"backend.example", "CA-PEM", {"a.example"}, {"spiffe://x/y"}, false}));
+  EXPECT_EQ(d->clusters.get(0)->tls, std::nullopt);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->clusters.size(), 71u);
   for (uint32_t empty : {1u, 2u, 4u, 6u, 69u, 70u}) EXPECT_EQ(d->clusters.get(empty), nullptr) << empty;
@@ -309,7 +316,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2162)");
+            "2214)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
