@@ -11,6 +11,8 @@ inline std::vector<std::string> supportedFeatures() {
   return {
       "Gateway",
       "GatewayAddressEmpty",
+      "GatewayFrontendClientCertificateValidation",                  // tls.frontend, per port
+      "GatewayFrontendClientCertificateValidationInsecureFallback",  // mode AllowInsecureFallback
       "GatewayHTTPListenerIsolation",
       "GatewayHTTPSListenerDetectMisdirectedRequests",  // HTTP/2 and HTTP/1.1 over TLS: 421
       "GatewayInfrastructurePropagation",  // emulated standalone: /infrastructure lists the objects

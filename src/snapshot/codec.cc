@@ -92,7 +92,20 @@ class Encoder {
         string(e.ip);
         varint(e.port);
       }
+      flag(cluster->tls.has_value());
+      if (const auto& tls = cluster->tls) {
+        string(tls->sni);
+        string(tls->ca_pem);
+        stringList(tls->dns_names);
+        stringList(tls->uris);
+        flag(tls->usable);
+      }
     }
+  }
+
+  void stringList(const std::vector<std::string>& list) {
+    varint(list.size());
+    for (const std::string& s : list) string(s);
   }
 
   void collectTables() {
@@ -229,6 +242,11 @@ class Encoder {
     }
     tableRef(listener.hosts.any.get());
     varint(static_cast<uint64_t>(listener.kind));
+    flag(listener.client_validation.has_value());
+    if (listener.client_validation) {
+      string(listener.client_validation->ca_pem);
+      flag(listener.client_validation->allow_insecure_fallback);
+    }
   }
 
   const Snapshot& snapshot_;
@@ -375,6 +393,11 @@ class Decoder {
     return string(field);
   }
 
+  void stringList(const char* field, std::vector<std::string>& out) {
+    const uint64_t n = count(field);
+    for (uint64_t i = 0; i < n && !failed(); ++i) out.push_back(string(field));
+  }
+
   std::optional<uint32_t> optionalU32(const char* field) {
     if (!flag(field)) return std::nullopt;
     return static_cast<uint32_t>(varint(field, kMaxU32));
@@ -436,6 +459,15 @@ class Decoder {
         std::string ip = string("ip");
         const auto port = static_cast<uint16_t>(varint("port", kMaxU16));
         cluster->endpoints.emplace_back(std::move(ip), port);  // parses the address again
+      }
+      if (flag("tls")) {
+        Scope tls_scope(*this, "tls");
+        UpstreamTls& tls = cluster->tls.emplace();
+        tls.sni = string("sni");
+        tls.ca_pem = string("caPem");
+        stringList("dnsNames", tls.dns_names);
+        stringList("uris", tls.uris);
+        tls.usable = flag("usable");
       }
       if (failed()) return;
       table.set(static_cast<uint32_t>(index), std::move(cluster));
@@ -675,6 +707,11 @@ class Decoder {
         }
         hosts(listener.hosts);
         listener.kind = enumeration("kind", ListenerKind::SniDispatch);
+        if (flag("clientValidation")) {
+          ClientValidation& v = listener.client_validation.emplace();
+          v.ca_pem = string("caPem");
+          v.allow_insecure_fallback = flag("allowInsecureFallback");
+        }
       }
     }
   }

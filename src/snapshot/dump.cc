@@ -1,6 +1,7 @@
 #include "snapshot/dump.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -35,6 +36,20 @@ std::string subjectOf(const std::string& pem) {
   char buf[256];
   X509_NAME_oneline(X509_get_subject_name(cert.get()), buf, sizeof buf);
   return buf;
+}
+
+// Every certificate of a PEM bundle, by subject.
+json subjectsOf(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  json subjects = json::array();
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    char buf[256];
+    X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+    subjects.push_back(buf);
+    X509_free(cert);
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  return subjects;
 }
 
 json headerModifier(const HeaderModifier& m) {
@@ -161,6 +176,9 @@ json toJson(const Snapshot& snapshot) {
       for (auto& c : l.certificates) certs.push_back(subjectOf(c.cert_pem));
       json jl = {{"gateway", l.gateway}, {"name", l.name}, {"hostname", l.hostname}, {"hosts", hosts}};
       if (!certs.empty()) jl["certificates"] = certs;
+      if (const auto& v = l.client_validation)
+        jl["clientValidation"] = {{"caCertificates", subjectsOf(v->ca_pem)},
+                                  {"mode", v->allow_insecure_fallback ? "AllowInsecureFallback" : "AllowValidOnly"}};
       if (s.kind == ListenerKind::SniDispatch)
         jl["protocol"] = protocolName(l.kind == ListenerKind::TlsPassthrough ? Transport::Tcp : Transport::Tls, l.kind);
       listeners.push_back(jl);
@@ -182,7 +200,15 @@ json toJson(const Snapshot& snapshot) {
     const char* proto = c.protocol == UpstreamProtocol::Http1 ? "http1"
                         : c.protocol == UpstreamProtocol::H2c ? "h2c"
                                                               : "websocket";
-    clusters.push_back({{"name", c.name}, {"protocol", proto}, {"endpoints", eps}});
+    json cluster = {{"name", c.name}, {"protocol", proto}, {"endpoints", eps}};
+    if (const auto& tls = c.tls) {
+      json t = {{"sni", tls->sni}, {"caCertificates", tls->ca_pem.empty() ? json("System") : subjectsOf(tls->ca_pem)}};
+      if (!tls->dns_names.empty()) t["dnsNames"] = tls->dns_names;
+      if (!tls->uris.empty()) t["uris"] = tls->uris;
+      if (!tls->usable) t["usable"] = false;
+      cluster["tls"] = t;
+    }
+    clusters.push_back(cluster);
   }
   return {{"version", snapshot.version}, {"sockets", sockets}, {"clusters", clusters}};
 }

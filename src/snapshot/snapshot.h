@@ -39,12 +39,26 @@ struct Endpoint {
 
 enum class UpstreamProtocol { Http1, H2c, WebSocket };
 
+// A BackendTLSPolicy's TLS to every endpoint of a cluster: SNI `sni`; the server's chain must end
+// at one of `ca_pem`'s certificates (empty: the system's trust store) and its certificate must
+// name `sni`, or, when subjectAltNames are given, one of `dns_names` / `uris`. Not usable (no CA
+// the policy names could be loaded): requests fail, they never go out in plaintext.
+struct UpstreamTls {
+  std::string sni;
+  std::string ca_pem;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> uris;
+  bool usable = true;
+  bool operator==(const UpstreamTls&) const = default;
+};
+
 // One backendRef target: a Service port (namespace/name:port). Endpoints come from the
 // Service's EndpointSlices; an empty list means the backend has no ready endpoint (503).
 struct Cluster {
   std::string name;  // "namespace/service:port"
   UpstreamProtocol protocol = UpstreamProtocol::Http1;
   std::vector<Endpoint> endpoints;
+  std::optional<UpstreamTls> tls;  // BackendTLSPolicy of the Service port
 };
 
 // ---- filters (Gateway API HTTPRoute filters, compiled) ---------------------------------------
@@ -225,6 +239,15 @@ struct TlsCertificate {
   std::string key_pem;
 };
 
+// Client certificate validation on an HTTPS listener (the Gateway's spec.tls.frontend for its
+// port): the handshake asks for a certificate, which must chain to one of `ca_pem`'s
+// certificates; with allow_insecure_fallback a missing or failing certificate is let through.
+struct ClientValidation {
+  std::string ca_pem;
+  bool allow_insecure_fallback = false;
+  bool operator==(const ClientValidation&) const = default;
+};
+
 // A Gateway listener as served: requests pick the most specific listener of their socket whose
 // hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
 struct Listener {
@@ -238,6 +261,7 @@ struct Listener {
   // What the listener's connections become; differs from its socket's kind only on SniDispatch
   // sockets (HttpConnectionManager: HTTPS; TcpProxy: TLS Terminate; TlsPassthrough).
   ListenerKind kind = ListenerKind::HttpConnectionManager;
+  std::optional<ClientValidation> client_validation;
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

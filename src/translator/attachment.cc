@@ -20,8 +20,8 @@ namespace {
 // Resolves the backendRefs of one route while it compiles, recording what the route depends on.
 class RouteBackends : public BackendResolver {
  public:
-  RouteBackends(const store::View& view, Backends& backends, RouteRecord& record)
-      : view_(view), backends_(backends), record_(record) {}
+  RouteBackends(const store::View& view, Backends& backends, const BackendTlsPolicies& policies, RouteRecord& record)
+      : view_(view), backends_(backends), policies_(policies), record_(record) {}
 
   std::optional<uint32_t> resolve(const model::BackendObjectRef& ref, std::optional<Condition>& problem) override {
     const model::Resource& route = *record_.resource;
@@ -51,7 +51,8 @@ class RouteBackends : public BackendResolver {
       note(reason::kBackendNotFound, "Service " + ref.ns + "/" + ref.name + " has no port " + std::to_string(port));
       return std::nullopt;
     }
-    const uint32_t index = backends_.acquire(*service, *service_port);
+    const uint32_t index =
+        backends_.acquire(*service, *service_port, policies_.forPort(service_key, service_port->name));
     record_.clusters.push_back(index);
     return index;
   }
@@ -59,6 +60,7 @@ class RouteBackends : public BackendResolver {
  private:
   const store::View& view_;
   Backends& backends_;
+  const BackendTlsPolicies& policies_;
   RouteRecord& record_;
 };
 
@@ -99,7 +101,7 @@ void Translator::State::translateRoute(const ObjectKey& key) {
   record->resource = route;
   record->kind = kind;
   record->identity = {route->creation_timestamp, key.ns + "/" + key.name};
-  RouteBackends resolver(*view, backends, *record);
+  RouteBackends resolver(*view, backends, backend_tls_policies, *record);
   record->compiled = kind->compile(*route, resolver);
   for (const auto& svc : record->services) routes_by_service[svc].insert(key);
   attachParents(*record);

@@ -60,7 +60,8 @@ std::vector<snap::Endpoint> Backends::endpointsOf(const ObjectKey& service, cons
   return out;
 }
 
-uint32_t Backends::acquire(const model::Resource& service, const model::ServicePort& port) {
+uint32_t Backends::acquire(const model::Resource& service, const model::ServicePort& port,
+                           const snap::UpstreamTls* tls) {
   const std::string name = service.key.ns + "/" + service.key.name + ":" + std::to_string(port.port);
   uint32_t index;
   if (auto it = index_.find(name); it != index_.end()) {
@@ -83,7 +84,9 @@ uint32_t Backends::acquire(const model::Resource& service, const model::ServiceP
     snap::UpstreamProtocol protocol = snap::UpstreamProtocol::Http1;
     if (port.app_protocol == "kubernetes.io/h2c") protocol = snap::UpstreamProtocol::H2c;
     else if (port.app_protocol == "kubernetes.io/ws") protocol = snap::UpstreamProtocol::WebSocket;
-    refreshSlot(index, snap::Cluster{name, protocol, endpointsOf(service.key, port)});
+    snap::Cluster fresh{name, protocol, endpointsOf(service.key, port)};
+    if (tls) fresh.tls = *tls;
+    refreshSlot(index, std::move(fresh));
   }
   slots_[index].refs++;
   return index;
@@ -93,7 +96,8 @@ uint32_t Backends::acquire(const model::Resource& service, const model::ServiceP
 // shared.
 void Backends::refreshSlot(uint32_t index, snap::Cluster fresh) {
   Slot& slot = slots_[index];
-  if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints) {
+  if (!slot.cluster || slot.cluster->protocol != fresh.protocol || slot.cluster->endpoints != fresh.endpoints ||
+      slot.cluster->tls != fresh.tls) {
     slot.cluster = std::make_shared<const snap::Cluster>(std::move(fresh));
     table_.set(index, slot.cluster);
   }
@@ -111,7 +115,7 @@ void Backends::refreshEndpoints(const ObjectKey& svc) {
     std::vector<snap::Endpoint> endpoints;
     if (typed)
       if (const auto* port = findServicePort(*typed, slot.port)) endpoints = endpointsOf(svc, *port);
-    refreshSlot(index, snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints)});
+    refreshSlot(index, snap::Cluster{slot.cluster->name, slot.cluster->protocol, std::move(endpoints), slot.cluster->tls});
   }
 }
 

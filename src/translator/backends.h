@@ -23,8 +23,9 @@ class Backends {
   // Re-indexes a changed slice; adds the Services it belonged to before and after to `affected`.
   void updateSlice(const model::ObjectKey& key, std::set<model::ObjectKey>& affected);
 
-  // The cluster of a Service port, made on first use and counted once per call.
-  uint32_t acquire(const model::Resource& service, const model::ServicePort& port);
+  // The cluster of a Service port, made on first use and counted once per call; `tls`: the
+  // BackendTLSPolicy that applies to the port (nullptr: none).
+  uint32_t acquire(const model::Resource& service, const model::ServicePort& port, const snapshot::UpstreamTls* tls);
   void release(uint32_t index);
   // New endpoints for the clusters of a Service whose slices changed.
   void refreshEndpoints(const model::ObjectKey& service);

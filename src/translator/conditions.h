@@ -16,6 +16,7 @@ inline constexpr const char* kProgrammed = "Programmed";
 inline constexpr const char* kResolvedRefs = "ResolvedRefs";
 inline constexpr const char* kConflicted = "Conflicted";
 inline constexpr const char* kSupportedVersion = "SupportedVersion";
+inline constexpr const char* kInsecureFrontendValidationMode = "InsecureFrontendValidationMode";  // Gateway
 }  // namespace condition
 
 namespace reason {
@@ -33,6 +34,7 @@ inline constexpr const char* kListenersNotValid = "ListenersNotValid";
 inline constexpr const char* kInvalid = "Invalid";
 inline constexpr const char* kAddressNotAssigned = "AddressNotAssigned";
 inline constexpr const char* kAddressNotUsable = "AddressNotUsable";
+inline constexpr const char* kConfigurationChanged = "ConfigurationChanged";  // InsecureFrontendValidationMode
 // Listener.
 inline constexpr const char* kUnsupportedProtocol = "UnsupportedProtocol";
 inline constexpr const char* kInvalidRouteKinds = "InvalidRouteKinds";
@@ -41,6 +43,9 @@ inline constexpr const char* kHostnameConflict = "HostnameConflict";
 inline constexpr const char* kInvalidCertificateRef = "InvalidCertificateRef";
 inline constexpr const char* kUnsupportedTLSMode = "UnsupportedTLSMode";
 inline constexpr const char* kRefNotPermitted = "RefNotPermitted";
+inline constexpr const char* kInvalidCACertificateRef = "InvalidCACertificateRef";
+inline constexpr const char* kInvalidCACertificateKind = "InvalidCACertificateKind";
+inline constexpr const char* kNoValidCACertificate = "NoValidCACertificate";
 // ListenerSet (also ListenersNotValid).
 inline constexpr const char* kNotAllowed = "NotAllowed";
 inline constexpr const char* kParentNotAccepted = "ParentNotAccepted";
@@ -52,6 +57,8 @@ inline constexpr const char* kNoMatchingListenerHostname = "NoMatchingListenerHo
 inline constexpr const char* kUnsupportedValue = "UnsupportedValue";
 inline constexpr const char* kInvalidKind = "InvalidKind";
 inline constexpr const char* kBackendNotFound = "BackendNotFound";
+// Policy (BackendTLSPolicy; also InvalidKind, InvalidCACertificateRef, NoValidCACertificate).
+inline constexpr const char* kConflicted = "Conflicted";
 }  // namespace reason
 
 struct Condition {

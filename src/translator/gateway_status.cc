@@ -26,6 +26,13 @@ Json listenerStatus(const ListenerState& ls, int64_t generation) {
           {"conditions", toJson(ls.conditions, generation)}};
 }
 
+bool insecureFrontendValidation(const model::FrontendTls& frontend) {
+  if (frontend.default_validation && frontend.default_validation->allow_insecure_fallback) return true;
+  for (const auto& [port, validation] : frontend.per_port)
+    if (validation && validation->allow_insecure_fallback) return true;
+  return false;
+}
+
 }  // namespace
 
 void Translator::State::gatewayStatuses() {
@@ -49,6 +56,10 @@ void Translator::State::gatewayStatuses() {
         setCondition(gw.conditions, {condition::kAccepted, true, reason::kAccepted, ""});
       }
     }
+    if (insecureFrontendValidation(gw.spec->frontend_tls))
+      setCondition(gw.conditions, {condition::kInsecureFrontendValidationMode, true, reason::kConfigurationChanged,
+                                   "tls.frontend lets clients without a valid certificate through "
+                                   "(mode AllowInsecureFallback)"});
     if (!gw.accepted) {
       setCondition(gw.conditions, {condition::kProgrammed, false, reason::kInvalid, "the Gateway is not accepted"});
     } else if (gw.address.empty()) {

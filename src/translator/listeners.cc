@@ -1,5 +1,5 @@
 // Listeners of a Gateway and its ListenerSets: the route kinds each serves, conflicts between
-// them, and TLS certificates.
+// them, and TLS certificates (client certificate validation: frontend_tls.cc).
 #include <algorithm>
 #include <map>
 
@@ -90,6 +90,9 @@ void Translator::State::listeners(const std::string& gw_name, GatewayState& gw) 
   markConflicts(gw.listeners);
   for (auto& ls : gw.listeners)
     if (ls.accepted && terminatesTls(*ls.spec)) listenerTls(ls);
+  for (auto& ls : gw.listeners)
+    if (ls.accepted && ls.spec->protocol == "HTTPS" && !findCondition(ls.conditions, condition::kResolvedRefs))
+      listenerClientValidation(gw, ls);
   for (auto& ls : gw.listeners) {
     if (!findCondition(ls.conditions, condition::kAccepted))
       setCondition(ls.conditions, {condition::kAccepted, true, reason::kAccepted, ""});

@@ -1,6 +1,7 @@
 #include "translator/references.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -69,6 +70,61 @@ CertificateResult loadTlsSecret(const model::Secret& secret) {
     return result;
   }
   result.certificate = snapshot::TlsCertificate{*cert, *key};
+  return result;
+}
+
+namespace {
+
+// Whether `pem` holds one or more PEM certificates and nothing unparsable between them.
+bool holdsCertificates(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<STACK_OF(X509_INFO), void (*)(STACK_OF(X509_INFO)*)>
+      infos(PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr),
+            [](STACK_OF(X509_INFO)* s) { sk_X509_INFO_pop_free(s, X509_INFO_free); });
+  ERR_clear_error();
+  if (!infos) return false;
+  int certificates = 0;
+  for (int i = 0; i < sk_X509_INFO_num(infos.get()); ++i) certificates += sk_X509_INFO_value(infos.get(), i)->x509 != nullptr;
+  return certificates > 0;
+}
+
+}  // namespace
+
+CaBundleResult loadCaBundle(const store::View& view, const RefFrom& from, const model::ObjectRef& ref) {
+  using Problem = CaBundleResult::Problem;
+  CaBundleResult result;
+  const std::string named = ref.kind + " " + ref.ns + "/" + ref.name;
+  if (!ref.group.empty() || (ref.kind != "ConfigMap" && ref.kind != "Secret")) {
+    result.problem = Problem::UnsupportedKind;
+    result.message = (ref.group.empty() ? "" : ref.group + "/") + ref.kind +
+                     " is not a supported kind of CA certificate reference (core ConfigMap or Secret)";
+    return result;
+  }
+  if (!referenceAllowed(view, from, {"", ref.kind, ref.ns, ref.name})) {
+    result.problem = Problem::NotPermitted;
+    result.message = "no ReferenceGrant in " + ref.ns + " allows this " + from.kind + " to use " + named;
+    return result;
+  }
+  auto object = view.find(model::ObjectKey{ref.kind, ref.ns, ref.name});
+  const std::map<std::string, std::string>* data = nullptr;
+  if (const auto* cm = object ? object->as<model::ConfigMap>() : nullptr) data = &cm->data;
+  if (const auto* secret = object ? object->as<model::Secret>() : nullptr) data = &secret->data;
+  result.problem = Problem::Invalid;
+  if (!data) {
+    result.message = named + " does not exist";
+    return result;
+  }
+  auto it = data->find("ca.crt");
+  if (it == data->end()) {
+    result.message = named + " has no key ca.crt";
+    return result;
+  }
+  if (!holdsCertificates(it->second)) {
+    result.message = named + ": ca.crt does not hold a PEM certificate";
+    return result;
+  }
+  result.problem = Problem::None;
+  result.pem = it->second;
   return result;
 }
 

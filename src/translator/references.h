@@ -33,6 +33,15 @@ struct CertificateResult {
 };
 CertificateResult loadTlsSecret(const model::Secret& secret);
 
+// A caCertificateRefs entry: the PEM bundle under key ca.crt of a core ConfigMap or Secret.
+struct CaBundleResult {
+  enum class Problem { None, UnsupportedKind, NotPermitted, Invalid };
+  Problem problem = Problem::None;
+  std::string pem;      // the bundle, when usable
+  std::string message;  // which reference is unusable and why
+};
+CaBundleResult loadCaBundle(const store::View& view, const RefFrom& from, const model::ObjectRef& ref);
+
 // The Service port with that number; nullptr when the Service has none.
 const model::ServicePort* findServicePort(const model::Service& service, int64_t port);
 // Appends the ready endpoints one EndpointSlice gives for a Service port.

@@ -60,6 +60,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       listener.name = ls.owner.kind == "Gateway" ? spec.name : ls.owner.ns + "/" + ls.owner.name + "/" + spec.name;
       listener.hostname = spec.hostname;
       listener.certificates = ls.certificates;
+      listener.client_validation = ls.client_validation;
       listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
       listener.kind = kind;
       socket.listeners.push_back(std::move(listener));

@@ -1,9 +1,9 @@
 #pragma once
 // What the translator keeps between runs, and the steps of a run, each defined in the file of
 // its responsibility: gateways.cc (GatewayClasses, Gateways, addresses), listener_sets.cc (which
-// ListenerSets add listeners to a Gateway), listeners.cc, attachment.cc (the attachment core for
-// every route kind), gateway_status.cc (Gateways and ListenerSets), snapshot_builder.cc;
-// translator.cc drives a run.
+// ListenerSets add listeners to a Gateway), listeners.cc, frontend_tls.cc (client certificates),
+// attachment.cc (the attachment core for every route kind), gateway_status.cc (Gateways and
+// ListenerSets), snapshot_builder.cc; translator.cc drives a run.
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +13,7 @@
 
 #include "model/types/gateway.h"
 #include "translator/address_allocator.h"
+#include "translator/backend_tls_policies.h"
 #include "translator/backends.h"
 #include "translator/conditions.h"
 #include "translator/route_kind.h"
@@ -37,6 +38,7 @@ struct ListenerState {
   bool usable = true;  // accepted, not conflicted, refs resolved: it serves traffic
   bool accepted = true;
   std::vector<snapshot::TlsCertificate> certificates;
+  std::optional<snapshot::ClientValidation> client_validation;  // HTTPS: the Gateway's tls.frontend for its port
   ListenerTables tables;
 };
 
@@ -91,6 +93,7 @@ struct Translator::State {
   std::map<model::ObjectKey, std::unique_ptr<RouteRecord>> routes;
   std::map<model::ObjectKey, std::set<model::ObjectKey>> routes_by_service;
   Backends backends;
+  BackendTlsPolicies backend_tls_policies;
   std::map<model::ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<model::ObjectKey, std::optional<model::Packed>> changed;
   bool gateways_dirty = true;  // Gateway statuses may differ: listeners or attachments changed
@@ -116,6 +119,9 @@ struct Translator::State {
   void listenerKinds(ListenerState& ls);
   void listenerTls(ListenerState& ls);
 
+  // frontend_tls.cc
+  void listenerClientValidation(const GatewayState& gw, ListenerState& ls);
+
   // attachment.cc
   bool ours(const model::Resource& route) const;
   std::map<std::string, GatewayState>::iterator parentGateway(const model::ParentRef& ref);
@@ -125,6 +131,10 @@ struct Translator::State {
   Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const model::ParentRef& ref);
   void detach(const model::ObjectKey& key);
   void release(RouteRecord& record);
+
+  // policy_status.cc: status.ancestors of each BackendTLSPolicy (the Gateways whose routes use a
+  // Service it targets)
+  void backendTlsPolicyStatuses();
 
   // gateway_status.cc
   void gatewayStatuses();

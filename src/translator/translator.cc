@@ -35,6 +35,9 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   const bool full = mode == kFull;
   std::set<ObjectKey> redo, services, endpoints_changed;
   backends.beginRun(v);
+  // Policies and their ConfigMaps change only in full runs (they are no attach-only kind), which
+  // recompile every route; a Service change recompiles the routes that use it.
+  if (full) backend_tls_policies.build(v);
   if (!first)
     for (const auto& key : changed_keys)
       if (key.kind == "EndpointSlice") backends.updateSlice(key, endpoints_changed);
@@ -79,6 +82,7 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   for (auto& [name, gw] : gateways)
     for (auto& ls : gw.listeners) ls.tables.rebuild();
   gatewayStatuses();
+  backendTlsPolicyStatuses();
 
   Translator::Result result;
   result.snapshot = buildSnapshot();

@@ -55,6 +55,7 @@ void Mirrors::choose(const snapshot::Snapshot& snapshot, const snapshot::Request
   if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) return;
   if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) return;
   const snapshot::Cluster& cluster = *found;
+  if (cluster.tls) return;  // never a plaintext copy to a backend that asked for TLS (BackendTLSPolicy)
   if (cluster.endpoints.empty()) {
     ++state_->stats.no_endpoint;
     return;

@@ -51,6 +51,9 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
   ctx.cluster = ctx.backend && ctx.backend->cluster ? ctx.generation->snapshot->clusters.get(*ctx.backend->cluster)
                                                     : nullptr;
   if (ctx.cluster == nullptr) return ProxyError::of(ErrorKind::InvalidBackend);
+  // A BackendTLSPolicy asks for TLS to the backend, which the upstream side cannot speak yet:
+  // fail rather than send the request in plaintext.
+  if (ctx.cluster->tls) return ProxyError::of(ErrorKind::InvalidBackend);
   if (ctx.cluster->endpoints.empty()) return ProxyError::of(ErrorKind::NoEndpoint);
   return std::nullopt;
 }

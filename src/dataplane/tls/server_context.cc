@@ -96,6 +96,7 @@ Result<ServerContextPtr> ServerContext::create(const snapshot::TlsCertificate& c
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
   SSL_CTX_set_tlsext_servername_callback(ctx, onServerName);
   SSL_CTX_set_alpn_select_cb(ctx, onAlpn, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, ClientVerifier::verifyCallback, nullptr);
 
   BIO* bio = BIO_new_mem_buf(certificate.cert_pem.data(), static_cast<int>(certificate.cert_pem.size()));
   X509* leaf = PEM_read_bio_X509_AUX(bio, nullptr, nullptr, nullptr);
@@ -163,6 +164,11 @@ Result<std::shared_ptr<const SocketTls>> SocketTls::build(const snapshot::Socket
                                                           std::vector<std::string>* errors) {
   auto tls = std::make_shared<SocketTls>();
   for (const snapshot::Listener& listener : socket.listeners) {
+    if (listener.client_validation && !tls->verifier_) {
+      auto verifier = ClientVerifier::create(*listener.client_validation);
+      if (!verifier) return Error{"socket " + socket.identity() + ": " + verifier.error().message};
+      tls->verifier_ = verifier.value();
+    }
     for (const snapshot::TlsCertificate& certificate : listener.certificates) {
       auto context = cache.get(certificate);
       if (!context) {
@@ -222,6 +228,7 @@ SSL* SocketTls::newSsl(Application application) const {
   SSL* ssl = SSL_new(default_->native());
   if (ssl == nullptr) return nullptr;
   SSL_set_ex_data(ssl, socketTlsIndex(), const_cast<SocketTls*>(this));
+  if (verifier_) verifier_->apply(ssl);
   if (application == Application::Stream) {
     SSL_set_ex_data(ssl, streamIndex(), ssl);
     // A FIN without close_notify ends the client's direction only, as a FIN does on plain TCP

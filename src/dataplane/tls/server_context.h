@@ -5,6 +5,7 @@
 // hostnames), then the longest matching wildcard, else the socket's first certificate.
 // Contexts: TLS 1.2+, ALPN "h2" (preferred) and "http/1.1", SSL_MODE_RELEASE_BUFFERS (idle
 // connections free OpenSSL's record buffers), read-ahead (tls::Stream reads the socket).
+// Client certificates are validated per socket (ClientVerifier), not per context.
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "dataplane/tls/client_verifier.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::tls {
@@ -54,7 +56,9 @@ class ContextCache {
 class SocketTls {
  public:
   // Every certificate of every listener of the socket; the ones that fail to load are skipped
-  // (and reported in `errors`). Fails when none loads.
+  // (and reported in `errors`). Fails when none loads. Client certificate validation: the first
+  // listener's that has one. Listeners of one Gateway on a port share it (it is per port); only
+  // Gateways sharing an explicit address could differ, and then the first by name decides.
   static Result<std::shared_ptr<const SocketTls>> build(const snapshot::Socket& socket, ContextCache& cache,
                                                         std::vector<std::string>* errors = nullptr);
 
@@ -72,6 +76,7 @@ class SocketTls {
   std::vector<std::pair<std::string, ServerContextPtr>> wildcard_;  // ".example.com", longest first
   ServerContextPtr default_;
   std::vector<ServerContextPtr> all_;
+  ClientVerifierPtr verifier_;  // null: no client certificate asked for
 };
 
 // The server name the client sent (SNI); empty when it sent none.

@@ -48,4 +48,11 @@ std::shared_ptr<const TypedObject> decodeSecret(const Json& object) {
   return out;
 }
 
+std::shared_ptr<const TypedObject> decodeConfigMap(const Json& object) {
+  auto out = std::make_shared<ConfigMap>();
+  for (const auto& [key, value] : obj(object, "data").items())
+    if (value.is_string()) out->data[key] = value.get<std::string>();
+  return out;
+}
+
 }  // namespace gatehouse::model

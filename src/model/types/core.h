@@ -1,5 +1,5 @@
 #pragma once
-// The core kinds the translator reads: Namespace, Service, EndpointSlice, Secret.
+// The core kinds the translator reads: Namespace, Service, EndpointSlice, Secret, ConfigMap.
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -41,9 +41,14 @@ struct Secret : TypedObject {
   std::map<std::string, std::string> data;  // decoded; validation admits only valid base64
 };
 
+struct ConfigMap : TypedObject {
+  std::map<std::string, std::string> data;  // `data` only: CA bundles are text
+};
+
 std::shared_ptr<const TypedObject> decodeNamespace(const nlohmann::json& object);
 std::shared_ptr<const TypedObject> decodeService(const nlohmann::json& object);
 std::shared_ptr<const TypedObject> decodeEndpointSlice(const nlohmann::json& object);
 std::shared_ptr<const TypedObject> decodeSecret(const nlohmann::json& object);
+std::shared_ptr<const TypedObject> decodeConfigMap(const nlohmann::json& object);
 
 }  // namespace gatehouse::model

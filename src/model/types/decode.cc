@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "model/types/backend_tls_policy.h"
 #include "model/types/core.h"
 #include "model/types/gateway.h"
 #include "model/types/grpc_route.h"
@@ -24,8 +25,10 @@ const std::map<std::string_view, Decoder>& decoders() {
       {"ReferenceGrant", decodeReferenceGrant},
       {"Namespace", decodeNamespace},       {"Service", decodeService},
       {"EndpointSlice", decodeEndpointSlice}, {"Secret", decodeSecret},
+      {"ConfigMap", decodeConfigMap},
       {"TCPRoute", decodeL4Route},          {"UDPRoute", decodeL4Route},
       {"TLSRoute", decodeL4Route},
+      {"BackendTLSPolicy", decodeBackendTLSPolicy},
   };
   return table;
 }

@@ -17,6 +17,7 @@ LabelSelector labelSelector(const nlohmann::json& selector);
 ParentRef parentRef(const nlohmann::json& ref, const std::string& ns);
 BackendObjectRef backendObjectRef(const nlohmann::json& ref, const std::string& ns);
 SecretObjectRef secretObjectRef(const nlohmann::json& ref, const std::string& ns);
+ObjectRef objectRef(const nlohmann::json& ref, const std::string& ns);
 std::vector<std::string> strings(const nlohmann::json& list);
 // The string at `key`; nullopt when absent or not a string.
 std::optional<std::string> optionalString(const nlohmann::json& j, const char* key);

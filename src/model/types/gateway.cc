@@ -41,6 +41,15 @@ Listener listener(const Json& l, const std::string& ns) {
   return out;
 }
 
+std::optional<FrontendValidation> frontendValidation(const Json& tls, const std::string& ns) {
+  if (!has(tls, "validation")) return std::nullopt;
+  const Json& v = obj(tls, "validation");
+  FrontendValidation out;
+  for (const auto& ref : arr(v, "caCertificateRefs")) out.ca_certificate_refs.push_back(decoding::objectRef(ref, ns));
+  out.allow_insecure_fallback = str(v, "mode", "AllowValidOnly") == "AllowInsecureFallback";
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<const TypedObject> decodeGateway(const Json& object) {
@@ -57,6 +66,14 @@ std::shared_ptr<const TypedObject> decodeGateway(const Json& object) {
     const Json& ref = obj(infrastructure, "parametersRef");
     out->infrastructure_parameters_ref = ParametersRef{str(ref, "group"), str(ref, "kind"), ns, str(ref, "name")};
   }
+  const Json& tls = obj(spec, "tls");
+  const Json& frontend = obj(tls, "frontend");
+  out->frontend_tls.default_validation = frontendValidation(obj(frontend, "default"), ns);
+  for (const auto& p : arr(frontend, "perPort"))
+    out->frontend_tls.per_port.emplace_back(static_cast<int32_t>(integer(p, "port", 0)),
+                                            frontendValidation(obj(p, "tls"), ns));
+  if (const Json& backend = obj(tls, "backend"); has(backend, "clientCertificateRef"))
+    out->backend_client_certificate = decoding::secretObjectRef(obj(backend, "clientCertificateRef"), ns);
   return out;
 }
 

@@ -53,12 +53,26 @@ struct AllowedListeners {
   LabelSelector selector;                // with from: Selector
 };
 
+// spec.tls.frontend: client certificate validation, the default and per port.
+struct FrontendValidation {
+  std::vector<ObjectRef> ca_certificate_refs;  // namespace resolved to the Gateway's
+  bool allow_insecure_fallback = false;        // mode AllowInsecureFallback (default AllowValidOnly)
+};
+
+struct FrontendTls {
+  std::optional<FrontendValidation> default_validation;
+  // perPort[].tls.validation by port; nullopt: that port validates no client certificate.
+  std::vector<std::pair<int32_t, std::optional<FrontendValidation>>> per_port;
+};
+
 struct Gateway : TypedObject {
   std::string class_name;
   std::vector<GatewayAddress> addresses;
   std::vector<Listener> listeners;
   AllowedListeners allowed_listeners;
   std::optional<ParametersRef> infrastructure_parameters_ref;
+  FrontendTls frontend_tls;
+  std::optional<SecretObjectRef> backend_client_certificate;  // spec.tls.backend.clientCertificateRef
 };
 
 // Listeners another object (often another namespace) adds to a Gateway.

@@ -63,6 +63,10 @@ SecretObjectRef secretObjectRef(const Json& ref, const std::string& ns) {
   return {str(ref, "group"), str(ref, "kind", "Secret"), str(ref, "namespace", ns), str(ref, "name")};
 }
 
+ObjectRef objectRef(const Json& ref, const std::string& ns) {
+  return {str(ref, "group"), str(ref, "kind"), str(ref, "namespace", ns), str(ref, "name")};
+}
+
 std::vector<std::string> strings(const Json& list) {
   std::vector<std::string> out;
   for (const auto& s : list)

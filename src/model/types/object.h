@@ -47,6 +47,11 @@ struct SecretObjectRef {
   std::string group, kind, ns, name;
 };
 
+// ObjectReference (group, kind and name required; e.g. a CA certificate ConfigMap).
+struct ObjectRef {
+  std::string group, kind, ns, name;
+};
+
 // What every route kind shares: where it attaches and for which hostnames.
 struct Route : TypedObject {
   std::vector<ParentRef> parent_refs;

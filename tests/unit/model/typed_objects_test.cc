@@ -142,6 +142,44 @@ spec:
   EXPECT_EQ(http.allowed_routes.namespaces_from, "Same");
 }
 
+TEST(TypedObjects, GatewayFrontendValidationDefaultAndPerPort) {
+  Decoded d(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+  tls:
+    frontend:
+      default:
+        validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]}
+      perPort:
+      - port: 8443
+        tls:
+          validation:
+            mode: AllowInsecureFallback
+            caCertificateRefs: [{group: "", kind: Secret, name: other, namespace: pki}]
+      - port: 9443
+        tls: {}
+)");
+  const auto* gw = d.get<Gateway>({"Gateway", "infra", "gw"});
+  ASSERT_NE(gw, nullptr);
+  const auto& frontend = gw->frontend_tls;
+  ASSERT_TRUE(frontend.default_validation);
+  EXPECT_FALSE(frontend.default_validation->allow_insecure_fallback);  // AllowValidOnly, the default
+  ASSERT_EQ(frontend.default_validation->ca_certificate_refs.size(), 1u);
+  const ObjectRef& ca = frontend.default_validation->ca_certificate_refs[0];
+  EXPECT_EQ(std::tie(ca.group, ca.kind, ca.ns, ca.name), std::tie("", "ConfigMap", "infra", "ca"));
+  ASSERT_EQ(frontend.per_port.size(), 2u);
+  EXPECT_EQ(frontend.per_port[0].first, 8443);
+  ASSERT_TRUE(frontend.per_port[0].second);
+  EXPECT_TRUE(frontend.per_port[0].second->allow_insecure_fallback);
+  EXPECT_EQ(frontend.per_port[0].second->ca_certificate_refs[0].ns, "pki");
+  EXPECT_EQ(frontend.per_port[1].first, 9443);
+  EXPECT_FALSE(frontend.per_port[1].second);  // that port validates no client certificate
+}
+
 TEST(TypedObjects, GatewayAllowsNoListenerSetsByDefault) {
   Decoded d(R"(
 apiVersion: gateway.networking.k8s.io/v1
@@ -242,14 +280,28 @@ spec:
   EXPECT_EQ(grant->to[0].name, "");
 }
 
-TEST(TypedObjects, KindsTheTranslatorDoesNotReadHaveNoTypedForm) {
+TEST(TypedObjects, ConfigMapDataIsKeptAsText) {
   Decoded d(R"(
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: c, namespace: ns}
-data: {a: b}
+data: {ca.crt: "PEM"}
 )");
   auto r = d.store.live().find({"ConfigMap", "ns", "c"});
+  ASSERT_NE(r, nullptr);
+  const auto* cm = r->as<ConfigMap>();
+  ASSERT_NE(cm, nullptr);
+  EXPECT_EQ(cm->data, (std::map<std::string, std::string>{{"ca.crt", "PEM"}}));
+}
+
+TEST(TypedObjects, KindsTheTranslatorDoesNotReadHaveNoTypedForm) {
+  Decoded d(R"(
+apiVersion: gatehouse.dev/v1alpha1
+kind: GatehouseParameters
+metadata: {name: p, namespace: ns}
+spec: {replicas: 2}
+)");
+  auto r = d.store.live().find({"GatehouseParameters", "ns", "p"});
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->typed, nullptr);
 }

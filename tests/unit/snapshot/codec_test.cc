@@ -57,7 +57,7 @@ RouteTablePtr routeTable(const std::string& route) {
 }
 
 // Every Transport and ListenerKind, wildcard, exact and catch-all hosts, a route table shared by
-// two listeners, TLS certificates, IPv4, IPv6 and non-numeric endpoints, empty cluster slots
+// two listeners, TLS certificates, client validation in both modes, IPv4, IPv6 and non-numeric endpoints, empty cluster slots
 // (between and after the clusters).
 Snapshot everyField() {
   Snapshot s;
@@ -66,6 +66,9 @@ Snapshot everyField() {
   s.clusters.set(3, cluster("default/grpc:50051", UpstreamProtocol::H2c,
                             {Endpoint("fd00::1", 50051), Endpoint("10.0.0.2", 50051)}));
   s.clusters.set(5, cluster("default/ws:81", UpstreamProtocol::WebSocket, {Endpoint("not-an-ip", 81)}));
+  auto tls_cluster = std::make_shared<Cluster>(*s.clusters.get(5));
+  tls_cluster->tls = UpstreamTls{"backend.example", "CA-PEM", {"a.example"}, {"spiffe://x/y"}, false};
+  s.clusters.set(5, tls_cluster);
   s.clusters.set(70, nullptr);
   RouteTablePtr shared = routeTable("default/shared");
   Listener http{"default/gw", "http", "", {}, {}};
@@ -75,6 +78,7 @@ Snapshot everyField() {
   http.hosts.any = routeTable("default/any");
   Listener https{"default/gw", "https", "*.secure.example", {}, {{"CERT-1", "KEY-1"}, {"CERT-2", "KEY-2"}}};
   https.hosts.any = shared;
+  https.client_validation = ClientValidation{"CA-BUNDLE", false};
   Listener other{"other/gw2", "http", "other.example", {}, {}};
   other.hosts.setExact("other.example", routeTable("other/r"));
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {http, other}});
@@ -83,6 +87,7 @@ Snapshot everyField() {
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Tls, ListenerKind::TcpProxy, {{"default/gw", "tcp", "", {}, {}}}});
   s.sockets.push_back({"0.0.0.0", 9000, Transport::Udp, ListenerKind::UdpProxy, {{"default/gw", "udp", "", {}, {}}}});
   Listener mixed_https{"default/gw", "mixed-https", "web.example", {}, {{"CERT-1", "KEY-1"}}};
+  mixed_https.client_validation = ClientValidation{"CA-2", true};
   Listener mixed_terminate{"default/gw", "mixed-terminate", "db.example", {}, {{"CERT-2", "KEY-2"}},
                            ListenerKind::TcpProxy};
   Listener mixed_passthrough{"default/gw", "mixed-passthrough", "pass.example", {}, {}, ListenerKind::TlsPassthrough};
@@ -138,12 +143,19 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   ASSERT_EQ(https.certificates.size(), 2u);
   EXPECT_EQ(https.certificates[1].cert_pem, "CERT-2");
   EXPECT_EQ(https.certificates[1].key_pem, "KEY-2");
+  EXPECT_EQ(https.client_validation, (ClientValidation{"CA-BUNDLE", false}));
+  EXPECT_EQ(d->sockets[5].listeners[0].client_validation, (ClientValidation{"CA-2", true}));
+  EXPECT_EQ(http.client_validation, std::nullopt);
   // One table shared by two listeners stays one table.
   EXPECT_EQ(https.hosts.any.get(), http.hosts.exact("b.example.com"));
 }
 
 TEST(SnapshotCodec, RoundTripRebuildsClustersAndParsedEndpoints) {
   SnapshotPtr d = roundTrip(everyField());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->clusters.get(5)->tls,
+            (UpstreamTls{"backend.example", "CA-PEM", {"a.example"}, {"spiffe://x/y"}, false}));
+  EXPECT_EQ(d->clusters.get(0)->tls, std::nullopt);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->clusters.size(), 71u);
   for (uint32_t empty : {1u, 2u, 4u, 6u, 69u, 70u}) EXPECT_EQ(d->clusters.get(empty), nullptr) << empty;
@@ -226,7 +238,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x04\x00\x00\x00\x00\x00", 10));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x05\x00\x00\x00\x00\x00", 10));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -242,7 +254,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 4) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 5) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -256,25 +268,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x04") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 9)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x64pq", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x64pq", 13)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 10)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x04\x00\x81\x80\x40\x00\x00\x00", 12);
+  const std::string bytes("GHSN\x05\x00\x81\x80\x40\x00\x00\x00", 12);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -283,17 +295,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -304,7 +316,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2162)");
+            "2214)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -413,20 +425,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 25)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     25)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -434,7 +446,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x04\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     28)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "

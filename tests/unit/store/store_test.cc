@@ -134,11 +134,12 @@ TEST(Store, KeepsManifestsOfGatewayApiObjectsAndOfUntypedKindsOnly) {
   store.apply(upserts("all.yaml",
                       "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\n"
                       "spec: {ports: [{port: 80}]}\n---\n"
-                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: apps}\ndata: {k: v}\n---\n"
+                      "apiVersion: gatehouse.dev/v1alpha1\nkind: GatehouseParameters\nmetadata: {name: p, namespace: apps}\n"
+                      "spec: {replicas: 2}\n---\n"
                       "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\n"
                       "spec: {controllerName: example.com/c}\n"));
   EXPECT_TRUE(find(store, "Service", "apps", "s")->object().is_null());
-  EXPECT_EQ(find(store, "ConfigMap", "apps", "c")->object()["data"]["k"], "v");
+  EXPECT_EQ(find(store, "GatehouseParameters", "apps", "p")->spec()["replicas"], 2);
   EXPECT_EQ(find(store, "GatewayClass", "", "gc")->spec()["controllerName"], "example.com/c");
 }
 

@@ -137,6 +137,82 @@ endpoints:
   conditions: {ready: true}
 )";
 
+// A self-signed CA (openssl req -x509, P-256, valid until 2126), as a ConfigMap's ca.crt.
+constexpr const char* kCaConfigMap = R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: apps}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBhTCCASugAwIBAgIUcdn5uUO/0MYOTC9HoL4mSM421kswCgYIKoZIzj0EAwIw
+    FzEVMBMGA1UEAwwMdW5pdC10ZXN0LWNhMCAXDTI2MTIwNzA5MDQwM1oYDzIxMjYx
+    MTEzMDkwNDAzWjAXMRUwEwYDVQQDDAx1bml0LXRlc3QtY2EwWTATBgcqhkjOPQIB
+    BggqhkjOPQMBBwNCAAQMa5A/46eL7xpkkyCyCgsi5vmtSQLoYmLv85GTKYryg7Qn
+    YeF0WMcW4LD4tiFcwJ3h+e/DkzPWB4Z8dpz2FCJwo1MwUTAdBgNVHQ4EFgQUpIIX
+    GvFQSv22CFLPE/AJuZjF+MswHwYDVR0jBBgwFoAUpIIXGvFQSv22CFLPE/AJuZjF
+    +MswDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiA4mu6baMSETeR8
+    OLtLnYfjGLJhVn4FRaZtnBN/UvYxsQIhAN4/5gPY3hzzu1iJFiBmOndJjdxkaQb6
+    KD1wJk5HIHxK
+    -----END CERTIFICATE-----
+)";
+
+const RefFrom kFromGateway{"gateway.networking.k8s.io", "Gateway", "apps"};
+
+TEST(LoadCaBundle, ConfigMapCaCrtIsTheBundle) {
+  Objects o(kCaConfigMap);
+  auto result = loadCaBundle(*o.view, kFromGateway, {"", "ConfigMap", "apps", "ca"});
+  EXPECT_EQ(result.problem, CaBundleResult::Problem::None);
+  EXPECT_EQ(result.pem.substr(0, 27), "-----BEGIN CERTIFICATE-----");
+}
+
+TEST(LoadCaBundle, SecretCaCrtIsTheBundle) {
+  std::string secret = kCaConfigMap;
+  secret.replace(secret.find("kind: ConfigMap"), 15, "kind: Secret");
+  secret.replace(secret.find("\ndata:"), 6, "\nstringData:");
+  Objects o(secret);
+  EXPECT_EQ(loadCaBundle(*o.view, kFromGateway, {"", "Secret", "apps", "ca"}).problem, CaBundleResult::Problem::None);
+}
+
+TEST(LoadCaBundle, OtherKindsAreUnsupported) {
+  Objects o(kCaConfigMap);
+  auto result = loadCaBundle(*o.view, kFromGateway, {"", "Service", "apps", "ca"});
+  EXPECT_EQ(result.problem, CaBundleResult::Problem::UnsupportedKind);
+  EXPECT_EQ(result.message, "Service is not a supported kind of CA certificate reference (core ConfigMap or Secret)");
+  EXPECT_EQ(loadCaBundle(*o.view, kFromGateway, {"example.com", "ConfigMap", "apps", "ca"}).problem,
+            CaBundleResult::Problem::UnsupportedKind);
+}
+
+TEST(LoadCaBundle, OtherNamespaceNeedsAGrant) {
+  std::string other = kCaConfigMap;
+  other.replace(other.find("namespace: apps"), 15, "namespace: pki");
+  Objects o(other);
+  auto result = loadCaBundle(*o.view, kFromGateway, {"", "ConfigMap", "pki", "ca"});
+  EXPECT_EQ(result.problem, CaBundleResult::Problem::NotPermitted);
+  EXPECT_EQ(result.message, "no ReferenceGrant in pki allows this Gateway to use ConfigMap pki/ca");
+}
+
+TEST(LoadCaBundle, MissingObjectOrKeyOrPemIsInvalid) {
+  Objects o(std::string(kCaConfigMap) + R"(---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: no-key, namespace: apps}
+data: {tls.crt: x}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-pem, namespace: apps}
+data: {ca.crt: "just text"}
+)");
+  auto missing = loadCaBundle(*o.view, kFromGateway, {"", "ConfigMap", "apps", "absent"});
+  EXPECT_EQ(missing.problem, CaBundleResult::Problem::Invalid);
+  EXPECT_EQ(missing.message, "ConfigMap apps/absent does not exist");
+  EXPECT_EQ(loadCaBundle(*o.view, kFromGateway, {"", "ConfigMap", "apps", "no-key"}).message,
+            "ConfigMap apps/no-key has no key ca.crt");
+  EXPECT_EQ(loadCaBundle(*o.view, kFromGateway, {"", "ConfigMap", "apps", "not-pem"}).message,
+            "ConfigMap apps/not-pem: ca.crt does not hold a PEM certificate");
+}
+
 TEST(ServicePorts, FoundByNumberWithNameAndAppProtocol) {
   Objects o(kServiceAndSlices);
   const auto& service = o.get<model::Service>("Service", "ns", "web");
