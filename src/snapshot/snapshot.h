@@ -138,6 +138,17 @@ struct WeightedBackend {
   Filters filters;
 };
 
+// HTTPRoute retry (GEP-1731): after a failed attempt the request is sent again, up to `attempts`
+// more times, when the failure is a connection error, a backend timeout or one of `codes`
+// (sorted). Before retry n the gateway waits min(backoff_ms * 2^(n-1), 10 * backoff_ms), jittered
+// down to no less than backoff_ms. See dataplane/pipeline/retry.h.
+struct RetryPolicy {
+  std::vector<uint16_t> codes;
+  uint32_t attempts = 1;
+  uint32_t backoff_ms = 25;
+  bool operator==(const RetryPolicy&) const = default;
+};
+
 struct Rule {
   std::string route;  // "namespace/name" of the HTTPRoute, for logs and metrics
   std::string name;   // the rule's sectionName, may be empty
@@ -152,6 +163,7 @@ struct Rule {
   // rules (the route_rule label of an unnamed rule). Last, so aggregate initialisers stay valid.
   std::string route_kind = "HTTPRoute";
   uint32_t index = 0;
+  std::optional<RetryPolicy> retry;
 };
 
 // One (match, rule) pair. A route table holds them sorted by Gateway API precedence, so
