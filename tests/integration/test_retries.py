@@ -55,9 +55,9 @@ class RetriesTest(GatehouseTestCase):
             retry_rule("codes", "/retry/codes", "echo", {"codes": [500, 502], "attempts": 3, "backoff": "10ms"}),
             retry_rule("reset", "/retry/reset", "echo", {"attempts": 2, "backoff": "10ms"}),
             retry_rule("timeout", "/retry/timeout", "echo", {"attempts": 1, "backoff": "10ms"},
-                       timeouts={"request": "8s", "backendRequest": "500ms"}),
-            retry_rule("budget", "/retry/budget", "echo", {"codes": [500], "attempts": 5, "backoff": "2s"},
-                       timeouts={"request": "3s"}),
+                       timeouts={"request": "30s", "backendRequest": "2s"}),
+            retry_rule("budget", "/retry/budget", "echo", {"codes": [500], "attempts": 5, "backoff": "3s"},
+                       timeouts={"request": "5s"}),
             halfdead,
         ])])
 
@@ -137,21 +137,21 @@ class RetriesTest(GatehouseTestCase):
         self.assertAttempts(p, 200, 2)
 
     def test_backend_timeout_is_retried(self):
-        # The first attempt is held for 3 s by the backend: its 500 ms backendRequest timeout ends
+        # The first attempt is held for 20 s by the backend: its 2 s backendRequest timeout ends
         # it and the retry succeeds.
-        p = self.path("/retry/timeout/a", responseCode=500, succeedAfter=1, delayRetry="3s")
+        p = self.path("/retry/timeout/a", responseCode=500, succeedAfter=1, delayRetry="20s")
         self.assertEqual(self.get(p).status, 200)
         self.assertAttempts(p, 200, 2)
 
     def test_request_timeout_bounds_all_attempts(self):
-        # Retry 1 waits the 2 s backoff, retry 2 at least 2 s more: past the 3 s request timeout,
+        # Retry 1 waits the 3 s backoff, retry 2 at least 3 s more: past the 5 s request timeout,
         # so it is not made and the second attempt's answer is final.
         p = self.path("/retry/budget/a", responseCode=500, succeedAfter=10)
         self.assertEqual(self.get(p).status, 500)
         entry = self.log_entry(p)
         self.assertEqual(entry["upstream_attempts"], 2)
-        self.assertGreaterEqual(entry["duration_ms"], 2000)
-        self.assertLess(entry["duration_ms"], 3000)
+        self.assertGreaterEqual(entry["duration_ms"], 3000)
+        self.assertLess(entry["duration_ms"], 5000)
 
     # ---- endpoints and bodies ----
 
