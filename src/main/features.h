@@ -43,6 +43,9 @@ inline std::vector<std::string> supportedFeatures() {
       "HTTPRouteRequestPercentageMirror",
       "HTTPRouteRequestTimeout",
       "HTTPRouteResponseHeaderModification",
+      "HTTPRouteRetry",                 // codes, attempts, backoff; another endpoint when there is one
+      "HTTPRouteRetryBackendTimeout",   // a backendRequest timeout ends the attempt, not the request
+      "HTTPRouteRetryConnectionError",  // refused, reset or closed before the response
       "HTTPRouteSchemeRedirect",
       "ListenerSet",
       "ReferenceGrant",

@@ -1,6 +1,6 @@
 // HTTPRoute, GRPCRoute, TCPRoute, UDPRoute and TLSRoute, as the v1.6.1 standard CRDs define them:
 // ../shared/gateway-api/v1.6.1/crd/standard/gateway.networking.k8s.io_{httproutes,grpcroutes,
-// tcproutes,udproutes,tlsroutes}.yaml.
+// tcproutes,udproutes,tlsroutes}.yaml, plus HTTPRoute's experimental spec.rules[].retry.
 #include "model/duration.h"
 #include "model/gateway_api_types.h"
 #include "model/kind_schemas.h"
@@ -175,6 +175,12 @@ Schema HTTPRouteTimeouts() {
           "backendRequest timeout cannot be longer than request timeout");
 }
 
+// spec.rules[].retry of the experimental channel (GEP-1731), accepted so that retries can be
+// configured: the one experimental field the store knows.
+Schema HTTPRouteRetry() {
+  return Obj({{"attempts", Int().min(1)}, {"backoff", Duration()}, {"codes", Arr(Int().min(400).max(599)).set()}});
+}
+
 // has(f.<filter>) && has(f.<filter>.path) && f.<filter>.path.type == 'ReplacePrefixMatch' &&
 // has(f.<filter>.path.replacePrefixMatch)
 bool replacesPrefix(const json& f, const char* filter) {
@@ -210,6 +216,7 @@ Schema HTTPRouteRule() {
               {"filters", HTTPRouteFilters()},
               {"matches", Arr(HTTPRouteMatch()).maxItems(64).def(json::array({{{"path", {{"type", "PathPrefix"}, {"value", "/"}}}}}))},
               {"name", RouteRuleName()},
+              {"retry", HTTPRouteRetry()},
               {"timeouts", HTTPRouteTimeouts()}})
       .rule(
           [](const json& self) {

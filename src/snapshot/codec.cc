@@ -209,6 +209,13 @@ class Encoder {
       optionalU32(rule.backend_request_timeout_ms);
       string(rule.route_kind);
       varint(rule.index);
+      flag(rule.retry.has_value());
+      if (rule.retry) {
+        varint(rule.retry->codes.size());
+        for (uint16_t code : rule.retry->codes) varint(code);
+        varint(rule.retry->attempts);
+        varint(rule.retry->backoff_ms);
+      }
     }
     varint(table.entries.size());
     for (const RouteEntry& entry : table.entries) {
@@ -590,6 +597,17 @@ class Decoder {
     r.backend_request_timeout_ms = optionalU32("backendRequestTimeoutMs");
     r.route_kind = string("routeKind");
     r.index = static_cast<uint32_t>(varint("index", kMaxU32));
+    if (flag("retry")) {
+      Scope s(*this, "retry");
+      RetryPolicy retry;
+      const uint64_t codes = count("codes");
+      for (uint64_t i = 0; i < codes && !failed(); ++i) {
+        retry.codes.push_back(static_cast<uint16_t>(varint("codes", kMaxU16)));
+      }
+      retry.attempts = static_cast<uint32_t>(varint("attempts", kMaxU32));
+      retry.backoff_ms = static_cast<uint32_t>(varint("backoffMs", kMaxU32));
+      r.retry = std::move(retry);
+    }
     return r;
   }
 

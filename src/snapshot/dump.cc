@@ -154,6 +154,9 @@ json routeTable(const Snapshot& snapshot, const RouteTable& table) {
     rule["backends"] = backends;
     if (r.request_timeout_ms) rule["requestTimeoutMs"] = *r.request_timeout_ms;
     if (r.backend_request_timeout_ms) rule["backendRequestTimeoutMs"] = *r.backend_request_timeout_ms;
+    if (r.retry) {
+      rule["retry"] = {{"codes", r.retry->codes}, {"attempts", r.retry->attempts}, {"backoffMs", r.retry->backoff_ms}};
+    }
     rules.push_back(rule);
   }
   return {{"entries", entries}, {"rules", rules}};

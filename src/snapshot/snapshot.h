@@ -58,7 +58,7 @@ struct Cluster {
   std::string name;  // "namespace/service:port"
   UpstreamProtocol protocol = UpstreamProtocol::Http1;
   std::vector<Endpoint> endpoints;
-  std::optional<UpstreamTls> tls;  // BackendTLSPolicy of the Service port
+  std::optional<UpstreamTls> tls = std::nullopt;  // BackendTLSPolicy of the Service port
 };
 
 // ---- filters (Gateway API HTTPRoute filters, compiled) ---------------------------------------
@@ -152,6 +152,17 @@ struct WeightedBackend {
   Filters filters;
 };
 
+// HTTPRoute retry (GEP-1731): after a failed attempt the request is sent again, up to `attempts`
+// more times, when the failure is a connection error, a backend timeout or one of `codes`
+// (sorted). Before retry n the gateway waits min(backoff_ms * 2^(n-1), 10 * backoff_ms), jittered
+// down to no less than backoff_ms. See dataplane/pipeline/retry.h.
+struct RetryPolicy {
+  std::vector<uint16_t> codes;
+  uint32_t attempts = 1;
+  uint32_t backoff_ms = 25;
+  bool operator==(const RetryPolicy&) const = default;
+};
+
 struct Rule {
   std::string route;  // "namespace/name" of the HTTPRoute, for logs and metrics
   std::string name;   // the rule's sectionName, may be empty
@@ -166,6 +177,7 @@ struct Rule {
   // rules (the route_rule label of an unnamed rule). Last, so aggregate initialisers stay valid.
   std::string route_kind = "HTTPRoute";
   uint32_t index = 0;
+  std::optional<RetryPolicy> retry;
 };
 
 // One (match, rule) pair. A route table holds them sorted by Gateway API precedence, so
@@ -261,7 +273,7 @@ struct Listener {
   // What the listener's connections become; differs from its socket's kind only on SniDispatch
   // sockets (HttpConnectionManager: HTTPS; TcpProxy: TLS Terminate; TlsPassthrough).
   ListenerKind kind = ListenerKind::HttpConnectionManager;
-  std::optional<ClientValidation> client_validation;
+  std::optional<ClientValidation> client_validation = std::nullopt;
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

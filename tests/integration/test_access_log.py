@@ -22,7 +22,7 @@ PORT = 8080
 LOG = os.path.join(tempfile.mkdtemp(prefix="gatehouse-access-log-"), "access.log")
 KEYS = ["time", "gateway", "listener", "route", "rule", "backend", "endpoint", "method", "authority", "path",
         "status", "bytes_received", "bytes_sent", "duration_ms", "upstream_duration_ms", "upstream_failure",
-        "trace_id", "client_address"]
+        "upstream_attempts", "trace_id", "client_address"]
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
@@ -91,7 +91,7 @@ class AccessLogTest(GatehouseTestCase):
             "bytes_received": len(b"POST /api/items?x=1 HTTP/1.1\r\nHost: shop.example.com\r\n"
                                   b"traceparent: 00-" + TRACE.encode() + b"-00f067aa0ba902b7-01\r\n"
                                   b"Content-Length: 5\r\n\r\nhello"),
-            "upstream_failure": None, "trace_id": TRACE})
+            "upstream_failure": None, "upstream_attempts": 1, "trace_id": TRACE})
 
     def test_upstream_failure(self):
         entry = self.send_and_read_line(
@@ -103,7 +103,7 @@ class AccessLogTest(GatehouseTestCase):
             "backend": "default/down:9090", "endpoint": f"{self.dead_ip}:3000", "method": "GET",
             "authority": "shop.example.com", "path": "/down", "status": 503,
             "bytes_received": len(b"GET /down HTTP/1.1\r\nHost: shop.example.com\r\n\r\n"),
-            "upstream_failure": "connection_refused", "trace_id": None})
+            "upstream_failure": "connection_refused", "upstream_attempts": 1, "trace_id": None})
 
     def test_unmatched_route_has_null_route(self):
         entry = self.send_and_read_line(
@@ -112,7 +112,7 @@ class AccessLogTest(GatehouseTestCase):
         self.assertEqual(entry, {
             "gateway": "default/gw", "listener": "http", "route": None, "rule": None, "backend": None,
             "endpoint": None, "method": "GET", "authority": "other.example.com", "path": "/x", "status": 404,
-            "bytes_received": len(b"GET /x HTTP/1.1\r\nHost: other.example.com\r\n\r\n"), "upstream_duration_ms": None, "upstream_failure": None, "trace_id": None})
+            "bytes_received": len(b"GET /x HTTP/1.1\r\nHost: other.example.com\r\n\r\n"), "upstream_duration_ms": None, "upstream_failure": None, "upstream_attempts": None, "trace_id": None})
 
     def raw(self, data: bytes) -> int:
         conn = RawConnection(self.ip, PORT)
@@ -137,7 +137,7 @@ class AccessLogTest(GatehouseTestCase):
         self.assertEqual(entry, {
             "gateway": None, "listener": None, "route": None, "rule": None, "backend": None, "endpoint": None,
             "method": None, "authority": None, "path": None, "status": 400, "bytes_received": 0,
-            "upstream_duration_ms": None, "upstream_failure": None, "trace_id": None})
+            "upstream_duration_ms": None, "upstream_failure": None, "upstream_attempts": None, "trace_id": None})
 
     def test_refused_request_does_not_inherit_the_previous_requests_headers(self):
         conn = RawConnection(self.ip, PORT)

@@ -55,6 +55,10 @@ void Worker::observe(const RequestContext& ctx) {
   if (access_log_) access_log_->append(ctx);
 }
 
+void Worker::observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error) {
+  metrics_->observeAttempt(ctx, status, error, Clock::now());
+}
+
 void Worker::start() {
   thread_ = std::thread([this] {
     std::string name = "gh-worker-" + std::to_string(index_);

@@ -75,6 +75,8 @@ class Worker {
   IdleList& idle() { return *idle_; }
   // The log phase: counts the request in metrics() and writes its access log line (when on).
   void observe(const RequestContext& ctx);
+  // A failed upstream attempt that is retried (pipeline/retry.h): counted in the client leg.
+  void observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error);
   observe::RequestMetrics& metrics() { return *metrics_; }
   // The request pipeline's log phase calls this once per request (see pipeline/pipeline.h).
   void setRequestLogHook(std::function<void(const RequestContext&)> hook) { request_log_hook_ = std::move(hook); }

@@ -29,6 +29,7 @@
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/connector.h"
 #include "dataplane/upstream/h2c_client.h"
 
@@ -119,6 +120,8 @@ struct Active {
   std::string out;  // the head being written (request head upstream, response head downstream)
   std::string websocket_upgrade;
   std::unique_ptr<filters::MirrorTap> mirror;  // copies of the current request, sent once its body passed
+  std::string replay;        // the request body as relayed, for a retry (pipeline/retry.h)
+  bool keep_replay = false;  // `replay` holds the whole body relayed so far
   gh::RequestHeadParser request_parser;
   gh::ResponseHeadParser response_parser;
   RequestContext ctx;  // pins the generation from routing until the response ends
@@ -734,64 +737,108 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     const size_t prefix_at = begin_;
     if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + prefix_at, prefix), body_done);
     ctx.bytes_received += prefix;
-    ctx.upstream_started = Clock::now();
+    // A rule that retries keeps a copy of the body as relayed (chunked framing included) while it
+    // fits kMaxReplayBody, to send it again (pipeline/retry.h).
+    active_->replay.clear();
+    active_->keep_replay = !framing.websocket && retriesBodyOf(ctx, framing.framing == gh::BodyFraming::ContentLength
+                                                                        ? framing.content_length
+                                                                        : prefix);
+    if (active_->keep_replay) active_->replay.assign(buf_.get() + prefix_at, prefix);
 
     // A pooled connection the backend closed meanwhile fails before any response byte: when the
     // whole request is still at hand, it is sent once more on a new connection.
-    const snapshot::Endpoint* target = ctx.endpoint;
     size_t response_head = 0;
     gh::ResponseHeadParser& response_parser = active_->response_parser;
     response_parser.reset(request.method);
     // Only idempotent requests are resent (RFC 9110 9.2.2), and only while the whole body is at hand.
     const bool replayable = body_done && gh::isIdempotent(request.method);
+    bool body_sent = body_done;  // the whole body left the client (and is in active_->replay if kept)
+    bool resend = false;         // a retry: the head and the kept body go out again
     for (int attempt = 0;; ++attempt) {
+      ctx.upstream_started = Clock::now();
       bool reused = false;
       if (attempt == 0) {
         const auto probe = replayable ? upstream::Pool::Probe::UnlessFresh : upstream::Pool::Probe::Always;
-        if (auto pooled = worker_.upstreams().take(*target, probe)) {
+        if (auto pooled = worker_.upstreams().take(*ctx.endpoint, probe)) {
           active_->upstream = std::move(*pooled);
           reused = true;
         }
       }
+      std::optional<ProxyError> error;
       if (!reused) {
-        if (error_code ec = co_await connectUpstream(*target)) {
-          co_return co_await answerError(failure(ErrorKind::ConnectFailed), framing);
+        if (error_code ec = co_await connectUpstream(*ctx.endpoint)) error = failure(ErrorKind::ConnectFailed);
+      }
+      if (!error) {
+        const bool can_retry = reused && replayable;
+        upstreamProgress();
+        const std::string_view body = resend ? std::string_view(active_->replay)
+                                             : std::string_view(buf_.get() + prefix_at, prefix);
+        std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(body.data(), body.size())};
+        error_code ec = failed(co_await writeUpstream(first));
+        if (!ec && !body_sent) {
+          ec = co_await relayRequestBody(framing, request_body, prefix_at + prefix, remaining);
+          body_sent = !ec;
+        }
+        if (ec == asio::error::eof && client_gone_) {
+          closeUpstream();
+          co_return false;
+        }
+        if (!ec) {
+          auto [rec, head_bytes] = co_await readResponseHead(response_parser, request.method);
+          ec = rec;
+          response_head = head_bytes;
+        }
+        if (!ec) {
+          const AttemptOutcome answered{response_parser.head().status_code, std::nullopt};
+          const std::optional<Clock::duration> delay =
+              body_sent && active_->keep_replay ? retryDelay(worker_, ctx, answered) : std::nullopt;
+          if (!delay) break;
+          co_await retryAfter(*delay, answered);
+          resend = true;
+          response_parser.reset(request.method);
+          continue;
+        }
+        const bool nothing_received = uend_ == 0;
+        closeUpstream();
+        if (client_gone_) co_return false;
+        // (With the rule's retries, its policy resends instead: every attempt counted is one the
+        // backend saw.)
+        if (can_retry && nothing_received && !timed_out_ && attempt == 0 && !active_->keep_replay) {
+          response_parser.reset(request.method);
+          continue;
+        }
+        error = ec == asio::error::message_size ? ProxyError::of(ErrorKind::BadResponse) : failure(ErrorKind::BadResponse);
+      }
+      const AttemptOutcome failed_attempt{0, error};
+      if (body_sent && active_->keep_replay) {
+        if (const std::optional<Clock::duration> delay = retryDelay(worker_, ctx, failed_attempt)) {
+          co_await retryAfter(*delay, failed_attempt);
+          resend = true;
+          response_parser.reset(request.method);
+          continue;
         }
       }
-      const bool can_retry = reused && replayable;
-      upstreamProgress();
-      std::array<asio::const_buffer, 2> first{asio::buffer(active_->out), asio::buffer(buf_.get() + prefix_at, prefix)};
-      error_code ec = failed(co_await writeUpstream(first));
-      if (!ec && !body_done) ec = co_await relayRequestBody(framing, request_body, prefix_at + prefix, remaining);
-      if (ec == asio::error::eof && client_gone_) {
-        closeUpstream();
-        co_return false;
-      }
-      if (!ec) {
-        auto [rec, head_bytes] = co_await readResponseHead(response_parser, request.method);
-        ec = rec;
-        response_head = head_bytes;
-      }
-      if (!ec) break;
-      const bool nothing_received = uend_ == 0;
-      closeUpstream();
-      if (client_gone_) co_return false;
-      if (can_retry && nothing_received && !timed_out_ && attempt == 0) {
-        response_parser.reset(request.method);
-        continue;
-      }
       // A body partly relayed cannot be skipped: answer, then close.
-      Framing failed = framing;
-      if (!body_done) {
-        failed.keep_alive = false;
-        failed.framing = gh::BodyFraming::None;
+      Framing answer = framing;
+      if (!body_sent) {
+        answer.keep_alive = false;
+        answer.framing = gh::BodyFraming::None;
         linger_ = true;
+      } else if (!body_done) {
+        answer.framing = gh::BodyFraming::None;  // relayed already
       }
-      if (ec == asio::error::message_size) co_return co_await answerError(ProxyError::of(ErrorKind::BadResponse), failed);
-      co_return co_await answerError(failure(ErrorKind::BadResponse), failed);
+      co_return co_await answerError(*error, answer);
     }
     if (body_done) begin_ = prefix_at + prefix;  // else relayRequestBody moved it
     co_return co_await relayResponse(response_parser.head(), response_head, framing, ctx);
+  }
+
+  // Drops the failed attempt (its connection, its timeout), then waits for the next one.
+  asio::awaitable<void> retryAfter(Clock::duration delay, const AttemptOutcome& outcome) {
+    closeUpstream();
+    setDeadline(Wait::None, Clock::time_point::max());
+    co_await beginRetry(worker_, active_->ctx, delay, outcome);
+    timed_out_ = false;
   }
 
   // Relays the rest of the request body (after the prefix already written) from the client.
@@ -834,6 +881,14 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       upstreamProgress();
       if (active_->mirror) active_->mirror->body(std::string_view(buf_.get() + begin_, take), done);
+      if (active_->keep_replay) {
+        active_->keep_replay = active_->replay.size() + take <= kMaxReplayBody;
+        if (active_->keep_replay) {
+          active_->replay.append(buf_.get() + begin_, take);
+        } else {
+          active_->replay.clear();
+        }
+      }
       active_->ctx.bytes_received += take;
       if (error_code ec = failed(co_await writeUpstream(asio::buffer(buf_.get() + begin_, take)))) co_return ec;
       begin_ += take;

@@ -26,6 +26,7 @@
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/exchange.h"
 #include "dataplane/upstream/h2c_client.h"
 
@@ -553,6 +554,13 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
     std::shared_ptr<MirrorCopy> mirror;
     if (!ctx.mirrors.empty()) mirror = std::make_shared<MirrorCopy>(std::move(ctx.mirrors), out.head);
+    // A rule that retries reads the body first, while it fits the replay bound, to send it again.
+    std::string prefix;
+    if (ctx.rule->retry) {
+      const bool whole = !out.body_follows || co_await bufferReplayBody(*stream, prefix);
+      if (stream->closed || closed_) co_return;
+      if (whole) co_return co_await serveReplayable(stream, out, prefix, mirror, head_method);
+    }
     std::unique_ptr<upstream::StreamingExchange> opened;
     if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, opened)) {
       ctx.error = error;
@@ -562,7 +570,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
     stream->exchange = exchange;
     if (out.body_follows) {
-      asio::co_spawn(worker_.io(), [self, stream, exchange, mirror] { return self->forwardRequestBody(stream, exchange, mirror); },
+      asio::co_spawn(worker_.io(),
+                     [self, stream, exchange, mirror, prefix = std::move(prefix)]() mutable {
+                       return self->forwardRequestBody(stream, exchange, mirror, std::move(prefix));
+                     },
                      asio::detached);
     } else if (mirror) {
       mirror->send(worker_);
@@ -598,12 +609,64 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
   };
 
+  // Reads the request body into `body` while it fits kMaxReplayBody, re-opening the client's
+  // windows as it goes. True once the whole body is in `body`; false when it is larger (what did
+  // not fit stays in stream.request_body, unconsumed) or the stream closed.
+  asio::awaitable<bool> bufferReplayBody(H2Stream& stream, std::string& body) {
+    while (!stream.closed) {
+      if (!stream.request_body.empty()) {
+        const size_t n = stream.request_body.size();
+        if (body.size() + n > kMaxReplayBody) co_return false;
+        body.append(stream.request_body);
+        stream.request_body.clear();
+        consumed(stream, n);
+        continue;
+      }
+      if (stream.request_ended) co_return true;
+      co_await wait(stream.request_signal);
+    }
+    co_return false;
+  }
+
+  // The exchange of a request whose whole body is at hand, with the rule's retries.
+  asio::awaitable<void> serveReplayable(std::shared_ptr<H2Stream> stream, upstream::StreamedRequest& out,
+                                        const std::string& body, const std::shared_ptr<MirrorCopy>& mirror,
+                                        bool head_method) {
+    RequestContext& ctx = stream->ctx;
+    if (out.body_follows) out.content_length = body.size();
+    if (mirror) {
+      if (out.body_follows) mirror->add(worker_, body);
+      mirror->send(worker_);
+    }
+    upstream::StreamedResponseHead head;
+    const std::optional<ProxyError> error = co_await exchangeReplayable(
+        worker_, ctx, out, body, stream->head.trailers, stream->exchange, head, stream->closed);
+    if (stream->closed || closed_) {
+      if (stream->exchange) stream->exchange->cancel();
+      co_return;
+    }
+    if (error) {
+      ctx.error = error;
+      co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
+    }
+    const std::shared_ptr<upstream::StreamingExchange> exchange = stream->exchange;
+    co_await forwardResponse(*stream, *exchange, std::move(head), head_method);
+  }
+
   // Client -> upstream: each piece of the body as it arrives; the client's windows re-open by
   // what the upstream took.
   asio::awaitable<void> forwardRequestBody(std::shared_ptr<H2Stream> stream,
                                            std::shared_ptr<upstream::StreamingExchange> exchange,
-                                           std::shared_ptr<MirrorCopy> mirror) {
+                                           std::shared_ptr<MirrorCopy> mirror, std::string prefix) {
     auto self = this->shared_from_this();
+    // Read ahead for a retry that did not fit: its windows were re-opened already.
+    if (!prefix.empty()) {
+      if (mirror) mirror->add(worker_, prefix);
+      if (!co_await exchange->writeBody(prefix)) {
+        if (!stream->closed) discardRequestBody(*stream);
+        co_return;
+      }
+    }
     std::string piece;
     for (;;) {
       while (stream->request_body.empty() && !stream->request_ended && !stream->closed && !stream->discard_body) {
@@ -638,6 +701,13 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       ctx.error = ProxyError::fromOutcome(outcome);
       co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
     }
+    co_await forwardResponse(stream, exchange, std::move(head), head_method);
+  }
+
+  // The same from a response head already read.
+  asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange,
+                                        upstream::StreamedResponseHead head, bool head_method) {
+    RequestContext& ctx = stream.ctx;
     gh::Response reply;
     reply.status = head.status;
     reply.headers = std::move(head.headers);

@@ -113,6 +113,12 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   }
   const bool upstream_failed = ctx.error && ctx.error->side == ErrorSide::Upstream;
   stringOrNull(out, "upstream_failure", upstream_failed ? errorTypeOf(ctx.error->kind) : "", upstream_failed);
+  key(out, "upstream_attempts");
+  if (ctx.upstream_started == std::chrono::steady_clock::time_point{}) {
+    out += "null";
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", ctx.retries + 1);
+  }
   const std::string_view trace = traceId(ctx);
   stringOrNull(out, "trace_id", trace, !trace.empty());
   if (ctx.client.port() != 0) {

@@ -35,12 +35,17 @@ void RequestMetrics::observe(const RequestContext& ctx, Clock::time_point now) {
   Leg server{ctx.status, {}};
   if (server.status == 0) server.failure = ctx.error ? errorTypeOf(ctx.error->kind) : kOtherError;
   count(server_, ctx, server, false, secondsBetween(ctx.started, now));
+  observeAttempt(ctx, ctx.status, ctx.error, now);
+}
+
+void RequestMetrics::observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error,
+                                    Clock::time_point now) {
   if (ctx.upstream_started == Clock::time_point{}) return;
   Leg client;
-  if (ctx.error && ctx.error->side == ErrorSide::Upstream) {
-    client.failure = errorTypeOf(ctx.error->kind);
+  if (error && error->side == ErrorSide::Upstream) {
+    client.failure = errorTypeOf(error->kind);
   } else {
-    client.status = ctx.status;
+    client.status = status;
     if (client.status == 0) client.failure = kOtherError;
   }
   count(client_, ctx, client, true, secondsBetween(ctx.upstream_started, now));

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +24,7 @@
 #include "common/metrics/histogram.h"
 #include "dataplane/filters/mirror_stats.h"
 #include "dataplane/generation.h"
+#include "dataplane/pipeline/proxy_error.h"
 
 namespace gatehouse::dataplane {
 struct RequestContext;
@@ -75,6 +77,9 @@ class RequestMetrics {
 
   // Counts a finished request: its downstream leg and, when it went upstream, its attempt.
   void observe(const RequestContext& ctx, std::chrono::steady_clock::time_point now);
+  // Counts one upstream attempt of ctx that is retried: its response `status`, or `error`.
+  void observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error,
+                      std::chrono::steady_clock::time_point now);
   // The worker serves `generation` from now on; it must stay alive until the next call.
   void setGeneration(const Generation* generation) {
     by_address_.clear();

@@ -8,6 +8,7 @@
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
 #include "dataplane/pipeline/grpc.h"
+#include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane {
@@ -70,19 +71,7 @@ void applyRequestFilters(Worker& worker, RequestContext& ctx) {
 void selectEndpoint(Worker& worker, RequestContext& ctx) {
   const auto& endpoints = ctx.cluster->endpoints;
   ctx.endpoint = &endpoints[worker.nextEndpoint(*ctx.backend->cluster, endpoints.size())];
-  const snapshot::Rule& rule = *ctx.rule;
-  if (rule.request_timeout_ms) ctx.deadline = ctx.started + std::chrono::milliseconds(*rule.request_timeout_ms);
-  if (rule.backend_request_timeout_ms) {
-    const auto at = Clock::now() + std::chrono::milliseconds(*rule.backend_request_timeout_ms);
-    if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
-  }
-  if (!ctx.grpc) return;
-  const std::string* grpc_timeout = ctx.request.headers.find("grpc-timeout");
-  if (grpc_timeout == nullptr) return;
-  const std::optional<std::chrono::nanoseconds> timeout = parseGrpcTimeout(*grpc_timeout);
-  if (!timeout || *timeout > std::chrono::hours(24 * 365)) return;  // malformed or as good as none
-  const auto at = ctx.started + std::chrono::duration_cast<Clock::duration>(*timeout);
-  if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
+  ctx.deadline = attemptDeadline(ctx, Clock::now());
 }
 
 }  // namespace
@@ -130,17 +119,30 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
 asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
                                                             const upstream::BufferedRequest& request,
                                                             upstream::BufferedResponse& response, size_t max_body) {
-  upstream::ExchangeOptions options;
-  options.max_body = max_body;
-  options.deadline = Clock::now() + worker.options().timeouts.body_idle;
-  if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
-  ctx.upstream_started = Clock::now();
-  const upstream::Outcome outcome =
-      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
-          ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
-          : co_await upstream::exchangeH1(worker, *ctx.endpoint, request, response, options);
-  if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
-  co_return ProxyError::fromOutcome(outcome);
+  // The whole body is at hand: retried while it fits the replay bound, like the streamed codecs.
+  const bool replayable = retriesBodyOf(ctx, request.body.size());
+  for (;;) {
+    upstream::ExchangeOptions options;
+    options.max_body = max_body;
+    options.replay_stale = !replayable;
+    options.deadline = Clock::now() + worker.options().timeouts.body_idle;
+    if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
+    ctx.upstream_started = Clock::now();
+    const upstream::Outcome outcome =
+        ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
+            ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
+            : co_await upstream::exchangeH1(worker, *ctx.endpoint, request, response, options);
+    AttemptOutcome attempt;
+    if (outcome == upstream::Outcome::Ok) {
+      attempt.status = response.status;
+    } else {
+      attempt.error = ProxyError::fromOutcome(outcome);
+    }
+    const std::optional<Clock::duration> delay = replayable ? retryDelay(worker, ctx, attempt) : std::nullopt;
+    if (!delay) co_return attempt.error;
+    response = {};
+    co_await beginRetry(worker, ctx, *delay, attempt);
+  }
 }
 
 asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker, RequestContext& ctx,
@@ -148,6 +150,8 @@ asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker,
                                                                  std::unique_ptr<upstream::StreamingExchange>& exchange) {
   upstream::ExchangeOptions options;
   if (ctx.deadline) options.deadline = *ctx.deadline;
+  // A request without body is always replayable: with retries the rule's policy resends it.
+  options.replay_stale = !ctx.rule->retry;
   ctx.upstream_started = Clock::now();
   const upstream::Outcome outcome =
       ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
@@ -155,6 +159,45 @@ asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker,
           : co_await upstream::openH1Streaming(worker, *ctx.endpoint, request, options, exchange);
   if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
   co_return ProxyError::fromOutcome(outcome);
+}
+
+asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, RequestContext& ctx,
+                                                              const upstream::StreamedRequest& request,
+                                                              const std::string& body, const http::Headers& trailers,
+                                                              std::shared_ptr<upstream::StreamingExchange>& exchange,
+                                                              upstream::StreamedResponseHead& head,
+                                                              const bool& abandoned) {
+  for (;;) {
+    std::unique_ptr<upstream::StreamingExchange> opened;
+    AttemptOutcome attempt;
+    attempt.error = co_await openStreamingExchange(worker, ctx, request, opened);
+    if (!attempt.error) {
+      std::shared_ptr<upstream::StreamingExchange> current = std::move(opened);
+      exchange = current;
+      if (request.body_follows) {
+        // A failed write shows in readHead() (the upstream may also have answered early).
+        if (body.empty() || co_await current->writeBody(body)) co_await current->endBody(trailers);
+      }
+      const upstream::Outcome outcome = abandoned ? upstream::Outcome::BadResponse : co_await current->readHead(head);
+      if (outcome == upstream::Outcome::Ok) {
+        attempt.status = head.status;
+      } else {
+        attempt.error = ProxyError::fromOutcome(outcome);
+      }
+    }
+    const std::optional<Clock::duration> delay = abandoned ? std::nullopt : retryDelay(worker, ctx, attempt);
+    if (!delay) {
+      if (attempt.error && exchange) exchange->cancel();
+      co_return attempt.error;
+    }
+    if (exchange) {
+      exchange->cancel();
+      exchange.reset();
+    }
+    head = {};
+    co_await beginRetry(worker, ctx, *delay, attempt);
+    if (abandoned) co_return ProxyError::of(ErrorKind::BadResponse);
+  }
 }
 
 void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error) {

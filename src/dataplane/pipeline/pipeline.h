@@ -1,7 +1,8 @@
 #pragma once
 // One request, in phases, for every HTTP codec (HTTP/1.1 and HTTP/2):
 //
-//   normalise -> route -> request filters -> upstream selection -> exchange -> response filters -> log
+//   normalise -> route -> request filters -> upstream selection -> exchange (retries: retry.h)
+//   -> response filters -> log
 //
 // A codec parses its wire format into RequestContext::request, runs runRequestPhases(), and then
 // either writes the local answer it returns (an error or a redirect) or exchanges the request
@@ -51,7 +52,8 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 
 // The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
 // the cluster's protocol (gRPC requests always over h2c: gRPC needs HTTP/2). Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
-// shows no progress to measure). nullopt when a response arrived.
+// shows no progress to measure). Failed attempts are retried as the rule says (pipeline/retry.h)
+// while the body fits kMaxReplayBody. nullopt when a response arrived.
 boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
                                                                    const upstream::BufferedRequest& request,
                                                                    upstream::BufferedResponse& response,
@@ -63,6 +65,16 @@ boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worke
 boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
     Worker& worker, RequestContext& ctx, const upstream::StreamedRequest& request,
     std::unique_ptr<upstream::StreamingExchange>& exchange);
+
+// The exchange with retries (pipeline/retry.h) of a request whose whole body is at hand (`body`,
+// at most kMaxReplayBody, then `trailers`): each attempt opens a streamed exchange, sends the body
+// and reads the response head into `head`. `exchange` is the current attempt's (the codec
+// cancels it when the client goes away, and then sets `abandoned`). nullopt: `head` is the
+// response, to be forwarded from `exchange`; else the last attempt's error.
+boost::asio::awaitable<std::optional<ProxyError>> exchangeReplayable(
+    Worker& worker, RequestContext& ctx, const upstream::StreamedRequest& request, const std::string& body,
+    const http::Headers& trailers, std::shared_ptr<upstream::StreamingExchange>& exchange,
+    upstream::StreamedResponseHead& head, const bool& abandoned);
 
 // The last phase: records the final status (and error, when ctx.error is unset and `error` is
 // given), counts the request in the worker's metrics, writes its access log line (when on) and

@@ -39,12 +39,15 @@ struct RequestContext {
   const snapshot::WeightedBackend* backend = nullptr;
   const snapshot::Cluster* cluster = nullptr;
   const snapshot::Endpoint* endpoint = nullptr;
-  // The rule's request / backendRequest timeout, whichever ends first.
+  // The current attempt's: the rule's request / backendRequest timeout, whichever ends first.
   std::optional<Clock::time_point> deadline;
   std::vector<filters::MirrorTarget> mirrors;  // chosen copies (codec sends them once the body is read)
-  // When the exchange with `endpoint` began; unset when no upstream was tried. Its outcome is
-  // `error` when that is an upstream-side error, else `status` came from the upstream.
+  // When the exchange with `endpoint` (the last attempt's) began; unset when no upstream was
+  // tried. Its outcome is `error` when that is an upstream-side error, else `status` came from
+  // the upstream.
   Clock::time_point upstream_started{};
+  // Retries made so far (pipeline/retry.h): the attempt with `endpoint` is attempt retries + 1.
+  uint32_t retries = 0;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -75,6 +78,7 @@ struct RequestContext {
     deadline.reset();
     mirrors.clear();
     upstream_started = {};
+    retries = 0;
     status = 0;
     error.reset();
   }

@@ -204,7 +204,7 @@ asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& en
                                     BufferedResponse& response, ExchangeOptions options) {
   const std::string head = serializeH1Head(request);
   // The whole body is at hand: only idempotency decides whether a failed attempt may be replayed.
-  const bool replayable = http::isIdempotent(request.method);
+  const bool replayable = options.replay_stale && http::isIdempotent(request.method);
   for (int attempt = 0;; ++attempt) {
     tcp::socket socket(worker.io());
     bool reused = false;

@@ -44,6 +44,10 @@ struct ExchangeOptions {
   Clock::time_point deadline = Clock::time_point::max();  // whole exchange; then TimedOut
   size_t max_body = 8 * 1024 * 1024;                      // kept response body; larger: TooLarge
   bool keep_body = true;                                  // false: read and drop the body
+  // A pooled connection found closed before any response byte is replaced and the request sent
+  // again. False when the caller retries failed attempts itself (pipeline/retry.h): each
+  // attempt it counts must be one request the backend saw.
+  bool replay_stale = true;
 };
 
 enum class Outcome : uint8_t {

@@ -27,16 +27,16 @@ constexpr size_t kMaxResponseHead = 64 * 1024;
 class H1Streaming final : public StreamingExchange {
  public:
   H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const StreamedRequest& request,
-              Clock::time_point deadline)
+              const ExchangeOptions& options)
       : worker_(worker),
         endpoint_(endpoint),
         socket_(worker.io()),
-        deadline_(deadline),
+        deadline_(options.deadline),
         method_(request.head.method),
         chunked_(request.body_follows && !request.content_length),
         request_done_(!request.body_follows),
         // Nothing but the head to send again: a pooled connection found closed may be replaced.
-        replayable_(!request.body_follows && http::isIdempotent(request.head.method)),
+        replayable_(options.replay_stale && !request.body_follows && http::isIdempotent(request.head.method)),
         parser_(request.head.method, headLimits()),
         chunk_(worker.takeBuffer()) {
     BufferedRequest head = request.head;
@@ -271,7 +271,7 @@ class H1Streaming final : public StreamingExchange {
 asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
                                          const StreamedRequest& request, const ExchangeOptions& options,
                                          std::unique_ptr<StreamingExchange>& exchange) {
-  auto opened = std::make_unique<H1Streaming>(worker, endpoint, request, options.deadline);
+  auto opened = std::make_unique<H1Streaming>(worker, endpoint, request, options);
   const Outcome outcome = co_await opened->open();
   if (outcome == Outcome::Ok) exchange = std::move(opened);
   co_return outcome;

@@ -93,6 +93,15 @@ HTTPRouteRule rule(const Json& r, const std::string& ns) {
   const Json& timeouts = obj(r, "timeouts");
   out.request_timeout_ms = parseDurationMs(str(timeouts, "request"));
   out.backend_request_timeout_ms = parseDurationMs(str(timeouts, "backendRequest"));
+  if (auto it = r.find("retry"); it != r.end() && it->is_object()) {
+    HTTPRouteRetry retry;
+    for (const auto& code : arr(*it, "codes")) {
+      if (code.is_number_integer()) retry.codes.push_back(code.get<int32_t>());
+    }
+    if (auto a = it->find("attempts"); a != it->end() && a->is_number_integer()) retry.attempts = a->get<int32_t>();
+    if (it->contains("backoff")) retry.backoff_ms = parseDurationMs(str(*it, "backoff"));
+    out.retry = std::move(retry);
+  }
   return out;
 }
 

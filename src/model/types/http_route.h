@@ -81,6 +81,13 @@ struct HTTPRouteMatch {
   std::optional<std::string> method;
 };
 
+// GEP-1731 retry (experimental channel); unset fields keep Gatehouse's defaults.
+struct HTTPRouteRetry {
+  std::vector<int32_t> codes;
+  std::optional<int32_t> attempts;
+  std::optional<uint64_t> backoff_ms;
+};
+
 struct HTTPRouteRule {
   std::string name;
   std::vector<HTTPRouteMatch> matches;  // empty: match every request
@@ -88,6 +95,7 @@ struct HTTPRouteRule {
   std::vector<HTTPBackendRef> backend_refs;
   // Durations in milliseconds; nullopt when absent (0 disables the timeout).
   std::optional<uint64_t> request_timeout_ms, backend_request_timeout_ms;
+  std::optional<HTTPRouteRetry> retry;
 };
 
 struct HTTPRoute : Route {

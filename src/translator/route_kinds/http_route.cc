@@ -75,6 +75,19 @@ std::optional<uint32_t> timeout(const std::optional<uint64_t>& ms) {
   return static_cast<uint32_t>(std::min<uint64_t>(*ms, std::numeric_limits<uint32_t>::max()));
 }
 
+// GEP-1731 leaves the defaults to the implementation: one retry, 25 ms backoff (Envoy's).
+snap::RetryPolicy retryPolicy(const model::HTTPRouteRetry& retry) {
+  snap::RetryPolicy out;
+  for (int32_t code : retry.codes) out.codes.push_back(static_cast<uint16_t>(code));
+  std::sort(out.codes.begin(), out.codes.end());
+  out.codes.erase(std::unique(out.codes.begin(), out.codes.end()), out.codes.end());
+  if (retry.attempts) out.attempts = static_cast<uint32_t>(*retry.attempts);
+  if (retry.backoff_ms) {
+    out.backoff_ms = static_cast<uint32_t>(std::min<uint64_t>(*retry.backoff_ms, std::numeric_limits<uint32_t>::max()));
+  }
+  return out;
+}
+
 class HttpRouteKind : public RouteKind {
  public:
   std::string_view kind() const override { return "HTTPRoute"; }
@@ -94,6 +107,7 @@ class HttpRouteKind : public RouteKind {
       compileRuleActions(r.filters, r.backend_refs, backends, problem, rule);
       rule.request_timeout_ms = timeout(r.request_timeout_ms);
       rule.backend_request_timeout_ms = timeout(r.backend_request_timeout_ms);
+      if (r.retry) rule.retry = retryPolicy(*r.retry);
       std::vector<snap::RouteMatch> matches;
       for (const auto& m : r.matches.empty() ? kMatchEverything : r.matches) {
         std::string error;

@@ -25,10 +25,6 @@ const std::set<std::string> kExpectedInvalid = {
     // so their type defaults to IPAddress and the value is no IP (oneOf ipv4|ipv6). The suite
     // swaps them for real addresses before applying.
     "gateway-static-addresses.yaml:Gateway/gateway-conformance-infra/gateway-static-addresses",
-    // spec.rules[].retry is an experimental-channel field; with the standard CRDs the API
-    // server's strict field validation rejects it (the test only runs for implementations that
-    // claim HTTPRouteRetry support, i.e. with experimental CRDs installed).
-    "httproute-retry.yaml:HTTPRoute/gateway-conformance-infra/retries",
 };
 
 // The suite renders these templates before applying a manifest.

@@ -148,6 +148,7 @@ rules:
   - {name: b, port: 80, weight: 1000000, namespace: other, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x, value: y}]}}]}
   - {group: example.com, kind: Backend, name: c}
   timeouts: {request: 10s, backendRequest: 2s}
+  retry: {codes: [500, 502, 503, 504], attempts: 3, backoff: 100ms}
 - matches: [{path: {type: PathPrefix, value: /old}}]
   filters:
   - type: RequestRedirect
@@ -269,7 +270,6 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"RuleNameUppercase",
              {{"/spec/rules/0/name", "Main"}},
              {{"spec.rules[0].name", "should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'"}}},
-        Case{"ExperimentalRetryField", {{"/spec/rules/0/retry", yaml("{attempts: 2}")}}, {{"spec.rules[0].retry", "unknown field"}}},
         Case{"HostnameIsIPWildcardMiddle",
              {{"/spec/hostnames/0", "a.*.example.com"}},
              {{"spec.hostnames[0]", "should match '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'"}}},
@@ -310,6 +310,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"TimeoutNotADuration",
              {{"/spec/rules/0/timeouts", yaml("{request: '10'}")}},
              {{"spec.rules[0].timeouts.request", "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'"}}},
+        Case{"RetryCodeOutOfRange",
+             {{"/spec/rules/0/retry", yaml("{codes: [399, 600]}")}},
+             {{"spec.rules[0].retry.codes[0]", "should be greater than or equal to 400"},
+              {"spec.rules[0].retry.codes[1]", "should be less than or equal to 599"}}},
+        Case{"RetryZeroAttempts",
+             {{"/spec/rules/0/retry", yaml("{attempts: 0}")}},
+             {{"spec.rules[0].retry.attempts", "should be greater than or equal to 1"}}},
+        Case{"RetryBackoffNotADuration",
+             {{"/spec/rules/0/retry", yaml("{backoff: 1.5s}")}},
+             {{"spec.rules[0].retry.backoff", "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'"}}},
         Case{"BackendTimeoutLongerThanRequest",
              {{"/spec/rules/0/timeouts", yaml("{request: 1m, backendRequest: 1m500ms}")}},
              {{"spec.rules[0].timeouts", "backendRequest timeout cannot be longer than request timeout"}}}),

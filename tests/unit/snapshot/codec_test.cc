@@ -37,6 +37,7 @@ Filters everyFilter(uint32_t mirror_cluster) {
 RouteTablePtr routeTable(const std::string& route) {
   auto table = std::make_shared<RouteTable>();
   Rule full{route, "full", everyFilter(3), {}, 0, 1500, 700};
+  full.retry = RetryPolicy{{500, 503}, 3, 40};
   full.backends.push_back(WeightedBackend{0, 7, everyFilter(5)});
   full.backends.push_back(WeightedBackend{3, 1, {}});
   full.total_weight = 8;
@@ -193,6 +194,8 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   const Rule& full = t.rules[0];
   EXPECT_EQ(full.request_timeout_ms, 1500u);
   EXPECT_EQ(full.backend_request_timeout_ms, 700u);
+  EXPECT_EQ(full.retry, (RetryPolicy{{500, 503}, 3, 40}));
+  EXPECT_EQ(t.rules[1].retry, std::nullopt);
   EXPECT_EQ(full.total_weight, 8u);
   ASSERT_EQ(full.filters.size(), 6u);
   const auto& cors = std::get<Cors>(full.filters[0]);
@@ -238,7 +241,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x05\x00\x00\x00\x00\x00", 10));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x06\x00\x00\x00\x00\x00", 10));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -254,7 +257,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 5) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 6) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -268,25 +271,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x05") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x01\xe8\x07\x00\x00", 13)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 9)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x64pq", 13)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x00\x01\x64pq", 13)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 10)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x05\x00\x81\x80\x40\x00\x00\x00", 12);
+  const std::string bytes("GHSN\x06\x00\x81\x80\x40\x00\x00\x00", 12);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -295,17 +298,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -316,7 +319,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2214)");
+            "2249)");
 }
 
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
@@ -354,7 +357,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 535)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 544)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
@@ -366,7 +369,7 @@ TEST(SnapshotCodecErrors, BadRegex) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].entries[0].path.value: bad regular expression \"/a(\": missing ): /a( (at "
-            "byte 34)");
+            "byte 35)");
 }
 
 Snapshot withPathRegexes(const std::vector<std::string>& patterns) {
@@ -388,7 +391,7 @@ TEST(SnapshotCodecErrors, RegexProgramsBeyondTheBudget) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().message,
             "snapshot decode: routeTables[0].entries[2].path.value: regular expressions exceed 150 compiled "
-            "instructions in total (at byte 66)");
+            "instructions in total (at byte 67)");
 }
 
 TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
@@ -425,20 +428,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 22)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 25)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     25)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -446,7 +449,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x05\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x06\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     28)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
