@@ -16,6 +16,8 @@ inline constexpr const char* kProgrammed = "Programmed";
 inline constexpr const char* kResolvedRefs = "ResolvedRefs";
 inline constexpr const char* kConflicted = "Conflicted";
 inline constexpr const char* kSupportedVersion = "SupportedVersion";
+// Gatehouse's own (route parent): a rule never receives traffic, see translator/shadowing.h.
+inline constexpr const char* kShadowed = "gatehouse.dev/Shadowed";
 }  // namespace condition
 
 namespace reason {
@@ -52,6 +54,7 @@ inline constexpr const char* kNoMatchingListenerHostname = "NoMatchingListenerHo
 inline constexpr const char* kUnsupportedValue = "UnsupportedValue";
 inline constexpr const char* kInvalidKind = "InvalidKind";
 inline constexpr const char* kBackendNotFound = "BackendNotFound";
+inline constexpr const char* kShadowed = "Shadowed";
 }  // namespace reason
 
 struct Condition {
