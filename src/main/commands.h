@@ -26,6 +26,7 @@ struct DataPlaneFlags {
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;
+  std::string output = "text";  // text (a summary) | json | yaml (the full statuses)
 };
 struct ExplainFlags {
   std::string dir, route, controller_name, address_pool;

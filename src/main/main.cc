@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
   gatehouse::main::ValidateFlags validate_flags;
   auto* validate = app.add_subcommand("validate", "Check the manifests under DIR without serving");
   validate->add_option("dir", validate_flags.dir, "Directory of manifests")->required();
+  validate->add_option("-o,--output", validate_flags.output,
+                       "text: a line per object and every error; json or yaml: every status in full")
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->default_val("text");
   validate->add_option("--controller-name", validate_flags.controller_name)
       ->default_val("gatehouse.dev/gateway-controller");
   validate->add_option("--address-pool", validate_flags.address_pool)->default_val("127.0.1.0/24");
