@@ -127,30 +127,36 @@ void Translator::State::reattachAll(const std::set<ObjectKey>& done) {
 
 // Attaches a compiled route to the parents it names; its status follows once the listeners'
 // tables are rebuilt (publishRouteStatus).
+Json parentRefJson(const model::ParentRef& ref) {
+  Json out = {{"group", ref.group}, {"kind", ref.kind}, {"namespace", ref.ns}, {"name", ref.name}};
+  if (ref.section_name) out["sectionName"] = *ref.section_name;
+  if (ref.port) out["port"] = *ref.port;
+  return out;
+}
+
 void Translator::State::attachParents(RouteRecord& record) {
   const model::Resource& route = *record.resource;
+  const auto& refs = route.as<model::Route>()->parent_refs;
   record.parents.clear();
-  for (const auto& p : route.as<model::Route>()->parent_refs) {
-    auto gw_it = parentGateway(p);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    auto gw_it = parentGateway(refs[i]);
     if (gw_it == gateways.end()) continue;
     Conditions conditions;
-    setCondition(conditions, attach(record, gw_it->first, gw_it->second, p, record.parents.size()));
+    setCondition(conditions, attach(record, gw_it->first, gw_it->second, refs[i], record.parents.size()));
     setCondition(conditions, record.compiled->resolved_refs);
-    Json parent_ref = {{"group", p.group}, {"kind", p.kind}, {"namespace", p.ns}, {"name", p.name}};
-    if (p.section_name) parent_ref["sectionName"] = *p.section_name;
-    if (p.port) parent_ref["port"] = *p.port;
-    record.parents.push_back({std::move(parent_ref), std::move(conditions)});
+    record.parents.push_back({i, std::move(conditions)});
   }
   routes_to_publish.insert(route.key);
 }
 
 void Translator::State::publishRouteStatus(const RouteRecord& record) {
   const model::Resource& route = *record.resource;
+  const auto& refs = route.as<model::Route>()->parent_refs;
   Json parents = Json::array();
   for (size_t i = 0; i < record.parents.size(); ++i) {
     Conditions conditions = record.parents[i].conditions;
     if (auto shadowed = shadowedCondition(record, i)) setCondition(conditions, std::move(*shadowed));
-    parents.push_back({{"parentRef", record.parents[i].parent_ref},
+    parents.push_back({{"parentRef", parentRefJson(refs[record.parents[i].ref])},
                        {"controllerName", options.controller_name},
                        {"conditions", toJson(conditions, route.generation)}});
   }

@@ -45,9 +45,7 @@ std::optional<RouteExplanation> Translator::State::explainRoute(const model::Obj
   size_t our_parent = 0;  // index into record->parents, which holds only our parentRefs
   for (const auto& ref : route.parent_refs) {
     ParentExplanation parent;
-    parent.parent_ref = {{"group", ref.group}, {"kind", ref.kind}, {"namespace", ref.ns}, {"name", ref.name}};
-    if (ref.section_name) parent.parent_ref["sectionName"] = *ref.section_name;
-    if (ref.port) parent.parent_ref["port"] = *ref.port;
+    parent.parent_ref = parentRefJson(ref);
     std::string gateway_key = ref.ns + "/" + ref.name;
     auto gw = ref.group == model::kGatewayGroup && ref.kind == "Gateway" ? gateways.find(gateway_key) : gateways.end();
     if (ref.group == model::kGatewayGroup && ref.kind == "ListenerSet")

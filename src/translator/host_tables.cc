@@ -96,7 +96,8 @@ void HostRoutes::findShadows(const std::string& host) {
     if (had ? before->second != shadowed : !shadowed.empty()) shadow_changes_.push_back(owner);
     if (!shadowed.empty()) fresh.emplace(owner, std::move(shadowed));
   }
-  old = std::move(fresh);
+  if (fresh.empty()) shadows_.erase(host);  // most hosts shadow nothing: keep no entry for them
+  else old = std::move(fresh);
 }
 
 // A host's table holds its own routes first, then those of the wildcards that cover it (longest

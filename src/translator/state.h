@@ -70,7 +70,7 @@ struct RouteRecord {
   std::vector<uint32_t> clusters;       // cluster references it holds
   // One entry per parentRef that names one of our Gateways or ListenerSets, in spec order.
   struct Parent {
-    model::Json parent_ref;
+    size_t ref = 0;         // index into the route's parentRefs
     Conditions conditions;  // Accepted, ResolvedRefs; Shadowed is added when published
   };
   std::vector<Parent> parents;
@@ -83,6 +83,9 @@ struct RouteRecord {
   std::vector<Placement> placements;                       // where its candidates are
   std::vector<std::pair<std::string, size_t>> counted_on;  // listeners whose attachedRoutes include it
 };
+
+// A parentRef as status.parents[].parentRef writes it.
+model::Json parentRefJson(const model::ParentRef& ref);
 
 // What one listener makes of one parentRef of a route (attach() acts on it, explain prints it).
 struct ListenerVerdict {
