@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <vector>
 
 namespace gatehouse::main {
 
@@ -25,6 +26,14 @@ struct DataPlaneFlags {
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;
+  std::string output = "text";  // text (a summary) | json | yaml (the full statuses)
+};
+struct ExplainFlags {
+  std::string dir, route, controller_name, address_pool;
+  std::string request;               // "METHOD URL": explain a request instead of a route
+  std::vector<std::string> headers;  // with request: "Name: value"
+  std::string gateway;               // with request: only this Gateway's listeners
+  std::string output = "text";       // text | json
 };
 struct GoldenFlags {
   std::string input;
@@ -35,5 +44,6 @@ int serve(const ServeFlags& flags);
 int dataplane(const DataPlaneFlags& flags);
 int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
+int explain(const ExplainFlags& flags);
 
 }  // namespace gatehouse::main

@@ -120,9 +120,33 @@ int main(int argc, char** argv) {
   gatehouse::main::ValidateFlags validate_flags;
   auto* validate = app.add_subcommand("validate", "Check the manifests under DIR without serving");
   validate->add_option("dir", validate_flags.dir, "Directory of manifests")->required();
+  validate->add_option("-o,--output", validate_flags.output,
+                       "text: a line per object and every error; json or yaml: every status in full")
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->default_val("text");
   validate->add_option("--controller-name", validate_flags.controller_name)
       ->default_val("gatehouse.dev/gateway-controller");
   validate->add_option("--address-pool", validate_flags.address_pool)->default_val("127.0.1.0/24");
+
+  gatehouse::main::ExplainFlags explain_flags;
+  auto* explain = app.add_subcommand(
+      "explain", "Why a route is (not) attached, listener by listener, or (--request) where a request would go");
+  explain->add_option("dir", explain_flags.dir, "Directory of manifests")->required();
+  auto* explain_route = explain->add_option("route", explain_flags.route,
+                                            "The route: [KIND/][NAMESPACE/]NAME (namespace default: default)");
+  auto* explain_request =
+      explain->add_option("--request", explain_flags.request, "'METHOD http://host[:port]/path': explain this request");
+  explain_route->excludes(explain_request);
+  explain->add_option("-H,--header", explain_flags.headers, "'Name: value' of the request (repeatable)")
+      ->needs(explain_request);
+  explain->add_option("--gateway", explain_flags.gateway, "NAMESPACE/NAME: only this Gateway's listeners")
+      ->needs(explain_request);
+  explain->add_option("-o,--output", explain_flags.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  explain->add_option("--controller-name", explain_flags.controller_name)
+      ->default_val("gatehouse.dev/gateway-controller");
+  explain->add_option("--address-pool", explain_flags.address_pool)->default_val("127.0.1.0/24");
 
   gatehouse::main::GoldenFlags golden_flags;
   auto* golden = app.add_subcommand("golden", "Translator golden test: IN.in.yaml against IN.out.yaml");
@@ -146,5 +170,12 @@ int main(int argc, char** argv) {
   if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);
+  if (*explain) {
+    if (explain_flags.route.empty() && explain_flags.request.empty()) {
+      std::fprintf(stderr, "explain: give a ROUTE or --request\n");
+      return 2;
+    }
+    return gatehouse::main::explain(explain_flags);
+  }
   return 2;
 }

@@ -51,4 +51,20 @@ size_t effectiveQueryParamCount(const RouteMatch& m) {
 
 bool precedes(const RouteMatch& a, const RouteMatch& b) { return key(a) > key(b); }
 
+std::string precedenceReason(const RouteMatch& a, const RouteMatch& b) {
+  if (!precedes(a, b)) return "";
+  static const char* kPathTypes[] = {"RegularExpression", "PathPrefix", "Exact"};
+  const int rank_a = pathRank(a.path.type), rank_b = pathRank(b.path.type);
+  if (rank_a != rank_b)
+    return std::string(kPathTypes[rank_a]) + " path over " + kPathTypes[rank_b] + " path";
+  const auto [ra, la, ma, ha, qa] = key(a);
+  const auto [rb, lb, mb, hb, qb] = key(b);
+  if (la != lb)
+    return std::string("longer ") + kPathTypes[rank_a] + " path (" + std::to_string(la) + " over " +
+           std::to_string(lb) + " characters)";
+  if (ma != mb) return "method match";
+  if (ha != hb) return "more header matches (" + std::to_string(ha) + " over " + std::to_string(hb) + ")";
+  return "more query param matches (" + std::to_string(qa) + " over " + std::to_string(qb) + ")";
+}
+
 }  // namespace gatehouse::snapshot

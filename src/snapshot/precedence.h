@@ -19,12 +19,17 @@
 // already ordered by the spec's tie-breakers (oldest route, then "namespace/name", then rule and
 // match order) with std::stable_sort(..., precedes).
 #include <cstddef>
+#include <string>
 
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::snapshot {
 
 bool precedes(const RouteMatch& a, const RouteMatch& b);
+
+// The criterion of the list above that puts `a` before `b`, in words ("longer PathPrefix (6 over
+// 1 characters)"); empty when precedes(a, b) is false.
+std::string precedenceReason(const RouteMatch& a, const RouteMatch& b);
 
 // Distinct header names (case-insensitive) / query param names (exact) of the match.
 size_t effectiveHeaderCount(const RouteMatch& m);

@@ -100,7 +100,7 @@ void Translator::State::translateRoute(const ObjectKey& key) {
   auto record = std::make_unique<RouteRecord>();
   record->resource = route;
   record->kind = kind;
-  record->identity = {route->creation_timestamp, key.ns + "/" + key.name};
+  record->identity = {route->creation_timestamp, key.ns + "/" + key.name, key};
   RouteBackends resolver(*view, backends, backend_tls_policies, *record);
   record->compiled = kind->compile(*route, resolver);
   for (const auto& svc : record->services) routes_by_service[svc].insert(key);
@@ -127,63 +127,128 @@ void Translator::State::reattachAll(const std::set<ObjectKey>& done) {
       if (!done.count(route->key) && !routes.count(route->key)) translateRoute(route->key);
 }
 
-// Attaches a compiled route to the parents it names and sets its status.
+// Attaches a compiled route to the parents it names; its status follows once the listeners'
+// tables are rebuilt (publishRouteStatus).
+Json parentRefJson(const model::ParentRef& ref) {
+  Json out = {{"group", ref.group}, {"kind", ref.kind}, {"namespace", ref.ns}, {"name", ref.name}};
+  if (ref.section_name) out["sectionName"] = *ref.section_name;
+  if (ref.port) out["port"] = *ref.port;
+  return out;
+}
+
 void Translator::State::attachParents(RouteRecord& record) {
   const model::Resource& route = *record.resource;
-  Json parents = Json::array();
-  for (const auto& p : route.as<model::Route>()->parent_refs) {
-    auto gw_it = parentGateway(p);
+  const auto& refs = route.as<model::Route>()->parent_refs;
+  record.parents.clear();
+  for (size_t i = 0; i < refs.size(); ++i) {
+    auto gw_it = parentGateway(refs[i]);
     if (gw_it == gateways.end()) continue;
     Conditions conditions;
-    setCondition(conditions, attach(record, gw_it->first, gw_it->second, p));
+    setCondition(conditions, attach(record, gw_it->first, gw_it->second, refs[i], record.parents.size()));
     setCondition(conditions, record.compiled->resolved_refs);
-    Json parent_ref = {{"group", p.group}, {"kind", p.kind}, {"namespace", p.ns}, {"name", p.name}};
-    if (p.section_name) parent_ref["sectionName"] = *p.section_name;
-    if (p.port) parent_ref["port"] = *p.port;
-    parents.push_back({{"parentRef", parent_ref},
+    record.parents.push_back({i, std::move(conditions)});
+  }
+  routes_to_publish.insert(route.key);
+}
+
+void Translator::State::publishRouteStatus(const RouteRecord& record) {
+  const model::Resource& route = *record.resource;
+  const auto& refs = route.as<model::Route>()->parent_refs;
+  Json parents = Json::array();
+  for (size_t i = 0; i < record.parents.size(); ++i) {
+    Conditions conditions = record.parents[i].conditions;
+    if (auto shadowed = shadowedCondition(record, i)) setCondition(conditions, std::move(*shadowed));
+    parents.push_back({{"parentRef", parentRefJson(refs[record.parents[i].ref])},
                        {"controllerName", options.controller_name},
                        {"conditions", toJson(conditions, route.generation)}});
   }
   setStatus(route.key, {{"parents", parents}});
 }
 
+// The rules shadowed wherever the parent placed the route (every listener and host of it).
+std::optional<Condition> Translator::State::shadowedCondition(const RouteRecord& record, size_t parent) const {
+  std::optional<RuleShadows> everywhere;
+  for (const auto& p : record.placements) {
+    if (p.parent != parent) continue;
+    auto gw = gateways.find(p.gateway);
+    if (gw == gateways.end() || p.listener >= gw->second.listeners.size()) return std::nullopt;
+    const RuleShadows* here = gw->second.listeners[p.listener].tables.hosts.shadowed(p.host, &record.identity);
+    if (!here) return std::nullopt;
+    if (!everywhere) everywhere = *here;
+    else std::erase_if(*everywhere, [&](const auto& rule) { return !here->count(rule.first); });
+    if (everywhere->empty()) return std::nullopt;
+  }
+  if (!everywhere) return std::nullopt;
+  // The API server caps a condition message at 32768 bytes: a route of hundreds of shadowed
+  // rules names the first ones only.
+  constexpr size_t kListed = 16;
+  std::string message;
+  size_t listed = 0;
+  for (const auto& entry : *everywhere) {
+    const RuleShadow& shadow = entry.second;
+    if (listed++ == kListed) {
+      message += "; and " + std::to_string(everywhere->size() - kListed) + " more rules";
+      break;
+    }
+    if (!message.empty()) message += "; ";
+    message += "rule " + shadow.rule + " is shadowed by " + shadow.winner_route + " rule " + shadow.winner_rule;
+  }
+  return Condition{condition::kShadowed, true, reason::kShadowed, message};
+}
+
+// What one listener makes of a parentRef, in the order the spec's reasons rank: not selected
+// (NoMatchingParent), then not allowed (NotAllowedByListeners), then hostnames
+// (NoMatchingListenerHostname).
+ListenerVerdict Translator::State::judge(const RouteRecord& record, const ListenerState& ls,
+                                         const model::ParentRef& ref) const {
+  const model::Resource& route = *record.resource;
+  const model::Listener& spec = *ls.spec;
+  using Outcome = ListenerVerdict::Outcome;
+  if (ls.owner != ListenerOwner{ref.kind, ref.ns, ref.name}) return {Outcome::NotDeclared, {}};
+  if (ref.section_name && spec.name != *ref.section_name) return {Outcome::OtherSectionName, {}};
+  if (ref.port && *ref.port != 0 && spec.port != *ref.port) return {Outcome::OtherPort, {}};
+  // Routes attach to (and are counted on) every accepted listener, also one whose refs are
+  // unresolved; only usable listeners serve them.
+  if (!ls.accepted) return {Outcome::ListenerNotAccepted, {}};
+  if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), record.kind) == ls.supported_kinds.end())
+    return {Outcome::KindNotAllowed, {}};
+  const auto& allowed = spec.allowed_routes;
+  const std::string& from = allowed.namespaces_from;
+  bool ns_ok = from == "All" || (from == "Same" && route.key.ns == ls.owner.ns) ||
+               (from == "Selector" && allowed.selector.matches(namespaceLabels(*view, route.key.ns)));
+  if (!ns_ok) return {Outcome::NamespaceNotAllowed, {}};
+  auto hosts = intersectHostnames(spec.hostname, route.as<model::Route>()->hostnames);
+  if (!hosts) return {Outcome::NoHostnameIntersection, {}};
+  return {Outcome::Attached, std::move(*hosts)};
+}
+
 // Attaches a route to the listeners a parentRef selects (among those its object declares);
 // returns the Accepted condition.
 Condition Translator::State::attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw,
-                                    const model::ParentRef& ref) {
-  const model::Resource& route = *record.resource;
+                                    const model::ParentRef& ref, size_t parent) {
   const CompiledRoute& compiled = *record.compiled;
   if (compiled.not_accepted) return *compiled.not_accepted;
-  const auto& hostnames = route.as<model::Route>()->hostnames;
-  const ListenerOwner parent{ref.kind, ref.ns, ref.name};
+  using Outcome = ListenerVerdict::Outcome;
   bool any_listener = false, kind_or_ns_ok = false, attached = false;
   for (size_t li = 0; li < gw.listeners.size(); ++li) {
     auto& ls = gw.listeners[li];
-    const model::Listener& spec = *ls.spec;
-    if (ls.owner != parent) continue;
-    if (ref.section_name && spec.name != *ref.section_name) continue;
-    if (ref.port && *ref.port != 0 && spec.port != *ref.port) continue;
-    any_listener = true;
-    // Routes attach to (and are counted on) every accepted listener, also one whose refs are
-    // unresolved; only usable listeners serve them.
-    if (!ls.accepted) continue;
-    if (std::find(ls.supported_kinds.begin(), ls.supported_kinds.end(), record.kind) == ls.supported_kinds.end())
+    const ListenerVerdict verdict = judge(record, ls, ref);
+    if (verdict.outcome == Outcome::NotDeclared || verdict.outcome == Outcome::OtherSectionName ||
+        verdict.outcome == Outcome::OtherPort)
       continue;
-    const auto& allowed = spec.allowed_routes;
-    const std::string& from = allowed.namespaces_from;
-    bool ns_ok = from == "All" || (from == "Same" && route.key.ns == ls.owner.ns) ||
-                 (from == "Selector" && allowed.selector.matches(namespaceLabels(*view, route.key.ns)));
-    if (!ns_ok) continue;
+    any_listener = true;
+    if (verdict.outcome == Outcome::ListenerNotAccepted || verdict.outcome == Outcome::KindNotAllowed ||
+        verdict.outcome == Outcome::NamespaceNotAllowed)
+      continue;
     kind_or_ns_ok = true;
-    auto hosts = intersectHostnames(spec.hostname, hostnames);
-    if (!hosts) continue;
+    if (verdict.outcome != Outcome::Attached) continue;
     attached = true;
     ls.attached++;
     gateways_dirty = true;
     record.counted_on.emplace_back(gw_name, li);
-    for (const auto& host : *hosts) {
+    for (const auto& host : verdict.hosts) {
       compiled.place(ls.tables, host, &record.identity);
-      record.placements.push_back({gw_name, li, host});
+      record.placements.push_back({gw_name, li, host, parent});
     }
   }
   if (attached)

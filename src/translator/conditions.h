@@ -17,6 +17,8 @@ inline constexpr const char* kResolvedRefs = "ResolvedRefs";
 inline constexpr const char* kConflicted = "Conflicted";
 inline constexpr const char* kSupportedVersion = "SupportedVersion";
 inline constexpr const char* kInsecureFrontendValidationMode = "InsecureFrontendValidationMode";  // Gateway
+// Gatehouse's own (route parent): a rule never receives traffic, see translator/shadowing.h.
+inline constexpr const char* kShadowed = "gatehouse.dev/Shadowed";
 }  // namespace condition
 
 namespace reason {
@@ -59,6 +61,7 @@ inline constexpr const char* kInvalidKind = "InvalidKind";
 inline constexpr const char* kBackendNotFound = "BackendNotFound";
 // Policy (BackendTLSPolicy; also InvalidKind, InvalidCACertificateRef, NoValidCACertificate).
 inline constexpr const char* kConflicted = "Conflicted";
+inline constexpr const char* kShadowed = "Shadowed";
 }  // namespace reason
 
 struct Condition {

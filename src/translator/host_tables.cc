@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include "snapshot/precedence.h"
 #include "translator/hostnames.h"
+#include "translator/shadowing.h"
 
 namespace gatehouse::translator {
 
@@ -37,7 +39,65 @@ void HostRoutes::remove(const std::string& host, const RouteIdentity* owner) {
   if (it == routes_.end()) return;
   std::erase_if(it->second, [&](const RouteCandidate& c) { return c.owner == owner; });
   if (it->second.empty()) routes_.erase(it);
+  if (auto shadows = shadows_.find(host); shadows != shadows_.end()) shadows->second.erase(owner);
   dirty_hosts_.insert(host);
+}
+
+const RuleShadows* HostRoutes::shadowed(const std::string& host, const RouteIdentity* owner) const {
+  auto shadows = shadows_.find(host);
+  if (shadows == shadows_.end()) return nullptr;
+  auto found = shadows->second.find(owner);
+  return found == shadows->second.end() ? nullptr : &found->second;
+}
+
+std::vector<const RouteIdentity*> HostRoutes::takeShadowChanges() { return std::exchange(shadow_changes_, {}); }
+
+// `host`'s candidates are sorted (build() ran).
+void HostRoutes::findShadows(const std::string& host) {
+  auto it = routes_.find(host);
+  if (it == routes_.end()) {
+    shadows_.erase(host);
+    return;
+  }
+  const std::vector<RouteCandidate>& list = it->second;
+  std::vector<const snap::RouteMatch*> matches;
+  std::vector<size_t> rule_ids;
+  matches.reserve(list.size());
+  rule_ids.reserve(list.size());
+  for (const auto& c : list) {
+    matches.push_back(c.match);
+    rule_ids.push_back(reinterpret_cast<size_t>(c.rule));  // one Rule object per rule of a route
+  }
+  const auto winners = findCoveringMatches(matches, rule_ids);
+  // A rule is shadowed when all of its matches are; its first match names the winner.
+  auto label = [](const RouteCandidate& c) { return c.rule->name.empty() ? std::to_string(c.rule_index) : c.rule->name; };
+  struct RuleState {
+    bool shadowed = true;
+    RuleShadow shadow;
+  };
+  std::unordered_map<const RouteIdentity*, std::map<size_t, RuleState>> rules;
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto [state, first] = rules[list[i].owner].try_emplace(list[i].rule_index);
+    if (!winners[i]) {
+      state->second.shadowed = false;
+    } else if (first) {
+      const RouteCandidate& w = list[*winners[i]];
+      state->second.shadow = {label(list[i]), w.owner->ns_name, label(w)};
+    }
+  }
+  auto& old = shadows_[host];
+  std::unordered_map<const RouteIdentity*, RuleShadows> fresh;
+  for (const auto& [owner, states] : rules) {
+    RuleShadows shadowed;
+    for (const auto& [index, state] : states)
+      if (state.shadowed) shadowed.emplace(index, state.shadow);
+    auto before = old.find(owner);
+    const bool had = before != old.end();
+    if (had ? before->second != shadowed : !shadowed.empty()) shadow_changes_.push_back(owner);
+    if (!shadowed.empty()) fresh.emplace(owner, std::move(shadowed));
+  }
+  if (fresh.empty()) shadows_.erase(host);  // most hosts shadow nothing: keep no entry for them
+  else old = std::move(fresh);
 }
 
 // A host's table holds its own routes first, then those of the wildcards that cover it (longest
@@ -94,6 +154,9 @@ void HostRoutes::rebuild() {
   } else {
     for (const auto& host : dirty_hosts_) table_.setExact(host, build(host, wildcards));
   }
+  if (all_dirty_)
+    for (const auto& [host, candidates] : routes_) dirty_hosts_.insert(host);
+  for (const auto& host : dirty_hosts_) findShadows(host);
   dirty_hosts_.clear();
   all_dirty_ = false;
 }

@@ -70,13 +70,38 @@ struct RouteRecord {
   std::unique_ptr<CompiledRoute> compiled;
   std::set<model::ObjectKey> services;  // every Service it named, resolved or not
   std::vector<uint32_t> clusters;       // cluster references it holds
+  // One entry per parentRef that names one of our Gateways or ListenerSets, in spec order.
+  struct Parent {
+    size_t ref = 0;         // index into the route's parentRefs
+    Conditions conditions;  // Accepted, ResolvedRefs; Shadowed is added when published
+  };
+  std::vector<Parent> parents;
   struct Placement {
     std::string gateway;
     size_t listener = 0;
     std::string host;
+    size_t parent = 0;  // index into parents
   };
   std::vector<Placement> placements;                       // where its candidates are
   std::vector<std::pair<std::string, size_t>> counted_on;  // listeners whose attachedRoutes include it
+};
+
+// A parentRef as status.parents[].parentRef writes it.
+model::Json parentRefJson(const model::ParentRef& ref);
+
+// What one listener makes of one parentRef of a route (attach() acts on it, explain prints it).
+struct ListenerVerdict {
+  enum class Outcome {
+    NotDeclared,       // another Gateway's or ListenerSet's listener
+    OtherSectionName,  // the parentRef names another listener
+    OtherPort,
+    ListenerNotAccepted,
+    KindNotAllowed,       // not among the listener's supportedKinds
+    NamespaceNotAllowed,  // allowedRoutes.namespaces
+    NoHostnameIntersection,
+    Attached,
+  } outcome;
+  std::vector<std::string> hosts;  // Attached: where it serves ("" = any host)
 };
 
 struct Translator::State {
@@ -97,6 +122,8 @@ struct Translator::State {
   std::map<model::ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<model::ObjectKey, std::optional<model::Packed>> changed;
   bool gateways_dirty = true;  // Gateway statuses may differ: listeners or attachments changed
+  // Routes whose status is set once the listeners' tables are rebuilt (it includes shadowing).
+  std::set<model::ObjectKey> routes_to_publish;
 
   Translator::Result update(const store::View& v, const std::set<model::ObjectKey>& changed_keys);
 
@@ -128,13 +155,19 @@ struct Translator::State {
   void translateRoute(const model::ObjectKey& key);
   void reattachAll(const std::set<model::ObjectKey>& done);
   void attachParents(RouteRecord& record);
-  Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const model::ParentRef& ref);
+  ListenerVerdict judge(const RouteRecord& record, const ListenerState& ls, const model::ParentRef& ref) const;
+  Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const model::ParentRef& ref,
+                   size_t parent);
+  void publishRouteStatus(const RouteRecord& record);
+  std::optional<Condition> shadowedCondition(const RouteRecord& record, size_t parent) const;
   void detach(const model::ObjectKey& key);
   void release(RouteRecord& record);
 
   // policy_status.cc: status.ancestors of each BackendTLSPolicy (the Gateways whose routes use a
   // Service it targets)
   void backendTlsPolicyStatuses();
+  // explain.cc
+  std::optional<RouteExplanation> explainRoute(const model::ObjectKey& key) const;
 
   // gateway_status.cc
   void gatewayStatuses();

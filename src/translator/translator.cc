@@ -79,8 +79,15 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
     if (mode == kReattach) reattachAll(redo);
     for (const auto& svc : endpoints_changed) backends.refreshEndpoints(svc);
   }
-  for (auto& [name, gw] : gateways)
-    for (auto& ls : gw.listeners) ls.tables.rebuild();
+  for (auto& [name, gw] : gateways) {
+    for (auto& ls : gw.listeners) {
+      ls.tables.rebuild();
+      for (const RouteIdentity* owner : ls.tables.hosts.takeShadowChanges()) routes_to_publish.insert(owner->key);
+    }
+  }
+  for (const auto& key : routes_to_publish)
+    if (auto it = routes.find(key); it != routes.end()) publishRouteStatus(*it->second);
+  routes_to_publish.clear();
   gatewayStatuses();
   backendTlsPolicyStatuses();
 

@@ -16,6 +16,7 @@
 #include "model/resource.h"
 #include "snapshot/snapshot.h"
 #include "store/store.h"
+#include "translator/explain.h"
 
 namespace gatehouse::translator {
 
@@ -42,6 +43,9 @@ class Translator {
   // `changed` names every object added, modified or deleted in `view` since the last run; the
   // first run translates everything.
   Result update(const store::View& view, const std::set<model::ObjectKey>& changed);
+
+  // The last run's view of a route: nullopt when it is not in the store or not a route kind.
+  std::optional<RouteExplanation> explainRoute(const model::ObjectKey& route) const;
 
   // "namespace/name" of a Gateway -> its pool address; kept stable across runs.
   const std::map<std::string, std::string>& poolAssignments() const;

@@ -323,7 +323,7 @@ class KubernetesExamplesTest(unittest.TestCase):
                 shutil.copy(path, directory)
             with open(os.path.join(directory, "gatewayclass.yaml"), "w") as f:
                 yaml.safe_dump(gatewayclass, f)
-            res = subprocess.run([BIN, "validate", directory], capture_output=True, text=True, timeout=60)
+            res = subprocess.run([BIN, "validate", "-o", "json", directory], capture_output=True, text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stderr)
         statuses = yaml.safe_load(res.stdout)["statuses"]
         self.assertEqual(sorted(statuses),

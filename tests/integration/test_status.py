@@ -251,8 +251,8 @@ class StatusTest(GatehouseTestCase):
 
 
 class ValidateCommandTest(unittest.TestCase):
-    """`gatehouse validate DIR`: statuses JSON on stdout, problems on stderr, exit 1 if anything
-    is invalid or not accepted."""
+    """`gatehouse validate -o json DIR`: statuses JSON on stdout, problems on stderr, exit 1 if
+    anything is invalid or not accepted (the default summary: test_validate_summary.py)."""
 
     def setUp(self):
         if not os.access(BIN, os.X_OK):
@@ -267,7 +267,7 @@ class ValidateCommandTest(unittest.TestCase):
             yaml.safe_dump_all(docs, f, sort_keys=False)
 
     def validate(self):
-        return subprocess.run([BIN, "validate", self.dir], capture_output=True, text=True, timeout=60)
+        return subprocess.run([BIN, "validate", "-o", "json", self.dir], capture_output=True, text=True, timeout=60)
 
     def test_valid_directory_exits_0(self):
         self.write("routes.yaml", [http_route("ok", rules=[rule([backend_ref("echo")])])])
@@ -308,8 +308,8 @@ class ValidateCommandTest(unittest.TestCase):
         self.assertIn(f"error: {path}: ", res.stderr)
 
     def test_not_a_directory_exits_2(self):
-        res = subprocess.run([BIN, "validate", os.path.join(self.dir, "nope")], capture_output=True, text=True,
-                             timeout=60)
+        res = subprocess.run([BIN, "validate", "-o", "json", os.path.join(self.dir, "nope")], capture_output=True,
+                             text=True, timeout=60)
         self.assertEqual(res.returncode, 2, res.stderr)
 
 

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "dataplane/options.h"
+#include "snapshot/path_prefix.h"
 
 namespace gatehouse::http {
 
@@ -38,13 +39,8 @@ inline std::string_view queryPart(std::string_view target) {
   return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 }
 
-// Gateway API PathPrefix: matches whole path elements, a trailing '/' of the prefix is ignored.
-// "/foo" and "/foo/" both match "/foo", "/foo/", "/foo/bar" but not "/foobar"; "/" matches all.
-inline bool pathPrefixMatches(std::string_view prefix, std::string_view path) {
-  if (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-  return path.size() == prefix.size() || path[prefix.size()] == '/';
-}
+// Gateway API PathPrefix (snapshot/path_prefix.h).
+using snapshot::pathPrefixMatches;
 
 // The raw (still percent-encoded) value of the first query parameter whose percent-decoded name
 // equals `name` exactly (case-sensitive). "a" and "a=" both give an empty value.
