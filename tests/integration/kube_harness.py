@@ -48,16 +48,20 @@ class Api:
         return body if code == 200 else None
 
     def apply(self, obj: dict) -> dict:
-        """Creates the object, or replaces its spec (with the resourceVersion read)."""
+        """Creates the object, or replaces its spec (with the resourceVersion read). A 409 (the
+        controller wrote a status between the read and the write) reads again and retries."""
         kind, meta = obj["kind"], obj["metadata"]
         ns = meta.get("namespace", "default")
-        current = self.get(kind, meta["name"], ns)
-        if current is None:
-            code, body = self.fake.request("POST", self.path(kind, ns=ns), obj)
-            assert code == 201, (code, body)
-            return body
-        new = dict(obj, metadata=dict(meta, resourceVersion=current["metadata"]["resourceVersion"]))
-        code, body = self.fake.request("PUT", self.path(kind, meta["name"], ns), new)
+        for _ in range(20):
+            current = self.get(kind, meta["name"], ns)
+            if current is None:
+                code, body = self.fake.request("POST", self.path(kind, ns=ns), obj)
+                assert code == 201, (code, body)
+                return body
+            new = dict(obj, metadata=dict(meta, resourceVersion=current["metadata"]["resourceVersion"]))
+            code, body = self.fake.request("PUT", self.path(kind, meta["name"], ns), new)
+            if code != 409:
+                break
         assert code == 200, (code, body)
         return body
 
