@@ -22,7 +22,6 @@ using boost::system::error_code;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kMaxResponseHead = 64 * 1024;
 }  // namespace
 
 uint16_t statusFor(Outcome outcome) {

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,9 @@ struct BufferedResponse {
   std::string body;       // empty unless kept (ExchangeOptions::keep_body)
   http::Headers trailers;  // HTTP/2 only (gRPC's grpc-status); an HTTP/1.1 exchange drops them
 };
+
+// The largest upstream HTTP/1.1 response head read, buffered or streamed (a 502 beyond it).
+inline constexpr size_t kMaxResponseHead = 64 * 1024;
 
 struct ExchangeOptions {
   Clock::time_point deadline = Clock::time_point::max();  // whole exchange; then TimedOut
