@@ -6,7 +6,7 @@ run on the same machine (loopback only, bounded in time).
 
 Sections: proxy (1: HTTP/1.1 keep-alive cost), tls (2: HTTPS and HTTP/2), grpc (2: gRPC unary and
 streaming, idle HTTP/2 connections), scale (3: route scale), propagation (4: route propagation),
-change (5: change under load). See bench/README.md.
+change (5: change under load), l4 (TCP, TLS passthrough, UDP). See bench/README.md.
 """
 
 import argparse
@@ -27,7 +27,7 @@ from benchlib import common, report  # noqa: E402
 from benchlib import targets as T  # noqa: E402
 from benchlib.common import log  # noqa: E402
 
-SECTIONS = ["proxy", "tls", "grpc", "scale", "propagation", "change"]
+SECTIONS = ["proxy", "tls", "grpc", "scale", "propagation", "change", "l4"]
 ALIASES = {"1": "proxy", "3": "scale", "4": "propagation", "5": "change",
            "http": "proxy", "https": "tls", "h2": "tls", "routes": "scale"}
 # `--only 2` means all of section 2: HTTPS, HTTP/2 and gRPC.
@@ -40,6 +40,7 @@ class Config:
         if quick:
             self.warmup_s, self.run_s, self.run1_s, self.rounds = 2, 3, 2, 3
             self.tls_rounds = 2
+            self.l4_rounds = 2
             self.idle_conns, self.tls_idle_conns = 3000, 1000
             self.h2_streams = 10
             self.scale_sizes = [1000, 5000]
@@ -49,6 +50,7 @@ class Config:
         else:
             self.warmup_s, self.run_s, self.run1_s, self.rounds = 5, 10, 5, 5
             self.tls_rounds = 5
+            self.l4_rounds = 3
             self.idle_conns, self.tls_idle_conns = 3000, 3000
             self.h2_streams = 10
             self.scale_sizes = [1000, 5000, 10000, 50000]
@@ -188,9 +190,10 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
 
 
 def write_docs(path, md, res, sections):
-    """The whole report to `path`, keeping bench/kube.py's section. A run of the gRPC section
-    alone only replaces the gRPC block of an existing report (and leaves the file alone when it
-    has no such block or the run produced nothing)."""
+    """The whole report to `path`, keeping bench/kube.py's section. A run of the gRPC or L4
+    section alone only replaces that block of an existing report (the L4 block is added when
+    missing; a gRPC-only run leaves the file alone when it has no gRPC block or measured
+    nothing)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
         with open(path) as f:
@@ -205,6 +208,13 @@ def write_docs(path, md, res, sections):
             return
         with open(path, "w") as f:
             f.write(spliced)
+        return
+    if sections == ["l4"] and old is not None:
+        if "l4" not in res["sections"]:
+            log(f"{path} left unchanged: no L4 results")
+            return
+        with open(path, "w") as f:
+            f.write(report.with_l4_block(old, report.l4_block(res, provenance=True)))
         return
     kube = report.kube_section(path)  # bench/kube.py's, measured apart
     with open(path, "w") as f:
@@ -228,7 +238,7 @@ def main():
     ap.add_argument("--docs", default=None,
                     help="also write the Markdown report here (make bench: docs/benchmarks.md)")
     ap.add_argument("--base-port", type=int, default=18000,
-                    help="first of the loopback ports used (default 18000, uses +0..+60)")
+                    help="first of the loopback ports used (default 18000, uses +0..+80)")
     ap.add_argument("--no-install", action="store_true", help="do not apt-get missing tools")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for the machine to be quiet (other load < 0.05 "
@@ -306,6 +316,9 @@ def main():
         if "change" in sections:
             from benchlib import change
             res["sections"]["change"] = change.run(ctx)
+        if "l4" in sections:
+            from benchlib import l4_cost
+            res["sections"]["l4"] = l4_cost.run(ctx)
     finally:
         if ctx.backend:
             ctx.backend.stop()

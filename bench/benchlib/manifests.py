@@ -45,8 +45,8 @@ def gateway_docs(address, http_port=None, https_port=None, cert_pem=None, key_pe
     return docs
 
 
-def service_docs(name, port, endpoint_ip, endpoint_port, app_protocol=None):
-    svc_port = {"name": "http", "port": port, "protocol": "TCP", "targetPort": endpoint_port}
+def service_docs(name, port, endpoint_ip, endpoint_port, app_protocol=None, protocol="TCP"):
+    svc_port = {"name": "http", "port": port, "protocol": protocol, "targetPort": endpoint_port}
     if app_protocol:
         svc_port["appProtocol"] = app_protocol
     return [
@@ -57,7 +57,7 @@ def service_docs(name, port, endpoint_ip, endpoint_port, app_protocol=None):
          "metadata": {"name": name + "-1", "namespace": NS,
                       "labels": {"kubernetes.io/service-name": name}},
          "addressType": "IPv4",
-         "ports": [{"name": "http", "port": endpoint_port, "protocol": "TCP"}],
+         "ports": [{"name": "http", "port": endpoint_port, "protocol": protocol}],
          "endpoints": [{"addresses": [endpoint_ip], "conditions": {"ready": True}}]},
     ]
 

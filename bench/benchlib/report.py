@@ -126,13 +126,75 @@ def grpc_block(res, provenance=False):
     from (they then stand in a file whose header describes another run)."""
     L = [GRPC_BEGIN]
     if provenance:
-        L.append(f"Measured apart from the rest of this file: {res.get('date', '?')}, "
-                 f"`{res.get('command', '?')}` ({res.get('mode')}, {res.get('elapsed_s')} s), "
-                 f"Gatehouse commit `{res.get('gatehouse_commit', '?')}`, other load at start "
-                 f"{res.get('background_load_cores_at_start', '?')} cores.\n")
+        L.append(_provenance(res))
     L += _grpc_section(res["sections"]["grpc"], res.get("config", {}))
     L.append(GRPC_END)
     return "\n".join(L) + "\n"
+
+
+# The L4 section sits between these markers, so a run of that section alone (`run.py --only l4
+# --docs FILE`) replaces it in FILE (or adds it) and leaves every other figure alone.
+L4_BEGIN = "<!-- bench/run.py l4: begin -->"
+L4_END = "<!-- bench/run.py l4: end -->"
+
+
+def l4_block(res, provenance=False):
+    l4 = res["sections"]["l4"]
+    L = [L4_BEGIN, "## L4 proxying: TCP, TLS passthrough, UDP\n"]
+    if provenance:
+        L.append(_provenance(res))
+    if _na(l4):
+        L.append(f"Not measured: {_na(l4)}.\n")
+        L.append(L4_END)
+        return "\n".join(L) + "\n"
+    L.append(f"nginx `stream` (ssl_preread + a map on the SNI), HAProxy `mode tcp` "
+             "(`req.ssl_sni`) and Gatehouse (TCPRoute, TLSRoute in Passthrough mode, UDPRoute), "
+             "one worker each on the proxy core, to one nginx worker. "
+             f"{l4.get('rounds')} rounds of {l4.get('run_s')} s per figure, targets "
+             "alternating, medians. **Keep-alive**: wrk, 50 connections of HTTP/1.1 keep-alive "
+             "carried over TCP. **New connection per request**: the same with `Connection: "
+             "close`, so every request opens a client and a backend connection. **Bulk**: wrk, "
+             f"2 connections fetching a {l4.get('bulk_bytes', 0) >> 20} MiB file. **TLS "
+             "passthrough**: one client, sequential fresh connections (TCP connect, TLS 1.3 "
+             "handshake whose SNI picks the route, a request), timed to the first response "
+             f"byte. **UDP**: {l4.get('udp_clients')} client sockets (one session each) × "
+             f"{l4.get('udp_window')} datagrams in flight, the backend answering each; a pair "
+             "is one datagram each way. **Idle**: RSS per idle TCP connection after one request, "
+             "as in section 1. CPU is the proxy process tree's, per unit; for `direct` the "
+             "CPU columns are empty.\n")
+    metrics = [("keep-alive requests/s, 50 conns", ("ka_rps",), ""),
+               ("keep-alive proxy CPU µs / request", ("ka_cpu_us",), ""),
+               ("keep-alive p99 latency (µs)", ("ka_p99_us",), ""),
+               ("new connections/s, 50 conns", ("conn_cps",), ""),
+               ("proxy CPU µs / connection", ("conn_cpu_us",), ""),
+               ("new-connection p99 latency (µs)", ("conn_p99_us",), ""),
+               ("bulk throughput (MiB/s)", ("bulk_mib_s",), ""),
+               ("bulk proxy CPU ms / GiB", ("bulk_cpu_ms_per_gib",), ""),
+               ("RSS per idle TCP conn (bytes)", ("idle_conn_bytes",), ""),
+               ("TLS passthrough: first byte p50 (µs)", ("tls_p50_us",), ""),
+               ("TLS passthrough: added p50 vs direct (µs)", ("tls_added_p50_us",), ""),
+               ("TLS passthrough: first byte p99 (µs)", ("tls_p99_us",), ""),
+               ("TLS passthrough: proxy CPU µs / connection", ("tls_cpu_us",), ""),
+               ("UDP request/reply pairs/s", ("udp_pps",), ""),
+               ("UDP proxy CPU µs / pair", ("udp_cpu_us",), ""),
+               ("UDP datagrams lost (fraction)", ("udp_loss",), ""),
+               ("errors", ("errors",), ""),
+               ("foreign CPU load (cores, worst run)", ("foreign_load_cores",), "")]
+    L.append(_table(["figure", "direct (floor)", "nginx", "HAProxy", "Gatehouse", "GH/nginx",
+                     "GH/HAProxy"], _compare_rows(metrics, l4, extra_cols=("direct",))))
+    L.append("HAProxy 2.6 proxies no UDP: its UDP cells are empty.\n")
+    for k in ("nginx", "haproxy", "gatehouse"):
+        if _na(l4.get(k)):
+            L.append(f"{k}: {_na(l4[k])}.\n")
+    L.append(L4_END)
+    return "\n".join(L) + "\n"
+
+
+def _provenance(res):
+    return (f"Measured apart from the rest of this file: {res.get('date', '?')}, "
+            f"`{res.get('command', '?')}` ({res.get('mode')}, {res.get('elapsed_s')} s), "
+            f"Gatehouse commit `{res.get('gatehouse_commit', '?')}`, other load at start "
+            f"{res.get('background_load_cores_at_start', '?')} cores.\n")
 
 
 def markdown(res):
@@ -345,7 +407,9 @@ def markdown(res):
         L.append(_table(["figure", "nginx", "HAProxy", "Gatehouse"], rows))
         if _na(tg.get("gatehouse")):
             L.append(f"Gatehouse: {_na(tg['gatehouse'])}.\n")
-    L.append("## Where the time and memory go\n")
+    if S.get("l4"):
+        L.append(l4_block(res))
+    L.append(WHERE_HEADING)
     L.append("Profiles and the reasons behind figures that miss issue 4's aims: "
              "[event-loop.md](design/event-loop.md) (proxy CPU per request, latency, idle "
              "connections, TLS), [incremental-translation.md](design/incremental-translation.md) "
@@ -378,6 +442,21 @@ def with_kube_section(text, section):
     if 0 <= begin < end:
         return text[:begin] + section + text[end + len(KUBE_END):]
     return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
+WHERE_HEADING = "## Where the time and memory go\n"
+
+
+def with_l4_block(text, block):
+    """`text` with its marked L4 block replaced by `block`, or with `block` put before the
+    closing "Where the time and memory go" section (or at the end) when it has none."""
+    begin, end = text.find(L4_BEGIN), text.find(L4_END)
+    if 0 <= begin < end:
+        return text[:begin] + block.rstrip("\n") + text[end + len(L4_END):]
+    at = text.find(WHERE_HEADING)
+    if at < 0:
+        return text.rstrip("\n") + "\n\n" + block
+    return text[:at] + block + "\n" + text[at:]
 
 
 def with_grpc_block(text, block):

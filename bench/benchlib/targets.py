@@ -36,6 +36,18 @@ class Ports:
         self.gatehouse_grpc = base + 42
         self.scale = base + 50  # route-scale / propagation listeners (nginx, haproxy, gatehouse)
         self.admin = base + 60
+        # L4 section: its backend, then nginx stream, HAProxy mode tcp, Gatehouse.
+        self.l4_backend_http = base + 70
+        self.l4_backend_tls = base + 71
+        self.l4_backend_udp = base + 72
+        self.nginx_l4_tcp = base + 73
+        self.nginx_l4_tls = base + 74
+        self.nginx_l4_udp = base + 75
+        self.haproxy_l4_tcp = base + 76
+        self.haproxy_l4_tls = base + 77
+        self.gatehouse_l4_tcp = base + 78
+        self.gatehouse_l4_tls = base + 79
+        self.gatehouse_l4_udp = base + 80
 
     def all_local(self):
         return [v for k, v in vars(self).items() if k != "scale" and k != "admin"]

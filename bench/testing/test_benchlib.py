@@ -9,7 +9,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchlib import common, grpc_cost, manifests, report  # noqa: E402
+from benchlib import common, grpc_cost, l4_cost, manifests, report  # noqa: E402
+from benchlib import targets  # noqa: E402
 
 
 class ManifestTest(unittest.TestCase):
@@ -165,6 +166,52 @@ class ReportTest(unittest.TestCase):
         self.assertTrue(out.endswith(report.GRPC_END + "\n\n## 3. y\n"))
         self.assertNotIn("old figures", out)
         self.assertIsNone(report.with_grpc_block("# head\n", "block"))
+
+
+
+class L4Test(unittest.TestCase):
+    def test_gateway_has_one_listener_per_l4_protocol_and_a_route_each(self):
+        p = targets.Ports(18000)
+        docs = l4_cost.gatehouse_docs(p)
+        gw = [d for d in docs if d["kind"] == "Gateway"][0]
+        self.assertEqual([(x["name"], x["protocol"], x["port"]) for x in gw["spec"]["listeners"]],
+                         [("tcp", "TCP", 18078), ("passthrough", "TLS", 18079),
+                          ("udp", "UDP", 18080)])
+        self.assertEqual(gw["spec"]["listeners"][1]["tls"], {"mode": "Passthrough"})
+        routes = {d["kind"]: d["spec"] for d in docs if d["kind"].endswith("Route")}
+        self.assertEqual(routes["TLSRoute"]["hostnames"], [l4_cost.SNI])
+        self.assertEqual(routes["UDPRoute"]["parentRefs"],
+                         [{"name": manifests.GATEWAY, "sectionName": "udp"}])
+        udp_svc = [d for d in docs if d["kind"] == "Service"
+                   and d["metadata"]["name"] == "udp-backend"][0]
+        self.assertEqual(udp_svc["spec"]["ports"][0]["protocol"], "UDP")
+        self.assertEqual(len(set(vars(p).values())), len(vars(p)))  # no port used twice
+
+    def _res(self, l4):
+        return {"date": "D", "command": "bench/run.py --only l4", "mode": "full",
+                "elapsed_s": 2.0, "gatehouse_commit": "C", "background_load_cores_at_start": 0.0,
+                "config": {}, "sections": {"l4": l4}}
+
+    def test_block_added_before_the_closing_section_then_replaced_in_place(self):
+        l4 = {"rounds": 3, "run_s": 5, "bulk_bytes": 64 << 20, "udp_clients": 16,
+              "udp_window": 8, "direct": {"udp_pps": 30000.0},
+              "nginx": {"udp_pps": 10000.0, "udp_cpu_us": 20.0},
+              "haproxy": {"udp_pps": None}, "gatehouse": {"udp_pps": 12000.0,
+                                                          "udp_cpu_us": 15.0}}
+        block = report.l4_block(self._res(l4), provenance=True)
+        self.assertIn("| UDP request/reply pairs/s | 30,000 | 10,000 | — | 12,000 | 1.20× | — |",
+                      block)
+        self.assertIn("| UDP proxy CPU µs / pair | — | 20.0 | — | 15.0 | 0.75× | — |", block)
+        doc = "# head\n\n## 5. x\n\n" + report.WHERE_HEADING + "\nprofiles\n"
+        once = report.with_l4_block(doc, block)
+        self.assertTrue(once.startswith("# head\n\n## 5. x\n\n" + report.L4_BEGIN))
+        self.assertTrue(once.endswith(report.L4_END + "\n\n" + report.WHERE_HEADING
+                                      + "\nprofiles\n"))
+        self.assertEqual(report.with_l4_block(once, block), once)
+
+    def test_missing_stream_module_is_reported_not_measured(self):
+        block = report.l4_block(self._res({"not_supported": "nginx stream module missing (x)"}))
+        self.assertIn("Not measured: nginx stream module missing (x).", block)
 
 
 if __name__ == "__main__":
