@@ -176,7 +176,6 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
   // ---- the connection ------------------------------------------------------------------------
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
-    down_buf_ = worker_.takeBuffer();
     size_t buffered = 0;  // TLS passthrough: the hello bytes read so far, replayed upstream
     if constexpr (kTls) {
       enter(Phase::Hello, options().timeouts.tls_handshake);
@@ -185,6 +184,7 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
       server_name_ = lowerName(tls::serverName(down_.native_handle()));
     } else if (mode_ != Mode::Tcp) {
       enter(Phase::Hello, options().timeouts.client_hello);
+      down_buf_ = worker_.takeBuffer();
       std::optional<std::string> name = co_await readHello(buffered);
       if (!name) co_return finish();
       server_name_ = std::move(*name);
@@ -196,10 +196,9 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
       if (ec) co_return finish();
     }
     enter(Phase::Splice, options().timeouts.tcp_idle);
-    up_buf_ = worker_.takeBuffer();
-    asio::co_spawn(worker_.io(), [self] { return self->pump(self->up_, self->down_, self->up_buf_.get()); },
+    asio::co_spawn(worker_.io(), [self] { return self->pump(self->up_, self->down_, self->up_buf_); },
                    asio::detached);
-    co_await pump(down_, up_, down_buf_.get());
+    co_await pump(down_, up_, down_buf_);
   }
 
   // Reads until the ClientHello is complete; the server name ("" without SNI), or nullopt when
@@ -318,12 +317,38 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
 
   // Copies `from` to `to` until `from` ends; its end (FIN; for a TLS client close_notify, or a
   // FIN without it) becomes a shutdown of `to`'s write side. The second pump to end finishes
-  // the connection; an error ends both.
+  // the connection; an error ends both. A plain socket's direction holds a worker buffer only
+  // while bytes are in flight: idle, it waits for readability without one, so an idle
+  // connection costs no buffer (a TLS stream may hold decrypted bytes no readiness shows).
   template <class From, class To>
-  asio::awaitable<void> pump(From& from, To& to, char* buffer) {
+  asio::awaitable<void> pump(From& from, To& to, std::unique_ptr<char[]>& buffer) {
     auto self = this->shared_from_this();
+    constexpr bool kCold = std::is_same_v<From, tcp::socket>;
+    if constexpr (kCold) {
+      error_code ignored;
+      from.non_blocking(true, ignored);
+    }
     while (true) {
-      auto [rec, n] = co_await from.async_read_some(asio::buffer(buffer, capacity()), kTuple);
+      error_code rec;
+      size_t n = 0;
+      if constexpr (kCold) {
+        if (!buffer) {
+          auto [wec] = co_await from.async_wait(tcp::socket::wait_read, kTuple);
+          if (wec) {
+            closeBoth();
+            break;
+          }
+          buffer = worker_.takeBuffer();
+        }
+        n = from.read_some(asio::buffer(buffer.get(), capacity()), rec);
+        if (rec == asio::error::would_block) {
+          worker_.giveBuffer(std::move(buffer));
+          continue;
+        }
+      } else {
+        if (!buffer) buffer = worker_.takeBuffer();
+        std::tie(rec, n) = co_await from.async_read_some(asio::buffer(buffer.get(), capacity()), kTuple);
+      }
       if (rec == asio::error::eof || rec == asio::ssl::error::stream_truncated) {
         shutdownSend(to);
         break;
@@ -333,12 +358,15 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
         break;
       }
       last_activity_ = Clock::now();
-      auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer, n), kTuple);
+      auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.get(), n), kTuple);
       if (wec) {
         closeBoth();
         break;
       }
+      // A short read drained the socket: the next read would find nothing, so wait without a buffer.
+      if (kCold && n < capacity()) worker_.giveBuffer(std::move(buffer));
     }
+    worker_.giveBuffer(std::move(buffer));
     if (++pumps_done_ == 2) finish();
   }
 
@@ -349,7 +377,7 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
   tcp::socket up_;
   asio::steady_timer timer_;
   std::shared_ptr<const tls::SocketTls> tls_;  // terminated: the SNI callback reads it during the handshake
-  std::unique_ptr<char[]> down_buf_, up_buf_;  // client -> backend, backend -> client
+  std::unique_ptr<char[]> down_buf_, up_buf_;  // client -> backend, backend -> client; held while in use
   std::string server_name_;                    // TLS: the SNI, lower case ("" without one)
   Served served_;
   Phase phase_ = Phase::Hello;

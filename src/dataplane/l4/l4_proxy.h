@@ -10,9 +10,10 @@
 //     may keep sending (half-close);
 //   - an error or reset on either side closes both;
 //   - no byte either way for Timeouts::tcp_idle closes both;
-//   - each direction holds one read buffer (Limits::read_buffer_bytes) and reads again only once
-//     it was written out: a slow reader holds the writer back (TCP flow control), memory stays
-//     bounded.
+//   - each direction reads into one worker buffer (Limits::read_buffer_bytes) and reads again
+//     only once it was written out: a slow reader holds the writer back (TCP flow control),
+//     memory stays bounded. An idle plain-socket direction gives its buffer back and waits for
+//     readability without one.
 // The generation is pinned only until the backend is connected: an established connection keeps
 // its backend across configuration changes that still serve it (same listener, route and
 // backend Service port). When its socket goes away (listener removed), or a new configuration
