@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <array>
 #include <optional>
+#include <span>
 #include <type_traits>
 
 #include "dataplane/event/worker.h"
@@ -196,9 +198,9 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
       if (ec) co_return finish();
     }
     enter(Phase::Splice, options().timeouts.tcp_idle);
-    asio::co_spawn(worker_.io(), [self] { return self->pump(self->up_, self->down_, self->up_buf_); },
+    asio::co_spawn(worker_.io(), [self] { return self->pump(self->up_, self->down_, self->up_buf_, self->up_probe_); },
                    asio::detached);
-    co_await pump(down_, up_, down_buf_);
+    co_await pump(down_, up_, down_buf_, down_probe_);
   }
 
   // Reads until the ClientHello is complete; the server name ("" without SNI), or nullopt when
@@ -317,40 +319,20 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
 
   // Copies `from` to `to` until `from` ends; its end (FIN; for a TLS client close_notify, or a
   // FIN without it) becomes a shutdown of `to`'s write side. The second pump to end finishes
-  // the connection; an error ends both. A plain socket's direction holds a worker buffer only
-  // while bytes are in flight: idle, it waits for readability without one, so an idle
-  // connection costs no buffer (a TLS stream may hold decrypted bytes no readiness shows).
+  // the connection; an error ends both. A plain socket's direction reads into a small probe of
+  // its own and holds a worker buffer only while a read fills what it offered (a bulk
+  // transfer): idle, it holds none. (A TLS stream always reads into the worker buffer.)
   template <class From, class To>
-  asio::awaitable<void> pump(From& from, To& to, std::unique_ptr<char[]>& buffer) {
+  asio::awaitable<void> pump(From& from, To& to, std::unique_ptr<char[]>& buffer, std::span<char> probe) {
     auto self = this->shared_from_this();
-    constexpr bool kCold = std::is_same_v<From, tcp::socket>;
-    if constexpr (kCold) {
-      error_code ignored;
-      from.non_blocking(true, ignored);
-    }
+    constexpr bool kProbed = std::is_same_v<From, tcp::socket>;
     while (true) {
-      error_code rec;
-      size_t n = 0;
-      if constexpr (kCold) {
-        if (!buffer) {
-          auto [wec] = co_await from.async_wait(tcp::socket::wait_read, kTuple);
-          if (wec) {
-            closeBoth();
-            break;
-          }
-          buffer = worker_.takeBuffer();
-        }
-        n = from.read_some(asio::buffer(buffer.get(), capacity()), rec);
-        if (rec == asio::error::would_block) {
-          worker_.giveBuffer(std::move(buffer));
-          continue;
-        }
-      } else {
-        if (!buffer) buffer = worker_.takeBuffer();
-        std::tie(rec, n) = co_await from.async_read_some(asio::buffer(buffer.get(), capacity()), kTuple);
-      }
+      if (!kProbed && !buffer) buffer = worker_.takeBuffer();
+      const std::span<char> into = buffer ? std::span<char>(buffer.get(), capacity()) : probe;
+      auto [rec, n] = co_await from.async_read_some(asio::buffer(into.data(), into.size()), kTuple);
       if (rec == asio::error::eof || rec == asio::ssl::error::stream_truncated) {
-        shutdownSend(to);
+        // Both directions ended: finish() closes both sockets, so no shutdown is needed.
+        if (pumps_done_ == 0) shutdownSend(to);
         break;
       }
       if (rec) {
@@ -358,13 +340,18 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
         break;
       }
       last_activity_ = Clock::now();
-      auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.get(), n), kTuple);
+      auto [wec, written] = co_await asio::async_write(to, asio::buffer(into.data(), n), kTuple);
       if (wec) {
         closeBoth();
         break;
       }
-      // A short read drained the socket: the next read would find nothing, so wait without a buffer.
-      if (kCold && n < capacity()) worker_.giveBuffer(std::move(buffer));
+      if constexpr (kProbed) {
+        if (buffer && n < into.size()) {
+          worker_.giveBuffer(std::move(buffer));  // drained: back to the probe
+        } else if (!buffer && n == into.size()) {
+          buffer = worker_.takeBuffer();  // more is coming
+        }
+      }
     }
     worker_.giveBuffer(std::move(buffer));
     if (++pumps_done_ == 2) finish();
@@ -378,6 +365,7 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
   asio::steady_timer timer_;
   std::shared_ptr<const tls::SocketTls> tls_;  // terminated: the SNI callback reads it during the handshake
   std::unique_ptr<char[]> down_buf_, up_buf_;  // client -> backend, backend -> client; held while in use
+  std::array<char, 512> down_probe_, up_probe_;
   std::string server_name_;                    // TLS: the SNI, lower case ("" without one)
   Served served_;
   Phase phase_ = Phase::Hello;

@@ -12,8 +12,8 @@
 //   - no byte either way for Timeouts::tcp_idle closes both;
 //   - each direction reads into one worker buffer (Limits::read_buffer_bytes) and reads again
 //     only once it was written out: a slow reader holds the writer back (TCP flow control),
-//     memory stays bounded. An idle plain-socket direction gives its buffer back and waits for
-//     readability without one.
+//     memory stays bounded. A plain-socket direction reads into a 512-byte probe of its
+//     own and borrows the buffer only while reads fill what they were offered: idle, it holds none.
 // The generation is pinned only until the backend is connected: an established connection keeps
 // its backend across configuration changes that still serve it (same listener, route and
 // backend Service port). When its socket goes away (listener removed), or a new configuration
