@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "admin/dashboard.h"
 #include "admin/process_metrics.h"
 
 namespace gatehouse::admin {
@@ -36,6 +37,7 @@ AdminServer::Reply AdminServer::handle(const std::string& method, const std::str
   }
   if (path == "/ready" && ready_) return ready_() ? Reply{200, "text/plain", "ready\n"} : Reply{503, "text/plain", "not ready\n"};
   if (!board_) return {404, "text/plain", "not found; try /ready, /healthz, /metrics\n"};
+  if (path == "/") return {200, "text/html; charset=utf-8", std::string(kDashboardPage)};
   if (before_read_) before_read_();
   auto json = [](const controller::StatusBoard::Doc& doc) -> Reply {
     if (!doc) return {503, "text/plain", "no configuration yet\n"};
@@ -46,7 +48,7 @@ AdminServer::Reply AdminServer::handle(const std::string& method, const std::str
   if (path == "/config") return json(board_->config());
   if (path == "/infrastructure") return json(board_->infrastructure());
   if (path == "/errors") return json(board_->errors());
-  return {404, "text/plain", "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n"};
+  return {404, "text/plain", "not found; try /, /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n"};
 }
 
 namespace {

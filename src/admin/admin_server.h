@@ -1,5 +1,5 @@
 #pragma once
-// The admin API: GET /status (every Gateway API object with metadata, spec and status, as a
+// The admin API: GET / (the dashboard page, admin/dashboard.h), /status (every Gateway API object with metadata, spec and status, as a
 // Kubernetes List), /ready, /config (the compiled snapshot), /infrastructure (emulated
 // data-plane objects per Gateway), /errors (configuration errors), /metrics (Prometheus text, or
 // OpenMetrics when the Accept header asks for it). Its own thread; never on
