@@ -1,4 +1,5 @@
 #include "admin/admin_server.h"
+#include "admin/dashboard.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -133,8 +134,16 @@ TEST_F(AdminServerTest, HealthzAnswersBeforeAnyConfigurationWithoutSyncing) {
 TEST_F(AdminServerTest, UnknownPathIs404AndOtherMethods405) {
   auto unknown = get(port, "GET", "/nope");
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.body, "not found; try /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n");
+  EXPECT_EQ(unknown.body, "not found; try /, /status, /ready, /healthz, /config, /infrastructure, /errors, /metrics\n");
   EXPECT_EQ(get(port, "POST", "/status").status, 405);
+}
+
+TEST_F(AdminServerTest, RootIsTheDashboardPageWithoutSyncing) {
+  auto page = get(port, "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, std::string(kDashboardPage));
+  EXPECT_TRUE(page.body.starts_with("<!doctype html>"));
+  EXPECT_EQ(reads.load(), 0);
 }
 
 TEST(AdminServer, WithoutABoardServesReadinessHealthAndMetricsOnly) {
@@ -151,6 +160,7 @@ TEST(AdminServer, WithoutABoardServesReadinessHealthAndMetricsOnly) {
   const auto status = server.handle("GET", "/status");
   EXPECT_EQ(status.status, 404u);
   EXPECT_EQ(status.body, "not found; try /ready, /healthz, /metrics\n");
+  EXPECT_EQ(server.handle("GET", "/").status, 404u);  // a data plane has no objects to show
 }
 
 TEST(AdminServer, BadAddressIsAnError) {
