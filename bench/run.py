@@ -156,10 +156,19 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                            "nginx worker_processes 1, upstream keepalive"),
                   P.Target("haproxy", "127.0.0.1", p.haproxy, ha.pid,
                            "HAProxy mode http, nbthread 1, http-reuse always")]
+            ghl = None
             if gh:
                 tg.append(P.Target("gatehouse", T.GATEHOUSE_ADDRESS, p.gatehouse, gh.pid,
                                    "Gatehouse --workers 1, one HTTPRoute"))
+                ghl, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, access_log=True)
+            if ghl:
+                procs.append(ghl)
+                tg.append(P.Target("gatehouse-log", T.GATEHOUSE_LOG_ADDRESS, p.gatehouse, ghl.pid,
+                                   "the same with --access-log to a file on tmpfs", idle=False))
             results["proxy"] = P.run_http(ctx, tg, bpid)
+            if ghl:
+                ghl.stop()
+                procs.remove(ghl)
             if not gh:
                 results["proxy"]["gatehouse"] = {"not_supported": gh_err}
             else:

@@ -9,7 +9,8 @@ from .load import h2load, idle_connection_memory, wrk
 
 
 class Target:
-    def __init__(self, name, host, port, proc_pid, desc, tls_port=None, host_header=T.PROXY_HOST):
+    def __init__(self, name, host, port, proc_pid, desc, tls_port=None, host_header=T.PROXY_HOST,
+                 idle=True):
         self.name = name
         self.host = host
         self.port = port
@@ -17,6 +18,7 @@ class Target:
         self.desc = desc
         self.tls_port = tls_port
         self.host_header = host_header
+        self.idle = idle             # measure idle-connection memory too
 
 
 def _round_figures(run, target_pid, backend_pid):
@@ -77,7 +79,7 @@ def run_http(ctx, tgts, backend_pid):
         s["description"] = t.desc
         out[t.name] = s
     log(f"section 1: idle keep-alive memory ({c.idle_conns} connections per target)")
-    for t in tgts:
+    for t in (t for t in tgts if t.idle):
         pid = t.pid or backend_pid
         m = idle_connection_memory(pid, t.host, t.port, t.host_header, c.idle_conns)
         out[t.name]["idle_conn"] = m

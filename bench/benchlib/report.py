@@ -250,6 +250,19 @@ def markdown(res):
                         _compare_rows(metrics, p, extra_cols=("direct", "haproxy-tcp"))))
         if _na(p.get("gatehouse")):
             L.append(f"Gatehouse: {_na(p['gatehouse'])}.\n")
+        if p.get("gatehouse-log") and not _na(p.get("gatehouse")):
+            L.append("### Cost of the access log\n")
+            L.append("A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one "
+                     "JSON line per request), measured in the same rounds. Metrics are on in both "
+                     "(and in every Gatehouse figure of this file).\n")
+            L.append(_table(["figure", "Gatehouse", "Gatehouse + access log", "ratio"], [
+                [label, _num(_get(p["gatehouse"], key)), _num(_get(p["gatehouse-log"], key)),
+                 _ratio(_get(p["gatehouse-log"], key), _get(p["gatehouse"], key))]
+                for label, key in (("requests/s, 50 conns", "rps"),
+                                   ("proxy CPU µs / request", "proxy_cpu_us_per_req"),
+                                   ("p50 latency, 50 conns (µs)", "p50_us"),
+                                   ("p99 latency, 50 conns (µs)", "p99_us"),
+                                   ("errors", "errors"))]))
         L.append("For `direct` the CPU and memory columns are the backend's. 'Foreign load' is "
                  "CPU used on the machine by anything but the load generator and the measured "
                  "processes; above ~0.05 the run was disturbed.\n")

@@ -36,6 +36,7 @@ class Ports:
         self.gatehouse_grpc = base + 42
         self.scale = base + 50  # route-scale / propagation listeners (nginx, haproxy, gatehouse)
         self.admin = base + 60
+        self.admin_log = base + 61  # section 1's second Gatehouse (access log on)
         # L4 section: its backend, then nginx stream, HAProxy mode tcp, Gatehouse.
         self.l4_backend_http = base + 70
         self.l4_backend_tls = base + 71
@@ -122,6 +123,7 @@ def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
 # ---------------------------------------------------------------- Gatehouse
 
 GATEHOUSE_ADDRESS = "127.0.1.1"      # fixed Gateway address (spec.addresses)
+GATEHOUSE_LOG_ADDRESS = "127.0.1.2"  # section 1's second Gatehouse (access log on)
 GATEHOUSE_POOL = "127.0.1.0/24"      # --address-pool
 PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives in section 1/2
 
@@ -130,7 +132,8 @@ class Gatehouse:
     """`gatehouse serve DIR --admin-address ... --address-pool ... --controller-name ... --workers N`;
     `source` replaces DIR (["--kubernetes", "--kubeconfig", FILE] for Kubernetes mode)."""
 
-    def __init__(self, binary, config_dir, admin_port, workers=1, cpu=None, log_path=None, source=None):
+    def __init__(self, binary, config_dir, admin_port, workers=1, cpu=None, log_path=None, source=None,
+                 extra_args=()):
         self.binary = binary
         self.dir = config_dir
         self.admin = ("127.0.0.1", admin_port)
@@ -138,7 +141,7 @@ class Gatehouse:
                 "--admin-address", f"127.0.0.1:{admin_port}",
                 "--address-pool", GATEHOUSE_POOL,
                 "--controller-name", manifests.CONTROLLER,
-                "--workers", str(workers)]
+                "--workers", str(workers), *extra_args]
         self.proc = Proc("gatehouse", argv, cpu=cpu, log_path=log_path)
         self.pid = self.proc.pid
 
@@ -182,30 +185,33 @@ def gatehouse_missing(binary):
     return None
 
 
-def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU):
+def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False):
     """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
     one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
     sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
-    Returns (Gatehouse, error)."""
-    cfg = os.path.join(d, "gatehouse-https-config" if https else "gatehouse-http-config")
+    access_log: a second instance (own address and admin port) writing the access log to a file
+    in `d`. Returns (Gatehouse, error)."""
+    name = "gatehouse-log" if access_log else ("gatehouse-https" if https else "gatehouse-http")
+    address = GATEHOUSE_LOG_ADDRESS if access_log else GATEHOUSE_ADDRESS
+    cfg = os.path.join(d, name + "-config")
     os.makedirs(cfg, exist_ok=True)
     cert = key = None
     if https:
         crt, k, _ = make_cert(d)
         cert, key = open(crt, "rb").read(), open(k, "rb").read()
-    manifests.write_gateway(cfg, GATEHOUSE_ADDRESS, ports.gatehouse,
-                            ports.gatehouse_tls if https else None, cert, key)
+    manifests.write_gateway(cfg, address, ports.gatehouse, ports.gatehouse_tls if https else None, cert, key)
     docs = [manifests.route_doc("proxy", "backend", [PROXY_HOST], "/")]
     docs += manifests.service_docs("backend", 80, "127.0.0.1", ports.backend_a)
     from .common import atomic_write
     atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
-    g = Gatehouse(binary, cfg, ports.admin, workers=1, cpu=cpu,
-                  log_path=os.path.join(d, f"gatehouse-{'https' if https else 'http'}.out"))
+    extra = ("--access-log", os.path.join(d, "access.log")) if access_log else ()
+    g = Gatehouse(binary, cfg, ports.admin_log if access_log else ports.admin, workers=1, cpu=cpu,
+                  log_path=os.path.join(d, f"{name}.out"), extra_args=extra)
     if g.wait_ready(60) is None:
         tail = g.proc.tail()
         g.stop()
         return None, f"gatehouse did not become ready: {tail[-800:]}"
-    if wait_http(GATEHOUSE_ADDRESS, ports.gatehouse, "/", PROXY_HOST, 200, 15, proc=g.proc) is None:
+    if wait_http(address, ports.gatehouse, "/", PROXY_HOST, 200, 15, proc=g.proc) is None:
         tail = g.proc.tail()
         g.stop()
         return None, f"gatehouse ready but the route does not serve 200: {tail[-800:]}"

@@ -169,6 +169,17 @@ class ReportTest(unittest.TestCase):
 
 
 
+class AccessLogCostTest(unittest.TestCase):
+    def test_table_compares_the_two_gatehouses(self):
+        res = {"config": {}, "sections": {"proxy": {
+            "gatehouse": {"rps": 1000.0, "proxy_cpu_us_per_req": 10.0, "errors": 0},
+            "gatehouse-log": {"rps": 900.0, "proxy_cpu_us_per_req": 11.0, "errors": 0}}}}
+        md = report.markdown(res)
+        self.assertIn("### Cost of the access log", md)
+        self.assertIn("| proxy CPU µs / request | 10.0 | 11.0 | 1.10× |", md)
+        self.assertIn("| requests/s, 50 conns | 1,000 | 900 | 0.90× |", md)
+
+
 class L4Test(unittest.TestCase):
     def test_gateway_has_one_listener_per_l4_protocol_and_a_route_each(self):
         p = targets.Ports(18000)
