@@ -30,6 +30,8 @@ struct ValidateFlags {
 };
 struct ExplainFlags {
   std::string dir, route, controller_name, address_pool;
+  bool kubernetes = false;  // list the API server instead of reading `dir`
+  std::string kubeconfig;
   std::string request;               // "METHOD URL": explain a request instead of a route
   std::vector<std::string> headers;  // with request: "Name: value"
   std::string gateway;               // with request: only this Gateway's listeners

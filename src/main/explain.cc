@@ -1,14 +1,20 @@
 // `gatehouse explain`: why a route is (not) attached, and where a request would go. Both answers
-// come from the translator's own run over the directory and the data plane's router on the
-// compiled snapshot, so they cannot drift from what `serve` does.
+// come from the translator's own run over the directory (or, --kubernetes, a listing of the API
+// server) and the data plane's router on the compiled snapshot, so they cannot drift from what
+// `serve` does.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
+#include <mutex>
 
+#include "common/log.h"
 #include "main/commands.h"
 #include "main/explain_request.h"
 #include "main/features.h"
 #include "providers/file/directory_watcher.h"
 #include "providers/file/manifest_files.h"
+#include "providers/kube/kube_provider.h"
 #include "translator/route_kind.h"
 #include "translator/translator.h"
 
@@ -100,16 +106,71 @@ void printText(const translator::RouteExplanation& e, const std::string& control
   }
 }
 
+// Collects the provider's first listing; `listed` is set once it is complete.
+class Listing : public providers::UpdateSink {
+ public:
+  void load(std::vector<store::SourceUpdate> part) override {
+    std::lock_guard lock(mutex_);
+    for (auto& u : part) updates_.push_back(std::move(u));
+  }
+  void update(std::vector<store::SourceUpdate> batch) override {
+    std::lock_guard lock(mutex_);
+    for (auto& u : batch) updates_.push_back(std::move(u));
+    if (!done_) {
+      done_ = true;
+      listed_.set_value();
+    }
+  }
+  bool wait(std::chrono::seconds limit) { return listed_future_.wait_for(limit) == std::future_status::ready; }
+  std::vector<store::SourceUpdate> take() {
+    std::lock_guard lock(mutex_);
+    return std::move(updates_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<store::SourceUpdate> updates_;
+  bool done_ = false;
+  std::promise<void> listed_;
+  std::future<void> listed_future_ = listed_.get_future();
+};
+
+// Every object of the watched kinds as the API server lists them, through the same provider as
+// `serve --kubernetes`, read only (no Lease, no writes).
+Result<std::vector<store::SourceUpdate>> listCluster(const ExplainFlags& flags) {
+  providers::kube::KubeOptions options;
+  options.kubeconfig = flags.kubeconfig;
+  options.controller_name = flags.controller_name;
+  options.read_only = true;
+  providers::kube::KubeProvider provider(std::move(options));
+  Listing listing;
+  if (auto started = provider.start(&listing); !started) return started.error();
+  const bool listed = listing.wait(std::chrono::seconds(30));
+  provider.stop();
+  if (!listed) return Error{"kubernetes: the API server did not complete a listing within 30 s"};
+  return listing.take();
+}
+
 }  // namespace
 
 int explain(const ExplainFlags& flags) {
-  if (!std::filesystem::is_directory(flags.dir)) {
-    std::fprintf(stderr, "explain: %s is not a directory\n", flags.dir.c_str());
-    return 2;
-  }
   store::Store store(store::nowRfc3339);
-  providers::ManifestFiles manifests;
-  for (const auto& f : providers::DirectoryWatcher(flags.dir).scan()) store.apply(manifests.read(f.path, f.content));
+  if (flags.kubernetes) {
+    log::init(spdlog::level::warn);  // stdout is the answer; only problems go to stderr
+    auto updates = listCluster(flags);
+    if (!updates) {
+      std::fprintf(stderr, "explain: %s\n", updates.error().message.c_str());
+      return 2;
+    }
+    for (auto& u : *updates) store.apply(std::move(u));
+  } else {
+    if (!std::filesystem::is_directory(flags.dir)) {
+      std::fprintf(stderr, "explain: %s is not a directory\n", flags.dir.c_str());
+      return 2;
+    }
+    providers::ManifestFiles manifests;
+    for (const auto& f : providers::DirectoryWatcher(flags.dir).scan()) store.apply(manifests.read(f.path, f.content));
+  }
   for (const auto& e : store.errors())
     std::fprintf(stderr, "error: %s: %s: %s\n", e.source.c_str(), e.object.c_str(), e.reason.c_str());
   auto view = store.view();

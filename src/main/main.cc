@@ -131,9 +131,15 @@ int main(int argc, char** argv) {
   gatehouse::main::ExplainFlags explain_flags;
   auto* explain = app.add_subcommand(
       "explain", "Why a route is (not) attached, listener by listener, or (--request) where a request would go");
-  explain->add_option("dir", explain_flags.dir, "Directory of manifests")->required();
+  explain->add_option("dir", explain_flags.dir, "Directory of manifests (not with --kubernetes)");
   auto* explain_route = explain->add_option("route", explain_flags.route,
                                             "The route: [KIND/][NAMESPACE/]NAME (namespace default: default)");
+  explain->add_flag("--kubernetes", explain_flags.kubernetes,
+                    "Read the objects from the Kubernetes API server (read only) instead of a directory");
+  explain
+      ->add_option("--kubeconfig", explain_flags.kubeconfig,
+                   "kubeconfig to reach the API server with (default: $KUBECONFIG, else the pod's service account)")
+      ->needs(explain->get_option("--kubernetes"));
   auto* explain_request =
       explain->add_option("--request", explain_flags.request, "'METHOD http://host[:port]/path': explain this request");
   explain_route->excludes(explain_request);
@@ -154,6 +160,18 @@ int main(int argc, char** argv) {
   golden->add_flag("--update", golden_flags.update, "Rewrite the .out.yaml from the current translator");
 
   CLI11_PARSE(app, argc, argv);
+  if (*explain) {
+    // `explain --kubernetes ROUTE`: the one positional is the route, there is no directory.
+    if (explain_flags.kubernetes && explain_flags.route.empty()) std::swap(explain_flags.dir, explain_flags.route);
+    if (explain_flags.kubernetes ? !explain_flags.dir.empty() : explain_flags.dir.empty()) {
+      std::fprintf(stderr, "explain: give a manifest directory, or --kubernetes (not both)\n");
+      return 2;
+    }
+    if (explain_flags.route.empty() && explain_flags.request.empty()) {
+      std::fprintf(stderr, "explain: give a route ([KIND/][NAMESPACE/]NAME) or --request\n");
+      return 2;
+    }
+  }
   if (*serve && serve_flags.dir.empty() && !serve_flags.kubernetes) {
     std::fprintf(stderr, "serve: give a manifest directory, or --kubernetes\n");
     return 2;

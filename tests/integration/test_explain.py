@@ -1,6 +1,7 @@
 """`gatehouse explain` through the real binary on examples/explain and examples/quickstart: why a
 route is or is not attached (listener by listener, the spec's reason names, shadowed rules), and
-where a request goes and why every other candidate lost. The command reads files and prints; it
+where a request goes and why every other candidate lost. The command reads files (or, with
+--kubernetes, lists the fake API server: the same answers, and not one write) and prints; it
 serves nothing, so nothing here waits on time.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_explain.py
@@ -12,8 +13,11 @@ import subprocess
 import sys
 import unittest
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import BIN, ROOT  # noqa: E402
+from kube_harness import Api, start_fake  # noqa: E402
 
 SHOP = os.path.join(ROOT, "examples", "explain")
 QUICKSTART = os.path.join(ROOT, "examples", "quickstart")
@@ -177,6 +181,63 @@ class ExplainRequestTest(unittest.TestCase):
         self.assertEqual((run.returncode, run.stdout), (2, ""))
         self.assertEqual(run.stderr,
                          "explain: give the request as 'METHOD http://host[:port]/path', not 'GET www.shop.test/'\n")
+
+
+class ExplainKubernetesTest(unittest.TestCase):
+    """examples/quickstart created in the fake API server: `explain --kubernetes` answers exactly
+    as `explain DIR` does on the same manifests, and only reads."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(BIN, os.X_OK):
+            raise unittest.SkipTest(f"no gatehouse binary at {BIN} (set GATEHOUSE_BIN)")
+        cls.fake = start_fake()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.api = Api(cls.fake)
+        for name in sorted(os.listdir(QUICKSTART)):
+            with open(os.path.join(QUICKSTART, name)) as f:
+                for doc in yaml.safe_load_all(f):
+                    if doc:
+                        cls.api.apply(doc)
+
+    def kube(self, *args):
+        return explain("--kubernetes", "--kubeconfig", self.fake.kubeconfig, *args)
+
+    def test_same_answers_as_from_the_files(self):
+        for args in (["www"], ["HTTPRoute/default/secure-redirect"], ["default/secure"],
+                     ["--request", "GET http://www.example.test:8080/api"],
+                     ["--request", "GET http://secure.example.test:8080/", "-o", "json"]):
+            with self.subTest(args=args):
+                from_files, from_cluster = explain(QUICKSTART, *args), self.kube(*args)
+                self.assertEqual(from_cluster.returncode, 0, from_cluster.stderr)
+                self.assertEqual(from_cluster.stdout, from_files.stdout)
+                self.assertEqual(from_cluster.stderr, "")
+
+    def test_reads_only(self):
+        since = self.api.last_seq()
+        self.assertEqual(self.kube("www").returncode, 0)
+        methods = {r["method"] for r in self.api.requests(since)}
+        self.assertEqual(methods, {"GET"})
+        self.assertFalse([r for r in self.api.requests(since) if "/leases" in r["path"]])
+
+    def test_unknown_route_and_usage_errors(self):
+        run = self.kube("default/nope")
+        self.assertEqual((run.returncode, run.stdout), (2, ""))
+        self.assertEqual(run.stderr, "explain: no route default/nope (give [KIND/][NAMESPACE/]NAME)\n")
+        both = explain("--kubernetes", QUICKSTART, "www")
+        self.assertEqual((both.returncode, both.stderr),
+                         (2, "explain: give a manifest directory, or --kubernetes (not both)\n"))
+
+    def test_unreachable_api_server_is_an_error(self):
+        kubeconfig = os.path.join(self.fake.state_dir, "kubeconfig-unreachable")
+        with open(self.fake.kubeconfig) as f:
+            config = yaml.safe_load(f)
+        config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
+        with open(kubeconfig, "w") as f:
+            yaml.safe_dump(config, f)
+        run = explain("--kubernetes", "--kubeconfig", kubeconfig, "www")
+        self.assertEqual((run.returncode, run.stdout), (2, ""))
+        self.assertIn("explain: kubernetes: the API server did not complete a listing within 30 s\n", run.stderr)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,12 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   client_ = std::move(*client);
   sink_ = sink;
   discovery_ = std::make_unique<Discovery>(*client_);
+  if (options_.read_only) {
+    startReflectors();
+    spdlog::info("kubernetes: API server {} ({}), read only", credentials->server, credentials->origin);
+    thread_ = std::thread([this] { io_.run(); });
+    return true;
+  }
   writer_ = std::make_unique<StatusWriter>(
       io_, *client_, cache_, [this](const std::string& kind) { return served(kind); }, options_.controller_name);
   writer_->setSource(status_source_);
@@ -37,13 +43,7 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
     if (provisioner_) provisioner_->setLeader(leading);
   });
 
-  const auto& kinds = watchedKinds();
-  unlisted_ = kinds.size();
-  for (const auto& kind : kinds) {
-    auto& reflector = reflectors_.emplace_back(std::make_unique<Reflector>(
-        *client_, *discovery_, cache_, kind, [this](std::vector<store::SourceUpdate> updates) { deliver(std::move(updates)); }));
-    asio::co_spawn(io_, reflector->run([this] { listed(); }), asio::detached);
-  }
+  startReflectors();
   if (provisioner_) {
     auto& reflector = reflectors_.emplace_back(std::make_unique<Reflector>(
         *client_, *discovery_, provisioned_cache_, provisionedServices(), [this](std::vector<store::SourceUpdate> updates) {
@@ -62,8 +62,23 @@ Result<bool> KubeProvider::start(UpdateSink* sink) {
   return true;
 }
 
+void KubeProvider::startReflectors() {
+  const auto& kinds = watchedKinds();
+  unlisted_ = kinds.size();
+  for (const auto& kind : kinds) {
+    auto& reflector = reflectors_.emplace_back(std::make_unique<Reflector>(
+        *client_, *discovery_, cache_, kind, [this](std::vector<store::SourceUpdate> updates) { deliver(std::move(updates)); }));
+    asio::co_spawn(io_, reflector->run([this] { listed(); }), asio::detached);
+  }
+}
+
 void KubeProvider::stop() {
   if (!thread_.joinable()) return;
+  if (!elector_) {  // read only: no Lease to hand over
+    io_.stop();
+    thread_.join();
+    return;
+  }
   // Hand the lease over at once rather than after it expires; don't wait long for a server that is away.
   std::promise<void> released;
   auto done = released.get_future();

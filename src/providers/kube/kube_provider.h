@@ -30,6 +30,9 @@ struct KubeOptions {
   std::string controller_name;
   LeaseOptions lease;
   std::optional<ProvisionerOptions> provisioner;  // set: the leader provisions per-Gateway data planes
+  // List and watch only: no Lease, no status writes, no Events, no provisioning (`explain
+  // --kubernetes` reads a cluster it does not serve).
+  bool read_only = false;
 };
 
 class KubeProvider : public Provider {
@@ -65,6 +68,7 @@ class KubeProvider : public Provider {
   const std::string& server() const { return client_->server(); }
 
  private:
+  void startReflectors();  // one per watched kind, delivering to the sink
   void deliver(std::vector<store::SourceUpdate> updates);
   void listed();
   const ServedKind* served(const std::string& kind) const;
