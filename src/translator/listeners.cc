@@ -42,11 +42,20 @@ bool terminatesTls(const model::Listener& spec) {
   return spec.protocol == "HTTPS" || (spec.protocol == "TLS" && spec.tls && spec.tls->mode == "Terminate");
 }
 
+// Listeners that terminate TLS on one socket share its client certificate validation (the
+// handshake asks for a certificate before the SNI is known): within a Gateway tls.frontend is
+// per port, across Gateways on one address their settings must agree.
+bool validationDiffers(const ListenerState& a, const ListenerState& b) {
+  return a.spec->port == b.spec->port && terminatesTls(*a.spec) && terminatesTls(*b.spec) &&
+         a.client_validation != b.client_validation;
+}
+
 }  // namespace
 
 // The spec's distinctness applies to "a set of Listeners" however it is assembled; here, the
 // listeners of every Gateway on one address. The Gateway first by name keeps the port; a later
 // one's listener that conflicts with it is Conflicted and serves nothing, as within a Gateway.
+// So is one whose client certificate validation differs from a TLS listener's on its port.
 void Translator::State::sharedAddressConflicts() {
   std::map<std::string, std::vector<std::pair<const std::string*, const ListenerState*>>> by_address;
   for (auto& [name, gw] : gateways) {
@@ -56,9 +65,14 @@ void Translator::State::sharedAddressConflicts() {
       if (!ls.usable) continue;
       for (const auto& [other_gateway, other] : earlier) {
         const char* why = listenerConflict(*ls.spec, *other->spec);
+        std::string msg = "conflicts with a listener of Gateway " + *other_gateway + " on " + gw.address + ":" +
+                          std::to_string(ls.spec->port);
+        if (!why && validationDiffers(ls, *other)) {
+          why = reason::kProtocolConflict;
+          msg = "its client certificate validation (tls.frontend) differs from that of a listener of Gateway " +
+                *other_gateway + " on " + gw.address + ":" + std::to_string(ls.spec->port);
+        }
         if (!why) continue;
-        const std::string msg = "conflicts with a listener of Gateway " + *other_gateway + " on " + gw.address + ":" +
-                                std::to_string(ls.spec->port);
         setCondition(ls.conditions, {condition::kConflicted, true, why, msg});
         setCondition(ls.conditions, {condition::kAccepted, false, why, msg});
         setCondition(ls.conditions, {condition::kProgrammed, false, why, msg});
