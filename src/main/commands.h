@@ -37,6 +37,10 @@ struct ExplainFlags {
   std::string gateway;               // with request: only this Gateway's listeners
   std::string output = "text";       // text | json
 };
+struct ConvertFlags {
+  std::vector<std::string> files;
+  std::string gateway_class = "gatehouse";
+};
 struct GoldenFlags {
   std::string input;
   bool update = false;
@@ -47,5 +51,6 @@ int dataplane(const DataPlaneFlags& flags);
 int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
 int explain(const ExplainFlags& flags);
+int convertIngress(const ConvertFlags& flags);
 
 }  // namespace gatehouse::main

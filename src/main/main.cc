@@ -154,6 +154,16 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   explain->add_option("--address-pool", explain_flags.address_pool)->default_val("127.0.1.0/24");
 
+  gatehouse::main::ConvertFlags convert_flags;
+  auto* convert = app.add_subcommand("convert", "Other formats into Gateway API objects");
+  convert->require_subcommand(1);
+  auto* convert_ingress = convert->add_subcommand(
+      "ingress", "Ingress objects (ingress-nginx annotations) into Gateways and HTTPRoutes on stdout; what could "
+                 "not be converted on stderr");
+  convert_ingress->add_option("files", convert_flags.files, "Files of Ingress manifests")->required();
+  convert_ingress->add_option("--gateway-class", convert_flags.gateway_class, "gatewayClassName of the Gateways")
+      ->default_val("gatehouse");
+
   gatehouse::main::GoldenFlags golden_flags;
   auto* golden = app.add_subcommand("golden", "Translator golden test: IN.in.yaml against IN.out.yaml");
   golden->add_option("input", golden_flags.input, "The .in.yaml case")->required();
@@ -165,10 +175,6 @@ int main(int argc, char** argv) {
     if (explain_flags.kubernetes && explain_flags.route.empty()) std::swap(explain_flags.dir, explain_flags.route);
     if (explain_flags.kubernetes ? !explain_flags.dir.empty() : explain_flags.dir.empty()) {
       std::fprintf(stderr, "explain: give a manifest directory, or --kubernetes (not both)\n");
-      return 2;
-    }
-    if (explain_flags.route.empty() && explain_flags.request.empty()) {
-      std::fprintf(stderr, "explain: give a route ([KIND/][NAMESPACE/]NAME) or --request\n");
       return 2;
     }
   }
@@ -188,6 +194,7 @@ int main(int argc, char** argv) {
   if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);
+  if (*convert_ingress) return gatehouse::main::convertIngress(convert_flags);
   if (*explain) {
     if (explain_flags.route.empty() && explain_flags.request.empty()) {
       std::fprintf(stderr, "explain: give a ROUTE or --request\n");

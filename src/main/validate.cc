@@ -5,42 +5,13 @@
 #include "main/commands.h"
 #include "main/features.h"
 #include "main/offline.h"
+#include "model/yaml_writer.h"
 
 namespace gatehouse::main {
 
 using model::Json;
 
 namespace {
-
-// Block-style YAML; scalars are written as JSON, which YAML reads the same (strings double-quoted).
-void appendYaml(const Json& value, int indent, std::string& out) {
-  const std::string pad(static_cast<size_t>(indent), ' ');
-  auto scalarOrEmpty = [](const Json& v) { return !v.is_structured() || v.empty(); };
-  if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) {
-      out += pad + Json(key).dump() + ":";
-      if (scalarOrEmpty(item)) {
-        out += " " + item.dump() + "\n";
-      } else {
-        out += "\n";
-        appendYaml(item, indent + 2, out);
-      }
-    }
-  } else if (value.is_array()) {
-    for (const auto& item : value) {
-      if (scalarOrEmpty(item)) {
-        out += pad + "- " + item.dump() + "\n";
-      } else {
-        // The item's first line goes after "- ", the rest under it.
-        std::string nested;
-        appendYaml(item, indent + 2, nested);
-        out += pad + "- " + nested.substr(static_cast<size_t>(indent) + 2);
-      }
-    }
-  } else {
-    out += pad + value.dump() + "\n";
-  }
-}
 
 // "error: FILE: OBJECT: FIELD: REASON" (object and field when known).
 std::string errorLine(const Json& e) {
@@ -119,9 +90,7 @@ int validate(const ValidateFlags& flags) {
   for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", errorLine(e).c_str());
   model::Json report = {{"statuses", result.statuses}};
   if (flags.output == "yaml") {
-    std::string yaml;
-    appendYaml(report, 0, yaml);
-    std::printf("%s", yaml.c_str());
+    std::printf("%s", model::toYaml(report).c_str());
   } else {
     std::printf("%s\n", report.dump(2).c_str());
   }
