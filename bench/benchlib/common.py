@@ -273,6 +273,18 @@ def http_get(host, port, path="/", hostname=None, timeout=1.0, headers=None):
     return status, hd, body
 
 
+def wait_port(proc, host, port, timeout=15):
+    """Returns once `proc` accepts TCP connections on host:port; raises when it exits or times out."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout and proc.alive():
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{proc.name} does not listen on {host}:{port}:\n{proc.tail()}")
+
+
 def wait_http(host, port, path="/", hostname=None, want=200, timeout=30.0, interval=0.01,
               proc=None):
     """Poll until the response status is `want`; returns seconds waited or None on timeout."""

@@ -9,14 +9,13 @@ h2load drives the calls; it cannot read grpc-status, so a call counts as an erro
 saw it succeed *and* its whole response payload arrived (a gRPC error answer carries none)."""
 
 import os
-import socket
 import struct
 import sys
 import time
 
 from . import manifests
 from . import targets as T
-from .common import Proc, log, median, tool
+from .common import Proc, log, median, tool, wait_port
 from .load import h2load, idle_h2_connection_memory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -85,25 +84,12 @@ def write_payloads(d, cs):
             f.write(c.request)
 
 
-def _wait_port(proc, host, port, timeout=15):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if not proc.alive():
-            break
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"{proc.name} does not listen on {host}:{port}:\n{proc.tail()}")
-
-
 def start_backend(d, ports):
     conf = T.render("nginx-grpc-backend.conf", os.path.join(d, "grpc-backend.conf"), dir=d,
                     port=ports.backend_grpc)
     p = Proc("grpc-backend", [tool("nginx"), "-p", d, "-c", conf], cpu=T.LOAD_CPU,
              log_path=os.path.join(d, "grpc-backend.out"))
-    _wait_port(p, "127.0.0.1", ports.backend_grpc)
+    wait_port(p, "127.0.0.1", ports.backend_grpc)
     return p
 
 
@@ -113,7 +99,7 @@ def start_nginx(d, ports):
                     tls_port=ports.nginx_grpc, backend_port=ports.backend_grpc)
     p = Proc("nginx-grpc", [tool("nginx"), "-p", d, "-c", conf], cpu=T.PROXY_CPU,
              log_path=os.path.join(d, "nginx-grpc.out"))
-    _wait_port(p, "127.0.0.1", ports.nginx_grpc)
+    wait_port(p, "127.0.0.1", ports.nginx_grpc)
     return p
 
 
@@ -123,7 +109,7 @@ def start_haproxy(d, ports):
                    tls_port=ports.haproxy_grpc, backend_port=ports.backend_grpc)
     p = Proc("haproxy-grpc", [tool("haproxy"), "-db", "-f", cfg], cpu=T.PROXY_CPU,
              log_path=os.path.join(d, "haproxy-grpc.out"))
-    _wait_port(p, "127.0.0.1", ports.haproxy_grpc)
+    wait_port(p, "127.0.0.1", ports.haproxy_grpc)
     return p
 
 

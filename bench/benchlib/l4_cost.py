@@ -24,7 +24,7 @@ import time
 
 from . import manifests
 from . import targets as T
-from .common import Proc, atomic_write, cpu_seconds_tree, log, median, percentile, tool, wait_http
+from .common import Proc, atomic_write, cpu_seconds_tree, log, median, percentile, tool, wait_http, wait_port
 from .load import idle_connection_memory, system_busy_s, wrk
 
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
@@ -51,17 +51,6 @@ def stream_module_missing(install):
     return None if os.path.exists(STREAM_MODULE) else f"{STREAM_PACKAGE} is not installed"
 
 
-def _wait_port(proc, host, port, timeout=15):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout and proc.alive():
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"{proc.name} does not listen on {host}:{port}:\n{proc.tail()}")
-
-
 def start_backend(d, p):
     crt, key, _ = T.make_cert(d)
     os.makedirs(os.path.join(d, "l4-root"), exist_ok=True)
@@ -73,7 +62,7 @@ def start_backend(d, p):
     pr = Proc("l4-backend", [tool("nginx"), "-p", d, "-c", conf], cpu=T.LOAD_CPU,
               log_path=os.path.join(d, "l4-backend.out"))
     for port in (p.l4_backend_http, p.l4_backend_tls):
-        _wait_port(pr, "127.0.0.1", port)
+        wait_port(pr, "127.0.0.1", port)
     return pr
 
 
@@ -85,7 +74,7 @@ def start_nginx(d, p):
                     backend_udp_port=p.l4_backend_udp)
     pr = Proc("nginx-stream", [tool("nginx"), "-p", d, "-c", conf], cpu=T.PROXY_CPU,
               log_path=os.path.join(d, "nginx-stream.out"))
-    _wait_port(pr, "127.0.0.1", p.nginx_l4_tcp)
+    wait_port(pr, "127.0.0.1", p.nginx_l4_tcp)
     return pr
 
 
@@ -95,7 +84,7 @@ def start_haproxy(d, p):
                    backend_http_port=p.l4_backend_http, backend_tls_port=p.l4_backend_tls)
     pr = Proc("haproxy-l4", [tool("haproxy"), "-db", "-f", cfg], cpu=T.PROXY_CPU,
               log_path=os.path.join(d, "haproxy-l4.out"))
-    _wait_port(pr, "127.0.0.1", p.haproxy_l4_tcp)
+    wait_port(pr, "127.0.0.1", p.haproxy_l4_tcp)
     return pr
 
 
