@@ -7,6 +7,7 @@ including a bidirectional call that only works when each message is forwarded at
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_h2_streaming.py
 """
 
+import collections
 import json
 import os
 import queue
@@ -87,9 +88,15 @@ class BigBackend:
 class ChatServer:
     """A gRPC server (grpcio, h2c) with raw-bytes methods of service streaming.Chat: Talk (bidi:
     one answer per message, sent before the next message is read), Download (server streaming:
-    n messages of 64 KiB for a request of n as text) and Upload (client streaming: the total size)."""
+    n messages of 64 KiB for a request of n as text), Upload (client streaming: the total size) and
+    Hold (unary: records the caller's address, the gateway's upstream connection, and answers once
+    released)."""
 
     def __init__(self, ip: str, port: int = 3000):
+        self.held = []  # peer addresses of the Hold calls
+        self.held_lock = threading.Lock()
+        self.release = threading.Event()
+
         def talk(messages, context):
             for message in messages:
                 yield b"re:" + message
@@ -101,11 +108,18 @@ class ChatServer:
         def upload(messages, context):
             return str(sum(len(m) for m in messages)).encode()
 
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        def hold(request, context):
+            with self.held_lock:
+                self.held.append(context.peer())
+            self.release.wait(WAIT)
+            return request
+
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=160))
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(CHAT, {
             "Talk": grpc.stream_stream_rpc_method_handler(talk),
             "Download": grpc.unary_stream_rpc_method_handler(download),
             "Upload": grpc.stream_unary_rpc_method_handler(upload),
+            "Hold": grpc.unary_unary_rpc_method_handler(hold),
         }),))
         self.server.add_insecure_port(f"{ip}:{port}")
         self.server.start()
@@ -257,6 +271,49 @@ class H2StreamingTest(GatehouseTestCase):
     def test_grpc_client_stream_larger_than_any_buffer(self):
         total = self.channel.stream_unary(f"/{CHAT}/Upload")(iter([b"x" * 65536] * 200), timeout=WAIT)
         self.assertEqual(total, str(200 * 65536).encode())
+
+
+class H2cUpstreamSessionsTest(GatehouseTestCase):
+    workers = 1  # the two client connections' streams meet in one worker's upstream sessions
+
+    @classmethod
+    def configure(cls, gh):
+        backend_ip = gh.backend_ip()
+        cls.backend = ChatServer(backend_ip)
+        cls.addClassCleanup(cls.backend.stop)
+        h2c_port = {"name": "http", "port": 8080, "targetPort": 3000, "protocol": "TCP",
+                    "appProtocol": "kubernetes.io/h2c"}
+        gh.write("00-infra.yaml", [
+            gateway_class(),
+            gateway("gw", [listener("http", PORT, "HTTP")]),
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "chat", "namespace": "default"},
+             "spec": {"ports": [h2c_port]}},
+            endpoint_slice("chat", [backend_ip]),
+            {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+             "metadata": {"name": "chat", "namespace": "default"},
+             "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["grpc.example.com"],
+                      "rules": [{"matches": [{"method": {"service": CHAT}}], "backendRefs": [backend_ref("chat")]}]}},
+        ])
+        gh.sync()
+        cls.ip = gateway_address(gh, "gw")
+
+    def test_upstream_sessions_carry_at_most_100_streams_each(self):
+        # 150 calls in flight (two client connections: the gateway allows 100 streams on one) go
+        # upstream on two h2c connections, 100 and 50 streams.
+        channels = [grpc.insecure_channel(f"ipv4:{self.ip}:{PORT}", options=[
+            ("grpc.default_authority", "grpc.example.com"), ("grpc.enable_retries", 0),
+            ("grpc.use_local_subchannel_pool", 1)]) for _ in range(2)]  # a connection each
+        for channel in channels:
+            self.addCleanup(channel.close)
+        self.backend.held.clear()
+        self.backend.release.clear()
+        self.addCleanup(self.backend.release.set)
+        calls = [channels[i % 2].unary_unary(f"/{CHAT}/Hold").future(b"%d" % i, timeout=WAIT) for i in range(150)]
+        wait_until(lambda: len(self.backend.held) == 150, what="150 calls at the backend")
+        per_connection = sorted(collections.Counter(self.backend.held).values())
+        self.backend.release.set()
+        self.assertEqual([call.result() for call in calls], [b"%d" % i for i in range(150)])
+        self.assertEqual(per_connection, [50, 100])
 
 
 if __name__ == "__main__":
