@@ -20,14 +20,15 @@ import unittest
 from concurrent import futures
 
 import grpc
+import hpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
     WAIT, GatehouseTestCase, backend_ref, backend_service, endpoint_slice, gateway, gateway_address, gateway_class,
     http_route, listener, path_match, rule, run_tool, wait_until)
 from h2_frames import (  # noqa: E402
-    ACK, DATA, PING, HEADERS, END_HEADERS, END_STREAM, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE, RawH2, frame, request_block,
-    rss_kib)
+    ACK, DATA, PING, PREFACE, HEADERS, END_HEADERS, END_STREAM, SETTINGS, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE,
+    RawH2, frame, request_block, rss_kib)
 
 PORT = 8080
 HOST = "h2.example.com"
@@ -126,6 +127,66 @@ class ChatServer:
 
     def stop(self):
         self.server.stop(0)
+
+
+class FrameRecordingBackend:
+    """An h2c upstream speaking raw frames: records (type, flags, length) of each frame a request
+    stream brings and the reads they came in, and answers every request with a unary gRPC OK
+    (HEADERS, one DATA, trailers) once the request ended."""
+
+    def __init__(self, ip: str, port: int = 3000):
+        self.sock = socket.create_server((ip, port))
+        self.frames = []  # (type, flags, length) on request streams, in order
+        self.reads = []   # per read: the request-stream frames it completed
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        encoder = hpack.Encoder()
+        conn.sendall(frame(SETTINGS, 0, 0))
+        buf = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+                if buf.startswith(PREFACE):
+                    buf = buf[len(PREFACE):]
+                completed = []
+                while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+                    length = int.from_bytes(buf[:3], "big")
+                    type_, flags, stream_id = struct.unpack(">BBI", buf[3:9])
+                    buf = buf[9 + length:]
+                    if type_ == SETTINGS and not flags & ACK:
+                        conn.sendall(frame(SETTINGS, ACK, 0))
+                    if stream_id == 0 or type_ not in (HEADERS, DATA):
+                        continue
+                    completed.append((type_, flags, length))
+                    if flags & END_STREAM:
+                        message = b"\0\0\0\0\x02ok"
+                        conn.sendall(frame(HEADERS, END_HEADERS, stream_id, encoder.encode(
+                            [(":status", "200"), ("content-type", "application/grpc")])) +
+                            frame(DATA, 0, stream_id, message) +
+                            frame(HEADERS, END_HEADERS | END_STREAM, stream_id, encoder.encode(
+                                [("grpc-status", "0")])))
+                if completed:
+                    self.frames += completed
+                    self.reads.append(completed)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.sock.close()
 
 
 class H2StreamingTest(GatehouseTestCase):
@@ -281,6 +342,9 @@ class H2cUpstreamSessionsTest(GatehouseTestCase):
         backend_ip = gh.backend_ip()
         cls.backend = ChatServer(backend_ip)
         cls.addClassCleanup(cls.backend.stop)
+        frames_ip = gh.backend_ip()
+        cls.frames = FrameRecordingBackend(frames_ip)
+        cls.addClassCleanup(cls.frames.stop)
         h2c_port = {"name": "http", "port": 8080, "targetPort": 3000, "protocol": "TCP",
                     "appProtocol": "kubernetes.io/h2c"}
         gh.write("00-infra.yaml", [
@@ -289,13 +353,35 @@ class H2cUpstreamSessionsTest(GatehouseTestCase):
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "chat", "namespace": "default"},
              "spec": {"ports": [h2c_port]}},
             endpoint_slice("chat", [backend_ip]),
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "frames", "namespace": "default"},
+             "spec": {"ports": [h2c_port]}},
+            endpoint_slice("frames", [frames_ip]),
             {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
              "metadata": {"name": "chat", "namespace": "default"},
              "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["grpc.example.com"],
-                      "rules": [{"matches": [{"method": {"service": CHAT}}], "backendRefs": [backend_ref("chat")]}]}},
+                      "rules": [{"matches": [{"method": {"service": CHAT}}], "backendRefs": [backend_ref("chat")]},
+                                {"matches": [{"method": {"service": "frames.Unary"}}],
+                                 "backendRefs": [backend_ref("frames")]}]}},
         ])
         gh.sync()
         cls.ip = gateway_address(gh, "gw")
+
+    def test_unary_call_goes_upstream_as_headers_and_one_data_frame_in_one_read(self):
+        # The client's HEADERS and DATA (END_STREAM) arrive together: upstream, the message and
+        # the end of the stream go in one DATA frame, written with the HEADERS (before: a DATA
+        # frame, then an empty one with END_STREAM, three writes).
+        conn = RawH2(self.ip, PORT)
+        self.addCleanup(conn.close)
+        self.frames.frames.clear()
+        self.frames.reads.clear()
+        block = conn.encoder.encode([(":method", "POST"), (":scheme", "http"), (":authority", "grpc.example.com"),
+                                     (":path", "/frames.Unary/Call"), ("content-type", "application/grpc"),
+                                     ("te", "trailers")])
+        conn.send(frame(HEADERS, END_HEADERS, 1, block) + frame(DATA, END_STREAM, 1, b"\0\0\0\0\x03abc"))
+        trailers = conn.until(lambda f: f[2] == 1 and f[0] == HEADERS and f[1] & END_STREAM)[-1]
+        self.assertEqual(dict(conn.decoder.decode(trailers[3])), {"grpc-status": "0"})
+        self.assertEqual(self.frames.frames, [(HEADERS, END_HEADERS, self.frames.frames[0][2]), (DATA, END_STREAM, 8)])
+        self.assertEqual(len(self.frames.reads), 1)
 
     def test_upstream_sessions_carry_at_most_100_streams_each(self):
         # 150 calls in flight (two client connections: the gateway allows 100 streams on one) go

@@ -650,7 +650,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (stream->closed || closed_) co_return opened->cancel();
     std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
     stream->exchange = exchange;
-    if (out.body_follows) {
+    if (out.body_follows && stream->request_ended && ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c) {
+      // The whole body is here and an h2c stream queues it without waiting: it goes out with the
+      // HEADERS (and END_STREAM) in the write the exchange's session has pending (a unary gRPC
+      // call: one write upstream instead of three).
+      co_await forwardRequestBody(stream, exchange, mirror, std::move(prefix));
+    } else if (out.body_follows) {
       asio::co_spawn(worker_.io(),
                      [self, stream, exchange, mirror, prefix = std::move(prefix)]() mutable {
                        return self->forwardRequestBody(stream, exchange, mirror, std::move(prefix));

@@ -34,6 +34,8 @@ constexpr size_t kMaxWriteBatch = 64 * 1024;
 // (its bytes are consumed as the downstream client takes them).
 constexpr int32_t kStreamWindow = 256 << 10;
 constexpr int32_t kConnectionWindow = 16 << 20;  // connection receive window
+// Request body bytes a streamed exchange queues for its stream's window before writeBody() waits.
+constexpr size_t kMaxQueuedBody = 64 << 10;
 // Streams per session (HAProxy's default for its backend connections, tune.h2.max-concurrent-streams).
 constexpr size_t kMaxStreamsPerSession = 100;
 
@@ -349,6 +351,9 @@ void H2cSession::flush() {
 
 asio::awaitable<void> H2cSession::writeLoop() {
   auto self = shared_from_this();
+  // Let what was queued behind this start add its frames first: a request whose body a
+  // coroutine posted next goes out as HEADERS and DATA in one write.
+  co_await asio::post(worker_.io(), asio::use_awaitable);
   for (;;) {
     wbuf_.clear();
     while (wbuf_.size() < kMaxWriteBatch && state_ != State::Dead) {
@@ -557,7 +562,7 @@ asio::awaitable<bool> H2cStreaming::writeBody(const std::string& data) {
     call_.out.append(data);
     sendPending();
   }
-  while (in_time && !call_.out.empty() && !call_.done) in_time = co_await wait(call_.write_signal);
+  while (in_time && call_.out.size() > kMaxQueuedBody && !call_.done) in_time = co_await wait(call_.write_signal);
   const bool taken = in_time && (!call_.done || call_.outcome == Outcome::Ok);
   co_return taken;
 }
