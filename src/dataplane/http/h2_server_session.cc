@@ -90,9 +90,6 @@ nghttp2_session* newH2ServerSession(const nghttp2_session_callbacks* callbacks, 
   // RFC 7540 priority tree, which a proxy does not use: a busy connection kept ~35 KB after its
   // streams ended.
   nghttp2_option_set_no_closed_streams(option, 1);
-  // Response fields are encoded without the HPACK dynamic table (as nginx and HAProxy do): no
-  // table entries held per connection, no indexing work per response.
-  nghttp2_option_set_max_deflate_dynamic_table_size(option, 0);
   nghttp2_session* session = nullptr;
   const int created = nghttp2_session_server_new3(&session, callbacks, user, option,
                                                   memory != nullptr ? memory->mem() : nullptr);
