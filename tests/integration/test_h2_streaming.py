@@ -27,7 +27,7 @@ from gatehouse_harness import (  # noqa: E402
     WAIT, GatehouseTestCase, backend_ref, backend_service, endpoint_slice, gateway, gateway_address, gateway_class,
     http_route, listener, path_match, rule, run_tool, wait_until)
 from h2_frames import (  # noqa: E402
-    ACK, DATA, PING, PREFACE, HEADERS, END_HEADERS, END_STREAM, SETTINGS, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE,
+    ACK, DATA, PING, PREFACE, RST_STREAM, HEADERS, END_HEADERS, END_STREAM, SETTINGS, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE,
     RawH2, frame, request_block, rss_kib)
 
 PORT = 8080
@@ -132,7 +132,8 @@ class ChatServer:
 class FrameRecordingBackend:
     """An h2c upstream speaking raw frames: records (type, flags, length) of each frame a request
     stream brings and the reads they came in, and answers every request with a unary gRPC OK
-    (HEADERS, one DATA, trailers) once the request ended."""
+    (HEADERS, one DATA, trailers) once the request ended; a request for method Break gets the
+    HEADERS and part of a message, then the connection closes."""
 
     def __init__(self, ip: str, port: int = 3000):
         self.sock = socket.create_server((ip, port))
@@ -149,7 +150,8 @@ class FrameRecordingBackend:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
-        encoder = hpack.Encoder()
+        encoder, decoder = hpack.Encoder(), hpack.Decoder()
+        paths = {}
         conn.sendall(frame(SETTINGS, 0, 0))
         buf = b""
         try:
@@ -164,12 +166,19 @@ class FrameRecordingBackend:
                 while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
                     length = int.from_bytes(buf[:3], "big")
                     type_, flags, stream_id = struct.unpack(">BBI", buf[3:9])
-                    buf = buf[9 + length:]
+                    payload, buf = buf[9:9 + length], buf[9 + length:]
+                    if type_ == HEADERS:
+                        paths[stream_id] = dict(decoder.decode(payload)).get(":path", "")
                     if type_ == SETTINGS and not flags & ACK:
                         conn.sendall(frame(SETTINGS, ACK, 0))
                     if stream_id == 0 or type_ not in (HEADERS, DATA):
                         continue
                     completed.append((type_, flags, length))
+                    if flags & END_STREAM and paths[stream_id].endswith("/Break"):
+                        conn.sendall(frame(HEADERS, END_HEADERS, stream_id, encoder.encode(
+                            [(":status", "200"), ("content-type", "application/grpc")])) +
+                            frame(DATA, 0, stream_id, b"\0\0\0\0\x05ha"))
+                        return
                     if flags & END_STREAM:
                         message = b"\0\0\0\0\x02ok"
                         conn.sendall(frame(HEADERS, END_HEADERS, stream_id, encoder.encode(
@@ -382,6 +391,22 @@ class H2cUpstreamSessionsTest(GatehouseTestCase):
         self.assertEqual(dict(conn.decoder.decode(trailers[3])), {"grpc-status": "0"})
         self.assertEqual(self.frames.frames, [(HEADERS, END_HEADERS, self.frames.frames[0][2]), (DATA, END_STREAM, 8)])
         self.assertEqual(len(self.frames.reads), 1)
+
+    def test_grpc_response_broken_mid_body_ends_with_unavailable_trailers(self):
+        # The upstream connection is lost after the response head and part of a message: the
+        # client gets what came, then grpc-status 14 in trailers (not a bare RST_STREAM).
+        conn = RawH2(self.ip, PORT)
+        self.addCleanup(conn.close)
+        block = conn.encoder.encode([(":method", "POST"), (":scheme", "http"), (":authority", "grpc.example.com"),
+                                     (":path", "/frames.Unary/Break"), ("content-type", "application/grpc"),
+                                     ("te", "trailers")])
+        conn.send(frame(HEADERS, END_HEADERS, 1, block) + frame(DATA, END_STREAM, 1, b"\0\0\0\0\0"))
+        frames = conn.until(lambda f: f[2] == 1 and f[1] & END_STREAM or f[0] == RST_STREAM)
+        self.assertEqual([(f[0], f[1] & END_STREAM) for f in frames if f[2] == 1][0], (HEADERS, 0))
+        self.assertEqual(b"".join(f[3] for f in frames if f[0] == DATA), b"\0\0\0\0\x05ha")
+        self.assertEqual((frames[-1][0], frames[-1][1] & END_STREAM), (HEADERS, END_STREAM))
+        self.assertEqual(dict(conn.decoder.decode(frames[-1][3])),
+                         {"grpc-status": "14", "grpc-message": "gateway: bad_response"})
 
     def test_upstream_sessions_carry_at_most_100_streams_each(self):
         # 150 calls in flight (two client connections: the gateway allows 100 streams on one) go

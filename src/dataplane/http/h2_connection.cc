@@ -25,6 +25,7 @@
 #include "dataplane/http/h2_server_session.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/exchange.h"
@@ -819,8 +820,17 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (outcome != upstream::Outcome::Ok) {
         failure = ProxyError::fromOutcome(outcome);
         exchange.cancel();
-        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
-        flush();
+        if (ctx.grpc && !empty) {
+          // A gRPC client takes a reset for a transport failure of its own: what it has is sent,
+          // then trailers with the gateway's status (UNAVAILABLE; DEADLINE_EXCEEDED on a timeout).
+          stream.trailers = grpcLocalResponse(*failure).headers;
+          stream.trailers.remove("content-type");
+          stream.response_ended = true;
+          resumeResponse(stream);
+        } else {
+          nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
+          flush();
+        }
         break;
       }
       if (done && !empty) {
