@@ -25,6 +25,7 @@
 #include "dataplane/http/h2_server_session.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/exchange.h"
@@ -54,7 +55,6 @@ namespace gh = gatehouse::http;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kMaxWriteBatch = 64 * 1024;
 // Response bytes read from the upstream and not yet sent, per stream: the upstream is read only
 // while there is room (the client's windows decide how fast it empties).
@@ -93,12 +93,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     error_code ec;
     tcp::endpoint remote = lowest().remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
-    session_ = gh::newH2ServerSession(callbacks(), this, worker_.options().http2, kConnectionWindow);
+    session_ = gh::newH2ServerSession(callbacks(), this, worker_.options().http2, kConnectionWindow, &memory_);
     if (session_ == nullptr) {
       lowest().close(ec);
       return;
     }
     initial_.assign(received);
+    flush();  // the server's SETTINGS
+    armIdle();
     asio::co_spawn(worker_.io(), [self = this->shared_from_this()] { return self->run(); }, asio::detached);
   }
 
@@ -110,7 +112,6 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     flush();
     closeIfDone();
   }
-  void idleExpired() override {}
 
  private:
   struct H2Stream {
@@ -150,6 +151,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
+  // Reads into a buffer borrowed from the worker while a stream is open, and for up to kHotIdle
+  // after the last one closed (at most kMaxHot connections per worker: 1 MiB of buffers), so that
+  // a client's next request costs no readiness wait (an epoll_ctl) and no new coroutine. Then
+  // the connection parks: the read is cancelled, the coroutine ends, the buffer goes back (nghttp2
+  // keeps the bytes of a partial frame itself, so no later read needs it), and a readiness wait
+  // spawns run() again when the client sends. A parked connection holds its socket, its nghttp2
+  // session and (TLS) its SSL object, nothing else (docs/design/event-loop.md, "Idle HTTP/2
+  // connections").
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
     if (!initial_.empty()) {
@@ -162,14 +171,23 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
         close();
         co_return;
       }
+      flush();
     }
-    flush();
-    armIdle();
-    auto buffer = std::make_unique<uint8_t[]>(kReadBuffer);
     while (!closed_) {
-      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadBuffer), kTuple);
+      if (parkable()) {
+        park();
+        co_return;
+      }
+      if (!buffer_) buffer_ = worker_.takeBuffer();
+      reading_ = true;
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer_.get(), readCapacity()),
+                                                      asio::bind_cancellation_slot(cool_.slot(), kTuple));
+      reading_ = false;
+      readable_ = false;
+      if (ec == asio::error::operation_aborted && !closed_) continue;  // cooled: park
       if (ec) break;
-      if (const ssize_t rv = nghttp2_session_mem_recv(session_, buffer.get(), n); rv < 0) {
+      if (const ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(buffer_.get()), n);
+          rv < 0) {
         co_await goAwayAfterFatal(rv);
         break;
       }
@@ -177,6 +195,67 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (closeIfDone()) break;
     }
     close();
+  }
+
+  size_t readCapacity() const { return worker_.options().limits.read_buffer_bytes; }
+
+  // No stream open, not woken by the client's bytes, not waiting hot, and (TLS) no bytes read
+  // ahead that a readiness wait would not see.
+  bool parkable() const {
+    if (!streams_.empty() || hot_ || readable_) return false;
+    if constexpr (kTls) return !stream_.hasPending();
+    return true;
+  }
+
+  void park() {
+    parked_ = true;
+    worker_.giveBuffer(std::move(buffer_));
+    if (!writing_) releaseWriteBuffers();  // else the write loop does when done
+    lowest().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
+      if (self->closed_) return;  // close() cancelled the wait
+      self->parked_ = false;
+      if (ec) return self->close();
+      self->readable_ = true;
+      asio::co_spawn(self->worker_.io(), [self] { return self->run(); }, asio::detached);
+    });
+  }
+
+  // The write batch, and the idle pages of the nghttp2 session (its frame buffer: usually one,
+  // 16 KiB after a large DATA frame; its empty stream map) while nghttp2 has nothing to write.
+  void releaseWriteBuffers() {
+    std::string().swap(wbuf_);
+    if (nghttp2_session_want_write(session_) == 0) memory_.releaseIdlePages();
+  }
+
+  static constexpr std::chrono::milliseconds kHotIdle{1000};
+  static constexpr size_t kMaxHot = 64;
+  static size_t& hotWaiting() {  // of the worker running on this thread
+    thread_local size_t waiting = 0;
+    return waiting;
+  }
+
+  // The last open stream closed: wait hot for the next one, or park now.
+  void streamsEnded() {
+    armIdle();
+    if (!reading_ || hot_) return;
+    if (hotWaiting() < kMaxHot) {
+      hot_ = true;
+      ++hotWaiting();
+      worker_.idle().park(*this, kHotIdle);
+      return;
+    }
+    cool_.emit(asio::cancellation_type::terminal);
+  }
+  void leaveHot() {
+    if (!hot_) return;
+    hot_ = false;
+    --hotWaiting();
+    IdleList::unpark(*this);
+  }
+  // kHotIdle passed without a new stream: the read is cancelled, run() parks.
+  void idleExpired() override {
+    leaveHot();
+    if (reading_ && streams_.empty()) cool_.emit(asio::cancellation_type::terminal);
   }
 
   // nghttp2 gave up on the peer (a flood, too many CONTINUATIONs, a framing error) without
@@ -215,6 +294,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       }
     }
     writing_ = false;
+    if (parked_) releaseWriteBuffers();
     closeIfDone();
   }
 
@@ -231,6 +311,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void close() {
     if (closed_) return;
     closed_ = true;
+    leaveHot();
     idle_timer_.cancel();
     error_code ignored;
     if constexpr (kTls) stream_.shutdown();  // close_notify, when the socket takes it now
@@ -309,9 +390,13 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     auto stream = std::make_shared<H2Stream>(self->worker_.io());
     stream->id = frame->hd.stream_id;
+    // Room for a typical request's fields and the two X-Forwarded ones, grown one by one
+    // otherwise (three or four reallocations per request).
+    stream->head.request.headers.fields().reserve(16);
     self->rules_.streamOpened(stream->id);
     self->streams_[stream->id] = std::move(stream);
     self->idle_timer_.cancel();
+    self->leaveHot();
     return 0;
   }
 
@@ -377,7 +462,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (it == self->streams_.end()) return 0;
     self->closeStream(*it->second);
     self->streams_.erase(it);
-    if (self->streams_.empty() && !self->closed_) self->armIdle();
+    if (self->streams_.empty() && !self->closed_) self->streamsEnded();
     return 0;
   }
 
@@ -569,7 +654,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (stream->closed || closed_) co_return opened->cancel();
     std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
     stream->exchange = exchange;
-    if (out.body_follows) {
+    if (out.body_follows && stream->request_ended && ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c) {
+      // The whole body is here and an h2c stream queues it without waiting: it goes out with the
+      // HEADERS (and END_STREAM) in the write the exchange's session has pending (a unary gRPC
+      // call: one write upstream instead of three).
+      co_await forwardRequestBody(stream, exchange, mirror, std::move(prefix));
+    } else if (out.body_follows) {
       asio::co_spawn(worker_.io(),
                      [self, stream, exchange, mirror, prefix = std::move(prefix)]() mutable {
                        return self->forwardRequestBody(stream, exchange, mirror, std::move(prefix));
@@ -733,8 +823,17 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (outcome != upstream::Outcome::Ok) {
         failure = ProxyError::fromOutcome(outcome);
         exchange.cancel();
-        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
-        flush();
+        if (ctx.grpc && !empty) {
+          // A gRPC client takes a reset for a transport failure of its own: what it has is sent,
+          // then trailers with the gateway's status (UNAVAILABLE; DEADLINE_EXCEEDED on a timeout).
+          stream.trailers = grpcLocalResponse(*failure).headers;
+          stream.trailers.remove("content-type");
+          stream.response_ended = true;
+          resumeResponse(stream);
+        } else {
+          nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
+          flush();
+        }
         break;
       }
       if (done && !empty) {
@@ -755,14 +854,21 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   Worker& worker_;
   std::shared_ptr<net::Acceptor> acceptor_;
   Stream stream_;
+  gh::H2SessionMemory memory_;  // before session_, which uses it until its destructor
   nghttp2_session* session_ = nullptr;
   asio::steady_timer idle_timer_;
   std::string client_ip_;
   std::string initial_;
   std::string wbuf_;
+  std::unique_ptr<char[]> buffer_;  // borrowed from the worker while reading (run())
+  asio::cancellation_signal cool_;  // cancels run()'s read to park
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
   gh::H2StreamRules rules_;
   bool writing_ = false;
+  bool reading_ = false;  // run() waits in its read
+  bool hot_ = false;      // that read waits hot with no stream open (in the worker's idle list)
+  bool readable_ = false;  // woken from park(): bytes are waiting
+  bool parked_ = false;    // in park()'s readiness wait
   bool draining_ = false;
   bool closed_ = false;
 };

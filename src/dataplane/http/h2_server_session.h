@@ -17,12 +17,41 @@
 
 namespace gatehouse::http {
 
+// The allocator of one session (nghttp2_mem, which must outlive it), which lets an idle
+// connection give two of its session's pages back to the kernel (releaseIdlePages()):
+// - nghttp2 serialises every outgoing frame into a 16,394-byte chunk it keeps for the session's
+//   whole life (up to five for a large header block), whose bytes are scratch once
+//   nghttp2_session_mem_send returned them;
+// - its stream map is a zeroed 4,096-byte table (256 buckets), all zeros again when no stream is
+//   open.
+// Both are allocated page-aligned here; a released page faults in again, zeroed, when next used.
+class H2SessionMemory {
+ public:
+  H2SessionMemory();
+  nghttp2_mem* mem() { return &mem_; }
+  // Only while nghttp2 wants to write nothing and no nghttp2 call is under way.
+  void releaseIdlePages();
+
+ private:
+  static void* allocate(size_t size, void* self);
+  static void deallocate(void* ptr, void* self);
+  static void* allocateZeroed(size_t count, size_t size, void* self);
+  static void* reallocate(void* ptr, size_t size, void* self);
+  void forget(void* ptr);
+
+  nghttp2_mem mem_;
+  std::array<void*, 5> frame_buffers_{};  // nghttp2's NGHTTP2_FRAMEBUF_MAX_NUM
+  std::array<void*, 2> zeroed_pages_{};
+};
+
 // A server session that announces and enforces `limits` (concurrent streams, header list size,
 // reset rate, CONTINUATIONs), leaves window updates to the application (nghttp2_session_consume:
 // bytes re-open the client's windows only once they were taken) and has a connection receive
-// window of `connection_window`. Its SETTINGS are queued. nullptr when out of memory.
+// window of `connection_window`. Its SETTINGS are queued. nullptr when out of memory. `memory`:
+// nullptr for nghttp2's default allocator.
 nghttp2_session* newH2ServerSession(const nghttp2_session_callbacks* callbacks, void* user,
-                                    const dataplane::Http2Limits& limits, int32_t connection_window);
+                                    const dataplane::Http2Limits& limits, int32_t connection_window,
+                                    H2SessionMemory* memory = nullptr);
 
 // RFC 9113 checks a server makes on its client's frames where nghttp2 does not (or only resets
 // the stream). Each returns the connection error to end the session with, or 0 (NO_ERROR).

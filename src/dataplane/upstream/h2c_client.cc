@@ -34,6 +34,10 @@ constexpr size_t kMaxWriteBatch = 64 * 1024;
 // (its bytes are consumed as the downstream client takes them).
 constexpr int32_t kStreamWindow = 256 << 10;
 constexpr int32_t kConnectionWindow = 16 << 20;  // connection receive window
+// Request body bytes a streamed exchange queues for its stream's window before writeBody() waits.
+constexpr size_t kMaxQueuedBody = 64 << 10;
+// Streams per session (HAProxy's default for its backend connections, tune.h2.max-concurrent-streams).
+constexpr size_t kMaxStreamsPerSession = 100;
 
 std::string lowerCase(std::string_view s) {
   std::string out(s);
@@ -66,6 +70,15 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
   }
   bool usable() const { return state_ != State::Dead && !goaway_ && !exhausted_; }
+  // Usable, with fewer streams (and requests waiting for the connection) than its limit.
+  bool hasRoom() const {
+    if (!usable()) return false;
+    size_t limit = kMaxStreamsPerSession;
+    if (session_ != nullptr) {
+      limit = std::min<size_t>(limit, nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS));
+    }
+    return calls_.size() + waiting_ < limit;
+  }
 
   asio::awaitable<Outcome> exchange(const BufferedRequest& request, BufferedResponse& response,
                                     const ExchangeOptions& options, bool& nothing_received);
@@ -248,6 +261,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   asio::steady_timer ready_;  // cancelled once connected (or failed)
   asio::steady_timer idle_timer_;
   std::unordered_map<int32_t, Call*> calls_;
+  size_t waiting_ = 0;  // requests waiting for the connection (they count against the stream limit)
   std::string wbuf_;
   State state_ = State::Connecting;
   bool connect_failed_ = false;
@@ -337,6 +351,9 @@ void H2cSession::flush() {
 
 asio::awaitable<void> H2cSession::writeLoop() {
   auto self = shared_from_this();
+  // Let what was queued behind this start add its frames first: a request whose body a
+  // coroutine posted next goes out as HEADERS and DATA in one write.
+  co_await asio::post(worker_.io(), asio::use_awaitable);
   for (;;) {
     wbuf_.clear();
     while (wbuf_.size() < kMaxWriteBatch && state_ != State::Dead) {
@@ -365,7 +382,11 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
                                               const ExchangeOptions& options, bool& nothing_received) {
   auto self = shared_from_this();
   nothing_received = true;
-  if (state_ == State::Connecting) co_await ready_.async_wait(kTuple);
+  if (state_ == State::Connecting) {
+    ++waiting_;
+    co_await ready_.async_wait(kTuple);
+    --waiting_;
+  }
   if (state_ != State::Ready || !usable()) co_return connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
   if (Clock::now() >= options.deadline) co_return Outcome::TimedOut;
 
@@ -504,7 +525,11 @@ class H2cStreaming final : public StreamingExchange {
 
 asio::awaitable<Outcome> H2cStreaming::open(const StreamedRequest& request) {
   H2cSession& session = *session_;
-  if (session.state_ == H2cSession::State::Connecting) co_await session.ready_.async_wait(kTuple);
+  if (session.state_ == H2cSession::State::Connecting) {
+    ++session.waiting_;
+    co_await session.ready_.async_wait(kTuple);
+    --session.waiting_;
+  }
   if (session.state_ != H2cSession::State::Ready || !session.usable()) {
     co_return session.connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
   }
@@ -537,7 +562,7 @@ asio::awaitable<bool> H2cStreaming::writeBody(const std::string& data) {
     call_.out.append(data);
     sendPending();
   }
-  while (in_time && !call_.out.empty() && !call_.done) in_time = co_await wait(call_.write_signal);
+  while (in_time && call_.out.size() > kMaxQueuedBody && !call_.done) in_time = co_await wait(call_.write_signal);
   const bool taken = in_time && (!call_.done || call_.outcome == Outcome::Ok);
   co_return taken;
 }
@@ -607,17 +632,20 @@ H2cClients::H2cClients(Worker& worker) : worker_(worker) {}
 H2cClients::~H2cClients() = default;
 
 std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& endpoint, bool& fresh) {
-  std::string key = endpoint.ip + ":" + std::to_string(endpoint.port);
-  auto it = sessions_.find(key);
-  if (it != sessions_.end() && it->second->usable()) {
-    fresh = false;
-    return it->second;
+  std::vector<std::shared_ptr<H2cSession>>& sessions = sessions_[endpoint.ip + ":" + std::to_string(endpoint.port)];
+  // Sessions that take no new streams leave the list (their exchanges keep them alive).
+  std::erase_if(sessions, [](const std::shared_ptr<H2cSession>& session) { return !session->usable(); });
+  for (const std::shared_ptr<H2cSession>& session : sessions) {
+    if (session->hasRoom()) {
+      fresh = false;
+      return session;
+    }
   }
   auto session = std::make_shared<H2cSession>(worker_, endpoint);
   session->start();
   ++opened_;
   fresh = true;
-  sessions_[std::move(key)] = session;
+  sessions.push_back(session);
   return session;
 }
 
@@ -644,7 +672,9 @@ asio::awaitable<Outcome> H2cClients::openStreaming(const snapshot::Endpoint& end
 
 size_t H2cClients::sessionCount() const {
   size_t n = 0;
-  for (const auto& [key, session] : sessions_) n += session->usable() ? 1 : 0;
+  for (const auto& [key, sessions] : sessions_) {
+    for (const auto& session : sessions) n += session->usable() ? 1 : 0;
+  }
   return n;
 }
 

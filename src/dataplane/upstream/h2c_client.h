@@ -1,9 +1,11 @@
 #pragma once
 // HTTP/2 cleartext upstreams with prior knowledge (Service appProtocol kubernetes.io/h2c), with
-// libnghttp2. Per worker: at most one live session per endpoint; requests are multiplexed as
-// streams on it (nghttp2 queues streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS).
-// A session that is closed, got GOAWAY or ran out of stream ids takes no new streams; the next
-// request opens a new one. Idle sessions close after Timeouts::upstream_idle.
+// libnghttp2. Per worker and endpoint: requests are multiplexed as streams on a session with
+// room, at most kMaxStreamsPerSession (100) or the peer's SETTINGS_MAX_CONCURRENT_STREAMS if lower;
+// when every session is full, another one is opened (as HAProxy does). One session carrying all
+// of a worker's streams made an nginx backend spend 4x the CPU per gRPC call (its output queue is
+// ordered by a linear scan). A session that is closed, got GOAWAY or ran out of stream ids takes
+// no new streams. Idle sessions close after Timeouts::upstream_idle.
 //
 // An exchange is buffered (BufferedRequest in, BufferedResponse out; bounded by
 // ExchangeOptions::max_body) or streamed (streaming.h; the response holds at most one stream
@@ -16,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "dataplane/upstream/exchange.h"
 #include "snapshot/snapshot.h"
@@ -56,7 +59,7 @@ class H2cClients {
   std::shared_ptr<H2cSession> sessionFor(const snapshot::Endpoint& endpoint, bool& fresh);
 
   Worker& worker_;
-  std::unordered_map<std::string, std::shared_ptr<H2cSession>> sessions_;  // "ip:port"
+  std::unordered_map<std::string, std::vector<std::shared_ptr<H2cSession>>> sessions_;  // "ip:port"
   uint64_t opened_ = 0;
 };
 

@@ -39,8 +39,9 @@ class StreamingExchange {
  public:
   virtual ~StreamingExchange() = default;
 
-  // Completes once the upstream took `data` (written to the socket, or sent within the h2c
-  // stream's window). False: the exchange failed or was cancelled.
+  // Completes once the upstream took `data` (written to the socket; h2c: queued for the stream
+  // while less than 64 KiB wait for its window, so that a body at hand goes out with the
+  // HEADERS and END_STREAM in one write). False: the exchange failed or was cancelled.
   virtual boost::asio::awaitable<bool> writeBody(const std::string& data) = 0;
   // The end of the request body; h2c sends `trailers` (HTTP/1.1 chunked: as a trailer section).
   virtual boost::asio::awaitable<bool> endBody(http::Headers trailers) = 0;
