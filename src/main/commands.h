@@ -11,6 +11,8 @@ struct ServeFlags {
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   std::string access_log;  // empty: off; "-": stdout
+  std::string otlp_endpoint;  // empty: tracing off
+  double trace_sampling = 1.0;
   unsigned workers = 1;
   std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
   std::string udp_idle_timeout = "60s";
