@@ -37,6 +37,10 @@ struct ExplainFlags {
   std::string gateway;               // with request: only this Gateway's listeners
   std::string output = "text";       // text | json
 };
+struct StatusFlags {
+  std::string admin_address = "127.0.0.1:15000";
+  std::string output = "text";  // text (a summary) | json | yaml (the full statuses)
+};
 struct GoldenFlags {
   std::string input;
   bool update = false;
@@ -47,5 +51,6 @@ int dataplane(const DataPlaneFlags& flags);
 int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
 int explain(const ExplainFlags& flags);
+int status(const StatusFlags& flags);
 
 }  // namespace gatehouse::main

@@ -135,6 +135,15 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   validate->add_option("--address-pool", validate_flags.address_pool)->default_val("127.0.1.0/24");
 
+  gatehouse::main::StatusFlags status_flags;
+  auto* status = app.add_subcommand(
+      "status", "The objects of a running instance (its admin API) with their conditions, and its config errors");
+  status->add_option("--admin-address", status_flags.admin_address, "The instance's admin API HOST:PORT")
+      ->default_val("127.0.0.1:15000");
+  status->add_option("-o,--output", status_flags.output, "text (a line per object), json or yaml (the full statuses)")
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->default_val("text");
+
   gatehouse::main::ExplainFlags explain_flags;
   auto* explain = app.add_subcommand(
       "explain", "Why a route is (not) attached, listener by listener, or (--request) where a request would go");
@@ -177,6 +186,7 @@ int main(int argc, char** argv) {
   if (*dataplane) return gatehouse::main::dataplane(dp_flags);
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);
+  if (*status) return gatehouse::main::status(status_flags);
   if (*explain) {
     if (explain_flags.route.empty() && explain_flags.request.empty()) {
       std::fprintf(stderr, "explain: give a ROUTE or --request\n");
