@@ -9,6 +9,7 @@ namespace gatehouse::dataplane {
 
 namespace observe {
 class AccessLogWriter;
+class SpanExporter;
 }
 
 struct Limits {
@@ -72,6 +73,10 @@ struct Options {
   EscapedSlashes escaped_slashes = EscapedSlashes::Reject;
   // Where access log lines go (serve --access-log); null: no access log.
   std::shared_ptr<observe::AccessLogWriter> access_log;
+  // Where spans go (serve --otlp-endpoint); null: tracing off.
+  std::shared_ptr<observe::SpanExporter> traces;
+  // The share of new traces sampled (serve --trace-sampling); a client's sampled flag wins.
+  double trace_sampling = 1.0;
 };
 
 }  // namespace gatehouse::dataplane

@@ -11,6 +11,8 @@ struct ServeFlags {
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   std::string access_log;  // empty: off; "-": stdout
+  std::string otlp_endpoint;  // empty: tracing off
+  double trace_sampling = 1.0;
   unsigned workers = 1;
   std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
   std::string udp_idle_timeout = "60s";
@@ -41,6 +43,10 @@ struct ConvertFlags {
   std::vector<std::string> files;
   std::string gateway_class = "gatehouse";
 };
+struct StatusFlags {
+  std::string admin_address = "127.0.0.1:15000";
+  std::string output = "text";  // text (a summary) | json | yaml (the full statuses)
+};
 struct GoldenFlags {
   std::string input;
   bool update = false;
@@ -52,5 +58,6 @@ int validate(const ValidateFlags& flags);
 int golden(const GoldenFlags& flags);
 int explain(const ExplainFlags& flags);
 int convertIngress(const ConvertFlags& flags);
+int status(const StatusFlags& flags);
 
 }  // namespace gatehouse::main

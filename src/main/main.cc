@@ -46,6 +46,13 @@ int main(int argc, char** argv) {
       ->default_val(std::thread::hardware_concurrency());
   serve->add_option("--access-log", serve_flags.access_log,
                     "Write one JSON line per request to PATH (\"-\": stdout); off by default");
+  serve->add_option("--otlp-endpoint", serve_flags.otlp_endpoint,
+                    "Export a span per request and per upstream attempt as OTLP/HTTP JSON to this http:// collector "
+                    "URL (no path: /v1/traces); off by default. See docs/observability.md");
+  serve->add_option("--trace-sampling", serve_flags.trace_sampling,
+                    "Share of new traces recorded, 0..1 (a client's traceparent decides for its own trace)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->default_val(1.0);
   serve->add_option("--escaped-slashes", serve_flags.escaped_slashes,
                     "What %2F and %5C in a request path mean: reject (400), unescape (become \"/\", routed and "
                     "forwarded so) or keep (stay encoded inside their segment; only when every backend agrees). "
@@ -128,6 +135,15 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   validate->add_option("--address-pool", validate_flags.address_pool)->default_val("127.0.1.0/24");
 
+  gatehouse::main::StatusFlags status_flags;
+  auto* status = app.add_subcommand(
+      "status", "The objects of a running instance (its admin API) with their conditions, and its config errors");
+  status->add_option("--admin-address", status_flags.admin_address, "The instance's admin API HOST:PORT")
+      ->default_val("127.0.0.1:15000");
+  status->add_option("-o,--output", status_flags.output, "text (a line per object), json or yaml (the full statuses)")
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->default_val("text");
+
   gatehouse::main::ExplainFlags explain_flags;
   auto* explain = app.add_subcommand(
       "explain", "Why a route is (not) attached, listener by listener, or (--request) where a request would go");
@@ -195,6 +211,7 @@ int main(int argc, char** argv) {
   if (*validate) return gatehouse::main::validate(validate_flags);
   if (*golden) return gatehouse::main::golden(golden_flags);
   if (*convert_ingress) return gatehouse::main::convertIngress(convert_flags);
+  if (*status) return gatehouse::main::status(status_flags);
   if (*explain) {
     if (explain_flags.route.empty() && explain_flags.request.empty()) {
       std::fprintf(stderr, "explain: give a ROUTE or --request\n");

@@ -13,6 +13,7 @@
 #include "controller/controller.h"
 #include "dataplane/dataplane.h"
 #include "dataplane/observe/access_log.h"
+#include "dataplane/observe/span_exporter.h"
 #include "main/commands.h"
 #include "main/config_stream_wiring.h"
 #include "main/features.h"
@@ -119,6 +120,15 @@ int serve(const ServeFlags& flags) {
     }
     dp_options.access_log = std::move(writer.value());
   }
+  if (!flags.otlp_endpoint.empty()) {
+    auto exporter = dataplane::observe::SpanExporter::create(flags.otlp_endpoint);
+    if (!exporter) {
+      spdlog::error("serve: {}", exporter.error().message);
+      return 2;
+    }
+    dp_options.traces = std::move(exporter.value());
+    dp_options.trace_sampling = flags.trace_sampling;
+  }
   dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
   dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));
   dp_options.timeouts.l4_drain = std::chrono::milliseconds(*model::parseDurationMs(flags.l4_drain_timeout));
@@ -176,6 +186,9 @@ int serve(const ServeFlags& flags) {
   admin::AdminServer admin(&board, [&provider] { provider->sync(); });
   admin.addMetrics([&config_metrics](metrics::Exposition& out) { config_metrics.render(out); });
   admin.addMetrics([&dataplane](metrics::Exposition& out) { dataplane.metrics().render(out); });
+  if (dp_options.traces) {
+    admin.addMetrics([traces = dp_options.traces](metrics::Exposition& out) { traces->render(out); });
+  }
   if (auto started = admin.start(flags.admin_address); !started) {
     spdlog::error("{}", started.error().message);
     return 2;

@@ -156,13 +156,42 @@ void Translator::State::publishRouteStatus(const RouteRecord& record) {
   const auto& refs = route.as<model::Route>()->parent_refs;
   Json parents = Json::array();
   for (size_t i = 0; i < record.parents.size(); ++i) {
-    Conditions conditions = record.parents[i].conditions;
-    if (auto shadowed = shadowedCondition(record, i)) setCondition(conditions, std::move(*shadowed));
     parents.push_back({{"parentRef", parentRefJson(refs[record.parents[i].ref])},
                        {"controllerName", options.controller_name},
-                       {"conditions", toJson(conditions, route.generation)}});
+                       {"conditions", toJson(publishedConditions(record, i), route.generation)}});
   }
   setStatus(route.key, {{"parents", parents}});
+}
+
+Conditions Translator::State::publishedConditions(const RouteRecord& record, size_t parent) const {
+  Conditions conditions = record.parents[parent].conditions;
+  if (auto shadowed = shadowedCondition(record, parent)) setCondition(conditions, std::move(*shadowed));
+  if (auto unready = noReadyEndpointsCondition(record)) setCondition(conditions, std::move(*unready));
+  return conditions;
+}
+
+// The backendRefs (Service ports) of the route whose Service has no ready endpoint. The same on
+// every parent: it is about the route's backends, and a route's status has no other place.
+std::optional<Condition> Translator::State::noReadyEndpointsCondition(const RouteRecord& record) const {
+  std::set<std::string> unready;
+  for (uint32_t index : record.clusters) {
+    const snapshot::Cluster* cluster = backends.table().get(index);
+    if (cluster != nullptr && cluster->endpoints.empty()) unready.insert(cluster->name);
+  }
+  if (unready.empty()) return std::nullopt;
+  // Under the API server's 32768-byte message cap, like Shadowed.
+  constexpr size_t kListed = 16;
+  std::string message = "backendRefs without a ready endpoint: ";
+  size_t listed = 0;
+  for (const std::string& name : unready) {
+    if (listed++ == kListed) {
+      message += " and " + std::to_string(unready.size() - kListed) + " more";
+      break;
+    }
+    if (listed > 1) message += ", ";
+    message += name;
+  }
+  return Condition{condition::kNoReadyEndpoints, true, reason::kNoReadyEndpoints, message};
 }
 
 // The rules shadowed wherever the parent placed the route (every listener and host of it).

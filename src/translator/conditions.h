@@ -19,6 +19,9 @@ inline constexpr const char* kSupportedVersion = "SupportedVersion";
 inline constexpr const char* kInsecureFrontendValidationMode = "InsecureFrontendValidationMode";  // Gateway
 // Gatehouse's own (route parent): a rule never receives traffic, see translator/shadowing.h.
 inline constexpr const char* kShadowed = "gatehouse.dev/Shadowed";
+// Gatehouse's own (route parent): a backendRef's Service has no ready endpoint (its requests get
+// 503). ResolvedRefs stays True: the reference itself resolves.
+inline constexpr const char* kNoReadyEndpoints = "gatehouse.dev/NoReadyEndpoints";
 }  // namespace condition
 
 namespace reason {
@@ -62,6 +65,7 @@ inline constexpr const char* kBackendNotFound = "BackendNotFound";
 // Policy (BackendTLSPolicy; also InvalidKind, InvalidCACertificateRef, NoValidCACertificate).
 inline constexpr const char* kConflicted = "Conflicted";
 inline constexpr const char* kShadowed = "Shadowed";
+inline constexpr const char* kNoReadyEndpoints = "NoReadyEndpoints";
 }  // namespace reason
 
 struct Condition {

@@ -103,8 +103,7 @@ std::optional<RouteExplanation> Translator::State::explainRoute(const model::Obj
       }
       const size_t index = our_parent++;
       if (index < record->parents.size()) {
-        parent.conditions = record->parents[index].conditions;
-        if (auto shadowed = shadowedCondition(*record, index)) setCondition(parent.conditions, std::move(*shadowed));
+        parent.conditions = publishedConditions(*record, index);
       }
     }
     out.parents.push_back(std::move(parent));

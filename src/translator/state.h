@@ -73,7 +73,7 @@ struct RouteRecord {
   // One entry per parentRef that names one of our Gateways or ListenerSets, in spec order.
   struct Parent {
     size_t ref = 0;         // index into the route's parentRefs
-    Conditions conditions;  // Accepted, ResolvedRefs; Shadowed is added when published
+    Conditions conditions;  // Accepted, ResolvedRefs; see publishedConditions()
   };
   std::vector<Parent> parents;
   struct Placement {
@@ -122,7 +122,8 @@ struct Translator::State {
   std::map<model::ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<model::ObjectKey, std::optional<model::Packed>> changed;
   bool gateways_dirty = true;  // Gateway statuses may differ: listeners or attachments changed
-  // Routes whose status is set once the listeners' tables are rebuilt (it includes shadowing).
+  // Routes whose status is set once the listeners' tables are rebuilt (it includes shadowing) and
+  // the endpoints refreshed (NoReadyEndpoints).
   std::set<model::ObjectKey> routes_to_publish;
 
   Translator::Result update(const store::View& v, const std::set<model::ObjectKey>& changed_keys);
@@ -159,7 +160,11 @@ struct Translator::State {
   Condition attach(RouteRecord& record, const std::string& gw_name, GatewayState& gw, const model::ParentRef& ref,
                    size_t parent);
   void publishRouteStatus(const RouteRecord& record);
+  // A parent's conditions as published: Accepted, ResolvedRefs, and Gatehouse's Shadowed and
+  // NoReadyEndpoints when they apply.
+  Conditions publishedConditions(const RouteRecord& record, size_t parent) const;
   std::optional<Condition> shadowedCondition(const RouteRecord& record, size_t parent) const;
+  std::optional<Condition> noReadyEndpointsCondition(const RouteRecord& record) const;
   void detach(const model::ObjectKey& key);
   void release(RouteRecord& record);
 

@@ -77,7 +77,12 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
     for (const auto& key : redo) detach(key);
     for (const auto& key : redo) translateRoute(key);
     if (mode == kReattach) reattachAll(redo);
-    for (const auto& svc : endpoints_changed) backends.refreshEndpoints(svc);
+    for (const auto& svc : endpoints_changed) {
+      backends.refreshEndpoints(svc);
+      // Their routes' NoReadyEndpoints may change.
+      if (auto it = routes_by_service.find(svc); it != routes_by_service.end())
+        routes_to_publish.insert(it->second.begin(), it->second.end());
+    }
   }
   for (auto& [name, gw] : gateways) {
     for (auto& ls : gw.listeners) {

@@ -9,6 +9,7 @@
 #include "dataplane/l4/udp_proxy.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/observe/access_log.h"
+#include "dataplane/observe/span_exporter.h"
 #include "dataplane/pipeline/request_context.h"
 #include "dataplane/upstream/h2c_client.h"
 #include <string>
@@ -31,6 +32,7 @@ Worker::Worker(unsigned index, const Options& options)
       mirrors_(std::make_unique<filters::Mirrors>(*this)),
       idle_(std::make_unique<IdleList>(io_)) {
   if (options.access_log) access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, options.access_log);
+  if (options.traces) spans_ = std::make_unique<observe::SpanBuffer>(io_, options.traces);
   std::random_device seed;
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
 }
@@ -44,6 +46,7 @@ Worker::~Worker() {
   // Connections and pooled sockets must go while io_ is alive: destroy the pool first, then
   // io_'s destructor destroys the suspended coroutines of connections.
   access_log_.reset();  // its last lines go to the writer
+  spans_.reset();       // its last spans go to the exporter
   mirrors_.reset();
   h2c_.reset();
   upstreams_.reset();
@@ -53,6 +56,7 @@ Worker::~Worker() {
 void Worker::observe(const RequestContext& ctx) {
   metrics_->observe(ctx, Clock::now());
   if (access_log_) access_log_->append(ctx);
+  if (ctx.trace.sampled) spans_->append(ctx);
 }
 
 void Worker::observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error) {

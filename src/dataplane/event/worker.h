@@ -31,6 +31,7 @@ class H2cClients;
 }
 namespace observe {
 class AccessLogBuffer;
+class SpanBuffer;
 }
 }  // namespace gatehouse::dataplane
 namespace gatehouse::filters {
@@ -78,6 +79,10 @@ class Worker {
   // A failed upstream attempt that is retried (pipeline/retry.h): counted in the client leg.
   void observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error);
   observe::RequestMetrics& metrics() { return *metrics_; }
+  // Tracing is on (Options::traces): requests get spans and the proxy's trace context goes upstream.
+  bool tracing() const { return spans_ != nullptr; }
+  // Something reads a request's trace context (tracing, or the access log's trace_id).
+  bool readsTraceContext() const { return spans_ != nullptr || access_log_ != nullptr; }
   // The request pipeline's log phase calls this once per request (see pipeline/pipeline.h).
   void setRequestLogHook(std::function<void(const RequestContext&)> hook) { request_log_hook_ = std::move(hook); }
   const std::function<void(const RequestContext&)>& requestLogHook() const { return request_log_hook_; }
@@ -105,6 +110,7 @@ class Worker {
   std::unique_ptr<filters::Mirrors> mirrors_;
   std::unique_ptr<IdleList> idle_;
   std::unique_ptr<observe::AccessLogBuffer> access_log_;  // null when access logs are off
+  std::unique_ptr<observe::SpanBuffer> spans_;            // null when tracing is off
   GenerationPtr generation_;
   std::function<void(const RequestContext&)> request_log_hook_;
   std::vector<uint32_t> round_robin_;

@@ -28,6 +28,7 @@
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/connector.h"
@@ -714,7 +715,6 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
 
   asio::awaitable<bool> proxy(RequestContext& ctx, const Framing& framing) {
     const gh::Request& request = ctx.request;
-    buildUpstreamHead(request, framing);
 
     // The body bytes that arrived with the head go out in the same gathered write.
     gh::ChunkedDecoder request_body;
@@ -755,7 +755,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     bool body_sent = body_done;  // the whole body left the client (and is in active_->replay if kept)
     bool resend = false;         // a retry: the head and the kept body go out again
     for (int attempt = 0;; ++attempt) {
-      ctx.upstream_started = Clock::now();
+      // With tracing on each attempt carries its own traceparent: the head is rebuilt then.
+      if (observe::beginAttempt(worker_, ctx, ctx.request.headers) || attempt == 0) buildUpstreamHead(request, framing);
       bool reused = false;
       if (attempt == 0) {
         const auto probe = replayable ? upstream::Pool::Probe::UnlessFresh : upstream::Pool::Probe::Always;

@@ -603,6 +603,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     RequestContext& ctx = stream->ctx;
     gh::Request& request = ctx.request;
     ctx.started = Clock::now();
+    ctx.http2 = true;
     request = std::move(stream->head.request);
     const bool head_method = request.method == "HEAD";
     if (!stream->head.cookies.empty()) request.headers.add("cookie", std::move(stream->head.cookies));

@@ -36,22 +36,6 @@ void milliseconds(std::string& out, std::chrono::steady_clock::duration d) {
   fmt::format_to(std::back_inserter(out), "{:.3f}", std::chrono::duration<double, std::milli>(d).count());
 }
 
-// The trace id of a well-formed W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>", not all zero).
-// Only of a request whose head was read: a refused one keeps the previous request's fields (the
-// connection reuses their storage).
-std::string_view traceId(const RequestContext& ctx) {
-  if (ctx.request.method.empty()) return {};
-  const std::string* header = ctx.request.headers.find("traceparent");
-  if (header == nullptr || header->size() < 55 || (*header)[2] != '-' || (*header)[35] != '-') return {};
-  const std::string_view id = std::string_view(*header).substr(3, 32);
-  bool zero = true;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
-    zero = zero && c == '0';
-  }
-  return zero ? std::string_view{} : id;
-}
-
 void address(std::string& out, std::string_view name, const boost::asio::ip::address& ip, uint16_t port) {
   key(out, name);
   const std::string text = ip.to_string();
@@ -119,8 +103,17 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   } else {
     fmt::format_to(std::back_inserter(out), "{}", ctx.retries + 1);
   }
-  const std::string_view trace = traceId(ctx);
-  stringOrNull(out, "trace_id", trace, !trace.empty());
+  // The request's trace (observe/tracing.h): the client's, or with tracing on a new one.
+  key(out, "trace_id");
+  if (ctx.trace.has_trace) {
+    char hex[32];
+    appendHex(hex, ctx.trace.trace_id.data(), ctx.trace.trace_id.size());
+    out += '"';
+    out.append(hex, sizeof hex);
+    out += '"';
+  } else {
+    out += "null";
+  }
   if (ctx.client.port() != 0) {
     address(out, "client_address", ctx.client.address(), ctx.client.port());
   } else {

@@ -27,7 +27,8 @@ namespace gatehouse::dataplane::observe {
 
 // The line's keys, in order: time, gateway, listener, route, rule, backend, endpoint, method,
 // authority, path, status, bytes_received, bytes_sent, duration_ms, upstream_duration_ms (of the
-// last attempt), upstream_failure, upstream_attempts (retries included), trace_id,
+// last attempt), upstream_failure, upstream_attempts (retries included), trace_id (of
+// ctx.trace: the client's valid traceparent, or the proxy's new trace when tracing is on),
 // client_address. What is not known is null (route when none matched).
 void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chrono::system_clock::time_point wall,
                          std::chrono::steady_clock::time_point now);

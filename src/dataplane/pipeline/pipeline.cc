@@ -7,6 +7,7 @@
 #include "dataplane/filters/mirror.h"
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
+#include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/h2c_client.h"
@@ -94,6 +95,7 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
     ctx.error = error;
     return errorResponse(ctx, error);
   };
+  if (worker.readsTraceContext()) observe::startTrace(worker, ctx);
   ctx.grpc = isGrpcRequest(ctx.request);
   if (auto error = normalise(worker.options(), ctx)) return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
@@ -117,7 +119,7 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
 }
 
 asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
-                                                            const upstream::BufferedRequest& request,
+                                                            upstream::BufferedRequest& request,
                                                             upstream::BufferedResponse& response, size_t max_body) {
   // The whole body is at hand: retried while it fits the replay bound, like the streamed codecs.
   const bool replayable = retriesBodyOf(ctx, request.body.size());
@@ -127,7 +129,7 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
     options.replay_stale = !replayable;
     options.deadline = Clock::now() + worker.options().timeouts.body_idle;
     if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
-    ctx.upstream_started = Clock::now();
+    observe::beginAttempt(worker, ctx, request.headers);
     const upstream::Outcome outcome =
         ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
             ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
@@ -146,13 +148,13 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
 }
 
 asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker, RequestContext& ctx,
-                                                                 const upstream::StreamedRequest& request,
+                                                                 upstream::StreamedRequest& request,
                                                                  std::unique_ptr<upstream::StreamingExchange>& exchange) {
   upstream::ExchangeOptions options;
   if (ctx.deadline) options.deadline = *ctx.deadline;
   // A request without body is always replayable: with retries the rule's policy resends it.
   options.replay_stale = !ctx.rule->retry;
-  ctx.upstream_started = Clock::now();
+  observe::beginAttempt(worker, ctx, request.head.headers);
   const upstream::Outcome outcome =
       ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
           ? co_await worker.h2c().openStreaming(*ctx.endpoint, request, options, exchange)
@@ -162,7 +164,7 @@ asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker,
 }
 
 asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, RequestContext& ctx,
-                                                              const upstream::StreamedRequest& request,
+                                                              upstream::StreamedRequest& request,
                                                               const std::string& body, const http::Headers& trailers,
                                                               std::shared_ptr<upstream::StreamingExchange>& exchange,
                                                               upstream::StreamedResponseHead& head,
@@ -203,6 +205,8 @@ asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, Re
 void logPhase(Worker& worker, RequestContext& ctx, uint16_t status, std::optional<ProxyError> error) {
   ctx.status = status;
   if (!ctx.error) ctx.error = error;
+  // A request refused before the pipeline saw it.
+  if (!ctx.trace.started && worker.readsTraceContext()) observe::startTrace(worker, ctx);
   worker.observe(ctx);
   if (const RequestLogHook& hook = worker.requestLogHook()) hook(ctx);
 }

@@ -53,9 +53,10 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 // The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
 // the cluster's protocol (gRPC requests always over h2c: gRPC needs HTTP/2). Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
 // shows no progress to measure). Failed attempts are retried as the rule says (pipeline/retry.h)
-// while the body fits kMaxReplayBody. nullopt when a response arrived.
+// while the body fits kMaxReplayBody. nullopt when a response arrived. Each attempt puts its trace
+// context into `request`'s headers (observe/tracing.h), as do the two functions below.
 boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
-                                                                   const upstream::BufferedRequest& request,
+                                                                   upstream::BufferedRequest& request,
                                                                    upstream::BufferedResponse& response,
                                                                    size_t max_body);
 
@@ -63,7 +64,7 @@ boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worke
 // as exchangeBuffered() chooses; the request head is on its way when it returns. Deadline:
 // ctx.deadline for the whole exchange; each wait for the upstream is bounded by body_idle.
 boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
-    Worker& worker, RequestContext& ctx, const upstream::StreamedRequest& request,
+    Worker& worker, RequestContext& ctx, upstream::StreamedRequest& request,
     std::unique_ptr<upstream::StreamingExchange>& exchange);
 
 // The exchange with retries (pipeline/retry.h) of a request whose whole body is at hand (`body`,
@@ -72,7 +73,7 @@ boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
 // cancels it when the client goes away, and then sets `abandoned`). nullopt: `head` is the
 // response, to be forwarded from `exchange`; else the last attempt's error.
 boost::asio::awaitable<std::optional<ProxyError>> exchangeReplayable(
-    Worker& worker, RequestContext& ctx, const upstream::StreamedRequest& request, const std::string& body,
+    Worker& worker, RequestContext& ctx, upstream::StreamedRequest& request, const std::string& body,
     const http::Headers& trailers, std::shared_ptr<upstream::StreamingExchange>& exchange,
     upstream::StreamedResponseHead& head, const bool& abandoned);
 

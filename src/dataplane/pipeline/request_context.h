@@ -1,6 +1,7 @@
 #pragma once
 // Per-request state that travels through the phases of pipeline.h. A codec fills `request`
-// (and the facts it alone knows: TLS server name, start time, upgrade), the phases fill the rest. Everything pointed to lives in `generation`, which the context pins from routing
+// (and the facts it alone knows: TLS server name, start time, upgrade), the phases fill the rest.
+// Everything pointed to lives in `generation`, which the context pins from routing
 // until the response has ended.
 #include <boost/asio/ip/tcp.hpp>
 
@@ -13,6 +14,7 @@
 #include "dataplane/filters/mirror.h"
 #include "dataplane/generation.h"
 #include "dataplane/http/message.h"
+#include "dataplane/observe/request_trace.h"
 #include "dataplane/pipeline/proxy_error.h"
 #include "snapshot/snapshot.h"
 
@@ -29,6 +31,7 @@ struct RequestContext {
   boost::asio::ip::tcp::endpoint client;  // the downstream peer (access log)
   uint64_t bytes_received = 0;  // request head and body bytes read from the client
   uint64_t bytes_sent = 0;      // response bytes written (or being written) to the client
+  bool http2 = false;           // arrived over HTTP/2 (spans' network.protocol.version)
 
   // ---- set by the phases ----
   bool grpc = false;  // a gRPC request: gRPC-shaped local answers, grpc-timeout, HTTP/2 upstream
@@ -48,6 +51,8 @@ struct RequestContext {
   Clock::time_point upstream_started{};
   // Retries made so far (pipeline/retry.h): the attempt with `endpoint` is attempt retries + 1.
   uint32_t retries = 0;
+  // The request's trace and spans (observe/tracing.h).
+  observe::RequestTrace trace;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -67,6 +72,7 @@ struct RequestContext {
     client = {};
     bytes_received = 0;
     bytes_sent = 0;
+    http2 = false;
     grpc = false;
     generation.reset();
     listener = nullptr;
@@ -79,6 +85,7 @@ struct RequestContext {
     mirrors.clear();
     upstream_started = {};
     retries = 0;
+    trace.reset();
     status = 0;
     error.reset();
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/grpc.h"
 
 namespace gatehouse::dataplane {
@@ -78,6 +79,7 @@ std::optional<Clock::duration> retryDelay(Worker& worker, const RequestContext& 
 asio::awaitable<void> beginRetry(Worker& worker, RequestContext& ctx, Clock::duration delay,
                                  const AttemptOutcome& outcome) {
   worker.observeAttempt(ctx, outcome.status, outcome.error);
+  observe::endAttempt(ctx, outcome.status, outcome.error, Clock::now());
   if (delay > Clock::duration::zero()) {
     asio::steady_timer timer(worker.io());
     timer.expires_after(delay);
