@@ -71,13 +71,15 @@ std::string conditionSummary(const Json& conditions) {
   return out.empty() ? "no conditions" : out;
 }
 
-// One line per object (a route's parents on it), then one per listener of a Gateway.
+// One line per object (a route's parents, a policy's ancestors on it), then one per listener of
+// a Gateway.
 void printSummary(const OfflineResult& result, size_t files) {
   for (const auto& [name, status] : result.statuses.items()) {
-    if (status.contains("parents")) {
+    const bool policy = status.contains("ancestors");
+    if (status.contains("parents") || policy) {
       std::string parents;
-      for (const auto& p : status["parents"]) {
-        const Json ref = p.value("parentRef", Json::object());
+      for (const auto& p : status[policy ? "ancestors" : "parents"]) {
+        const Json ref = p.value(policy ? "ancestorRef" : "parentRef", Json::object());
         std::string parent = ref.value("kind", "") + " " + ref.value("namespace", "") + "/" + ref.value("name", "");
         if (ref.contains("sectionName")) parent += " sectionName " + ref["sectionName"].get<std::string>();
         parents += (parents.empty() ? "" : "; ") + parent + ": " +

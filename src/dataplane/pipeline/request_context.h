@@ -48,6 +48,8 @@ struct RequestContext {
   Clock::time_point upstream_started{};
   // Retries made so far (pipeline/retry.h): the attempt with `endpoint` is attempt retries + 1.
   uint32_t retries = 0;
+  // A FaultInjectionPolicy's delay, waited for before the first upstream attempt.
+  std::optional<Clock::duration> fault_delay;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -79,6 +81,7 @@ struct RequestContext {
     mirrors.clear();
     upstream_started = {};
     retries = 0;
+    fault_delay.reset();
     status = 0;
     error.reset();
   }
