@@ -14,7 +14,13 @@ bool isGatewayApiKind(const std::string& kind) {
   return kKinds.count(kind) > 0;
 }
 
-bool isTabledKind(const std::string& kind) { return isGatewayApiKind(kind) || kind == "GatehouseParameters"; }
+bool isGatehousePolicyKind(const std::string& kind) {
+  return kind == "RateLimitPolicy" || kind == "FaultInjectionPolicy";
+}
+
+bool isTabledKind(const std::string& kind) {
+  return isGatewayApiKind(kind) || isGatehousePolicyKind(kind) || kind == "GatehouseParameters";
+}
 
 size_t ObjectTable::shardOf(const model::ObjectKey& key) {
   const std::hash<std::string> hash;

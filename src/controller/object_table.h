@@ -19,8 +19,10 @@ namespace gatehouse::controller {
 
 // The Gateway API kinds: the objects the admin API lists with their status.
 bool isGatewayApiKind(const std::string& kind);
-// The kinds whose objects the table holds: the Gateway API kinds, and GatehouseParameters (the
-// provisioner reads them: what a Gateway's data plane is rendered with).
+// Gatehouse's policy kinds (gatehouse.dev): listed with their status like the Gateway API kinds.
+bool isGatehousePolicyKind(const std::string& kind);
+// The kinds whose objects the table holds: the Gateway API kinds, Gatehouse's policies, and
+// GatehouseParameters (the provisioner reads them: what a Gateway's data plane is rendered with).
 bool isTabledKind(const std::string& kind);
 
 class ObjectTable {

@@ -14,7 +14,7 @@ Json list(Json items) { return {{"apiVersion", "v1"}, {"kind", "List"}, {"items"
 Json renderObjects(const ObjectTable& table) {
   Json items = Json::array();
   for (const auto& [key, entry] : table.sorted()) {
-    if (!entry->object || !isGatewayApiKind(key->kind)) continue;
+    if (!entry->object || !(isGatewayApiKind(key->kind) || isGatehousePolicyKind(key->kind))) continue;
     Json item = entry->object->object();
     if (entry->status) item["status"] = entry->status->unpack();
     items.push_back(std::move(item));

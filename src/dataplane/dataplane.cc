@@ -55,6 +55,10 @@ observe::MetricsData DataPlane::metrics(std::chrono::milliseconds wait) const {
   }
   std::unique_lock lock(gathered->mu);
   gathered->done.wait_for(lock, wait, [&] { return gathered->left == 0; });
+  // Process-wide, not per worker: read once.
+  for (const auto& limiter : rate_limiters_.current())
+    gathered->merged.rate_limits.push_back(
+        {limiter->config().policy, limiter->config().target, limiter->allowed(), limiter->limited()});
   return gathered->merged;
 }
 
@@ -71,6 +75,7 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
 
   auto generation = std::make_shared<Generation>();
   generation->snapshot = snapshot;
+  generation->local_rate_limiters = rate_limiters_.resolve(*snapshot);
   struct ToBind {
     const snapshot::Socket* socket;
     net::SocketRole role;

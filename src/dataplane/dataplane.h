@@ -18,6 +18,7 @@
 #include "dataplane/net/listen_socket.h"
 #include "dataplane/observe/request_metrics.h"
 #include "dataplane/options.h"
+#include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
 #include "snapshot/snapshot.h"
 
@@ -64,6 +65,7 @@ class DataPlane {
   Options options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   tls::ContextCache tls_cache_;
+  policies::LocalRateLimiters rate_limiters_;
   std::unordered_map<std::string, Bound> bound_;  // by Socket::identity()
 };
 

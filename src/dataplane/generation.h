@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
 #include "snapshot/snapshot.h"
 
@@ -25,6 +27,9 @@ struct StringHash {
 struct Generation {
   snapshot::SnapshotPtr snapshot;
   std::unordered_map<std::string, SocketConfig, StringHash, std::equal_to<>> sockets;  // by identity
+  // One per snapshot->local_rate_limits entry, shared by every worker (and by the generations
+  // that keep the limit).
+  std::vector<std::shared_ptr<policies::LocalRateLimiter>> local_rate_limiters;
 
   const SocketConfig* find(std::string_view identity) const {
     auto it = sockets.find(identity);

@@ -56,6 +56,9 @@ OfflineResult translateFiles(const std::vector<providers::FileChange>& files, co
     const Json parents = status.value("parents", Json::array());
     for (size_t i = 0; i < parents.size(); ++i)
       check(parents[i], "status.parents[" + std::to_string(i) + "]", {"Accepted", "ResolvedRefs"});
+    const Json ancestors = status.value("ancestors", Json::array());  // policies
+    for (size_t i = 0; i < ancestors.size(); ++i)
+      check(ancestors[i], "status.ancestors[" + std::to_string(i) + "]", {"Accepted", "ResolvedRefs"});
   }
   result.snapshot = snapshot::toJson(*out.snapshot);
   result.compiled = out.snapshot;

@@ -40,10 +40,11 @@ std::string conditionSummary(const Json& conditions) {
 
 void printStatusLines(const Json& statuses) {
   for (const auto& [name, status] : statuses.items()) {
-    if (status.contains("parents")) {
+    const bool policy = status.contains("ancestors");
+    if (status.contains("parents") || policy) {
       std::string parents;
-      for (const auto& p : status["parents"]) {
-        const Json ref = p.value("parentRef", Json::object());
+      for (const auto& p : status[policy ? "ancestors" : "parents"]) {
+        const Json ref = p.value(policy ? "ancestorRef" : "parentRef", Json::object());
         std::string parent = ref.value("kind", "") + " " + ref.value("namespace", "") + "/" + ref.value("name", "");
         if (ref.contains("sectionName")) parent += " sectionName " + ref["sectionName"].get<std::string>();
         parents += (parents.empty() ? "" : "; ") + parent + ": " +

@@ -12,8 +12,8 @@ namespace gatehouse::main {
 std::string errorLine(const model::Json& error);
 
 // One line per object of `statuses` ("Kind/namespace/name" -> status): Accepted, Programmed,
-// ResolvedRefs (the reason and message when not True) and Shadowed; a route's parents on its
-// line, a Gateway's listeners on a line each.
+// ResolvedRefs (the reason and message when not True) and Shadowed; a route's parents (a
+// policy's ancestors) on its line, a Gateway's listeners on a line each.
 void printStatusLines(const model::Json& statuses);
 
 }  // namespace gatehouse::main

@@ -19,6 +19,8 @@ const schema::Node& backendTLSPolicy();
 
 // Gatehouse's own (gatehouse.dev/v1alpha1).
 const schema::Node& gatehouseParameters();
+const schema::Node& rateLimitPolicy();       // gatehouse_policy_schemas.cc
+const schema::Node& faultInjectionPolicy();
 
 // Core kinds (basic checks).
 const schema::Node& namespace_();

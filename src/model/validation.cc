@@ -37,6 +37,8 @@ const std::vector<KindInfo>& registry() {
        {"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"}, true},
       {"BackendTLSPolicy", kinds::backendTLSPolicy, {"gateway.networking.k8s.io/v1"}, true},
       {"GatehouseParameters", kinds::gatehouseParameters, {"gatehouse.dev/v1alpha1"}, true},
+      {"RateLimitPolicy", kinds::rateLimitPolicy, {"gatehouse.dev/v1alpha1"}, true},
+      {"FaultInjectionPolicy", kinds::faultInjectionPolicy, {"gatehouse.dev/v1alpha1"}, true},
       {"Namespace", kinds::namespace_, {"v1"}, false},
       {"Service", kinds::service, {"v1"}, true, core::serviceDefaults},
       {"EndpointSlice", kinds::endpointSlice, {"discovery.k8s.io/v1"}, true},

@@ -32,6 +32,7 @@ class Encoder {
     varint(kCodecFormatVersion);
     varint(snapshot_.version);
     clusters();
+    localRateLimits();
     // Route tables first, each once (listeners may share one); hosts then name them by index.
     collectTables();
     varint(tables_.size());
@@ -183,6 +184,36 @@ class Encoder {
     varint(c.max_age);
   }
 
+  void localRateLimits() {
+    varint(snapshot_.local_rate_limits.size());
+    for (const LocalRateLimit& l : snapshot_.local_rate_limits) {
+      string(l.policy);
+      string(l.target);
+      varint(l.requests);
+      varint(l.window_ms);
+      varint(static_cast<uint64_t>(l.key));
+      string(l.header);
+      varint(l.max_keys);
+    }
+  }
+
+  void policies(const Policies& p) {
+    optionalU32(p.local_rate_limit);
+    flag(p.fault.has_value());
+    if (!p.fault) return;
+    flag(p.fault->abort.has_value());
+    if (const auto& a = p.fault->abort) {
+      varint(a->percentage);
+      optionalU32(a->http_status);
+      optionalU32(a->grpc_status);
+    }
+    flag(p.fault->delay.has_value());
+    if (const auto& d = p.fault->delay) {
+      varint(d->percentage);
+      varint(d->delay_ms);
+    }
+  }
+
   void stringMatches(const std::vector<StringMatch>& list) {
     varint(list.size());
     for (const StringMatch& m : list) {
@@ -216,6 +247,7 @@ class Encoder {
         varint(rule.retry->attempts);
         varint(rule.retry->backoff_ms);
       }
+      policies(rule.policies);
     }
     varint(table.entries.size());
     for (const RouteEntry& entry : table.entries) {
@@ -254,6 +286,7 @@ class Encoder {
       string(listener.client_validation->ca_pem);
       flag(listener.client_validation->allow_insecure_fallback);
     }
+    policies(listener.policies);
   }
 
   const Snapshot& snapshot_;
@@ -281,6 +314,7 @@ class Decoder {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->version = varint("version", kAnyU64);
     clusters(snapshot->clusters);
+    localRateLimits(snapshot->local_rate_limits);
     routeTables();
     sockets(snapshot->sockets);
     if (!failed() && pos_ != in_.size()) {
@@ -608,7 +642,49 @@ class Decoder {
       retry.backoff_ms = static_cast<uint32_t>(varint("backoffMs", kMaxU32));
       r.retry = std::move(retry);
     }
+    r.policies = policies();
     return r;
+  }
+
+  void localRateLimits(std::vector<LocalRateLimit>& out) {
+    const uint64_t n = count("localRateLimits");
+    for (uint64_t i = 0; i < n && !failed(); ++i) {
+      Scope s(*this, "localRateLimits", i);
+      LocalRateLimit& l = out.emplace_back();
+      l.policy = string("policy");
+      l.target = string("target");
+      l.requests = static_cast<uint32_t>(varint("requests", kMaxU32));
+      l.window_ms = varint("windowMs", kAnyU64);
+      l.key = enumeration("key", LocalRateLimit::Key::Header);
+      l.header = string("header");
+      l.max_keys = static_cast<uint32_t>(varint("maxKeys", kMaxU32));
+      if (!failed() && (l.requests == 0 || l.window_ms == 0 || l.max_keys == 0))
+        fail("requests", "a local rate limit needs requests, windowMs and maxKeys above 0");
+    }
+    local_rate_limits_ = n;
+  }
+
+  Policies policies() {
+    Scope s(*this, "policies");
+    Policies p;
+    p.local_rate_limit = optionalU32("localRateLimit");
+    if (!failed() && p.local_rate_limit && *p.local_rate_limit >= local_rate_limits_)
+      fail("localRateLimit", "local rate limit " + std::to_string(*p.local_rate_limit) + " out of range (" +
+                                 std::to_string(local_rate_limits_) + ")");
+    if (!flag("fault")) return p;
+    FaultInjection& fault = p.fault.emplace();
+    if (flag("abort")) {
+      FaultInjection::Abort& a = fault.abort.emplace();
+      a.percentage = static_cast<uint32_t>(varint("percentage", 100));
+      if (flag("httpStatus")) a.http_status = static_cast<uint16_t>(varint("httpStatus", 599));
+      if (flag("grpcStatus")) a.grpc_status = static_cast<uint8_t>(varint("grpcStatus", 16));
+    }
+    if (flag("delay")) {
+      FaultInjection::Delay& d = fault.delay.emplace();
+      d.percentage = static_cast<uint32_t>(varint("percentage", 100));
+      d.delay_ms = static_cast<uint32_t>(varint("delayMs", kMaxU32));
+    }
+    return p;
   }
 
   void stringMatches(const char* field, std::vector<StringMatch>& into) {
@@ -730,6 +806,7 @@ class Decoder {
           v.ca_pem = string("caPem");
           v.allow_insecure_fallback = flag("allowInsecureFallback");
         }
+        listener.policies = policies();
       }
     }
   }
@@ -741,6 +818,7 @@ class Decoder {
   std::optional<std::string> error_;
   std::vector<Frame> path_;
   uint32_t cluster_slots_ = 0;
+  uint64_t local_rate_limits_ = 0;
   std::vector<RouteTablePtr> tables_;
   std::unordered_map<std::string, std::shared_ptr<const re2::RE2>> regexes_;
   uint64_t regex_program_size_ = 0;
@@ -794,6 +872,7 @@ Snapshot forGateway(const Snapshot& snapshot, std::string_view gateway) {
     }
     if (!kept.listeners.empty()) out.sockets.push_back(std::move(kept));
   }
+  out.local_rate_limits = snapshot.local_rate_limits;  // indices kept, like cluster slots
   out.clusters = snapshot.clusters;  // chunks shared; emptying a slot copies its chunk once
   for (uint32_t i = 0; i < used.size(); ++i)
     if (!used[i] && out.clusters.get(i)) out.clusters.set(i, nullptr);

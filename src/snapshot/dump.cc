@@ -122,6 +122,32 @@ json stringMatches(const std::vector<StringMatch>& list) {
   return a;
 }
 
+// Policies in effect, with each local rate limit written out (not as its table index).
+json policies(const Snapshot& snapshot, const Policies& p) {
+  json out = json::object();
+  if (p.local_rate_limit && *p.local_rate_limit < snapshot.local_rate_limits.size()) {
+    const LocalRateLimit& l = snapshot.local_rate_limits[*p.local_rate_limit];
+    static const char* const kKeys[] = {"Target", "ClientAddress", "Header"};
+    json jl = {{"policy", l.policy},     {"target", l.target},
+               {"requests", l.requests}, {"windowMs", l.window_ms},
+               {"key", kKeys[static_cast<size_t>(l.key)]}};
+    if (l.key == LocalRateLimit::Key::Header) jl["header"] = l.header;
+    if (l.key != LocalRateLimit::Key::Target) jl["maxKeys"] = l.max_keys;
+    out["localRateLimit"] = jl;
+  }
+  if (p.fault) {
+    json jf = json::object();
+    if (const auto& a = p.fault->abort) {
+      jf["abort"] = {{"percentage", a->percentage}};
+      if (a->http_status) jf["abort"]["httpStatus"] = *a->http_status;
+      if (a->grpc_status) jf["abort"]["grpcStatus"] = *a->grpc_status;
+    }
+    if (const auto& d = p.fault->delay) jf["delay"] = {{"percentage", d->percentage}, {"delayMs", d->delay_ms}};
+    out["fault"] = jf;
+  }
+  return out;
+}
+
 json routeTable(const Snapshot& snapshot, const RouteTable& table) {
   json entries = json::array();
   for (auto& e : table.entries) {
@@ -157,6 +183,7 @@ json routeTable(const Snapshot& snapshot, const RouteTable& table) {
     if (r.retry) {
       rule["retry"] = {{"codes", r.retry->codes}, {"attempts", r.retry->attempts}, {"backoffMs", r.retry->backoff_ms}};
     }
+    if (!r.policies.empty()) rule["policies"] = policies(snapshot, r.policies);
     rules.push_back(rule);
   }
   return {{"entries", entries}, {"rules", rules}};
@@ -182,6 +209,7 @@ json toJson(const Snapshot& snapshot) {
       if (const auto& v = l.client_validation)
         jl["clientValidation"] = {{"caCertificates", subjectsOf(v->ca_pem)},
                                   {"mode", v->allow_insecure_fallback ? "AllowInsecureFallback" : "AllowValidOnly"}};
+      if (!l.policies.empty()) jl["policies"] = policies(snapshot, l.policies);
       if (s.kind == ListenerKind::SniDispatch)
         jl["protocol"] = protocolName(l.kind == ListenerKind::TlsPassthrough ? Transport::Tcp : Transport::Tls, l.kind);
       listeners.push_back(jl);

@@ -163,6 +163,55 @@ struct RetryPolicy {
   bool operator==(const RetryPolicy&) const = default;
 };
 
+// ---- policies (Gatehouse's gatehouse.dev kinds, compiled by translator/policies/) -------------
+
+// A RateLimitPolicy's local limit on one target: a token bucket of `requests` that refills
+// over `window_ms`, kept in each gateway process (shared by its workers), one per target or per
+// key. Its identity (policy, target, settings) decides whether a new snapshot keeps the bucket.
+struct LocalRateLimit {
+  enum class Key : uint8_t { Target, ClientAddress, Header };
+  std::string policy;  // "namespace/name" of the RateLimitPolicy
+  std::string target;  // "HTTPRoute/namespace/name[/rule]" or "Gateway/namespace/name[/listener]"
+  uint32_t requests = 1;
+  uint64_t window_ms = 1000;
+  Key key = Key::Target;
+  std::string header;  // Key::Header: lower-case name
+  uint32_t max_keys = 10000;
+  bool operator==(const LocalRateLimit&) const = default;
+};
+
+// A FaultInjectionPolicy: abort and delay, each of a percentage of requests.
+struct FaultInjection {
+  struct Abort {
+    uint32_t percentage = 100;
+    std::optional<uint16_t> http_status;
+    std::optional<uint8_t> grpc_status;  // answers gRPC requests when set
+    bool operator==(const Abort&) const = default;
+  };
+  struct Delay {
+    uint32_t percentage = 100;
+    uint32_t delay_ms = 0;
+    bool operator==(const Delay&) const = default;
+  };
+  std::optional<Abort> abort;
+  std::optional<Delay> delay;
+  bool operator==(const FaultInjection&) const = default;
+};
+
+// The policies in effect on a rule or a listener, one member per kind (unset: none). At request
+// time a rule's member wins over its listener's (the most specific target wins).
+struct Policies {
+  std::optional<uint32_t> local_rate_limit;  // index into Snapshot::local_rate_limits
+  std::optional<FaultInjection> fault;
+  bool empty() const { return !local_rate_limit && !fault; }
+  // Each member `specific` sets replaces this one's.
+  void overlay(const Policies& specific) {
+    if (specific.local_rate_limit) local_rate_limit = specific.local_rate_limit;
+    if (specific.fault) fault = specific.fault;
+  }
+  bool operator==(const Policies&) const = default;
+};
+
 struct Rule {
   std::string route;  // "namespace/name" of the HTTPRoute, for logs and metrics
   std::string name;   // the rule's sectionName, may be empty
@@ -178,6 +227,7 @@ struct Rule {
   std::string route_kind = "HTTPRoute";
   uint32_t index = 0;
   std::optional<RetryPolicy> retry;
+  Policies policies;  // attached to the rule or its route
 };
 
 // One (match, rule) pair. A route table holds them sorted by Gateway API precedence, so
@@ -274,6 +324,7 @@ struct Listener {
   // sockets (HttpConnectionManager: HTTPS; TcpProxy: TLS Terminate; TlsPassthrough).
   ListenerKind kind = ListenerKind::HttpConnectionManager;
   std::optional<ClientValidation> client_validation = std::nullopt;
+  Policies policies = {};  // attached to the listener or its Gateway
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are
@@ -318,6 +369,7 @@ struct Snapshot {
   uint64_t version = 0;
   std::vector<Socket> sockets;
   ClusterTable clusters;
+  std::vector<LocalRateLimit> local_rate_limits;  // Policies::local_rate_limit indexes it
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

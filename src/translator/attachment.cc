@@ -103,6 +103,7 @@ void Translator::State::translateRoute(const ObjectKey& key) {
   record->identity = {route->creation_timestamp, key.ns + "/" + key.name, key};
   RouteBackends resolver(*view, backends, backend_tls_policies, *record);
   record->compiled = kind->compile(*route, resolver);
+  record->compiled->forEachRule([&](snapshot::Rule& rule) { rule.policies = policy_attachments.forRule(key, rule.name); });
   for (const auto& svc : record->services) routes_by_service[svc].insert(key);
   attachParents(*record);
   routes[key] = std::move(record);

@@ -64,6 +64,7 @@ inline constexpr const char* kInvalidKind = "InvalidKind";
 inline constexpr const char* kBackendNotFound = "BackendNotFound";
 // Policy (BackendTLSPolicy; also InvalidKind, InvalidCACertificateRef, NoValidCACertificate).
 inline constexpr const char* kConflicted = "Conflicted";
+inline constexpr const char* kTargetNotFound = "TargetNotFound";  // Gatehouse's policies (GEP-713)
 inline constexpr const char* kShadowed = "Shadowed";
 inline constexpr const char* kNoReadyEndpoints = "NoReadyEndpoints";
 }  // namespace reason

@@ -4,6 +4,7 @@
 // route's status.parents) is the attachment core's (attachment.cc); a kind is a compiler in its
 // own file, route_kinds/<kind>.cc, registered in route_kinds/registry.cc. It says which listener
 // protocols serve it and what it compiles to, and places that on the listeners it attaches to.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ class CompiledRoute {
   virtual ~CompiledRoute() = default;
   // Puts what the route serves under `host` ("" = any) of a listener it attached to.
   virtual void place(ListenerTables& tables, const std::string& host, const RouteIdentity* owner) const = 0;
+  // Each HTTP rule it compiled to, before it is placed (the policies attached to it are set so).
+  virtual void forEachRule(const std::function<void(snapshot::Rule&)>& f) { (void)f; }
 
   Condition resolved_refs{condition::kResolvedRefs, true, reason::kResolvedRefs, "All references resolved"};
   std::optional<Condition> not_accepted;  // when set, the route is accepted by no parent

@@ -63,6 +63,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       listener.client_validation = ls.client_validation;
       listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
       listener.kind = kind;
+      listener.policies = policy_attachments.forListener(key, ls.owner.kind == "Gateway" ? spec.name : "");
       socket.listeners.push_back(std::move(listener));
     }
   }
@@ -76,6 +77,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
     snapshot->sockets.push_back(std::move(socket));
   }
   snapshot->clusters = backends.table();
+  snapshot->local_rate_limits = policy_attachments.localRateLimits();
   return snapshot;
 }
 

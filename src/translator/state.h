@@ -16,6 +16,7 @@
 #include "translator/backend_tls_policies.h"
 #include "translator/backends.h"
 #include "translator/conditions.h"
+#include "translator/policies/policy_attachments.h"
 #include "translator/route_kind.h"
 #include "translator/translator.h"
 
@@ -119,6 +120,7 @@ struct Translator::State {
   std::map<model::ObjectKey, std::set<model::ObjectKey>> routes_by_service;
   Backends backends;
   BackendTlsPolicies backend_tls_policies;
+  PolicyAttachments policy_attachments;  // Gatehouse's policies (gatehouse.dev)
   std::map<model::ObjectKey, size_t> statuses;  // hash of each status given out; the controller keeps them
   std::map<model::ObjectKey, std::optional<model::Packed>> changed;
   bool gateways_dirty = true;  // Gateway statuses may differ: listeners or attachments changed
@@ -171,6 +173,8 @@ struct Translator::State {
   // policy_status.cc: status.ancestors of each BackendTLSPolicy (the Gateways whose routes use a
   // Service it targets)
   void backendTlsPolicyStatuses();
+  // policies/policy_status.cc: status.ancestors of each Gatehouse policy (one per target of ours)
+  void gatehousePolicyStatuses();
   // explain.cc
   std::optional<RouteExplanation> explainRoute(const model::ObjectKey& key) const;
 

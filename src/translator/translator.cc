@@ -37,7 +37,10 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   backends.beginRun(v);
   // Policies and their ConfigMaps change only in full runs (they are no attach-only kind), which
   // recompile every route; a Service change recompiles the routes that use it.
-  if (full) backend_tls_policies.build(v);
+  if (full) {
+    backend_tls_policies.build(v);
+    policy_attachments.build(v);
+  }
   if (!first)
     for (const auto& key : changed_keys)
       if (key.kind == "EndpointSlice") backends.updateSlice(key, endpoints_changed);
@@ -95,6 +98,7 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   routes_to_publish.clear();
   gatewayStatuses();
   backendTlsPolicyStatuses();
+  gatehousePolicyStatuses();
 
   Translator::Result result;
   result.snapshot = buildSnapshot();

@@ -22,7 +22,14 @@ LEASE_NS = "gatehouse-system"
 # The API version the tests address each kind at; the path comes from the fake's discovery.
 API_VERSIONS = {"Service": "v1", "Namespace": "v1", "Secret": "v1", "Event": "v1",
                 "EndpointSlice": "discovery.k8s.io/v1", "Lease": "coordination.k8s.io/v1",
-                "ClusterRole": "rbac.authorization.k8s.io/v1"}
+                "ClusterRole": "rbac.authorization.k8s.io/v1",
+                "RateLimitPolicy": "gatehouse.dev/v1alpha1", "FaultInjectionPolicy": "gatehouse.dev/v1alpha1"}
+
+
+def gatehouse_crd_files() -> list:
+    """Gatehouse's own policy CRDs (deploy/crds/)."""
+    crds = os.path.join(ROOT, "deploy", "crds")
+    return [os.path.join(crds, n) for n in sorted(os.listdir(crds)) if n.endswith(".yaml")]
 
 
 def crd_files(*plurals: str) -> list:

@@ -31,6 +31,7 @@ STREAM_DIR = "/etc/gatehouse/config-stream"
 
 GATEWAY_API_KINDS = ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes",
                      "udproutes", "referencegrants", "backendtlspolicies", "listenersets"]
+GATEHOUSE_POLICY_KINDS = ["ratelimitpolicies", "faultinjectionpolicies"]
 # ReferenceGrant has no status subresource.
 STATUS_KINDS = [k for k in GATEWAY_API_KINDS if k != "referencegrants"]
 
@@ -40,6 +41,8 @@ EXPECTED_GRANTS = {
         **{(GATEWAY_GROUP, k, None): {"list", "watch"} for k in GATEWAY_API_KINDS},
         **{(GATEWAY_GROUP, f"{k}/status", None): {"get", "update", "patch"} for k in STATUS_KINDS},
         ("gatehouse.dev", "gatehouseparameters", None): {"list", "watch"},
+        **{("gatehouse.dev", k, None): {"list", "watch"} for k in GATEHOUSE_POLICY_KINDS},
+        **{("gatehouse.dev", f"{k}/status", None): {"get", "update", "patch"} for k in GATEHOUSE_POLICY_KINDS},
         ("", "services", None): {"list", "watch"},
         ("", "namespaces", None): {"list", "watch"},
         ("", "configmaps", None): {"list", "watch"},
@@ -100,6 +103,8 @@ class DeployManifestsTest(unittest.TestCase):
         self.assertEqual(sorted(self.by_kind_name), sorted([
             ("Namespace", NAMESPACE),
             ("CustomResourceDefinition", "gatehouseparameters.gatehouse.dev"),
+            ("CustomResourceDefinition", "ratelimitpolicies.gatehouse.dev"),
+            ("CustomResourceDefinition", "faultinjectionpolicies.gatehouse.dev"),
             ("ServiceAccount", SERVICE_ACCOUNT),
             ("ClusterRole", "gatehouse-controller"),
             ("ClusterRoleBinding", "gatehouse-controller"),

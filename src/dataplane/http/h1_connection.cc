@@ -30,6 +30,7 @@
 #include "dataplane/net/acceptor.h"
 #include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "dataplane/policies/policy_phase.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/connector.h"
 #include "dataplane/upstream/h2c_client.h"
@@ -586,6 +587,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       }
       co_return co_await answerLocal(*answer, framing);
     }
+    co_await policies::waitFaultDelay(worker_, ctx);
     active_->mirror.reset();
     if (!ctx.mirrors.empty()) {
       active_->mirror = filters::MirrorTap::begin(worker_.mirrors(), std::move(ctx.mirrors), ctx.request,

@@ -27,6 +27,7 @@
 #include "dataplane/net/acceptor.h"
 #include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "dataplane/policies/policy_phase.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/exchange.h"
 #include "dataplane/upstream/h2c_client.h"
@@ -625,6 +626,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
       co_return finishLocal(*stream, *answer, head_method);
     }
+    co_await policies::waitFaultDelay(worker_, ctx);
     upstream::StreamedRequest out;
     // Method, authority and path stay in the context for the log phase; the headers too when a
     // response filter reads the request (CORS).

@@ -237,6 +237,12 @@ void MetricsData::render(metrics::Exposition& out) const {
   for (const auto& [outcome, count] : outcomes) out.counter({{"outcome", outcome}}, static_cast<double>(count));
   out.family("gatehouse_mirror_requests_in_flight", metrics::Type::Gauge, "RequestMirror copies awaiting their response.");
   out.gauge({}, static_cast<double>(mirrors.in_flight));
+  out.family("gatehouse_rate_limit_decisions_total", metrics::Type::Counter,
+             "Local rate limit decisions of this process, by policy and target.");
+  for (const auto& r : rate_limits) {
+    out.counter({{"policy", r.policy}, {"target", r.target}, {"decision", "allowed"}}, static_cast<double>(r.allowed));
+    out.counter({{"policy", r.policy}, {"target", r.target}, {"decision", "limited"}}, static_cast<double>(r.limited));
+  }
 }
 
 }  // namespace gatehouse::dataplane::observe

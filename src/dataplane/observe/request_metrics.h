@@ -66,6 +66,12 @@ struct MetricsData {
   SeriesMap client;  // upstream attempts
   std::map<std::string, ConnectionSeries> connections;  // by socket identity
   filters::MirrorStats mirrors;
+  // Decisions of each local rate limit of the process (DataPlane::metrics adds them once).
+  struct RateLimitCounts {
+    std::string policy, target;
+    uint64_t allowed = 0, limited = 0;
+  };
+  std::vector<RateLimitCounts> rate_limits;
 
   void merge(const MetricsData& other);
   void render(metrics::Exposition& out) const;

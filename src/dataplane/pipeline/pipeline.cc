@@ -10,6 +10,7 @@
 #include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/retry.h"
+#include "dataplane/policies/policy_phase.h"
 #include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane {
@@ -99,6 +100,7 @@ std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view 
   ctx.grpc = isGrpcRequest(ctx.request);
   if (auto error = normalise(worker.options(), ctx)) return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
+  if (std::optional<http::Response> answer = policies::applyRequestPolicies(worker, ctx)) return answer;
   // A filter's own answer (a redirect) comes before any backend is considered.
   if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
     return answer;

@@ -53,6 +53,8 @@ struct RequestContext {
   uint32_t retries = 0;
   // The request's trace and spans (observe/tracing.h).
   observe::RequestTrace trace;
+  // A FaultInjectionPolicy's delay, waited for before the first upstream attempt.
+  std::optional<Clock::duration> fault_delay;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -86,6 +88,7 @@ struct RequestContext {
     upstream_started = {};
     retries = 0;
     trace.reset();
+    fault_delay.reset();
     status = 0;
     error.reset();
   }

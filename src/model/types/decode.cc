@@ -8,6 +8,7 @@
 #include "model/types/grpc_route.h"
 #include "model/types/http_route.h"
 #include "model/types/l4_route.h"
+#include "model/types/policy.h"
 #include "model/types/reference_grant.h"
 
 namespace gatehouse::model {
@@ -29,6 +30,8 @@ const std::map<std::string_view, Decoder>& decoders() {
       {"TCPRoute", decodeL4Route},          {"UDPRoute", decodeL4Route},
       {"TLSRoute", decodeL4Route},
       {"BackendTLSPolicy", decodeBackendTLSPolicy},
+      {"RateLimitPolicy", decodeRateLimitPolicy},
+      {"FaultInjectionPolicy", decodeFaultInjectionPolicy},
   };
   return table;
 }

@@ -35,6 +35,9 @@ const std::vector<WatchedKind>& watchedKinds() {
       gatewayApi("BackendTLSPolicy", {"v1", "v1alpha3"}, "backendtlspolicies"),
       // Gatehouse's own CRD (deploy/): where its parametersRefs point; skipped where not installed.
       WatchedKind{"GatehouseParameters", "gatehouse.dev", {"v1alpha1"}, "gatehouseparameters", true, false, "", false},
+      // Gatehouse's policies (deploy/crds/); skipped where not installed.
+      WatchedKind{"RateLimitPolicy", "gatehouse.dev", {"v1alpha1"}, "ratelimitpolicies", true, false, "", false},
+      WatchedKind{"FaultInjectionPolicy", "gatehouse.dev", {"v1alpha1"}, "faultinjectionpolicies", true, false, "", false},
       builtIn("Namespace", "", "namespaces", false),
       builtIn("Service", "", "services"),
       builtIn("Secret", "", "secrets"),

@@ -25,6 +25,9 @@ class CompiledHttpRoute : public CompiledRoute {
         candidates.push_back({&matches[ri][mi], &rules[ri], owner, ri, mi});
     tables.hosts.add(host, candidates);
   }
+  void forEachRule(const std::function<void(snap::Rule&)>& f) override {
+    for (snap::Rule& rule : rules) f(rule);
+  }
 
   std::vector<snap::Rule> rules;  // stable storage; candidates point into it
   std::vector<std::vector<snap::RouteMatch>> matches;

@@ -1,0 +1,30 @@
+#pragma once
+// The policy phase, right after routing (pipeline.h): Gatehouse's policies in effect on the
+// request, member by member the rule's, else its listener's (snapshot::Policies). In order:
+//   - the local rate limit: over the limit, 429 (gRPC: RESOURCE_EXHAUSTED) with the IETF draft
+//     headers RateLimit-Policy and RateLimit, and Retry-After (local_rate_limiter.h);
+//   - fault injection: abort (the policy's HTTP status, or its grpc-status for a gRPC request)
+//     or delay, each drawn with its percentage; the delay is waited for before the first upstream
+//     attempt (ctx.fault_delay).
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+
+#include "dataplane/http/message.h"
+#include "dataplane/pipeline/request_context.h"
+
+namespace gatehouse::dataplane {
+class Worker;
+}
+
+namespace gatehouse::dataplane::policies {
+
+// nullopt: the request goes on; else the answer to write.
+std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx);
+
+// Waits out ctx.fault_delay, if any: a codec calls it once the request phases let the request
+// through, before it opens the exchange. The delay counts toward the rule's timeouts, as a slow
+// backend's time would.
+boost::asio::awaitable<void> waitFaultDelay(Worker& worker, RequestContext& ctx);
+
+}  // namespace gatehouse::dataplane::policies

@@ -1,0 +1,84 @@
+// Gatehouse's policy kinds (gatehouse.dev/v1alpha1) as their CRDs in deploy/crds/ define them;
+// keep both in step (tests/unit/model/gatehouse_policy_crd_test.cc checks the CEL messages).
+#include "model/duration.h"
+#include "model/gateway_api_types.h"
+#include "model/kind_schemas.h"
+#include "model/object_meta.h"
+
+namespace gatehouse::model::kinds {
+
+using namespace schema;
+using namespace gwapi;
+
+namespace {
+
+bool sameTarget(const json& a, const json& b) {
+  return str(a, "group") == str(b, "group") && str(a, "kind") == str(b, "kind") && str(a, "name") == str(b, "name") &&
+         str(a, "sectionName") == str(b, "sectionName");
+}
+
+// A Gateway (sectionName: a listener), an HTTPRoute or a GRPCRoute (sectionName: a rule), in
+// the policy's namespace.
+Schema PolicyTargetRefs() {
+  return Arr(Obj({{"group", Str().oneOf({"gateway.networking.k8s.io"})},
+                  {"kind", Str().oneOf({"Gateway", "HTTPRoute", "GRPCRoute"})},
+                  {"name", ObjectName()},
+                  {"sectionName", SectionName()}})
+                 .required({"group", "kind", "name"}))
+      .minItems(1)
+      .maxItems(16)
+      .rule(
+          [](const json& self) {
+            for (size_t i = 0; i < self.size(); ++i)
+              for (size_t j = i + 1; j < self.size(); ++j)
+                if (sameTarget(self[i], self[j])) return false;
+            return true;
+          },
+          "targetRefs must be unique");
+}
+
+bool positiveDuration(const json& self, std::string_view key) {
+  return parseDurationMs(str(self, key)).value_or(0) > 0;
+}
+
+Schema LocalRateLimit() {
+  return Obj({{"requests", Int().min(1).max(1000000000)},
+              {"window", Duration()},
+              {"key", Obj({{"type", Str().oneOf({"Target", "ClientAddress", "Header"}).def("Target")},
+                           {"header", HeaderName()}})
+                          .rule([](const json& self) { return (str(self, "type") == "Header") == has(self, "header"); },
+                                "header must be set when type is Header, and only then")},
+              {"maxKeys", Int().min(1).max(1000000).def(10000)}})
+      .required({"requests", "window"})
+      .rule([](const json& self) { return positiveDuration(self, "window"); }, "window must be at least 1ms");
+}
+
+Schema Percentage() { return Int().min(0).max(100).def(100); }
+
+}  // namespace
+
+const Node& rateLimitPolicy() {
+  static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
+                                   Obj({{"targetRefs", PolicyTargetRefs()}, {"local", LocalRateLimit()}})
+                                       .required({"targetRefs"})
+                                       .rule([](const json& self) { return has(self, "local"); },
+                                             "a limit is required: set local"));
+  return s.node();
+}
+
+const Node& faultInjectionPolicy() {
+  static const Schema abort =
+      Obj({{"percentage", Percentage()}, {"httpStatus", Int().min(200).max(599)}, {"grpcStatus", Int().min(1).max(16)}})
+          .rule([](const json& self) { return has(self, "httpStatus") || has(self, "grpcStatus"); },
+                "abort needs httpStatus or grpcStatus");
+  static const Schema delay = Obj({{"percentage", Percentage()}, {"fixedDelay", Duration()}})
+                                  .required({"fixedDelay"});
+  static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
+                                   Obj({{"targetRefs", PolicyTargetRefs()}, {"abort", abort}, {"delay", delay}})
+                                       .required({"targetRefs"})
+                                       .rule([](const json& self) { return has(self, "abort") || has(self, "delay"); },
+                                             "at least one of abort and delay is required"));
+  return s.node();
+}
+
+}  // namespace gatehouse::model::kinds

@@ -1,0 +1,62 @@
+#include "model/types/policy.h"
+
+#include "model/duration.h"
+#include "model/json_access.h"
+#include "model/types/decode_parts.h"
+
+namespace gatehouse::model {
+
+namespace {
+
+void decodeTargets(const nlohmann::json& spec, Policy& out) {
+  for (const auto& t : arr(spec, "targetRefs"))
+    out.target_refs.push_back({str(t, "group"), str(t, "kind"), str(t, "name"), decoding::optionalString(t, "sectionName")});
+}
+
+uint32_t u32(const nlohmann::json& j, const char* key, uint32_t fallback) {
+  return static_cast<uint32_t>(integer(j, key, fallback));
+}
+
+std::optional<uint32_t> optionalU32(const nlohmann::json& j, const char* key) {
+  if (!has(j, key)) return std::nullopt;
+  return u32(j, key, 0);
+}
+
+}  // namespace
+
+std::shared_ptr<const TypedObject> decodeRateLimitPolicy(const nlohmann::json& object) {
+  auto out = std::make_shared<RateLimitPolicy>();
+  const nlohmann::json& spec = obj(object, "spec");
+  decodeTargets(spec, *out);
+  if (has(spec, "local")) {
+    const nlohmann::json& local = obj(spec, "local");
+    RateLimitPolicy::Local l;
+    l.requests = u32(local, "requests", 0);
+    l.window_ms = parseDurationMs(str(local, "window")).value_or(0);
+    const nlohmann::json& key = obj(local, "key");
+    l.key_type = str(key, "type", "Target");
+    l.header = str(key, "header");
+    l.max_keys = u32(local, "maxKeys", l.max_keys);
+    out->local = std::move(l);
+  }
+  return out;
+}
+
+std::shared_ptr<const TypedObject> decodeFaultInjectionPolicy(const nlohmann::json& object) {
+  auto out = std::make_shared<FaultInjectionPolicy>();
+  const nlohmann::json& spec = obj(object, "spec");
+  decodeTargets(spec, *out);
+  if (has(spec, "abort")) {
+    const nlohmann::json& abort = obj(spec, "abort");
+    out->abort = FaultInjectionPolicy::Abort{u32(abort, "percentage", 100), optionalU32(abort, "httpStatus"),
+                                             optionalU32(abort, "grpcStatus")};
+  }
+  if (has(spec, "delay")) {
+    const nlohmann::json& delay = obj(spec, "delay");
+    out->delay = FaultInjectionPolicy::Delay{u32(delay, "percentage", 100),
+                                             parseDurationMs(str(delay, "fixedDelay")).value_or(0)};
+  }
+  return out;
+}
+
+}  // namespace gatehouse::model

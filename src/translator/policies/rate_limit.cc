@@ -1,0 +1,47 @@
+// RateLimitPolicy: its local limit becomes one entry of the snapshot's local_rate_limits table
+// per target (each target counts on its own bucket), which rules and listeners index.
+#include <algorithm>
+#include <cctype>
+
+#include "model/types/policy.h"
+#include "translator/policies/policy_kind.h"
+
+namespace gatehouse::translator {
+
+namespace snap = gatehouse::snapshot;
+
+namespace {
+
+class RateLimitPolicyKind : public PolicyKind {
+ public:
+  std::string_view kind() const override { return "RateLimitPolicy"; }
+
+  void compile(const model::Resource& policy, const PolicyTarget& target, snap::Policies& into,
+               PolicyTables& tables) const override {
+    const auto& spec = *policy.as<model::RateLimitPolicy>();
+    if (!spec.local) return;
+    snap::LocalRateLimit limit;
+    limit.policy = policy.key.ns + "/" + policy.key.name;
+    limit.target = target.text();
+    limit.requests = spec.local->requests;
+    limit.window_ms = spec.local->window_ms;
+    limit.key = spec.local->key_type == "ClientAddress" ? snap::LocalRateLimit::Key::ClientAddress
+                : spec.local->key_type == "Header"      ? snap::LocalRateLimit::Key::Header
+                                                        : snap::LocalRateLimit::Key::Target;
+    limit.header = spec.local->header;
+    std::transform(limit.header.begin(), limit.header.end(), limit.header.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    limit.max_keys = spec.local->max_keys;
+    into.local_rate_limit = static_cast<uint32_t>(tables.local_rate_limits.size());
+    tables.local_rate_limits.push_back(std::move(limit));
+  }
+};
+
+}  // namespace
+
+const PolicyKind& rateLimitPolicyKind() {
+  static const RateLimitPolicyKind kind;
+  return kind;
+}
+
+}  // namespace gatehouse::translator

@@ -1,0 +1,36 @@
+"""Gatehouse's policy objects (gatehouse.dev/v1alpha1) for the integration tests."""
+
+from typing import Optional
+
+POLICY_VERSION = "gatehouse.dev/v1alpha1"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+
+
+def target(kind: str, name: str, section: Optional[str] = None) -> dict:
+    out = {"group": GATEWAY_GROUP, "kind": kind, "name": name}
+    if section:
+        out["sectionName"] = section
+    return out
+
+
+def rate_limit_policy(name: str, targets: list, requests: int, window: str, key: Optional[dict] = None,
+                      ns: str = "default", created: Optional[str] = None) -> dict:
+    local = {"requests": requests, "window": window}
+    if key:
+        local["key"] = key
+    meta = {"name": name, "namespace": ns}
+    if created:
+        meta["creationTimestamp"] = created
+    return {"apiVersion": POLICY_VERSION, "kind": "RateLimitPolicy", "metadata": meta,
+            "spec": {"targetRefs": targets, "local": local}}
+
+
+def fault_injection_policy(name: str, targets: list, abort: Optional[dict] = None, delay: Optional[dict] = None,
+                           ns: str = "default") -> dict:
+    spec = {"targetRefs": targets}
+    if abort:
+        spec["abort"] = abort
+    if delay:
+        spec["delay"] = delay
+    return {"apiVersion": POLICY_VERSION, "kind": "FaultInjectionPolicy", "metadata": {"name": name, "namespace": ns},
+            "spec": spec}
