@@ -19,6 +19,7 @@
 #include "dataplane/observe/request_metrics.h"
 #include "dataplane/options.h"
 #include "dataplane/tls/server_context.h"
+#include "dataplane/tls/upstream_context.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -64,6 +65,7 @@ class DataPlane {
   Options options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   tls::ContextCache tls_cache_;
+  tls::UpstreamContextCache upstream_tls_cache_;
   std::unordered_map<std::string, Bound> bound_;  // by Socket::identity()
 };
 

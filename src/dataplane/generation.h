@@ -1,13 +1,17 @@
 #pragma once
 // What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
-// socket). Built on the control thread by DataPlane::apply, immutable, posted to every worker;
-// each request pins the generation current when it starts.
+// socket, client TLS contexts per cluster with a BackendTLSPolicy). Built on the control thread
+// by DataPlane::apply, immutable, posted to every worker; each request pins the generation
+// current when it starts.
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include <vector>
+
 #include "dataplane/tls/server_context.h"
+#include "dataplane/tls/upstream_context.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -25,10 +29,15 @@ struct StringHash {
 struct Generation {
   snapshot::SnapshotPtr snapshot;
   std::unordered_map<std::string, SocketConfig, StringHash, std::equal_to<>> sockets;  // by identity
+  // By cluster index; null where the cluster has no BackendTLSPolicy or its TLS is not usable.
+  std::vector<tls::UpstreamContextPtr> upstream_tls;
 
   const SocketConfig* find(std::string_view identity) const {
     auto it = sockets.find(identity);
     return it == sockets.end() ? nullptr : &it->second;
+  }
+  const tls::UpstreamContext* upstreamTls(uint32_t cluster) const {
+    return cluster < upstream_tls.size() ? upstream_tls[cluster].get() : nullptr;
   }
 };
 
