@@ -20,6 +20,7 @@
 #include "dataplane/options.h"
 #include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
+#include "dataplane/tls/upstream_context.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -66,6 +67,7 @@ class DataPlane {
   std::vector<std::unique_ptr<Worker>> workers_;
   tls::ContextCache tls_cache_;
   policies::LocalRateLimiters rate_limiters_;
+  tls::UpstreamContextCache upstream_tls_cache_;
   std::unordered_map<std::string, Bound> bound_;  // by Socket::identity()
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
-// socket). Built on the control thread by DataPlane::apply, immutable, posted to every worker;
-// each request pins the generation current when it starts.
+// socket, client TLS contexts per cluster with a BackendTLSPolicy). Built on the control thread
+// by DataPlane::apply, immutable, posted to every worker; each request pins the generation
+// current when it starts.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
+#include "dataplane/tls/upstream_context.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -30,10 +32,15 @@ struct Generation {
   // One per snapshot->local_rate_limits entry, shared by every worker (and by the generations
   // that keep the limit).
   std::vector<std::shared_ptr<policies::LocalRateLimiter>> local_rate_limiters;
+  // By cluster index; null where the cluster has no BackendTLSPolicy or its TLS is not usable.
+  std::vector<tls::UpstreamContextPtr> upstream_tls;
 
   const SocketConfig* find(std::string_view identity) const {
     auto it = sockets.find(identity);
     return it == sockets.end() ? nullptr : &it->second;
+  }
+  const tls::UpstreamContext* upstreamTls(uint32_t cluster) const {
+    return cluster < upstream_tls.size() ? upstream_tls[cluster].get() : nullptr;
   }
 };
 

@@ -9,6 +9,8 @@ namespace gatehouse::main {
 
 inline std::vector<std::string> supportedFeatures() {
   return {
+      "BackendTLSPolicy",               // HTTP/1.1 (ALPN http/1.1) and HTTP/2 (ALPN h2) upstreams
+      "BackendTLSPolicySANValidation",  // subjectAltNames: Hostname and URI
       "Gateway",
       "GatewayAddressEmpty",
       "GatewayFrontendClientCertificateValidation",                  // tls.frontend, per port

@@ -31,9 +31,10 @@ asio::awaitable<void> sendCopy(Worker& worker, std::shared_ptr<Mirrors::State> s
   options.deadline = upstream::Clock::now() + timeout;
   options.keep_body = false;
   upstream::BufferedResponse response;
-  Outcome outcome = target.protocol == snapshot::UpstreamProtocol::H2c
-                        ? co_await worker.h2c().exchange(target.endpoint, *request, response, options)
-                        : co_await upstream::exchangeH1(worker, target.endpoint, *request, response, options);
+  Outcome outcome =
+      target.protocol == snapshot::UpstreamProtocol::H2c
+          ? co_await worker.h2c().exchange(target.endpoint, target.tls.get(), *request, response, options)
+          : co_await upstream::exchangeH1(worker, target.endpoint, target.tls.get(), *request, response, options);
   if (outcome == Outcome::Ok) {
     ++state->stats.completed;
   } else {
@@ -49,25 +50,30 @@ Mirrors::Mirrors(Worker& worker, MirrorLimits limits)
 
 Mirrors::~Mirrors() = default;
 
-void Mirrors::choose(const snapshot::Snapshot& snapshot, const snapshot::RequestMirror& mirror,
+void Mirrors::choose(const dataplane::Generation& generation, const snapshot::RequestMirror& mirror,
                      std::vector<MirrorTarget>& targets) {
-  const snapshot::Cluster* found = snapshot.clusters.get(mirror.cluster);
+  const snapshot::Cluster* found = generation.snapshot->clusters.get(mirror.cluster);
   if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) return;
   if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) return;
   const snapshot::Cluster& cluster = *found;
-  if (cluster.tls) return;  // never a plaintext copy to a backend that asked for TLS (BackendTLSPolicy)
+  dataplane::tls::UpstreamContextPtr tls;
+  if (cluster.tls) {
+    if (mirror.cluster >= generation.upstream_tls.size()) return;
+    tls = generation.upstream_tls[mirror.cluster];
+    if (!tls) return;
+  }
   if (cluster.endpoints.empty()) {
     ++state_->stats.no_endpoint;
     return;
   }
   const size_t index = worker_.nextEndpoint(mirror.cluster, cluster.endpoints.size());
-  targets.push_back(MirrorTarget{cluster.endpoints[index], cluster.protocol});
+  targets.push_back(MirrorTarget{cluster.endpoints[index], cluster.protocol, std::move(tls)});
 }
 
 void applyRequest(const snapshot::RequestMirror& mirror, RequestFilterContext& context) {
   if (context.mirrors == nullptr) return;
   MirrorSelection& selection = *context.mirrors;
-  selection.mirrors.choose(selection.snapshot, mirror, selection.targets);
+  selection.mirrors.choose(selection.generation, mirror, selection.targets);
 }
 
 void Mirrors::send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request) {

@@ -15,6 +15,8 @@
 //   from the main backend.
 // - The copy is HTTP/1.1 with Content-Length, or HTTP/2 for an h2c mirror backend; the endpoint is
 //   chosen round-robin among the mirror cluster's endpoints (none: counted as no_endpoint).
+// - A mirror backend with a BackendTLSPolicy gets its copy over TLS like any request (its TLS not
+//   usable: no copy; never plaintext).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "dataplane/filters/mirror_stats.h"
+#include "dataplane/generation.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
 #include "dataplane/http/message.h"
@@ -46,6 +49,7 @@ struct MirrorLimits {
 struct MirrorTarget {
   snapshot::Endpoint endpoint;
   snapshot::UpstreamProtocol protocol = snapshot::UpstreamProtocol::Http1;
+  dataplane::tls::UpstreamContextPtr tls = nullptr;  // the mirror cluster's BackendTLSPolicy; null: plaintext
 };
 
 class Mirrors;
@@ -54,7 +58,7 @@ class Mirrors;
 // backendRef's); the codec sends them once the body is known.
 struct MirrorSelection {
   Mirrors& mirrors;
-  const snapshot::Snapshot& snapshot;
+  const dataplane::Generation& generation;
   std::vector<MirrorTarget>& targets;
 };
 
@@ -66,7 +70,7 @@ class Mirrors {
 
   // Appends `mirror`'s target to `targets` when the request is chosen for it (by its fraction);
   // endpoints round-robin.
-  void choose(const snapshot::Snapshot& snapshot, const snapshot::RequestMirror& mirror,
+  void choose(const dataplane::Generation& generation, const snapshot::RequestMirror& mirror,
               std::vector<MirrorTarget>& targets);
   // Sends `request` to every target (fire and forget).
   void send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request);

@@ -118,7 +118,7 @@ struct Active {
       : io(context), timer(context), upstream(context), request_parser(limits), response_parser("GET") {}
   asio::io_context& io;
   asio::steady_timer timer;
-  tcp::socket upstream;
+  upstream::Connection upstream;
   std::string out;  // the head being written (request head upstream, response head downstream)
   std::string websocket_upgrade;
   std::unique_ptr<filters::MirrorTap> mirror;  // copies of the current request, sent once its body passed
@@ -703,7 +703,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     auto at = Clock::now() + options().timeouts.upstream_connect;
     if (active_->ctx.deadline && *active_->ctx.deadline < at) at = *active_->ctx.deadline;
     setDeadline(Wait::Connect, at);
-    co_return co_await upstream::connect(active_->upstream, endpoint);
+    co_return co_await upstream::connect(active_->upstream, endpoint, active_->ctx.upstream_tls);
   }
 
   // The error of a failure before the response head went out, from what timed out.
@@ -762,14 +762,16 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       bool reused = false;
       if (attempt == 0) {
         const auto probe = replayable ? upstream::Pool::Probe::UnlessFresh : upstream::Pool::Probe::Always;
-        if (auto pooled = worker_.upstreams().take(*ctx.endpoint, probe)) {
+        if (auto pooled = worker_.upstreams().take(*ctx.endpoint, ctx.upstream_tls, probe)) {
           active_->upstream = std::move(*pooled);
           reused = true;
         }
       }
       std::optional<ProxyError> error;
       if (!reused) {
-        if (error_code ec = co_await connectUpstream(*ctx.endpoint)) error = failure(ErrorKind::ConnectFailed);
+        if (error_code ec = co_await connectUpstream(*ctx.endpoint)) {
+          error = failure(ec == upstream::handshakeFailed() ? ErrorKind::BadResponse : ErrorKind::ConnectFailed);
+        }
       }
       if (!error) {
         const bool can_retry = reused && replayable;
@@ -1036,8 +1038,8 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     }
     ctx.deadline.reset();
     if (upstream_reusable && active_->upstream.is_open()) {
-      worker_.upstreams().put(*ctx.endpoint, std::move(active_->upstream));
-      active_->upstream = tcp::socket(worker_.io());
+      worker_.upstreams().put(*ctx.endpoint, ctx.upstream_tls, std::move(active_->upstream));
+      active_->upstream = upstream::Connection(worker_.io());
     } else {
       closeUpstream();
     }

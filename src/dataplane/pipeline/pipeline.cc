@@ -54,9 +54,13 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
   ctx.cluster = ctx.backend && ctx.backend->cluster ? ctx.generation->snapshot->clusters.get(*ctx.backend->cluster)
                                                     : nullptr;
   if (ctx.cluster == nullptr) return ProxyError::of(ErrorKind::InvalidBackend);
-  // A BackendTLSPolicy asks for TLS to the backend, which the upstream side cannot speak yet:
-  // fail rather than send the request in plaintext.
-  if (ctx.cluster->tls) return ProxyError::of(ErrorKind::InvalidBackend);
+  ctx.upstream_tls = nullptr;
+  if (ctx.cluster->tls) {
+    // A BackendTLSPolicy: TLS to the backend, never plaintext; without a usable CA the request
+    // fails (the policy asks for a 5xx).
+    ctx.upstream_tls = ctx.generation->upstreamTls(*ctx.backend->cluster);
+    if (ctx.upstream_tls == nullptr) return ProxyError::of(ErrorKind::InvalidBackend);
+  }
   if (ctx.cluster->endpoints.empty()) return ProxyError::of(ErrorKind::NoEndpoint);
   return std::nullopt;
 }
@@ -64,7 +68,7 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
 // request filters: the rule's, then the backendRef's, each in list order; mirrors are chosen
 // here (each with its fraction) and sent by the codec once the body is known.
 void applyRequestFilters(Worker& worker, RequestContext& ctx) {
-  filters::MirrorSelection selection{worker.mirrors(), *ctx.generation->snapshot, ctx.mirrors};
+  filters::MirrorSelection selection{worker.mirrors(), *ctx.generation, ctx.mirrors};
   filters::RequestFilterContext context{ctx.entry->match.path, ctx.request, ctx.upgrade ? nullptr : &selection};
   filters::applyRequestFilters(ctx.rule->filters, context);
   filters::applyRequestFilters(ctx.backend->filters, context);
@@ -134,8 +138,8 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
     observe::beginAttempt(worker, ctx, request.headers);
     const upstream::Outcome outcome =
         ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
-            ? co_await worker.h2c().exchange(*ctx.endpoint, request, response, options)
-            : co_await upstream::exchangeH1(worker, *ctx.endpoint, request, response, options);
+            ? co_await worker.h2c().exchange(*ctx.endpoint, ctx.upstream_tls, request, response, options)
+            : co_await upstream::exchangeH1(worker, *ctx.endpoint, ctx.upstream_tls, request, response, options);
     AttemptOutcome attempt;
     if (outcome == upstream::Outcome::Ok) {
       attempt.status = response.status;
@@ -159,8 +163,8 @@ asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker,
   observe::beginAttempt(worker, ctx, request.head.headers);
   const upstream::Outcome outcome =
       ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
-          ? co_await worker.h2c().openStreaming(*ctx.endpoint, request, options, exchange)
-          : co_await upstream::openH1Streaming(worker, *ctx.endpoint, request, options, exchange);
+          ? co_await worker.h2c().openStreaming(*ctx.endpoint, ctx.upstream_tls, request, options, exchange)
+          : co_await upstream::openH1Streaming(worker, *ctx.endpoint, ctx.upstream_tls, request, options, exchange);
   if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
   co_return ProxyError::fromOutcome(outcome);
 }

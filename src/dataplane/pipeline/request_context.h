@@ -41,6 +41,7 @@ struct RequestContext {
   const snapshot::Rule* rule = nullptr;
   const snapshot::WeightedBackend* backend = nullptr;
   const snapshot::Cluster* cluster = nullptr;
+  const tls::UpstreamContext* upstream_tls = nullptr;  // the cluster's BackendTLSPolicy; null: plaintext
   const snapshot::Endpoint* endpoint = nullptr;
   // The current attempt's: the rule's request / backendRequest timeout, whichever ends first.
   std::optional<Clock::time_point> deadline;
@@ -82,6 +83,7 @@ struct RequestContext {
     rule = nullptr;
     backend = nullptr;
     cluster = nullptr;
+    upstream_tls = nullptr;
     endpoint = nullptr;
     deadline.reset();
     mirrors.clear();

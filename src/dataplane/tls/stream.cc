@@ -189,20 +189,40 @@ Step writeStep(SSL* ssl, const void* data, size_t size) {
 
 }  // namespace detail
 
-Stream::Stream(asio::ip::tcp::socket socket, SSL* ssl, std::string replay) : socket_(std::move(socket)), ssl_(ssl) {
+namespace {
+
+void bind(SSL* ssl, asio::ip::tcp::socket& socket, std::string replay) {
   error_code ignored;
-  socket_.non_blocking(true, ignored);
-  const int fd = socket_.native_handle();
+  socket.non_blocking(true, ignored);
+  const int fd = socket.native_handle();
   BIO* bio = BIO_new(replay.empty() ? socketMethod() : replayMethod());
   if (replay.empty()) {
     BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
   } else {
     BIO_set_data(bio, new Replay{fd, std::move(replay)});
   }
-  SSL_set_bio(ssl_, bio, bio);  // one reference, read and write side
+  SSL_set_bio(ssl, bio, bio);  // one reference, read and write side
   // Partial writes: a write completes per record sent, as a socket write would. Moving buffer:
   // a retried write may pass the same bytes from another address (asio's consuming buffers).
-  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+}  // namespace
+
+void bindClient(SSL* ssl, asio::ip::tcp::socket& socket) {
+  bind(ssl, socket, {});
+  SSL_set_connect_state(ssl);
+}
+
+void shutdownSsl(SSL* ssl) {
+  if (ssl == nullptr || !SSL_is_init_finished(ssl)) return;
+  ERR_clear_error();
+  SSL_shutdown(ssl);
+  ERR_clear_error();
+}
+
+Stream::Stream(asio::ip::tcp::socket socket, SSL* ssl, std::string replay) : socket_(std::move(socket)), ssl_(ssl) {
+  bind(ssl_, socket_, std::move(replay));
   SSL_set_accept_state(ssl_);
 }
 
@@ -210,11 +230,6 @@ Stream::~Stream() {
   if (ssl_ != nullptr) SSL_free(ssl_);  // the BIO does not own the fd: the socket closes it
 }
 
-void Stream::shutdown() {
-  if (ssl_ == nullptr || !SSL_is_init_finished(ssl_)) return;
-  ERR_clear_error();
-  SSL_shutdown(ssl_);
-  ERR_clear_error();
-}
+void Stream::shutdown() { shutdownSsl(ssl_); }
 
 }  // namespace gatehouse::dataplane::tls

@@ -123,6 +123,12 @@ class Op {
 
 }  // namespace detail
 
+// Makes `socket` non-blocking and `ssl` (client side: upstream/connection.h) read and write it
+// as Stream does; the caller keeps both and frees the SSL before closing the socket.
+void bindClient(SSL* ssl, boost::asio::ip::tcp::socket& socket);
+// Sends close_notify when the socket takes it at once; never waits. Null or unfinished: nothing.
+void shutdownSsl(SSL* ssl);
+
 class Stream {
  public:
   using executor_type = boost::asio::ip::tcp::socket::executor_type;

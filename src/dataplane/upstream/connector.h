@@ -6,6 +6,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "dataplane/tls/upstream_context.h"
+#include "dataplane/upstream/connection.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::upstream {
@@ -17,5 +19,16 @@ std::optional<boost::asio::ip::tcp::endpoint> socketAddress(const snapshot::Endp
 // an endpoint whose ip did not parse fails with host_not_found.
 boost::asio::awaitable<boost::system::error_code> connect(boost::asio::ip::tcp::socket& socket,
                                                           const snapshot::Endpoint& endpoint);
+
+// The same for `connection` (closed), then, with `tls`, the TLS handshake offering `alpn`. A
+// handshake that fails (the backend's certificate does not verify, no common version, the
+// backend hangs up, or it does not agree to h2 when that is what is offered) yields
+// handshakeFailed(); a deadline that cancels it, operation_aborted.
+boost::asio::awaitable<boost::system::error_code> connect(
+    Connection& connection, const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+    tls::UpstreamContext::Alpn alpn = tls::UpstreamContext::Alpn::Http11);
+
+// The error of a failed upstream TLS handshake: a bad gateway (502), unlike a failed connect (503).
+boost::system::error_code handshakeFailed();
 
 }  // namespace gatehouse::dataplane::upstream

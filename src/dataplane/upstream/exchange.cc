@@ -77,7 +77,7 @@ struct Attempt {
   bool reusable = false;
 };
 
-asio::awaitable<Attempt> attemptH1(tcp::socket& socket, const std::string& request_head, const BufferedRequest& request,
+asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& request_head, const BufferedRequest& request,
                                    BufferedResponse& response, const ExchangeOptions& options) {
   Attempt attempt;
   std::array<asio::const_buffer, 2> out{asio::buffer(request_head), asio::buffer(request.body)};
@@ -199,34 +199,36 @@ asio::awaitable<Attempt> attemptH1(tcp::socket& socket, const std::string& reque
 
 }  // namespace
 
-asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint, const BufferedRequest& request,
+asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint,
+                                    const tls::UpstreamContext* tls, const BufferedRequest& request,
                                     BufferedResponse& response, ExchangeOptions options) {
   const std::string head = serializeH1Head(request);
   // The whole body is at hand: only idempotency decides whether a failed attempt may be replayed.
   const bool replayable = options.replay_stale && http::isIdempotent(request.method);
   for (int attempt = 0;; ++attempt) {
-    tcp::socket socket(worker.io());
+    Connection socket(worker.io());
     bool reused = false;
     if (attempt == 0) {
-      if (auto pooled = worker.upstreams().take(endpoint, replayable ? Pool::Probe::UnlessFresh : Pool::Probe::Always)) {
+      const auto probe = replayable ? Pool::Probe::UnlessFresh : Pool::Probe::Always;
+      if (auto pooled = worker.upstreams().take(endpoint, tls, probe)) {
         socket = std::move(*pooled);
         reused = true;
       }
     }
     if (!reused) {
       const auto connect_by = std::min(options.deadline, Clock::now() + worker.options().timeouts.upstream_connect);
-      SocketDeadline deadline(worker.io(), socket, connect_by);
-      if (error_code ec = co_await connect(socket, endpoint)) {
+      SocketDeadline deadline(worker.io(), socket.socket(), connect_by);
+      if (error_code ec = co_await connect(socket, endpoint, tls)) {
         if (deadline.fired() && connect_by == options.deadline) co_return Outcome::TimedOut;
-        co_return Outcome::ConnectFailed;
+        co_return ec == handshakeFailed() ? Outcome::BadResponse : Outcome::ConnectFailed;
       }
     }
     response = BufferedResponse{};
-    SocketDeadline deadline(worker.io(), socket, options.deadline);
+    SocketDeadline deadline(worker.io(), socket.socket(), options.deadline);
     Attempt result = co_await attemptH1(socket, head, request, response, options);
     if (deadline.fired()) co_return Outcome::TimedOut;
     if (result.outcome == Outcome::Ok) {
-      if (result.reusable && socket.is_open()) worker.upstreams().put(endpoint, std::move(socket));
+      if (result.reusable && socket.is_open()) worker.upstreams().put(endpoint, tls, std::move(socket));
       co_return Outcome::Ok;
     }
     if (replayable && reused && result.nothing_received && attempt == 0) continue;

@@ -21,6 +21,10 @@ namespace gatehouse::dataplane {
 class Worker;
 }
 
+namespace gatehouse::dataplane::tls {
+class UpstreamContext;
+}
+
 namespace gatehouse::dataplane::upstream {
 
 using Clock = std::chrono::steady_clock;
@@ -88,12 +92,13 @@ class SocketDeadline {
   boost::asio::steady_timer timer_;
 };
 
-// One request over HTTP/1.1 to `endpoint`, on a pooled keep-alive connection when the worker has
-// one (retried once on a new connection when the pooled one turns out closed before any response
-// byte). The connection goes back to the pool when the response ended cleanly.
+// One request over HTTP/1.1 to `endpoint`, over TLS with `tls` (null: plaintext), on a pooled
+// keep-alive connection when the worker has one (retried once on a new connection when the
+// pooled one turns out closed before any response byte). The connection goes back to the pool
+// when the response ended cleanly. A failed TLS handshake is a BadResponse.
 boost::asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& endpoint,
-                                           const BufferedRequest& request, BufferedResponse& response,
-                                           ExchangeOptions options);
+                                           const tls::UpstreamContext* tls, const BufferedRequest& request,
+                                           BufferedResponse& response, ExchangeOptions options);
 
 // The HTTP/1.1 request head for `request` (Host first, then the fields, Content-Length when it
 // has a body).

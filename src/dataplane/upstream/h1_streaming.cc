@@ -25,10 +25,11 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 class H1Streaming final : public StreamingExchange {
  public:
-  H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const StreamedRequest& request,
-              const ExchangeOptions& options)
+  H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+              const StreamedRequest& request, const ExchangeOptions& options)
       : worker_(worker),
         endpoint_(endpoint),
+        tls_(tls),
         socket_(worker.io()),
         deadline_(options.deadline),
         method_(request.head.method),
@@ -53,7 +54,7 @@ class H1Streaming final : public StreamingExchange {
   ~H1Streaming() override { worker_.giveBuffer(std::move(chunk_)); }
 
   asio::awaitable<Outcome> open() {
-    if (auto pooled = worker_.upstreams().take(endpoint_, Pool::Probe::Always)) {
+    if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
       socket_ = std::move(*pooled);
       reused_ = true;
     } else if (Outcome failed = co_await connectFresh(); failed != Outcome::Ok) {
@@ -198,12 +199,13 @@ class H1Streaming final : public StreamingExchange {
   asio::awaitable<Outcome> connectFresh() {
     error_code ignored;
     socket_.close(ignored);
-    socket_ = tcp::socket(worker_.io());
+    socket_ = Connection(worker_.io());
     reused_ = false;
     const auto connect_by = std::min(deadline_, Clock::now() + worker_.options().timeouts.upstream_connect);
-    SocketDeadline deadline(worker_.io(), socket_, connect_by);
-    if (error_code ec = co_await connect(socket_, endpoint_)) {
-      co_return deadline.fired() && connect_by == deadline_ ? Outcome::TimedOut : Outcome::ConnectFailed;
+    SocketDeadline deadline(worker_.io(), socket_.socket(), connect_by);
+    if (error_code ec = co_await connect(socket_, endpoint_, tls_)) {
+      if (deadline.fired() && connect_by == deadline_) co_return Outcome::TimedOut;
+      co_return ec == handshakeFailed() ? Outcome::BadResponse : Outcome::ConnectFailed;
     }
     co_return cancelled_ ? Outcome::BadResponse : Outcome::Ok;
   }
@@ -218,7 +220,7 @@ class H1Streaming final : public StreamingExchange {
   template <class Buffers>
   asio::awaitable<bool> write(const Buffers& buffers) {
     if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_, waitUntil());
+    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kTuple);
     if (deadline.fired()) timed_out_ = true;
     co_return !ec && !cancelled_;
@@ -226,7 +228,7 @@ class H1Streaming final : public StreamingExchange {
 
   asio::awaitable<bool> readMore() {
     if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_, waitUntil());
+    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
                                                    kTuple);
     if (deadline.fired()) timed_out_ = true;
@@ -238,13 +240,14 @@ class H1Streaming final : public StreamingExchange {
   // Both messages ended: the connection is reused when the response was cleanly delimited.
   void release() {
     if (cancelled_ || !keep_alive_ || framing_ == http::BodyFraming::UntilClose || !buffer_.empty()) return;
-    if (socket_.is_open()) worker_.upstreams().put(endpoint_, std::move(socket_));
+    if (socket_.is_open()) worker_.upstreams().put(endpoint_, tls_, std::move(socket_));
     cancelled_ = true;  // the socket is the pool's now
   }
 
   Worker& worker_;
   const snapshot::Endpoint endpoint_;
-  tcp::socket socket_;
+  const tls::UpstreamContext* const tls_;  // the request's generation keeps it alive
+  Connection socket_;
   const Clock::time_point deadline_;
   const std::string method_;
   const bool chunked_;
@@ -268,9 +271,9 @@ class H1Streaming final : public StreamingExchange {
 }  // namespace
 
 asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
-                                         const StreamedRequest& request, const ExchangeOptions& options,
-                                         std::unique_ptr<StreamingExchange>& exchange) {
-  auto opened = std::make_unique<H1Streaming>(worker, endpoint, request, options);
+                                         const tls::UpstreamContext* tls, const StreamedRequest& request,
+                                         const ExchangeOptions& options, std::unique_ptr<StreamingExchange>& exchange) {
+  auto opened = std::make_unique<H1Streaming>(worker, endpoint, tls, request, options);
   const Outcome outcome = co_await opened->open();
   if (outcome == Outcome::Ok) exchange = std::move(opened);
   co_return outcome;

@@ -54,9 +54,10 @@ nghttp2_nv field(std::string_view name, std::string_view value) {
 
 class H2cSession : public std::enable_shared_from_this<H2cSession> {
  public:
-  H2cSession(Worker& worker, snapshot::Endpoint endpoint)
+  H2cSession(Worker& worker, snapshot::Endpoint endpoint, tls::UpstreamContextPtr tls)
       : worker_(worker),
         endpoint_(std::move(endpoint)),
+        tls_(std::move(tls)),
         socket_(worker.io()),
         ready_(worker.io()),
         idle_timer_(worker.io()) {
@@ -251,12 +252,14 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   }
   // The request's pseudo-headers and fields (names lower-cased into `names`, which must outlive
   // the submit).
-  static std::vector<nghttp2_nv> requestFields(const BufferedRequest& request, std::vector<std::string>& names,
-                                               const std::string& content_length, bool has_body);
+  std::vector<nghttp2_nv> requestFields(const BufferedRequest& request, std::vector<std::string>& names,
+                                        const std::string& content_length, bool has_body);
 
   Worker& worker_;
   const snapshot::Endpoint endpoint_;
-  tcp::socket socket_;
+  // Kept for the handshake, which may outlive the request that opened the session.
+  const tls::UpstreamContextPtr tls_;
+  Connection socket_;
   nghttp2_session* session_ = nullptr;
   asio::steady_timer ready_;  // cancelled once connected (or failed)
   asio::steady_timer idle_timer_;
@@ -264,6 +267,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   size_t waiting_ = 0;  // requests waiting for the connection (they count against the stream limit)
   std::string wbuf_;
   State state_ = State::Connecting;
+  // Refused, unreachable or the connect timeout (503); not a failed TLS handshake (502).
   bool connect_failed_ = false;
   bool writing_ = false;
   bool goaway_ = false;
@@ -287,8 +291,9 @@ asio::awaitable<void> H2cSession::run() {
   auto self = shared_from_this();
   error_code ec;
   {
-    SocketDeadline deadline(worker_.io(), socket_, Clock::now() + worker_.options().timeouts.upstream_connect);
-    ec = co_await connect(socket_, endpoint_);
+    const auto connect_by = Clock::now() + worker_.options().timeouts.upstream_connect;
+    SocketDeadline deadline(worker_.io(), socket_.socket(), connect_by);
+    ec = co_await connect(socket_, endpoint_, tls_.get(), tls::UpstreamContext::Alpn::H2);
   }
   if (!ec) {
     // Received DATA is consumed (and the window re-opened) by the application: at once for a
@@ -300,7 +305,7 @@ asio::awaitable<void> H2cSession::run() {
     nghttp2_option_del(option);
   }
   if (ec) {
-    connect_failed_ = true;
+    connect_failed_ = ec != handshakeFailed();
     die();
     co_return;
   }
@@ -438,7 +443,7 @@ std::vector<nghttp2_nv> H2cSession::requestFields(const BufferedRequest& request
   std::vector<nghttp2_nv> nva;
   nva.reserve(request.headers.size() + 5);
   nva.push_back(field(":method", request.method));
-  nva.push_back(field(":scheme", "http"));
+  nva.push_back(field(":scheme", tls_ ? "https" : "http"));
   nva.push_back(field(":authority", request.authority));
   nva.push_back(field(":path", request.path));
   for (const auto& [name, value] : request.headers.fields()) {
@@ -535,7 +540,7 @@ asio::awaitable<Outcome> H2cStreaming::open(const StreamedRequest& request) {
   }
   std::vector<std::string> names;
   const std::string length = request.content_length ? std::to_string(*request.content_length) : std::string();
-  std::vector<nghttp2_nv> nva = H2cSession::requestFields(request.head, names, length, request.body_follows);
+  std::vector<nghttp2_nv> nva = session.requestFields(request.head, names, length, request.body_follows);
   nghttp2_data_provider provider{};
   provider.read_callback = &H2cSession::readBody;
   call_.out_ended = !request.body_follows;
@@ -631,8 +636,11 @@ asio::awaitable<Outcome> H2cSession::openStream(const StreamedRequest& request, 
 H2cClients::H2cClients(Worker& worker) : worker_(worker) {}
 H2cClients::~H2cClients() = default;
 
-std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& endpoint, bool& fresh) {
-  std::vector<std::shared_ptr<H2cSession>>& sessions = sessions_[endpoint.ip + ":" + std::to_string(endpoint.port)];
+std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+                                                   bool& fresh) {
+  std::string key = endpoint.ip + ":" + std::to_string(endpoint.port);
+  if (tls != nullptr) key.append("/").append(std::to_string(tls->id()));
+  std::vector<std::shared_ptr<H2cSession>>& sessions = sessions_[key];
   // Sessions that take no new streams leave the list (their exchanges keep them alive).
   std::erase_if(sessions, [](const std::shared_ptr<H2cSession>& session) { return !session->usable(); });
   for (const std::shared_ptr<H2cSession>& session : sessions) {
@@ -641,7 +649,8 @@ std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& end
       return session;
     }
   }
-  auto session = std::make_shared<H2cSession>(worker_, endpoint);
+  auto session =
+      std::make_shared<H2cSession>(worker_, endpoint, tls != nullptr ? tls->shared_from_this() : nullptr);
   session->start();
   ++opened_;
   fresh = true;
@@ -649,11 +658,12 @@ std::shared_ptr<H2cSession> H2cClients::sessionFor(const snapshot::Endpoint& end
   return session;
 }
 
-asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint, const BufferedRequest& request,
-                                              BufferedResponse& response, ExchangeOptions options) {
+asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+                                              const BufferedRequest& request, BufferedResponse& response,
+                                              ExchangeOptions options) {
   for (int attempt = 0;; ++attempt) {
     bool fresh = false;
-    std::shared_ptr<H2cSession> session = sessionFor(endpoint, fresh);
+    std::shared_ptr<H2cSession> session = sessionFor(endpoint, tls, fresh);
     bool nothing_received = true;
     Outcome outcome = co_await session->exchange(request, response, options, nothing_received);
     if (outcome == Outcome::Ok || outcome == Outcome::TimedOut || outcome == Outcome::TooLarge) co_return outcome;
@@ -662,11 +672,12 @@ asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint
   }
 }
 
-asio::awaitable<Outcome> H2cClients::openStreaming(const snapshot::Endpoint& endpoint, const StreamedRequest& request,
+asio::awaitable<Outcome> H2cClients::openStreaming(const snapshot::Endpoint& endpoint,
+                                                   const tls::UpstreamContext* tls, const StreamedRequest& request,
                                                    const ExchangeOptions& options,
                                                    std::unique_ptr<StreamingExchange>& exchange) {
   bool fresh = false;
-  std::shared_ptr<H2cSession> session = sessionFor(endpoint, fresh);
+  std::shared_ptr<H2cSession> session = sessionFor(endpoint, tls, fresh);
   co_return co_await session->openStream(request, options, exchange);
 }
 

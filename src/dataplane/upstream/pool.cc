@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "dataplane/tls/upstream_context.h"
+
 namespace gatehouse::dataplane::upstream {
 
 namespace asio = boost::asio;
@@ -16,13 +18,22 @@ bool looksAlive(int fd) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+bool looksAlive(Connection& connection) {
+  return !connection.hasPending() && looksAlive(connection.socket().native_handle());
+}
+
+Pool::Key Pool::keyOf(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls) {
+  return Key{endpoint.address, endpoint.port, endpoint.family, tls == nullptr ? 0 : tls->id()};
+}
+
 Pool::Pool(asio::io_context& io, const Limits& limits, const Timeouts& timeouts)
     : io_(io), max_idle_(limits.max_idle_per_endpoint), idle_timeout_(timeouts.upstream_idle), sweep_timer_(io) {}
 
 Pool::~Pool() = default;
 
-std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint, Probe probe) {
-  auto it = idle_.find(keyOf(endpoint));
+std::optional<Connection> Pool::take(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+                                     Probe probe) {
+  auto it = idle_.find(keyOf(endpoint, tls));
   if (it == idle_.end()) return std::nullopt;
   auto& stack = it->second;
   const auto now = std::chrono::steady_clock::now();
@@ -31,22 +42,22 @@ std::optional<tcp::socket> Pool::take(const snapshot::Endpoint& endpoint, Probe 
     stack.pop_back();
     const auto idle_for = now - idle.since;
     const bool trusted = probe == Probe::UnlessFresh && idle_for < kFresh;
-    if (idle_for < idle_timeout_ && (trusted || looksAlive(idle.socket.native_handle()))) {
+    if (idle_for < idle_timeout_ && (trusted || looksAlive(idle.connection))) {
       ++reused_;
-      return std::move(idle.socket);
+      return std::move(idle.connection);
     }
     boost::system::error_code ignored;
-    idle.socket.close(ignored);
+    idle.connection.close(ignored);
   }
   return std::nullopt;
 }
 
-void Pool::put(const snapshot::Endpoint& endpoint, tcp::socket socket) {
+void Pool::put(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls, Connection connection) {
   if (max_idle_ == 0) return;
-  auto [it, added] = idle_.try_emplace(keyOf(endpoint));
+  auto [it, added] = idle_.try_emplace(keyOf(endpoint, tls));
   auto& stack = it->second;
   if (stack.size() >= max_idle_) stack.pop_front();  // the coldest goes
-  stack.push_back(Idle{std::move(socket), std::chrono::steady_clock::now()});
+  stack.push_back(Idle{std::move(connection), std::chrono::steady_clock::now()});
   scheduleSweep();
 }
 
@@ -73,9 +84,9 @@ void Pool::sweep() {
   for (auto it = idle_.begin(); it != idle_.end();) {
     auto& stack = it->second;
     std::erase_if(stack, [&](Idle& idle) {
-      if (now - idle.since < idle_timeout_ && looksAlive(idle.socket.native_handle())) return false;
+      if (now - idle.since < idle_timeout_ && looksAlive(idle.connection)) return false;
       boost::system::error_code ignored;
-      idle.socket.close(ignored);
+      idle.connection.close(ignored);
       return true;
     });
     it = stack.empty() ? idle_.erase(it) : std::next(it);

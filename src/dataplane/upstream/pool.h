@@ -1,5 +1,7 @@
 #pragma once
-// Per-worker pools of idle keep-alive upstream connections, one per endpoint (ip:port).
+// Per-worker pools of idle keep-alive upstream connections, one per endpoint (ip:port) and TLS
+// context (none for plaintext; see tls::UpstreamContext::id): a request only ever gets a
+// connection made with the TLS settings it asks for.
 // LIFO (the most recently used connection is the warmest and the least likely to have been
 // closed by the backend), bounded per endpoint, idle timeout. Idle connections have no pending
 // operation: liveness is checked with a non-blocking MSG_PEEK when one is taken (see Probe), and
@@ -19,7 +21,12 @@
 #include <unordered_map>
 
 #include "dataplane/options.h"
+#include "dataplane/upstream/connection.h"
 #include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane::tls {
+class UpstreamContext;
+}
 
 namespace gatehouse::dataplane::upstream {
 
@@ -37,10 +44,12 @@ class Pool {
   enum class Probe { Always, UnlessFresh };
   static constexpr std::chrono::milliseconds kFresh{1000};
 
-  // An idle connection to `endpoint` that still looks alive, most recently used first.
-  std::optional<boost::asio::ip::tcp::socket> take(const snapshot::Endpoint& endpoint, Probe probe = Probe::Always);
+  // An idle connection to `endpoint` with `tls` (null: plaintext) that still looks alive, most
+  // recently used first.
+  std::optional<Connection> take(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
+                                 Probe probe = Probe::Always);
   // Keeps a connection whose last response ended cleanly with keep-alive.
-  void put(const snapshot::Endpoint& endpoint, boost::asio::ip::tcp::socket socket);
+  void put(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls, Connection connection);
 
   size_t idleCount() const;
   uint64_t connectsAvoided() const { return reused_; }
@@ -51,6 +60,7 @@ class Pool {
     std::array<uint8_t, 16> address;
     uint16_t port;
     snapshot::Endpoint::Family family;
+    uint64_t tls;  // tls::UpstreamContext::id, 0 for plaintext
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
@@ -59,12 +69,13 @@ class Pool {
       uint64_t low;
       std::memcpy(&high, k.address.data(), 8);
       std::memcpy(&low, k.address.data() + 8, 8);
-      return std::hash<uint64_t>{}(high ^ (low * 0x9E3779B97F4A7C15ull) ^ (uint64_t{k.port} << 48));
+      return std::hash<uint64_t>{}(high ^ (low * 0x9E3779B97F4A7C15ull) ^ (uint64_t{k.port} << 48) ^
+                                   (k.tls * 0xC2B2AE3D27D4EB4Full));
     }
   };
-  static Key keyOf(const snapshot::Endpoint& endpoint) { return Key{endpoint.address, endpoint.port, endpoint.family}; }
+  static Key keyOf(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls);
   struct Idle {
-    boost::asio::ip::tcp::socket socket;
+    Connection connection;
     std::chrono::steady_clock::time_point since;
   };
 
@@ -83,5 +94,7 @@ class Pool {
 // True when a socket that should be idle has neither been closed by the peer nor received
 // unexpected bytes (a non-blocking MSG_PEEK would block).
 bool looksAlive(int fd);
+// The same for a connection: for TLS, OpenSSL must not hold unread bytes either.
+bool looksAlive(Connection& connection);
 
 }  // namespace gatehouse::dataplane::upstream

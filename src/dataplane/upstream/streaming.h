@@ -56,13 +56,14 @@ class StreamingExchange {
   virtual void cancel() = 0;
 };
 
-// Opens a streamed HTTP/1.1 exchange with `endpoint` (a pooled connection when there is one)
-// and writes the request head: Content-Length when the client gave one, else chunked when a body
-// follows. `options.deadline` bounds the whole exchange; each wait for the upstream is also
-// bounded by Timeouts::body_idle. The connection goes back to the pool only when the response
-// ended cleanly after the whole request was written.
+// Opens a streamed HTTP/1.1 exchange with `endpoint`, over TLS with `tls` (null: plaintext), on a
+// pooled connection when there is one, and writes the request head: Content-Length when the
+// client gave one, else chunked when a body follows. `options.deadline` bounds the whole
+// exchange; each wait for the upstream is also bounded by Timeouts::body_idle. The connection
+// goes back to the pool only when the response ended cleanly after the whole request was written.
 boost::asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
-                                                const StreamedRequest& request, const ExchangeOptions& options,
+                                                const tls::UpstreamContext* tls, const StreamedRequest& request,
+                                                const ExchangeOptions& options,
                                                 std::unique_ptr<StreamingExchange>& exchange);
 
 }  // namespace gatehouse::dataplane::upstream

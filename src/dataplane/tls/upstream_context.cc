@@ -1,0 +1,155 @@
+#include "dataplane/tls/upstream_context.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+
+namespace gatehouse::dataplane::tls {
+namespace {
+
+std::string opensslError(std::string_view what) {
+  std::string message(what);
+  if (unsigned long code = ERR_get_error(); code != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    message += ": ";
+    message += buf;
+  }
+  ERR_clear_error();
+  return message;
+}
+
+int contextIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Every certificate of the PEM bundle into the context's trust store; how many were added.
+int addTrustAnchors(SSL_CTX* ctx, const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    if (X509_STORE_add_cert(store, cert) == 1) ++added;
+    X509_free(cert);
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  BIO_free(bio);
+  return added;
+}
+
+constexpr unsigned int kHostFlags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+
+}  // namespace
+
+Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const snapshot::UpstreamTls& tls) {
+  if (!tls.usable) return Error{"the BackendTLSPolicy has no usable CA certificate"};
+  std::shared_ptr<UpstreamContext> out(new UpstreamContext());
+  out->ctx_ = SSL_CTX_new(TLS_client_method());
+  if (out->ctx_ == nullptr) return Error{opensslError("SSL_CTX_new")};
+  SSL_CTX* ctx = out->ctx_;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // A pooled connection may outlive this object: no handshake (and no verifyCallback) after the
+  // first, so a server's TLS 1.2 renegotiation request is refused.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_read_ahead(ctx, 1);
+  if (tls.ca_pem.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) return Error{opensslError("system trust store")};
+  } else if (addTrustAnchors(ctx, tls.ca_pem) == 0) {
+    return Error{"CA bundle: no PEM certificate found"};
+  }
+  SSL_CTX_set_ex_data(ctx, contextIndex(), out.get());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls.dns_names.empty() && tls.uris.empty() ? nullptr : verifyCallback);
+  static std::atomic<uint64_t> next_id{1};
+  out->id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+  out->sni_ = tls.sni;
+  out->dns_names_ = tls.dns_names;
+  out->uris_ = tls.uris;
+  return std::shared_ptr<const UpstreamContext>(std::move(out));
+}
+
+UpstreamContext::~UpstreamContext() {
+  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+}
+
+SSL* UpstreamContext::newSsl(Alpn alpn) const {
+  SSL* ssl = SSL_new(ctx_);
+  if (ssl == nullptr) return nullptr;
+  if (!sni_.empty()) SSL_set_tlsext_host_name(ssl, sni_.c_str());
+  if (dns_names_.empty() && uris_.empty()) {
+    // The hostname authenticates the backend (OpenSSL checks it against the SANs, the subject's
+    // CN only when the certificate has no DNS SAN).
+    SSL_set_hostflags(ssl, kHostFlags);
+    SSL_set1_host(ssl, sni_.c_str());
+  }
+  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  static const unsigned char kH2[] = {2, 'h', '2'};
+  if (alpn == Alpn::H2) {
+    SSL_set_alpn_protos(ssl, kH2, sizeof kH2);
+  } else {
+    SSL_set_alpn_protos(ssl, kHttp11, sizeof kHttp11);
+  }
+  return ssl;
+}
+
+// With subjectAltNames: the chain verified so far (`preverified`), the leaf must carry one of them.
+int UpstreamContext::verifyCallback(int preverified, X509_STORE_CTX* store) {
+  if (preverified != 1 || X509_STORE_CTX_get_error_depth(store) != 0) return preverified;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const void* self = ssl == nullptr ? nullptr : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex());
+  if (self != nullptr &&
+      static_cast<const UpstreamContext*>(self)->matchesSubjectAltNames(X509_STORE_CTX_get_current_cert(store))) {
+    return 1;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+  return 0;
+}
+
+bool UpstreamContext::matchesSubjectAltNames(X509* leaf) const {
+  if (leaf == nullptr) return false;
+  constexpr unsigned int kSanFlags = kHostFlags | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+  for (const std::string& name : dns_names_) {
+    if (X509_check_host(leaf, name.data(), name.size(), kSanFlags, nullptr) == 1) return true;
+  }
+  if (uris_.empty()) return false;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr));
+  bool found = false;
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names) && !found; ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const std::string_view uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
+                               static_cast<size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+    for (const std::string& wanted : uris_) found = found || uri == wanted;
+  }
+  GENERAL_NAMES_free(names);
+  return found;
+}
+
+Result<UpstreamContextPtr> UpstreamContextCache::get(const snapshot::UpstreamTls& tls) {
+  std::string key;
+  key.reserve(tls.sni.size() + tls.ca_pem.size() + 64);
+  key.append(tls.sni).push_back('\0');
+  key.append(tls.ca_pem).push_back('\0');
+  for (const std::string& name : tls.dns_names) key.append("dns:").append(name).push_back('\0');
+  for (const std::string& uri : tls.uris) key.append("uri:").append(uri).push_back('\0');
+  auto& slot = by_settings_[key];
+  if (auto existing = slot.lock()) return existing;
+  auto built = UpstreamContext::create(tls);
+  if (!built) {
+    by_settings_.erase(key);
+    return built.error();
+  }
+  ++builds_;
+  slot = built.value();
+  return built.value();
+}
+
+void UpstreamContextCache::prune() {
+  std::erase_if(by_settings_, [](const auto& entry) { return entry.second.expired(); });
+}
+
+}  // namespace gatehouse::dataplane::tls
