@@ -340,8 +340,9 @@ class KubernetesExamplesTest(unittest.TestCase):
         self.assertEqual([(l["name"], l["attachedRoutes"]) for l in gateway["listeners"]], [("http", 1)])
         parents = statuses["HTTPRoute/default/echo"]["parents"]
         self.assertEqual([p["parentRef"]["name"] for p in parents], ["example"])
+        # The example's Service has its endpoints from a cluster's Deployment, not from a file.
         self.assertEqual({c["type"]: c["status"] for c in parents[0]["conditions"]},
-                         {"Accepted": "True", "ResolvedRefs": "True"})
+                         {"Accepted": "True", "ResolvedRefs": "True", "gatehouse.dev/NoReadyEndpoints": "True"})
 
 
 if __name__ == "__main__":
