@@ -1,6 +1,6 @@
 #pragma once
 // What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
-// socket, client TLS contexts per cluster with a BackendTLSPolicy). Built on the control thread
+// socket, client TLS contexts per cluster with a BackendTLSPolicy, the local rate limiters). Built on the control thread
 // by DataPlane::apply, immutable, posted to every worker; each request pins the generation
 // current when it starts.
 #include <memory>
