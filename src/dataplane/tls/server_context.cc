@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "dataplane/tls/openssl_error.h"
+
 namespace gatehouse::dataplane::tls {
 namespace {
 
@@ -16,19 +18,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string opensslError(std::string_view what) {
-  std::string message(what);
-  unsigned long code = ERR_get_error();
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    message += ": ";
-    message += buf;
-  }
-  ERR_clear_error();
-  return message;
 }
 
 int socketTlsIndex() {

@@ -7,20 +7,10 @@
 
 #include <atomic>
 
+#include "dataplane/tls/openssl_error.h"
+
 namespace gatehouse::dataplane::tls {
 namespace {
-
-std::string opensslError(std::string_view what) {
-  std::string message(what);
-  if (unsigned long code = ERR_get_error(); code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    message += ": ";
-    message += buf;
-  }
-  ERR_clear_error();
-  return message;
-}
 
 int contextIndex() {
   static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
