@@ -17,8 +17,12 @@ struct Limits {
   // (a larger head gets 431 downstream, 502 upstream).
   size_t read_buffer_bytes = 16 * 1024;
   int listen_backlog = 4096;
-  // Idle keep-alive connections kept per upstream endpoint per worker (LIFO beyond: closed).
-  size_t max_idle_per_endpoint = 64;
+  // Idle keep-alive connections kept per upstream endpoint per worker (LIFO beyond: closed). As
+  // many as requests a worker may have in flight to one endpoint: responses come back in bursts
+  // (HTTP/2 clients multiplex), and a smaller bound closed half of them only to open them again
+  // for the next requests (64: one connect per two requests at 500 streams in flight). Idle ones
+  // still close after Timeouts::upstream_idle.
+  size_t max_idle_per_endpoint = 1024;
   // UDP sessions (client addresses) per worker and listener; new clients beyond are dropped.
   size_t udp_sessions = 16384;
 };

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/log.h"
+
 namespace gatehouse::providers {
 
 namespace fs = std::filesystem;
@@ -128,12 +130,14 @@ void DirectoryWatcher::drain() {
   // Everything queued now becomes one batch: a burst of writes is one translation.
   std::set<std::string> touched;
   std::set<std::string> new_dirs;
+  bool overflowed = false;
   for (;;) {
     ssize_t n = read(inotify_fd_, buf, sizeof buf);
     if (n <= 0) break;
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
+      if (ev->mask & IN_Q_OVERFLOW) overflowed = true;
       auto dir = watch_dirs_.find(ev->wd);
       if (dir == watch_dirs_.end() || ev->len == 0) continue;
       std::string path = dir->second + "/" + ev->name;
@@ -143,6 +147,16 @@ void DirectoryWatcher::drain() {
       }
       if (isManifest(path)) touched.insert(path);
     }
+  }
+  if (overflowed) {
+    // More events than the kernel queues (fs.inotify.max_queued_events) arrived while a batch
+    // was being delivered: which files changed is unknown, so list them all. New directories'
+    // creations may be among the lost events: watch every directory again (a watched one keeps
+    // its descriptor).
+    spdlog::warn("{}: more file events than the kernel queues; reading the whole directory again", root_);
+    addWatches(root_);
+    callback_(scan(), true);
+    return;
   }
   std::vector<FileChange> batch;
   for (auto& d : new_dirs) {
@@ -154,7 +168,7 @@ void DirectoryWatcher::drain() {
     change.removed = !readFile(path, &change.content);
     batch.push_back(std::move(change));
   }
-  if (!batch.empty()) callback_(std::move(batch));
+  if (!batch.empty()) callback_(std::move(batch), false);
 }
 
 }  // namespace gatehouse::providers

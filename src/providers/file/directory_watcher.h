@@ -21,7 +21,9 @@ struct FileChange {
 
 class DirectoryWatcher {
  public:
-  using Callback = std::function<void(std::vector<FileChange>)>;
+  // A batch of changes. `complete`: the batch lists every manifest file under the root, so a
+  // file it does not name is gone (sent after the kernel's event queue overflowed: events lost).
+  using Callback = std::function<void(std::vector<FileChange> changes, bool complete)>;
 
   explicit DirectoryWatcher(std::string root) : root_(std::move(root)) {}
   ~DirectoryWatcher();

@@ -24,7 +24,12 @@ class FileProvider : public Provider {
   void sync() override { watcher_.sync(); }
 
  private:
-  void deliver(std::vector<FileChange> changes, bool first_listing);
+  enum class Listing {
+    FirstPart,  // a part of the scan at start
+    Changes,    // files changed
+    Complete,   // every file now: those it does not name were removed
+  };
+  void deliver(std::vector<FileChange> changes, Listing listing);
 
   DirectoryWatcher watcher_;
   std::mutex mu_;  // serialises deliveries from the scan and the watcher thread

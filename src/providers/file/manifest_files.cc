@@ -34,7 +34,10 @@ ManifestFiles::Decoded ManifestFiles::decode(const std::string& path, std::strin
 
 store::SourceUpdate ManifestFiles::track(Decoded decoded) {
   store::SourceUpdate& update = decoded.update;
-  if (!decoded.readable) return std::move(update);  // its objects keep serving; only the error
+  if (!decoded.readable) {  // its objects keep serving; only the error
+    held_.try_emplace(update.source);
+    return std::move(update);
+  }
   std::set<model::ObjectKey> now;
   for (const auto& upsert : update.upserts) now.insert(upsert.key);
   auto& held = held_[update.source];
@@ -64,6 +67,16 @@ std::vector<store::SourceUpdate> ManifestFiles::read(std::vector<FileChange> cha
       continue;
     }
     out.push_back(track(std::move(decoded[i])));
+  }
+  return out;
+}
+
+std::vector<std::string> ManifestFiles::pathsNotIn(const std::vector<FileChange>& listing) const {
+  std::set<std::string_view> listed;
+  for (const FileChange& file : listing) listed.insert(file.path);
+  std::vector<std::string> out;
+  for (const auto& [path, keys] : held_) {
+    if (!listed.count(path)) out.push_back(path);
   }
   return out;
 }

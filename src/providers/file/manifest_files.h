@@ -22,6 +22,8 @@ class ManifestFiles {
   // A batch, in order: decoding depends on a file's text alone, so a batch of 64 files or more
   // is decoded on every core.
   std::vector<store::SourceUpdate> read(std::vector<FileChange> changes);
+  // The files read before (readable or not) that `listing` does not name.
+  std::vector<std::string> pathsNotIn(const std::vector<FileChange>& listing) const;
 
  private:
   struct Decoded {
@@ -33,7 +35,7 @@ class ManifestFiles {
   // does; an unreadable file keeps its objects.
   store::SourceUpdate track(Decoded decoded);
 
-  std::map<std::string, std::set<model::ObjectKey>> held_;  // by path
+  std::map<std::string, std::set<model::ObjectKey>> held_;  // by path; every file read has an entry
 };
 
 }  // namespace gatehouse::providers

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -83,6 +84,53 @@ TEST(FileProvider, RemovedFileDeletesItsObjects) {
   std::lock_guard lock(sink.mu);
   ASSERT_EQ(sink.batches.size(), 2u);
   EXPECT_EQ(sink.batches[1].at(0).deletes, (std::vector<model::ObjectKey>{{"Namespace", "", "a"}}));
+}
+
+// A sink whose update() holds the watcher until released, as a slow translation would.
+struct StallingSink : UpdateSink {
+  void load(std::vector<store::SourceUpdate>) override {}
+  void update(std::vector<store::SourceUpdate> batch) override {
+    std::unique_lock lock(mu);
+    batches.push_back(std::move(batch));
+    cv.notify_all();
+    cv.wait(lock, [&] { return released || batches.size() == 1; });  // the start's empty batch passes
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  std::vector<std::vector<store::SourceUpdate>> batches;
+};
+
+TEST(FileProvider, EventsLostToAQueueOverflowAreRecoveredByAFullListing) {
+  const size_t max_queued = TempDir::maxQueuedEvents();
+  if (max_queued == 0 || max_queued > 200'000) GTEST_SKIP() << "max_queued_events " << max_queued;
+  TempDir dir;
+  std::ofstream(dir.path() + "/gone.yaml") << ns("gone");
+  FileProvider provider(dir.path());
+  StallingSink sink;
+  ASSERT_TRUE(provider.start(&sink).ok());
+  dir.writeAtomically("trigger.yaml", ns("trigger"));
+  {
+    std::unique_lock lock(sink.mu);
+    ASSERT_TRUE(sink.cv.wait_for(lock, std::chrono::seconds(10), [&] { return sink.batches.size() == 2; }));
+  }
+  dir.makeEvents(max_queued + 1);
+  dir.writeAtomically("late.yaml", ns("late"));
+  fs::remove(dir.path() + "/gone.yaml");
+  {
+    std::lock_guard lock(sink.mu);
+    sink.released = true;
+    sink.cv.notify_all();
+  }
+  provider.sync();
+  std::lock_guard lock(sink.mu);
+  ASSERT_EQ(sink.batches.size(), 3u);
+  const auto& listing = sink.batches[2];  // late.yaml and trigger.yaml read again, gone.yaml removed
+  ASSERT_EQ(listing.size(), 3u);
+  EXPECT_EQ(listing[0].upserts.at(0).key, (model::ObjectKey{"Namespace", "", "late"}));
+  EXPECT_EQ(listing[1].source, dir.path() + "/trigger.yaml");
+  EXPECT_EQ(listing[2].source, dir.path() + "/gone.yaml");
+  EXPECT_EQ(listing[2].deletes, (std::vector<model::ObjectKey>{{"Namespace", "", "gone"}}));
 }
 
 TEST(FileProvider, MissingDirectoryFailsToStartWithReason) {

@@ -62,6 +62,17 @@ TEST(ManifestFiles, UnreadableFileKeepsItsObjectsAndSaysWhy) {
   EXPECT_EQ(files.remove("a.yaml").deletes, std::vector<model::ObjectKey>{kWeb});
 }
 
+TEST(ManifestFiles, PathsNotInAListingIncludeUnreadableFiles) {
+  ManifestFiles files;
+  files.read("a.yaml", kRoute);
+  files.read("b.yaml", kNamespace);
+  files.read("broken.yaml", "kind: [unclosed");
+  std::vector<FileChange> listing{{"b.yaml", false, {}}};
+  EXPECT_EQ(files.pathsNotIn(listing), (std::vector<std::string>{"a.yaml", "broken.yaml"}));
+  files.remove("a.yaml");
+  EXPECT_EQ(files.pathsNotIn(listing), std::vector<std::string>{"broken.yaml"});
+}
+
 TEST(ManifestFiles, SecondDefinitionInOneFileIsAnError) {
   ManifestFiles files;
   auto update = files.read("a.yaml", std::string(kRoute) + "---\n" + kRoute);

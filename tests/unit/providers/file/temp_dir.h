@@ -21,6 +21,17 @@ class TempDir {
     std::ofstream(tmp) << content;
     std::filesystem::rename(tmp, path_ + "/" + name);
   }
+  // `count` file events on files that are not manifests; two names in turn, since the kernel
+  // merges identical consecutive events into one.
+  void makeEvents(size_t count) const {
+    for (size_t i = 0; i < count; ++i) std::ofstream(path_ + (i % 2 ? "/noise-a.txt" : "/noise-b.txt"));
+  }
+  // The kernel's bound on queued inotify events (0: unknown).
+  static size_t maxQueuedEvents() {
+    size_t max = 0;
+    std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> max;
+    return max;
+  }
 
  private:
   std::string path_;
