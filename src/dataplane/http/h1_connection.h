@@ -2,7 +2,8 @@
 // Downstream HTTP/1.1 connections: read a request head under limits and timeouts, route it on the
 // generation current when the request starts, answer locally (404/500/503/redirect/parser
 // errors) or proxy it through a pooled upstream connection; keep-alive and pipelining in order;
-// WebSocket upgrades become a byte splice. See docs/design/event-loop.md.
+// WebSocket upgrades become a byte splice. See docs/design/event-loop.md; the implementation's
+// parts are listed in h1_connection_impl.h.
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
