@@ -28,6 +28,7 @@
 #include "dataplane/http/path.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/observe/tls_handshakes.h"
 #include "dataplane/observe/tracing.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/policies/policy_phase.h"
@@ -319,6 +320,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
       if (!handshaken_) {
         setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
         auto [hec] = co_await stream_.async_handshake(kTuple);
+        observe::countTlsHandshake(counts(), hec, timed_out_);
         if (hec) {
           co_await finish();
           co_return;
@@ -569,6 +571,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
     ctx.started = Clock::now();
     ctx.client = remote_;
+    ctx.connection = counts();
     ctx.bytes_received = consumed;
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
     ctx.upgrade = framing.websocket;
@@ -664,6 +667,7 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
     if (!head_parsed) ctx.reset();  // not the previous request's
     ctx.started = Clock::now();
     ctx.client = remote_;
+    ctx.connection = counts();
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
     co_await sendLocal(status, /*close=*/true, false);
     logPhase(worker_, ctx, status, ProxyError::of(ErrorKind::BadRequest));
