@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
     GatehouseTestCase, RawConnection, backend_ref, backend_service, gateway, gateway_address, gateway_class,
     http_route, listener, path_match, request, rule, wait_until)
+from h2_frames import DATA, END_HEADERS, END_STREAM, HEADERS, RawH2, frame  # noqa: E402
 
 PORT = 8080
 LOG = os.path.join(tempfile.mkdtemp(prefix="gatehouse-access-log-"), "access.log")
@@ -152,6 +153,34 @@ class AccessLogTest(GatehouseTestCase):
         finally:
             conn.close()
         self.assertEqual((entry["status"], entry["path"], entry["trace_id"]), (400, None, None))
+
+    def test_http2_request_logs_client_address_and_bytes(self):
+        # HTTP/2 counts the header fields as decoded (name and value bytes) plus the DATA payload.
+        fields = [(":method", "POST"), (":scheme", "http"), (":authority", "shop.example.com"),
+                  (":path", "/api/h2"), ("content-length", "5")]
+        response = {}
+
+        def send():
+            conn = RawH2(self.ip, PORT)
+            try:
+                conn.send(frame(HEADERS, END_HEADERS, 1, conn.encoder.encode(fields)) + frame(DATA, END_STREAM, 1, b"hello"))
+                frames = conn.until(lambda f: f[2] == 1 and f[1] & END_STREAM and f[0] in (HEADERS, DATA))
+                head = conn.decoder.decode(next(f[3] for f in frames if f[0] == HEADERS and f[2] == 1))
+                response["status"] = dict(head)[":status"]
+                response["bytes"] = sum(len(n) + len(v) for n, v in head) + sum(
+                    len(f[3]) for f in frames if f[0] == DATA and f[2] == 1)
+            finally:
+                conn.close()
+
+        entry = self.send_and_read_line(send)
+        self.assertEqual(response["status"], "200")
+        self.assertIsInstance(entry.pop("upstream_duration_ms"), float)
+        self.assertEqual(entry, {
+            "gateway": "default/gw", "listener": "http", "route": "default/shop", "rule": "api",
+            "backend": "default/echo:8080", "endpoint": f"{self.echo.ip}:3000", "method": "POST",
+            "authority": "shop.example.com", "path": "/api/h2", "status": 200,
+            "bytes_received": sum(len(n) + len(v) for n, v in fields) + len(b"hello"),
+            "bytes_sent": response["bytes"], "upstream_failure": None, "upstream_attempts": 1, "trace_id": None})
 
 
 if __name__ == "__main__":

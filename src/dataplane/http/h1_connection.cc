@@ -15,6 +15,7 @@
 
 #include "dataplane/http/h1_connection_impl.h"
 #include "dataplane/http/h2_connection.h"
+#include "dataplane/observe/tls_handshakes.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/policies/policy_phase.h"
 
@@ -64,6 +65,7 @@ asio::awaitable<void> H1Connection<Stream>::run() {
     if (!handshaken_) {
       setDeadlineIn(Wait::Handshake, options().timeouts.tls_handshake);
       auto [hec] = co_await stream_.async_handshake(kTuple);
+      observe::countTlsHandshake(counts(), hec, timed_out_);
       if (hec) {
         co_await finish();
         co_return;
@@ -321,6 +323,7 @@ asio::awaitable<bool> H1Connection<Stream>::serveOne() {
   begin_ += consumed;  // `head` must not be used below: the body relay reuses the buffer
   ctx.started = Clock::now();
   ctx.client = remote_;
+  ctx.connection = counts();
   ctx.bytes_received = consumed;
   if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
   ctx.upgrade = framing.websocket;

@@ -79,6 +79,7 @@ asio::awaitable<void> H1Connection<Stream>::refuse(uint16_t status, bool head_pa
   if (!head_parsed) ctx.reset();  // not the previous request's
   ctx.started = Clock::now();
   ctx.client = remote_;
+  ctx.connection = counts();
   if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
   co_await sendLocal(status, /*close=*/true, false);
   logPhase(worker_, ctx, status, ProxyError::of(ErrorKind::BadRequest));

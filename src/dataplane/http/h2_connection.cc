@@ -92,8 +92,8 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void start(std::string_view received) {
     acceptor_->track(*this);
     error_code ec;
-    tcp::endpoint remote = lowest().remote_endpoint(ec);
-    if (!ec) client_ip_ = remote.address().to_string();
+    remote_ = lowest().remote_endpoint(ec);
+    if (!ec) client_ip_ = remote_.address().to_string();
     session_ = gh::newH2ServerSession(callbacks(), this, worker_.options().http2, kConnectionWindow, &memory_);
     if (session_ == nullptr) {
       lowest().close(ec);
@@ -407,6 +407,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     H2Stream* stream = self->find(frame->hd.stream_id);
     if (stream == nullptr) return 0;
+    stream->ctx.bytes_received += namelen + valuelen;  // decoded fields, as bytes_sent counts them
     // Over the header list limit: resets the stream; nghttp2 decodes the rest of the block
     // without calling back.
     const bool kept = stream->head.add(std::string_view(reinterpret_cast<const char*>(name), namelen),
@@ -420,6 +421,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
                     void* user) {
     auto* self = static_cast<H2Connection*>(user);
     H2Stream* stream = self->find(stream_id);
+    if (stream != nullptr) stream->ctx.bytes_received += len;
     if (stream == nullptr || stream->discard_body) {
       nghttp2_session_consume(session, stream_id, len);
       return 0;
@@ -509,6 +511,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     const size_t n = std::min(length, stream->response_body.size() - stream->sent);
     std::memcpy(buf, stream->response_body.data() + stream->sent, n);
     stream->sent += n;
+    stream->ctx.bytes_sent += n;
     if (stream->sent == stream->response_body.size()) {
       stream->response_body.clear();
       stream->sent = 0;
@@ -571,6 +574,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
     const std::string length = content_length ? std::to_string(*content_length) : std::string();
     if (content_length && !stream.ctx.grpc) nva.push_back(field("content-length", length));
+    for (const nghttp2_nv& nv : nva) stream.ctx.bytes_sent += nv.namelen + nv.valuelen;
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
     nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
@@ -581,7 +585,6 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   // Answers `stream` with the gateway's own `response` and ends the request (log phase).
   void finishLocal(H2Stream& stream, const gh::Response& response, bool head_method) {
-    logPhase(worker_, stream.ctx, response.status);
     discardRequestBody(stream);
     const bool no_body = bodyless(response.status, head_method);
     stream.response_body = no_body ? std::string() : response.body;
@@ -589,6 +592,14 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     stream.response_ended = true;
     submitHead(stream, response.status, response.headers, !stream.response_body.empty(),
                no_body ? std::nullopt : std::optional<uint64_t>(response.body.size()));
+    logStream(stream, response.status);
+  }
+
+  // The log phase of `stream`, its response handed to nghttp2: bytes_sent counts the head's
+  // fields, the body bytes framed so far (readBody) and those still queued.
+  void logStream(H2Stream& stream, uint16_t status, std::optional<ProxyError> failure = std::nullopt) {
+    stream.ctx.bytes_sent += stream.response_body.size() - stream.sent;
+    logPhase(worker_, stream.ctx, status, failure);
   }
 
   asio::awaitable<void> serve(std::shared_ptr<H2Stream> stream) {
@@ -605,6 +616,8 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     gh::Request& request = ctx.request;
     ctx.started = Clock::now();
     ctx.http2 = true;
+    ctx.client = remote_;
+    ctx.connection = counts();
     request = std::move(stream->head.request);
     const bool head_method = request.method == "HEAD";
     if (!stream->head.cookies.empty()) request.headers.add("cookie", std::move(stream->head.cookies));
@@ -846,7 +859,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (!empty) resumeResponse(stream);
     }
     if (stream.closed && !done) exchange.cancel();
-    logPhase(worker_, ctx, reply.status, failure);
+    logStream(stream, reply.status, failure);
   }
 
   asio::awaitable<void> wait(asio::steady_timer& signal) {
@@ -860,6 +873,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   gh::H2SessionMemory memory_;  // before session_, which uses it until its destructor
   nghttp2_session* session_ = nullptr;
   asio::steady_timer idle_timer_;
+  tcp::endpoint remote_;
   std::string client_ip_;
   std::string initial_;
   std::string wbuf_;

@@ -19,6 +19,7 @@
 #include "dataplane/http/h1_connection.h"
 #include "dataplane/http/router.h"
 #include "dataplane/net/acceptor.h"
+#include "dataplane/observe/tls_handshakes.h"
 #include "dataplane/tls/client_hello.h"
 #include "dataplane/tls/stream.h"
 #include "dataplane/upstream/connector.h"
@@ -182,6 +183,7 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
     if constexpr (kTls) {
       enter(Phase::Hello, options().timeouts.tls_handshake);
       auto [ec] = co_await down_.async_handshake(kTuple);
+      observe::countTlsHandshake(counts(), ec, Clock::now() >= phase_deadline_);
       if (ec) co_return finish();
       server_name_ = lowerName(tls::serverName(down_.native_handle()));
     } else if (mode_ != Mode::Tcp) {
@@ -196,6 +198,7 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
     if (buffered > 0) {
       auto [ec, n] = co_await asio::async_write(up_, asio::buffer(down_buf_.get(), buffered), kTuple);
       if (ec) co_return finish();
+      if (counts() != nullptr) counts()->bytes_received += buffered;  // the replayed ClientHello
     }
     enter(Phase::Splice, options().timeouts.tcp_idle);
     asio::co_spawn(worker_.io(), [self] { return self->pump(self->up_, self->down_, self->up_buf_, self->up_probe_); },
@@ -344,6 +347,10 @@ class L4Connection final : public net::ConnectionBase, public std::enable_shared
       if (wec) {
         closeBoth();
         break;
+      }
+      if (observe::ConnectionCounts* counted = counts()) {
+        (static_cast<const void*>(&from) == static_cast<const void*>(&down_) ? counted->bytes_received
+                                                                              : counted->bytes_sent) += n;
       }
       if constexpr (kProbed) {
         if (buffer && n < into.size()) {

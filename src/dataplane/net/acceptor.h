@@ -37,6 +37,8 @@ class ConnectionBase
   // listener joined an HTTPS port): true when the connection moved to `successor` and serves
   // on, false when it must drain.
   virtual bool moveTo(const std::shared_ptr<class Acceptor>& /*successor*/) { return false; }
+  // The counters of the connection's socket on this worker; null until an acceptor tracks it.
+  observe::ConnectionCounts* counts() const { return counted_; }
 
  private:
   friend class Acceptor;

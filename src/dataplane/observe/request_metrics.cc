@@ -31,10 +31,37 @@ std::string_view methodLabel(std::string_view method) {
   return "_OTHER";
 }
 
+std::string_view tlsHandshakeFailureName(TlsHandshakeFailure reason) {
+  switch (reason) {
+    case TlsHandshakeFailure::Timeout: return "timeout";
+    case TlsHandshakeFailure::Closed: return "closed";
+    case TlsHandshakeFailure::ClientCertificate: return "client_certificate";
+    case TlsHandshakeFailure::CertificateRejected: return "certificate_rejected";
+    case TlsHandshakeFailure::Protocol: return "protocol";
+  }
+  return "protocol";
+}
+
+void ConnectionCounts::add(const ConnectionCounts& other) {
+  active += other.active;
+  total += other.total;
+  bytes_received += other.bytes_received;
+  bytes_sent += other.bytes_sent;
+  tls_handshakes += other.tls_handshakes;
+  for (size_t i = 0; i < kTlsHandshakeFailures; ++i) tls_handshake_failures[i] += other.tls_handshake_failures[i];
+}
+
 void RequestMetrics::observe(const RequestContext& ctx, Clock::time_point now) {
   Leg server{ctx.status, {}};
   if (server.status == 0) server.failure = ctx.error ? errorTypeOf(ctx.error->kind) : kOtherError;
-  count(server_, ctx, server, false, secondsBetween(ctx.started, now));
+  Series& series = count(server_, ctx, server, false, secondsBetween(ctx.started, now));
+  series.bytes_received += ctx.bytes_received;
+  series.bytes_sent += ctx.bytes_sent;
+  series.retries += ctx.retries;
+  if (ctx.connection != nullptr) {
+    ctx.connection->bytes_received += ctx.bytes_received;
+    ctx.connection->bytes_sent += ctx.bytes_sent;
+  }
   observeAttempt(ctx, ctx.status, ctx.error, now);
 }
 
@@ -57,11 +84,12 @@ size_t RequestMetrics::AddressKeyHash::operator()(const AddressKey& k) const {
   return h ^ (h >> 29) ^ (size_t{k.status} << 1) ^ size_t{k.client};
 }
 
-void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds) {
+Series& RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds) {
   const std::string_view method = methodLabel(ctx.request.method);
   if (generation_ == nullptr || ctx.generation.get() != generation_) {
-    series(map, ctx, method, leg, client).observe(seconds);
-    return;
+    Series& found = series(map, ctx, method, leg, client);
+    found.duration.observe(seconds);
+    return found;
   }
   const AddressKey key{ctx.listener, ctx.rule, ctx.cluster, method.data(), leg.failure.data(), leg.status, client};
   auto it = by_address_.find(key);
@@ -69,10 +97,11 @@ void RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, b
     if (by_address_.size() >= 2 * kMaxSeries) by_address_.clear();  // bounded like the series
     it = by_address_.emplace(key, &series(map, ctx, method, leg, client)).first;
   }
-  it->second->observe(seconds);
+  it->second->duration.observe(seconds);
+  return *it->second;
 }
 
-metrics::Histogram& RequestMetrics::series(SeriesMap& map, const RequestContext& ctx, std::string_view method,
+Series& RequestMetrics::series(SeriesMap& map, const RequestContext& ctx, std::string_view method,
                                            Leg leg, bool client) {
   const snapshot::Listener* listener = ctx.listener;
   const snapshot::Rule* rule = ctx.rule;
@@ -135,7 +164,7 @@ metrics::Histogram& RequestMetrics::series(SeriesMap& map, const RequestContext&
     }
     it = map.emplace(key_, std::move(added)).first;
   }
-  return it->second.duration;
+  return it->second;
 }
 
 MetricsData RequestMetrics::copy(const Generation* generation) const {
@@ -160,6 +189,7 @@ MetricsData RequestMetrics::copy(const Generation* generation) const {
       if (!series.listener.empty()) series.listener += ',';
       series.listener += l.name;
     }
+    series.tls = socket->tls != nullptr;
     series.counts = counts;
     data.connections.emplace(identity, std::move(series));
   }
@@ -170,24 +200,27 @@ void MetricsData::merge(const MetricsData& other) {
   auto mergeSeries = [](SeriesMap& into, const SeriesMap& from) {
     for (const auto& [key, series] : from) {
       auto [it, inserted] = into.try_emplace(key, series);
-      if (!inserted) it->second.duration.merge(series.duration);
+      if (!inserted) {
+        it->second.duration.merge(series.duration);
+        it->second.bytes_received += series.bytes_received;
+        it->second.bytes_sent += series.bytes_sent;
+        it->second.retries += series.retries;
+      }
     }
   };
   mergeSeries(server, other.server);
   mergeSeries(client, other.client);
   for (const auto& [identity, series] : other.connections) {
     auto [it, inserted] = connections.try_emplace(identity, series);
-    if (!inserted) {
-      it->second.counts.active += series.counts.active;
-      it->second.counts.total += series.counts.total;
-    }
+    if (!inserted) it->second.counts.add(series.counts);
   }
   mirrors.add(other.mirrors);
 }
 
 namespace {
 
-void renderDurations(metrics::Exposition& out, const SeriesMap& map) {
+// The series of `map` in a stable order (by identity, then method, status and error).
+std::vector<const Series*> sorted(const SeriesMap& map) {
   std::vector<const Series*> series;
   for (const auto& [key, s] : map) series.push_back(&s);
   auto tie = [](const SeriesLabels& l) {
@@ -195,39 +228,79 @@ void renderDurations(metrics::Exposition& out, const SeriesMap& map) {
                     l.route_rule, l.backend, l.method, l.status, l.error_type);
   };
   std::sort(series.begin(), series.end(), [&](const Series* a, const Series* b) { return tie(a->labels) < tie(b->labels); });
-  for (const Series* s : series) {
-    const SeriesLabels& l = s->labels;
-    metrics::Labels labels{{"http_request_method", l.method}};
-    if (!l.status.empty()) labels.emplace_back("http_response_status_code", l.status);
-    if (!l.error_type.empty()) labels.emplace_back("error_type", l.error_type);
-    labels.insert(labels.end(), {{"gateway_namespace", l.gateway_namespace},
-                                 {"gateway_name", l.gateway_name},
-                                 {"listener", l.listener},
-                                 {"route_kind", l.route_kind},
-                                 {"route_namespace", l.route_namespace},
-                                 {"route_name", l.route_name},
-                                 {"route_rule", l.route_rule},
-                                 {"backend", l.backend}});
-    out.histogram(labels, s->duration);
-  }
+  return series;
+}
+
+metrics::Labels requestLabels(const SeriesLabels& l) {
+  metrics::Labels labels{{"http_request_method", l.method}};
+  if (!l.status.empty()) labels.emplace_back("http_response_status_code", l.status);
+  if (!l.error_type.empty()) labels.emplace_back("error_type", l.error_type);
+  labels.insert(labels.end(), {{"gateway_namespace", l.gateway_namespace},
+                               {"gateway_name", l.gateway_name},
+                               {"listener", l.listener},
+                               {"route_kind", l.route_kind},
+                               {"route_namespace", l.route_namespace},
+                               {"route_name", l.route_name},
+                               {"route_rule", l.route_rule},
+                               {"backend", l.backend}});
+  return labels;
+}
+
+void renderDurations(metrics::Exposition& out, const std::vector<const Series*>& series) {
+  for (const Series* s : series) out.histogram(requestLabels(s->labels), s->duration);
+}
+
+void renderCounter(metrics::Exposition& out, const std::vector<const Series*>& series, uint64_t Series::*field) {
+  for (const Series* s : series) out.counter(requestLabels(s->labels), static_cast<double>(s->*field));
 }
 
 }  // namespace
 
 void MetricsData::render(metrics::Exposition& out) const {
+  const std::vector<const Series*> server_series = sorted(server);
   out.family("http_server_request_duration_seconds", metrics::Type::Histogram,
              "Duration of HTTP server requests (the downstream leg).");
-  renderDurations(out, server);
+  renderDurations(out, server_series);
   out.family("http_client_request_duration_seconds", metrics::Type::Histogram,
              "Duration of HTTP client requests (each upstream attempt).");
-  renderDurations(out, client);
+  renderDurations(out, sorted(client));
+  out.family("gatehouse_http_server_received_bytes_total", metrics::Type::Counter,
+             "Request bytes read from clients (head and body), by request.");
+  renderCounter(out, server_series, &Series::bytes_received);
+  out.family("gatehouse_http_server_sent_bytes_total", metrics::Type::Counter,
+             "Response bytes written to clients (head and body), by request.");
+  renderCounter(out, server_series, &Series::bytes_sent);
+  out.family("gatehouse_upstream_retries_total", metrics::Type::Counter, "Upstream attempts retried (pipeline/retry.h), by request.");
+  renderCounter(out, server_series, &Series::retries);
+
   auto labels = [](const ConnectionSeries& s) {
     return metrics::Labels{{"gateway_namespace", s.gateway_namespace}, {"gateway_name", s.gateway_name}, {"listener", s.listener}};
   };
   out.family("gatehouse_downstream_connections_active", metrics::Type::Gauge, "Open downstream connections.");
   for (const auto& [identity, s] : connections) out.gauge(labels(s), static_cast<double>(s.counts.active));
-  out.family("gatehouse_downstream_connections_total", metrics::Type::Counter, "Accepted downstream connections.");
-  for (const auto& [identity, s] : connections) out.counter(labels(s), static_cast<double>(s.counts.total));
+  auto perSocket = [&](const char* name, const char* help, uint64_t ConnectionCounts::*field) {
+    out.family(name, metrics::Type::Counter, help);
+    for (const auto& [identity, s] : connections) out.counter(labels(s), static_cast<double>(s.counts.*field));
+  };
+  perSocket("gatehouse_downstream_connections_total", "Accepted downstream connections.",
+            &ConnectionCounts::total);
+  perSocket("gatehouse_downstream_received_bytes_total",
+            "Bytes read from clients: HTTP requests' heads and bodies, L4 bytes relayed.", &ConnectionCounts::bytes_received);
+  perSocket("gatehouse_downstream_sent_bytes_total",
+            "Bytes written to clients: HTTP responses' heads and bodies, L4 bytes relayed.", &ConnectionCounts::bytes_sent);
+  out.family("gatehouse_tls_handshakes_total", metrics::Type::Counter, "Completed downstream TLS handshakes.");
+  for (const auto& [identity, s] : connections) {
+    if (s.tls) out.counter(labels(s), static_cast<double>(s.counts.tls_handshakes));
+  }
+  out.family("gatehouse_tls_handshake_failures_total", metrics::Type::Counter, "Failed downstream TLS handshakes, by reason.");
+  for (const auto& [identity, s] : connections) {
+    if (!s.tls) continue;
+    for (size_t i = 0; i < kTlsHandshakeFailures; ++i) {
+      metrics::Labels with_reason = labels(s);
+      with_reason.emplace_back("reason", tlsHandshakeFailureName(static_cast<TlsHandshakeFailure>(i)));
+      out.counter(with_reason, static_cast<double>(s.counts.tls_handshake_failures[i]));
+    }
+  }
   out.family("gatehouse_mirror_requests_total", metrics::Type::Counter,
              "RequestMirror copies by outcome; in-flight copies are not counted yet.");
   const std::pair<const char*, uint64_t> outcomes[] = {

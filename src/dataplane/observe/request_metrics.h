@@ -11,6 +11,7 @@
 // since the addresses then mean nothing. Cardinality is bounded: past
 // kMaxSeries series in a family, requests of unseen routes count in their listener's series
 // with empty route_* and backend labels.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -45,18 +46,42 @@ struct SeriesLabels {
 struct Series {
   SeriesLabels labels;
   metrics::Histogram duration;
+  // Server leg only: the requests' bytes (as the access log counts them) and retries.
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t retries = 0;
 };
 
 using SeriesMap = std::unordered_map<std::string, Series, StringHash, std::equal_to<>>;
+
+// Why a downstream TLS handshake failed: a bounded label (tlsHandshakeFailureOf()).
+enum class TlsHandshakeFailure : uint8_t {
+  Timeout,              // Timeouts::tls_handshake passed
+  Closed,               // the client closed or reset the connection
+  ClientCertificate,    // mTLS: no client certificate, or it did not verify
+  CertificateRejected,  // the client refused ours (a certificate alert)
+  Protocol,             // anything else: not TLS, no common version or cipher, a bad message
+};
+inline constexpr size_t kTlsHandshakeFailures = 5;
+std::string_view tlsHandshakeFailureName(TlsHandshakeFailure reason);
 
 // Connections of one socket (Socket::identity()) accepted by one worker.
 struct ConnectionCounts {
   uint64_t active = 0;
   uint64_t total = 0;
+  // HTTP: the requests' bytes as the access log counts them; L4: the bytes relayed.
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t tls_handshakes = 0;  // completed
+  std::array<uint64_t, kTlsHandshakeFailures> tls_handshake_failures{};
+
+  void add(const ConnectionCounts& other);
+  void tlsHandshakeFailed(TlsHandshakeFailure reason) { ++tls_handshake_failures[static_cast<size_t>(reason)]; }
 };
 
 struct ConnectionSeries {
   std::string gateway_namespace, gateway_name, listener;
+  bool tls = false;  // the socket terminates TLS: its handshake series are rendered
   ConnectionCounts counts;
 };
 
@@ -103,8 +128,8 @@ class RequestMetrics {
     uint16_t status = 0;
     std::string_view failure;  // error_type of a failure without response
   };
-  void count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds);
-  metrics::Histogram& series(SeriesMap& map, const RequestContext& ctx, std::string_view method, Leg leg, bool client);
+  Series& count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds);
+  Series& series(SeriesMap& map, const RequestContext& ctx, std::string_view method, Leg leg, bool client);
 
   // The method and failure are static strings (methodLabel, errorTypeOf): compared by address too.
   struct AddressKey {
@@ -124,7 +149,7 @@ class RequestMetrics {
   SeriesMap server_;
   SeriesMap client_;
   const Generation* generation_ = nullptr;
-  std::unordered_map<AddressKey, metrics::Histogram*, AddressKeyHash> by_address_;  // into server_/client_
+  std::unordered_map<AddressKey, Series*, AddressKeyHash> by_address_;  // into server_/client_
   std::map<std::string, ConnectionCounts, std::less<>> connections_;
   std::string key_;  // reused for every lookup
 };

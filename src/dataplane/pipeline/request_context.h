@@ -20,6 +20,10 @@
 
 namespace gatehouse::dataplane {
 
+namespace observe {
+struct ConnectionCounts;
+}
+
 using Clock = std::chrono::steady_clock;
 
 struct RequestContext {
@@ -32,6 +36,8 @@ struct RequestContext {
   uint64_t bytes_received = 0;  // request head and body bytes read from the client
   uint64_t bytes_sent = 0;      // response bytes written (or being written) to the client
   bool http2 = false;           // arrived over HTTP/2 (spans' network.protocol.version)
+  // The counters of the connection's socket: the log phase adds the request's bytes.
+  observe::ConnectionCounts* connection = nullptr;
 
   // ---- set by the phases ----
   bool grpc = false;  // a gRPC request: gRPC-shaped local answers, grpc-timeout, HTTP/2 upstream
@@ -76,6 +82,7 @@ struct RequestContext {
     bytes_received = 0;
     bytes_sent = 0;
     http2 = false;
+    connection = nullptr;
     grpc = false;
     generation.reset();
     listener = nullptr;

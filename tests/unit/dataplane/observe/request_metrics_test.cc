@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "dataplane/observe/tls_handshakes.h"
 #include "dataplane/pipeline/request_context.h"
 
 namespace gatehouse::dataplane::observe {
@@ -191,6 +197,84 @@ TEST(RequestMetrics, MirrorCountersOfWorkersAddUpByOutcome) {
                            "gatehouse_mirror_requests_total{outcome=\"no_endpoint\"} 6\n",
                            "gatehouse_mirror_requests_in_flight 1\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+}
+
+TEST(RequestMetrics, BytesAndRetriesAddUpInTheServerSeriesAndTheConnection) {
+  Fixture f;
+  RequestMetrics metrics;
+  ConnectionCounts& connection = metrics.connections("0.0.0.0:8080");
+  for (uint64_t i = 1; i <= 2; ++i) {
+    RequestContext ctx = f.routed(200);
+    ctx.bytes_received = 100 * i;
+    ctx.bytes_sent = 1000 * i;
+    ctx.retries = static_cast<uint32_t>(i);
+    ctx.connection = &connection;
+    metrics.observe(ctx, f.t0);
+  }
+  const Series& server = only(metrics.copy(nullptr).server);
+  EXPECT_EQ(std::tie(server.bytes_received, server.bytes_sent, server.retries), std::make_tuple(300u, 3000u, 3u));
+  EXPECT_EQ(std::tie(connection.bytes_received, connection.bytes_sent), std::make_tuple(300u, 3000u));
+}
+
+TEST(RequestMetrics, RendersByteAndRetryCountersWithTheRequestLabels) {
+  Fixture f;
+  RequestMetrics metrics;
+  RequestContext ctx = f.routed(200);
+  ctx.bytes_received = 77;
+  ctx.bytes_sent = 512;
+  ctx.retries = 1;
+  metrics.observe(ctx, f.t0);
+  metrics::Exposition out(metrics::Format::Prometheus);
+  metrics.copy(nullptr).render(out);
+  const std::string text = out.finish();
+  const std::string labels =
+      "{http_request_method=\"GET\",http_response_status_code=\"200\",gateway_namespace=\"infra\",gateway_name=\"gw\","
+      "listener=\"http\",route_kind=\"HTTPRoute\",route_namespace=\"apps\",route_name=\"shop\",route_rule=\"2\","
+      "backend=\"apps/web:8080\"}";
+  for (const std::string& line : {"gatehouse_http_server_received_bytes_total" + labels + " 77\n",
+                                 "gatehouse_http_server_sent_bytes_total" + labels + " 512\n",
+                                 "gatehouse_upstream_retries_total" + labels + " 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+}
+
+TEST(RequestMetrics, ConnectionCountersOfWorkersAddUp) {
+  ConnectionCounts a{.active = 1, .total = 2, .bytes_received = 3, .bytes_sent = 4, .tls_handshakes = 5,
+                     .tls_handshake_failures = {1, 0, 0, 2, 0}};
+  ConnectionCounts b{.active = 0, .total = 1, .bytes_received = 10, .bytes_sent = 20, .tls_handshakes = 1,
+                     .tls_handshake_failures = {0, 1, 0, 1, 7}};
+  a.add(b);
+  EXPECT_EQ(std::tie(a.active, a.total, a.bytes_received, a.bytes_sent, a.tls_handshakes),
+            std::make_tuple(1u, 3u, 13u, 24u, 6u));
+  EXPECT_EQ(a.tls_handshake_failures, (std::array<uint64_t, kTlsHandshakeFailures>{1, 1, 0, 3, 7}));
+}
+
+boost::system::error_code sslError(int reason) {
+  return {static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, reason)), boost::asio::error::get_ssl_category()};
+}
+
+TEST(TlsHandshakes, FailureReasons) {
+  EXPECT_EQ(tlsHandshakeFailureOf(boost::asio::error::operation_aborted, true), TlsHandshakeFailure::Timeout);
+  EXPECT_EQ(tlsHandshakeFailureOf(boost::asio::error::eof, false), TlsHandshakeFailure::Closed);
+  EXPECT_EQ(tlsHandshakeFailureOf(boost::asio::ssl::error::stream_truncated, false), TlsHandshakeFailure::Closed);
+  EXPECT_EQ(tlsHandshakeFailureOf(boost::asio::error::connection_reset, false), TlsHandshakeFailure::Closed);
+  EXPECT_EQ(tlsHandshakeFailureOf(sslError(SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE), false),
+            TlsHandshakeFailure::ClientCertificate);
+  EXPECT_EQ(tlsHandshakeFailureOf(sslError(SSL_R_CERTIFICATE_VERIFY_FAILED), false),
+            TlsHandshakeFailure::ClientCertificate);
+  EXPECT_EQ(tlsHandshakeFailureOf(sslError(SSL_R_TLSV1_ALERT_UNKNOWN_CA), false),
+            TlsHandshakeFailure::CertificateRejected);
+  EXPECT_EQ(tlsHandshakeFailureOf(sslError(SSL_R_HTTP_REQUEST), false), TlsHandshakeFailure::Protocol);
+  EXPECT_EQ(tlsHandshakeFailureOf(sslError(SSL_R_NO_SHARED_CIPHER), false), TlsHandshakeFailure::Protocol);
+}
+
+TEST(TlsHandshakes, CountsCompletedAndFailedHandshakes) {
+  ConnectionCounts counts;
+  countTlsHandshake(&counts, {}, false);
+  countTlsHandshake(&counts, {}, false);
+  countTlsHandshake(&counts, boost::asio::error::eof, false);
+  countTlsHandshake(nullptr, {}, false);  // an untracked connection: not counted, no crash
+  EXPECT_EQ(counts.tls_handshakes, 2u);
+  EXPECT_EQ(counts.tls_handshake_failures[static_cast<size_t>(TlsHandshakeFailure::Closed)], 1u);
 }
 
 }  // namespace
