@@ -14,19 +14,21 @@ namespace {
 
 constexpr std::string_view kNginx = "nginx.ingress.kubernetes.io/";
 constexpr std::string_view kGatewayApi = "gateway.networking.k8s.io/v1";
+constexpr std::string_view kGatehouseApi = "gatehouse.dev/v1alpha1";
 
 // Annotations this conversion reads; every other nginx one is reported.
 const std::set<std::string> kConverted = {
     "rewrite-target",      "use-regex",         "ssl-redirect",        "force-ssl-redirect",   "canary",
     "canary-weight",       "canary-weight-total", "canary-by-header",  "canary-by-header-value",
     "proxy-read-timeout",  "proxy-send-timeout", "enable-cors",        "cors-allow-origin",    "cors-allow-methods",
-    "cors-allow-headers",  "cors-expose-headers", "cors-allow-credentials", "cors-max-age"};
+    "cors-allow-headers",  "cors-expose-headers", "cors-allow-credentials", "cors-max-age",
+    "limit-rps",           "limit-rpm",         "limit-burst-multiplier"};
 
 // Why the annotations users most often ask about are not converted.
 const std::map<std::string, std::string> kWhyNot = {
-    {"limit-rps", "no rate limit in the Gateway API (a Gatehouse policy can express it; not converted)"},
-    {"limit-rpm", "no rate limit in the Gateway API (a Gatehouse policy can express it; not converted)"},
     {"limit-connections", "no connection limit in the Gateway API"},
+    {"limit-whitelist", "no exemption by client address in a RateLimitPolicy"},
+    {"limit-allowlist", "no exemption by client address in a RateLimitPolicy"},
     {"whitelist-source-range", "no match on the client address in the Gateway API"},
     {"allowlist-source-range", "no match on the client address in the Gateway API"},
     {"denylist-source-range", "no match on the client address in the Gateway API"},
@@ -104,9 +106,14 @@ class Converter {
       if (!ingress.on("canary")) addRoutes(ingress);
     for (const auto& ingress : ingresses)
       if (ingress.on("canary")) mergeCanary(ingress);
+    for (const auto& ingress : ingresses)
+      if (ingress.on("canary") && (!ingress.get("limit-rps").empty() || !ingress.get("limit-rpm").empty()))
+        note(ingress, "rate limit on a canary Ingress: its requests count against the primary Ingress's limit; "
+                      "not converted");
     IngressConversion out;
     for (auto& [key, gateway] : gateways_) out.objects.push_back(std::move(gateway));
     for (auto& route : routes_) out.objects.push_back(std::move(route));
+    for (auto& policy : policies_) out.objects.push_back(std::move(policy));
     out.notes = std::move(notes_);
     return out;
   }
@@ -345,18 +352,65 @@ class Converter {
       }
     }
     std::vector<size_t> route_of_host;  // a redirect route may follow each host's route
+    std::vector<std::string> route_names;  // the routes that reach the backends (not the redirects)
     for (size_t i = 0; i < hosts.size(); ++i) {
       route_of_host.push_back(routes_.size());
       const std::string name = hosts.size() == 1 ? ingress.name : ingress.name + "-" + nameOf(hosts[i]);
       addRoute(ingress, name, hosts[i], std::move(rules_by_host[hosts[i]]));
+      route_names.push_back(name);
     }
     for (const auto& [path, host, rule] : paths)
       index_.try_emplace({ingress.ns, ingress.ingress_class, hosts[host], path}, Where{route_of_host[host], rule});
     if (spec.contains("defaultBackend")) {
       Json backend = backendRef(ingress, spec["defaultBackend"]);
-      if (!backend.is_null())
+      if (!backend.is_null()) {
         addRoute(ingress, ingress.name + "-default-backend", "", Json::array({rule(ingress, nullptr, nullptr, backend)}));
+        route_names.push_back(ingress.name + "-default-backend");
+      }
     }
+    addRateLimit(ingress, route_names);
+  }
+
+  // limit-rps / limit-rpm: ingress-nginx's leaky bucket per client address in each nginx replica,
+  // at that rate, with a burst of rate x limit-burst-multiplier (default 5). A local
+  // RateLimitPolicy (per replica too) is that bucket: rate x multiplier requests per multiplier
+  // seconds (minutes), keyed by client address, on the Ingress's routes.
+  void addRateLimit(const Ingress& ingress, const std::vector<std::string>& routes) {
+    const std::string rps = ingress.get("limit-rps"), rpm = ingress.get("limit-rpm");
+    if (rps.empty() && rpm.empty()) return;
+    const bool per_second = !rps.empty();
+    const std::string rate_key = per_second ? "limit-rps" : "limit-rpm";
+    if (per_second && !rpm.empty())
+      note(ingress, "annotation " + std::string(kNginx) + "limit-rpm: with limit-rps, only limit-rps is converted " +
+                        "(a RateLimitPolicy has one local limit)");
+    const auto rate = seconds(per_second ? rps : rpm);
+    const std::string multiplier_text = ingress.get("limit-burst-multiplier");
+    const auto multiplier = multiplier_text.empty() ? std::optional<int64_t>(5) : seconds(multiplier_text);
+    if (!rate || *rate == 0 || !multiplier || *multiplier == 0 || *multiplier > 99999 ||
+        *rate * *multiplier > 1000000000) {
+      note(ingress, "annotation " + std::string(kNginx) + rate_key + ": " + (per_second ? rps : rpm) +
+                        " with limit-burst-multiplier " + (multiplier_text.empty() ? "5" : multiplier_text) +
+                        ": not whole numbers of a RateLimitPolicy's range; not converted");
+      return;
+    }
+    if (routes.empty()) return;
+    if (routes.size() > 16) {
+      note(ingress, "rate limit: more than 16 routes (hosts); not converted");
+      return;
+    }
+    Json targets = Json::array();
+    for (const auto& route : routes)
+      targets.push_back({{"group", "gateway.networking.k8s.io"}, {"kind", "HTTPRoute"}, {"name", route}});
+    policies_.push_back(
+        {{"apiVersion", kGatehouseApi},
+         {"kind", "RateLimitPolicy"},
+         {"metadata", {{"name", ingress.name + "-rate-limit"}, {"namespace", ingress.ns}}},
+         {"spec",
+          {{"targetRefs", std::move(targets)},
+           {"local",
+            {{"requests", *rate * *multiplier},
+             {"window", std::to_string(*multiplier) + (per_second ? "s" : "m")},
+             {"key", {{"type", "ClientAddress"}}}}}}}});
   }
 
   // A canary Ingress's paths join the primary Ingress's rules for the same host and path.
@@ -413,6 +467,7 @@ class Converter {
   std::string gateway_class_;
   std::map<std::string, Json> gateways_;  // "namespace/class"
   std::vector<Json> routes_;
+  std::vector<Json> policies_;  // RateLimitPolicies
   // (namespace, class, host, path) of every converted primary path -> its rule.
   std::map<std::tuple<std::string, std::string, std::string, std::string>, Where> index_;
   std::vector<std::string> notes_;

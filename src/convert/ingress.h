@@ -11,8 +11,10 @@
 //     canary-weight and canary-by-header(-value) merged into the primary Ingress's rule,
 //     proxy-read/send-timeout as the backend request timeout, enable-cors and its cors-* into a
 //     CORS filter;
-//   - everything else (backend-protocol, rate limits, allow-lists, named Service ports, other
-//     annotations) is listed, not guessed.
+//   - limit-rps or limit-rpm with limit-burst-multiplier into a RateLimitPolicy (gatehouse.dev):
+//     a local limit per client address on the Ingress's routes, per replica as in ingress-nginx;
+//   - everything else (backend-protocol, connection limits, allow-lists, named Service ports,
+//     other annotations) is listed, not guessed.
 #include <string>
 #include <vector>
 
@@ -26,7 +28,7 @@ struct IngressSource {
 };
 
 struct IngressConversion {
-  std::vector<model::Json> objects;  // Gateways, then HTTPRoutes
+  std::vector<model::Json> objects;  // Gateways, then HTTPRoutes, then RateLimitPolicies
   std::vector<std::string> notes;    // "namespace/name: what: why" for each thing not converted
 };
 

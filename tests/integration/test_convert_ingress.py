@@ -45,7 +45,7 @@ class ConvertCorpusTest(unittest.TestCase):
             raise unittest.SkipTest(f"no gatehouse binary at {BIN} (set GATEHOUSE_BIN)")
 
     def test_corpus_converts_as_recorded(self):
-        self.assertEqual(CASES, ["basic", "canary", "cors-timeouts", "rewrite", "unsupported"])
+        self.assertEqual(CASES, ["basic", "canary", "cors-timeouts", "rate-limit", "rewrite", "unsupported"])
         for case in CASES:
             with self.subTest(case=case):
                 run = convert(os.path.join(CORPUS, case + ".yaml"))
