@@ -211,7 +211,8 @@ TEST(RequestMetrics, BytesAndRetriesAddUpInTheServerSeriesAndTheConnection) {
     ctx.connection = &connection;
     metrics.observe(ctx, f.t0);
   }
-  const Series& server = only(metrics.copy(nullptr).server);
+  const MetricsData data = metrics.copy(nullptr);
+  const Series& server = only(data.server);
   EXPECT_EQ(std::tie(server.bytes_received, server.bytes_sent, server.retries), std::make_tuple(300u, 3000u, 3u));
   EXPECT_EQ(std::tie(connection.bytes_received, connection.bytes_sent), std::make_tuple(300u, 3000u));
 }
