@@ -15,7 +15,7 @@ import time
 
 from . import manifests
 from . import targets as T
-from .common import Proc, log, median, tool, wait_port
+from .common import log, median, wait_port
 from .load import h2load, idle_h2_connection_memory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -85,30 +85,24 @@ def write_payloads(d, cs):
 
 
 def start_backend(d, ports):
-    conf = T.render("nginx-grpc-backend.conf", os.path.join(d, "grpc-backend.conf"), dir=d,
-                    port=ports.backend_grpc)
-    p = Proc("grpc-backend", [tool("nginx"), "-p", d, "-c", conf], cpu=T.LOAD_CPU,
-             log_path=os.path.join(d, "grpc-backend.out"))
+    p = T.nginx_proc("grpc-backend", d, "nginx-grpc-backend.conf", "grpc-backend.conf", T.LOAD_CPU,
+                     port=ports.backend_grpc)
     wait_port(p, "127.0.0.1", ports.backend_grpc)
     return p
 
 
 def start_nginx(d, ports):
     T.make_cert(d)
-    conf = T.render("nginx-grpc.conf", os.path.join(d, "nginx-grpc.conf"), dir=d,
-                    tls_port=ports.nginx_grpc, backend_port=ports.backend_grpc)
-    p = Proc("nginx-grpc", [tool("nginx"), "-p", d, "-c", conf], cpu=T.PROXY_CPU,
-             log_path=os.path.join(d, "nginx-grpc.out"))
+    p = T.nginx_proc("nginx-grpc", d, "nginx-grpc.conf", "nginx-grpc.conf", T.PROXY_CPU,
+                     tls_port=ports.nginx_grpc, backend_port=ports.backend_grpc)
     wait_port(p, "127.0.0.1", ports.nginx_grpc)
     return p
 
 
 def start_haproxy(d, ports):
     T.make_cert(d)
-    cfg = T.render("haproxy-grpc.cfg", os.path.join(d, "haproxy-grpc.cfg"), dir=d,
-                   tls_port=ports.haproxy_grpc, backend_port=ports.backend_grpc)
-    p = Proc("haproxy-grpc", [tool("haproxy"), "-db", "-f", cfg], cpu=T.PROXY_CPU,
-             log_path=os.path.join(d, "haproxy-grpc.out"))
+    p = T.haproxy_proc("haproxy-grpc", d, "haproxy-grpc.cfg", "haproxy-grpc.cfg", T.PROXY_CPU,
+                       tls_port=ports.haproxy_grpc, backend_port=ports.backend_grpc)
     wait_port(p, "127.0.0.1", ports.haproxy_grpc)
     return p
 

@@ -24,7 +24,7 @@ import time
 
 from . import manifests
 from . import targets as T
-from .common import Proc, atomic_write, cpu_seconds_tree, log, median, percentile, tool, wait_http, wait_port
+from .common import atomic_write, cpu_seconds_tree, log, median, percentile, wait_http, wait_port
 from .load import idle_connection_memory, system_busy_s, wrk
 
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
@@ -56,34 +56,28 @@ def start_backend(d, p):
     os.makedirs(os.path.join(d, "l4-root"), exist_ok=True)
     with open(os.path.join(d, "l4-root", "bulk"), "wb") as f:
         f.write(os.urandom(1 << 20) * (BULK_BYTES >> 20))
-    conf = T.render("nginx-l4-backend.conf", os.path.join(d, "l4-backend.conf"), dir=d,
-                    stream_module=STREAM_MODULE, http_port=p.l4_backend_http,
-                    tls_port=p.l4_backend_tls, udp_port=p.l4_backend_udp, crt=crt, key=key)
-    pr = Proc("l4-backend", [tool("nginx"), "-p", d, "-c", conf], cpu=T.LOAD_CPU,
-              log_path=os.path.join(d, "l4-backend.out"))
+    pr = T.nginx_proc("l4-backend", d, "nginx-l4-backend.conf", "l4-backend.conf", T.LOAD_CPU,
+                      stream_module=STREAM_MODULE, http_port=p.l4_backend_http,
+                      tls_port=p.l4_backend_tls, udp_port=p.l4_backend_udp, crt=crt, key=key)
     for port in (p.l4_backend_http, p.l4_backend_tls):
         wait_port(pr, "127.0.0.1", port)
     return pr
 
 
 def start_nginx(d, p):
-    conf = T.render("nginx-stream.conf", os.path.join(d, "nginx-stream.conf"), dir=d,
-                    stream_module=STREAM_MODULE, sni=SNI, tcp_port=p.nginx_l4_tcp,
-                    tls_port=p.nginx_l4_tls, udp_port=p.nginx_l4_udp,
-                    backend_http_port=p.l4_backend_http, backend_tls_port=p.l4_backend_tls,
-                    backend_udp_port=p.l4_backend_udp)
-    pr = Proc("nginx-stream", [tool("nginx"), "-p", d, "-c", conf], cpu=T.PROXY_CPU,
-              log_path=os.path.join(d, "nginx-stream.out"))
+    pr = T.nginx_proc("nginx-stream", d, "nginx-stream.conf", "nginx-stream.conf", T.PROXY_CPU,
+                      stream_module=STREAM_MODULE, sni=SNI, tcp_port=p.nginx_l4_tcp,
+                      tls_port=p.nginx_l4_tls, udp_port=p.nginx_l4_udp,
+                      backend_http_port=p.l4_backend_http, backend_tls_port=p.l4_backend_tls,
+                      backend_udp_port=p.l4_backend_udp)
     wait_port(pr, "127.0.0.1", p.nginx_l4_tcp)
     return pr
 
 
 def start_haproxy(d, p):
-    cfg = T.render("haproxy-l4.cfg", os.path.join(d, "haproxy-l4.cfg"), dir=d, sni=SNI,
-                   tcp_port=p.haproxy_l4_tcp, tls_port=p.haproxy_l4_tls,
-                   backend_http_port=p.l4_backend_http, backend_tls_port=p.l4_backend_tls)
-    pr = Proc("haproxy-l4", [tool("haproxy"), "-db", "-f", cfg], cpu=T.PROXY_CPU,
-              log_path=os.path.join(d, "haproxy-l4.out"))
+    pr = T.haproxy_proc("haproxy-l4", d, "haproxy-l4.cfg", "haproxy-l4.cfg", T.PROXY_CPU, sni=SNI,
+                        tcp_port=p.haproxy_l4_tcp, tls_port=p.haproxy_l4_tls,
+                        backend_http_port=p.l4_backend_http, backend_tls_port=p.l4_backend_tls)
     wait_port(pr, "127.0.0.1", p.haproxy_l4_tcp)
     return pr
 

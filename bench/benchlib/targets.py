@@ -76,16 +76,30 @@ def make_cert(d):
     return crt, key, pem
 
 
+def nginx_proc(name, d, template, conf_file, cpu, **kw):
+    """nginx running `template` rendered as d/conf_file; its output in d/<conf_file stem>.out."""
+    conf = render(template, os.path.join(d, conf_file), dir=d, **kw)
+    return Proc(name, [tool("nginx"), "-p", d, "-c", conf], cpu=cpu, log_path=_out_path(d, conf_file))
+
+
+def haproxy_proc(name, d, template, cfg_file, cpu, **kw):
+    """HAProxy running `template` rendered as d/cfg_file; its output in d/<cfg_file stem>.out."""
+    cfg = render(template, os.path.join(d, cfg_file), dir=d, **kw)
+    return Proc(name, [tool("haproxy"), "-db", "-f", cfg], cpu=cpu, log_path=_out_path(d, cfg_file))
+
+
+def _out_path(d, conf_file):
+    return os.path.join(d, os.path.splitext(conf_file)[0] + ".out")
+
+
 def _wait_ready(proc, host, port, hostname=None, timeout=15):
     if wait_http(host, port, "/", hostname, 200, timeout, proc=proc) is None:
         raise RuntimeError(f"{proc.name} did not serve 200 on {host}:{port}:\n{proc.tail()}")
 
 
 def start_backend(d, ports):
-    conf = render("nginx-backend.conf", os.path.join(d, "backend.conf"), dir=d,
-                  port_a=ports.backend_a, port_b=ports.backend_b, port_e=ports.backend_e)
-    p = Proc("backend", [tool("nginx"), "-p", d, "-c", conf], cpu=LOAD_CPU,
-             log_path=os.path.join(d, "backend.out"))
+    p = nginx_proc("backend", d, "nginx-backend.conf", "backend.conf", LOAD_CPU,
+                   port_a=ports.backend_a, port_b=ports.backend_b, port_e=ports.backend_e)
     for port in (ports.backend_a, ports.backend_b, ports.backend_e):
         _wait_ready(p, "127.0.0.1", port)
     return p
@@ -93,29 +107,23 @@ def start_backend(d, ports):
 
 def start_nginx_proxy(d, ports, cpu=PROXY_CPU):
     make_cert(d)
-    conf = render("nginx-proxy.conf", os.path.join(d, "nginx-proxy.conf"), dir=d,
-                  port=ports.nginx, tls_port=ports.nginx_tls, backend_port=ports.backend_a)
-    p = Proc("nginx", [tool("nginx"), "-p", d, "-c", conf], cpu=cpu,
-             log_path=os.path.join(d, "nginx-proxy.out"))
+    p = nginx_proc("nginx", d, "nginx-proxy.conf", "nginx-proxy.conf", cpu,
+                   port=ports.nginx, tls_port=ports.nginx_tls, backend_port=ports.backend_a)
     _wait_ready(p, "127.0.0.1", ports.nginx)
     return p
 
 
 def start_haproxy(d, ports, cpu=PROXY_CPU):
     make_cert(d)
-    cfg = render("haproxy-http.cfg", os.path.join(d, "haproxy-http.cfg"), dir=d,
-                 port=ports.haproxy, tls_port=ports.haproxy_tls, backend_port=ports.backend_a)
-    p = Proc("haproxy", [tool("haproxy"), "-db", "-f", cfg], cpu=cpu,
-             log_path=os.path.join(d, "haproxy-http.out"))
+    p = haproxy_proc("haproxy", d, "haproxy-http.cfg", "haproxy-http.cfg", cpu,
+                     port=ports.haproxy, tls_port=ports.haproxy_tls, backend_port=ports.backend_a)
     _wait_ready(p, "127.0.0.1", ports.haproxy)
     return p
 
 
 def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
-    cfg = render("haproxy-tcp.cfg", os.path.join(d, "haproxy-tcp.cfg"), dir=d,
-                 port=ports.haproxy_tcp, backend_port=ports.backend_a)
-    p = Proc("haproxy-tcp", [tool("haproxy"), "-db", "-f", cfg], cpu=cpu,
-             log_path=os.path.join(d, "haproxy-tcp.out"))
+    p = haproxy_proc("haproxy-tcp", d, "haproxy-tcp.cfg", "haproxy-tcp.cfg", cpu,
+                     port=ports.haproxy_tcp, backend_port=ports.backend_a)
     _wait_ready(p, "127.0.0.1", ports.haproxy_tcp)
     return p
 
