@@ -52,9 +52,10 @@ struct Resource {
 };
 
 // Whether the store keeps the manifest of an object of this apiVersion, given whether it has a
-// typed form: Gateway API objects always (the admin API shows them), others only without one.
+// typed form: Gateway API objects and Gatehouse's policies always (the admin API lists them with
+// their status), others only without one.
 inline bool keepsManifest(std::string_view api_version, bool typed) {
-  return !typed || api_version.starts_with("gateway.networking.k8s.io/");
+  return !typed || api_version.starts_with("gateway.networking.k8s.io/") || api_version.starts_with("gatehouse.dev/");
 }
 
 using ResourcePtr = std::shared_ptr<const Resource>;

@@ -88,10 +88,7 @@ bool Store::upsert(const std::string& source, Json object, const ObjectKey& key,
   resource->content_hash = manifest.hash();
   if (old && old->content_hash == resource->content_hash && old->source == source) return false;
   resource->typed = model::decodeTyped(key.kind, object);
-  // Gatehouse's policies too: the admin API lists them with their status, like the Gateway API kinds.
-  if (model::keepsManifest(resource->api_version, resource->typed != nullptr) ||
-      resource->api_version.starts_with("gatehouse.dev/"))
-    resource->manifest = std::move(manifest);
+  if (model::keepsManifest(resource->api_version, resource->typed != nullptr)) resource->manifest = std::move(manifest);
   live_.objects[key] = std::move(resource);
   changes_.insert(key);
   ++live_.revision;

@@ -129,17 +129,24 @@ TEST(Store, NamespaceGetsMetadataNameLabel) {
   EXPECT_EQ(ns->as<model::Namespace>()->labels.at("kubernetes.io/metadata.name"), "apps");
 }
 
-TEST(Store, KeepsManifestsOfGatewayApiObjectsAndOfUntypedKindsOnly) {
+TEST(Store, KeepsManifestsOfGatewayApiObjectsGatehousePoliciesAndUntypedKindsOnly) {
   Store store;
   store.apply(upserts("all.yaml",
                       "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: apps}\n"
                       "spec: {ports: [{port: 80}]}\n---\n"
+                      "apiVersion: gatehouse.dev/v1alpha1\nkind: RateLimitPolicy\nmetadata: {name: r, namespace: apps}\n"
+                      "spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}],"
+                      " local: {requests: 5, window: 1s}}\n---\n"
                       "apiVersion: gatehouse.dev/v1alpha1\nkind: GatehouseParameters\nmetadata: {name: p, namespace: apps}\n"
                       "spec: {replicas: 2}\n---\n"
                       "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\n"
                       "spec: {controllerName: example.com/c}\n"));
   EXPECT_TRUE(find(store, "Service", "apps", "s")->object().is_null());
   EXPECT_EQ(find(store, "GatehouseParameters", "apps", "p")->spec()["replicas"], 2);
+  const auto policy = find(store, "RateLimitPolicy", "apps", "r");
+  ASSERT_NE(policy, nullptr);
+  ASSERT_NE(policy->typed, nullptr);
+  EXPECT_EQ(policy->spec()["local"]["requests"], 5);
   EXPECT_EQ(find(store, "GatewayClass", "", "gc")->spec()["controllerName"], "example.com/c");
 }
 
