@@ -1,4 +1,4 @@
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 
 namespace gatehouse::dataplane {
 
@@ -22,17 +22,6 @@ ProxyError ProxyError::of(ErrorKind kind) {
       return {kind, ErrorSide::Upstream, false};
   }
   return {kind, ErrorSide::Internal, false};
-}
-
-ProxyError ProxyError::fromOutcome(upstream::Outcome outcome) {
-  switch (outcome) {
-    case upstream::Outcome::ConnectFailed: return of(ErrorKind::ConnectFailed);
-    case upstream::Outcome::TimedOut: return of(ErrorKind::TimedOut);
-    case upstream::Outcome::TooLarge: return of(ErrorKind::ResponseTooLarge);
-    case upstream::Outcome::Ok:
-    case upstream::Outcome::BadResponse: break;
-  }
-  return of(ErrorKind::BadResponse);
 }
 
 uint16_t ProxyError::status() const {

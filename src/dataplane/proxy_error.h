@@ -4,9 +4,8 @@
 // sent again. The codec turns it into a status (status()); the log hook sees it, which is where
 // metrics, access logs and retries plug in.
 #include <cstdint>
+#include <optional>
 #include <string_view>
-
-#include "dataplane/upstream/exchange.h"
 
 namespace gatehouse::dataplane {
 
@@ -37,13 +36,14 @@ struct ProxyError {
   bool retryable = false;
 
   static ProxyError of(ErrorKind kind);
-  // An upstream exchange's failure (Outcome::Ok is not a failure: do not pass it).
-  static ProxyError fromOutcome(upstream::Outcome outcome);
   // The status a proxy answers with.
   uint16_t status() const;
   bool operator==(const ProxyError&) const = default;
 };
 
 std::string_view errorKindName(ErrorKind kind);
+
+// What a step that may fail ended with: nothing when it succeeded.
+using Outcome = std::optional<ProxyError>;
 
 }  // namespace gatehouse::dataplane

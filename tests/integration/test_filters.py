@@ -1,19 +1,20 @@
 """HTTPRoute filters through the real binary: request and response header modifiers, redirects
 (exact Location for scheme, hostname, port, path and every status code), URL rewrites as seen by
-the echo, and backendRef-level filters.
+the echo, backendRef-level filters, and request mirrors (the copy's body over HTTP/1.1 and HTTP/2).
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_filters.py
 """
 
 import collections
 import os
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
     GatehouseTestCase, KeepAliveClient, backend_ref, backend_service, gateway, gateway_address, gateway_class,
-    http_route, listener, path_match, request, rule)
+    http_route, listener, path_match, request, rule, wait_until)
 
 PORT = 8080
 HOST = "filters.example.com"
@@ -34,12 +35,14 @@ class FiltersTest(GatehouseTestCase):
         cls.echo = gh.start_echo("echo-1")
         cls.echo_a = gh.start_echo("echo-a")
         cls.echo_b = gh.start_echo("echo-b")
+        cls.capture = gh.start_capture()
         gh.write("00-infra.yaml", [
             gateway_class(),
             gateway("gw", [listener("http", PORT)]),
             *backend_service("echo", [cls.echo.ip]),
             *backend_service("echo-a", [cls.echo_a.ip]),
             *backend_service("echo-b", [cls.echo_b.ip]),
+            *backend_service("capture", [cls.capture.ip]),
         ])
         rules = [
             rule([backend_ref("echo")], matches=[path_match("/req-headers")], filters=[{
@@ -78,6 +81,8 @@ class FiltersTest(GatehouseTestCase):
                 backend_ref("echo-b", filters=[{"type": "RequestHeaderModifier", "requestHeaderModifier": {
                     "set": [{"name": "X-Backend", "value": "b"}]}}]),
             ], matches=[path_match("/per-backend")]),
+            rule([backend_ref("echo")], matches=[path_match("/mirrored")], filters=[{
+                "type": "RequestMirror", "requestMirror": {"backendRef": {"name": "capture", "port": 8080}}}]),
         ]
         # At most 16 rules per route (CRD validation).
         gh.write("10-filters.yaml", [http_route(f"filters-{i}", hostnames=[HOST], rules=rules[i * 8:i * 8 + 8])
@@ -94,6 +99,20 @@ class FiltersTest(GatehouseTestCase):
         return res.json()
 
     # ---- header modifiers ----
+    def test_mirror_copies_the_request_and_its_body_over_http1_and_http2(self):
+        for flag, version in (("--http1.1", "1.1"), ("--http2-prior-knowledge", "2")):
+            with self.subTest(version=version):
+                before = len(self.capture.received)
+                body = f"mirrored over HTTP/{version};" * 500
+                out = subprocess.run(["curl", "-sS", "--max-time", "20", flag, "-o", "/dev/null",
+                                      "-w", "%{http_code} %{http_version}", "-H", f"Host: {HOST}",
+                                      "--data-binary", body, f"http://{self.ip}:{PORT}/mirrored/x"],
+                                     capture_output=True, text=True, timeout=30)
+                self.assertEqual(out.stdout, f"200 {version}", out.stderr)
+                wait_until(lambda: len(self.capture.received) > before, what="the mirror's copy")
+                copy = self.capture.received[before]
+                self.assertEqual((copy["method"], copy["target"], copy["body"]), ("POST", "/mirrored/x", body))
+
     def test_request_header_set_add_remove(self):
         body = self.echoed("/req-headers", headers=[("X-Set", "client"), ("X-Add", "client"),
                                                     ("X-Remove", "client"), ("X-Keep", "client")])

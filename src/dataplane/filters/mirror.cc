@@ -10,8 +10,8 @@
 namespace gatehouse::filters {
 
 namespace asio = boost::asio;
+using dataplane::Outcome;
 using dataplane::Worker;
-using upstream::Outcome;
 
 namespace {
 
@@ -31,11 +31,13 @@ asio::awaitable<void> sendCopy(Worker& worker, std::shared_ptr<Mirrors::State> s
   options.deadline = upstream::Clock::now() + timeout;
   options.keep_body = false;
   upstream::BufferedResponse response;
-  Outcome outcome =
-      target.protocol == snapshot::UpstreamProtocol::H2c
-          ? co_await worker.h2c().exchange(target.endpoint, target.tls.get(), *request, response, options)
-          : co_await upstream::exchangeH1(worker, target.endpoint, target.tls.get(), *request, response, options);
-  if (outcome == Outcome::Ok) {
+  Outcome outcome;
+  if (target.protocol == snapshot::UpstreamProtocol::H2c) {
+    outcome = co_await worker.h2c().exchange(target.endpoint, target.tls.get(), *request, response, options);
+  } else {
+    outcome = co_await upstream::exchangeH1(worker, target.endpoint, target.tls.get(), *request, response, options);
+  }
+  if (!outcome) {
     ++state->stats.completed;
   } else {
     ++state->stats.failed;

@@ -29,7 +29,7 @@
 #include "dataplane/http/h1_parser.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 #include "dataplane/pipeline/request_context.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/tls/server_context.h"

@@ -646,15 +646,21 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     out.head.method = request.method;
     out.head.authority = request.authority;
     out.head.path = request.path;
-    out.head.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
     out.body_follows = stream->has_body;
     out.content_length = stream->head.content_length;
     // The whole body came with the head: its length is known.
     if (stream->has_body && stream->request_ended && !out.content_length) {
       out.content_length = stream->request_body.size();
     }
-    std::shared_ptr<MirrorCopy> mirror;
-    if (!ctx.mirrors.empty()) mirror = std::make_shared<MirrorCopy>(std::move(ctx.mirrors), out.head);
+    std::shared_ptr<filters::MirrorTap> mirror;
+    if (!ctx.mirrors.empty()) {
+      // DATA frames carry the body itself: tapped like a Content-Length body (checked against the
+      // mirrors' limit as it comes when no length was announced).
+      mirror = filters::MirrorTap::begin(worker_.mirrors(), std::move(ctx.mirrors), request,
+                                         out.body_follows ? gh::BodyFraming::ContentLength : gh::BodyFraming::None,
+                                         out.content_length.value_or(0));
+    }
+    out.head.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
     // A rule that retries reads the body first, while it fits the replay bound, to send it again.
     std::string prefix;
     if (ctx.rule->retry) {
@@ -682,7 +688,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
                      },
                      asio::detached);
     } else if (mirror) {
-      mirror->send(worker_);
+      mirror->body({}, true);
     }
     co_await forwardResponse(*stream, *exchange, head_method);
     // The response ended (or failed) before the request body: the rest is not wanted, and the
@@ -692,28 +698,6 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       exchange->cancel();
     }
   }
-
-  // A request mirror's copy: the head, and the body as it passes while it fits the mirrors' limit.
-  struct MirrorCopy {
-    MirrorCopy(std::vector<filters::MirrorTarget> t, const upstream::BufferedRequest& head)
-        : targets(std::move(t)), request(head) {}
-    std::vector<filters::MirrorTarget> targets;
-    upstream::BufferedRequest request;
-    bool too_large = false;
-    void add(Worker& worker, std::string_view data) {
-      request.has_body = true;
-      if (too_large || request.body.size() + data.size() > worker.mirrors().limits().max_body) {
-        too_large = true;
-        request.body.clear();
-        return;
-      }
-      request.body.append(data);
-    }
-    void send(Worker& worker) {
-      if (too_large) return worker.mirrors().countSkippedBody();
-      worker.mirrors().send(std::move(targets), std::move(request));
-    }
-  };
 
   // Reads the request body into `body` while it fits kMaxReplayBody, re-opening the client's
   // windows as it goes. True once the whole body is in `body`; false when it is larger (what did
@@ -736,14 +720,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   // The exchange of a request whose whole body is at hand, with the rule's retries.
   asio::awaitable<void> serveReplayable(std::shared_ptr<H2Stream> stream, upstream::StreamedRequest& out,
-                                        const std::string& body, const std::shared_ptr<MirrorCopy>& mirror,
+                                        const std::string& body, const std::shared_ptr<filters::MirrorTap>& mirror,
                                         bool head_method) {
     RequestContext& ctx = stream->ctx;
     if (out.body_follows) out.content_length = body.size();
-    if (mirror) {
-      if (out.body_follows) mirror->add(worker_, body);
-      mirror->send(worker_);
-    }
+    if (mirror) mirror->body(body, true);
     upstream::StreamedResponseHead head;
     const std::optional<ProxyError> error = co_await exchangeReplayable(
         worker_, ctx, out, body, stream->head.trailers, stream->exchange, head, stream->closed);
@@ -763,11 +744,11 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   // what the upstream took.
   asio::awaitable<void> forwardRequestBody(std::shared_ptr<H2Stream> stream,
                                            std::shared_ptr<upstream::StreamingExchange> exchange,
-                                           std::shared_ptr<MirrorCopy> mirror, std::string prefix) {
+                                           std::shared_ptr<filters::MirrorTap> mirror, std::string prefix) {
     auto self = this->shared_from_this();
     // Read ahead for a retry that did not fit: its windows were re-opened already.
     if (!prefix.empty()) {
-      if (mirror) mirror->add(worker_, prefix);
+      if (mirror) mirror->body(prefix, false);
       if (!co_await exchange->writeBody(prefix)) {
         if (!stream->closed) discardRequestBody(*stream);
         co_return;
@@ -782,7 +763,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (!stream->request_body.empty()) {
         piece.clear();
         piece.swap(stream->request_body);
-        if (mirror) mirror->add(worker_, piece);
+        if (mirror) mirror->body(piece, false);
         if (!co_await exchange->writeBody(piece)) {
           if (!stream->closed) discardRequestBody(*stream);
           co_return;
@@ -790,7 +771,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
         consumed(*stream, piece.size());
         continue;
       }
-      if (mirror) mirror->send(worker_);
+      if (mirror) mirror->body({}, true);
       co_await exchange->endBody(std::move(stream->head.trailers));
       co_return;
     }
@@ -801,10 +782,10 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange, bool head_method) {
     RequestContext& ctx = stream.ctx;
     upstream::StreamedResponseHead head;
-    if (upstream::Outcome outcome = co_await exchange.readHead(head); outcome != upstream::Outcome::Ok) {
+    if (Outcome outcome = co_await exchange.readHead(head); outcome) {
       exchange.cancel();
       if (stream.closed) co_return;
-      ctx.error = ProxyError::fromOutcome(outcome);
+      ctx.error = *outcome;
       co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
     }
     co_await forwardResponse(stream, exchange, std::move(head), head_method);
@@ -832,12 +813,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (stream.closed) break;
       std::string& into = empty ? discarded : stream.response_body;
       gh::Headers trailers;
-      const upstream::Outcome outcome =
+      const Outcome outcome =
           co_await exchange.readBody(into, kStreamBuffer - (into.size() - (empty ? 0 : stream.sent)), done, trailers);
       discarded.clear();
       if (stream.closed) break;
-      if (outcome != upstream::Outcome::Ok) {
-        failure = ProxyError::fromOutcome(outcome);
+      if (outcome) {
+        failure = *outcome;
         exchange.cancel();
         if (ctx.grpc && !empty) {
           // A gRPC client takes a reset for a transport failure of its own: what it has is sent,

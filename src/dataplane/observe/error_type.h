@@ -2,7 +2,7 @@
 // The error_type label / upstream_failure field of a failure, from its ProxyError kind.
 #include <string_view>
 
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 
 namespace gatehouse::dataplane::observe {
 

@@ -25,7 +25,7 @@
 #include "common/metrics/histogram.h"
 #include "dataplane/filters/mirror_stats.h"
 #include "dataplane/generation.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 
 namespace gatehouse::dataplane {
 struct RequestContext;

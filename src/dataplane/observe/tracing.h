@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "dataplane/http/message.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 #include "dataplane/pipeline/request_context.h"
 
 namespace gatehouse::dataplane {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "dataplane/http/message.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 
 namespace gatehouse::dataplane {
 

@@ -136,16 +136,14 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
     options.deadline = Clock::now() + worker.options().timeouts.body_idle;
     if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
     observe::beginAttempt(worker, ctx, request.headers);
-    const upstream::Outcome outcome =
-        ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
-            ? co_await worker.h2c().exchange(*ctx.endpoint, ctx.upstream_tls, request, response, options)
-            : co_await upstream::exchangeH1(worker, *ctx.endpoint, ctx.upstream_tls, request, response, options);
     AttemptOutcome attempt;
-    if (outcome == upstream::Outcome::Ok) {
-      attempt.status = response.status;
+    // if/else, not `c ? co_await a : co_await b`: GCC 12 miscompiles that for an Outcome result.
+    if (ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc) {
+      attempt.error = co_await worker.h2c().exchange(*ctx.endpoint, ctx.upstream_tls, request, response, options);
     } else {
-      attempt.error = ProxyError::fromOutcome(outcome);
+      attempt.error = co_await upstream::exchangeH1(worker, *ctx.endpoint, ctx.upstream_tls, request, response, options);
     }
+    if (!attempt.error) attempt.status = response.status;
     const std::optional<Clock::duration> delay = replayable ? retryDelay(worker, ctx, attempt) : std::nullopt;
     if (!delay) co_return attempt.error;
     response = {};
@@ -161,12 +159,13 @@ asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker,
   // A request without body is always replayable: with retries the rule's policy resends it.
   options.replay_stale = !ctx.rule->retry;
   observe::beginAttempt(worker, ctx, request.head.headers);
-  const upstream::Outcome outcome =
-      ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc
-          ? co_await worker.h2c().openStreaming(*ctx.endpoint, ctx.upstream_tls, request, options, exchange)
-          : co_await upstream::openH1Streaming(worker, *ctx.endpoint, ctx.upstream_tls, request, options, exchange);
-  if (outcome == upstream::Outcome::Ok) co_return std::nullopt;
-  co_return ProxyError::fromOutcome(outcome);
+  Outcome outcome;
+  if (ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc) {
+    outcome = co_await worker.h2c().openStreaming(*ctx.endpoint, ctx.upstream_tls, request, options, exchange);
+  } else {
+    outcome = co_await upstream::openH1Streaming(worker, *ctx.endpoint, ctx.upstream_tls, request, options, exchange);
+  }
+  co_return outcome;
 }
 
 asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, RequestContext& ctx,
@@ -186,11 +185,11 @@ asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, Re
         // A failed write shows in readHead() (the upstream may also have answered early).
         if (body.empty() || co_await current->writeBody(body)) co_await current->endBody(trailers);
       }
-      const upstream::Outcome outcome = abandoned ? upstream::Outcome::BadResponse : co_await current->readHead(head);
-      if (outcome == upstream::Outcome::Ok) {
-        attempt.status = head.status;
+      if (abandoned) {
+        attempt.error = ProxyError::of(ErrorKind::BadResponse);
       } else {
-        attempt.error = ProxyError::fromOutcome(outcome);
+        attempt.error = co_await current->readHead(head);
+        if (!attempt.error) attempt.status = head.status;
       }
     }
     const std::optional<Clock::duration> delay = abandoned ? std::nullopt : retryDelay(worker, ctx, attempt);

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "dataplane/http/message.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 #include "dataplane/pipeline/request_context.h"
 #include "dataplane/upstream/exchange.h"
 #include "dataplane/upstream/streaming.h"

@@ -15,7 +15,7 @@
 #include "dataplane/generation.h"
 #include "dataplane/http/message.h"
 #include "dataplane/observe/request_trace.h"
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {

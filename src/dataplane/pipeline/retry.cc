@@ -33,8 +33,8 @@ std::optional<Clock::time_point> requestDeadline(const RequestContext& ctx) {
 bool retriesOutcome(const snapshot::RetryPolicy& policy, const RequestContext& ctx, const AttemptOutcome& outcome,
                     Clock::time_point now) {
   if (!outcome.error) return std::binary_search(policy.codes.begin(), policy.codes.end(), outcome.status);
+  if (outcome.error->retryable) return true;  // nothing reached the upstream
   switch (outcome.error->kind) {
-    case ErrorKind::ConnectFailed:
     case ErrorKind::BadResponse:
       return true;
     case ErrorKind::TimedOut: {

@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "dataplane/pipeline/proxy_error.h"
+#include "dataplane/proxy_error.h"
 #include "dataplane/pipeline/request_context.h"
 
 namespace gatehouse::dataplane {

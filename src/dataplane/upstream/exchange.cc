@@ -24,17 +24,6 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-uint16_t statusFor(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::Ok: return 200;
-    case Outcome::ConnectFailed: return 503;
-    case Outcome::TimedOut: return 504;
-    case Outcome::BadResponse:
-    case Outcome::TooLarge: return 502;
-  }
-  return 502;
-}
-
 bool isConnectionSpecific(std::string_view name) { return http::isConnectionSpecific(name); }
 
 SocketDeadline::SocketDeadline(asio::io_context& io, tcp::socket& socket, Clock::time_point at)
@@ -72,7 +61,7 @@ std::string serializeH1Head(const BufferedRequest& request) {
 namespace {
 
 struct Attempt {
-  Outcome outcome = Outcome::Ok;
+  Outcome outcome;
   bool nothing_received = false;  // failed before any response byte: a retry is safe
   bool reusable = false;
 };
@@ -83,7 +72,7 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
   std::array<asio::const_buffer, 2> out{asio::buffer(request_head), asio::buffer(request.body)};
   auto [wec, written] = co_await asio::async_write(socket, out, kTuple);
   if (wec) {
-    attempt.outcome = Outcome::BadResponse;
+    attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
     attempt.nothing_received = true;
     co_return attempt;
   }
@@ -102,7 +91,7 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
   for (;;) {
     parsed = parser.parse(buffer);
     if (parsed.error()) {
-      attempt.outcome = Outcome::BadResponse;
+      attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
       co_return attempt;
     }
     if (parsed.complete()) {
@@ -112,7 +101,7 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
       continue;
     }
     if (!co_await more()) {
-      attempt.outcome = Outcome::BadResponse;
+      attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
       attempt.nothing_received = buffer.empty();
       co_return attempt;
     }
@@ -144,14 +133,14 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
       for (;;) {
         size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, buffer.size()));
         if (!keep(std::string_view(buffer).substr(0, take))) {
-          attempt.outcome = Outcome::TooLarge;
+          attempt.outcome = ProxyError::of(ErrorKind::ResponseTooLarge);
           co_return attempt;
         }
         remaining -= take;
         buffer.erase(0, take);
         if (remaining == 0) break;
         if (!co_await more()) {
-          attempt.outcome = Outcome::BadResponse;
+          attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
           co_return attempt;
         }
       }
@@ -164,11 +153,11 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
         while (at < buffer.size() && !decoder.done()) {
           http::ChunkedResult r = decoder.decode(std::string_view(buffer).substr(at));
           if (r.error()) {
-            attempt.outcome = Outcome::BadResponse;
+            attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
             co_return attempt;
           }
           if (!keep(r.data)) {
-            attempt.outcome = Outcome::TooLarge;
+            attempt.outcome = ProxyError::of(ErrorKind::ResponseTooLarge);
             co_return attempt;
           }
           at += r.consumed;
@@ -176,7 +165,7 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
         buffer.erase(0, at);
         if (decoder.done()) break;
         if (!co_await more()) {
-          attempt.outcome = Outcome::BadResponse;
+          attempt.outcome = ProxyError::of(ErrorKind::BadResponse);
           co_return attempt;
         }
       }
@@ -185,7 +174,7 @@ asio::awaitable<Attempt> attemptH1(Connection& socket, const std::string& reques
     case http::BodyFraming::UntilClose:
       for (;;) {
         if (!keep(buffer)) {
-          attempt.outcome = Outcome::TooLarge;
+          attempt.outcome = ProxyError::of(ErrorKind::ResponseTooLarge);
           co_return attempt;
         }
         buffer.clear();
@@ -219,17 +208,17 @@ asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpoint& en
       const auto connect_by = std::min(options.deadline, Clock::now() + worker.options().timeouts.upstream_connect);
       SocketDeadline deadline(worker.io(), socket.socket(), connect_by);
       if (error_code ec = co_await connect(socket, endpoint, tls)) {
-        if (deadline.fired() && connect_by == options.deadline) co_return Outcome::TimedOut;
-        co_return ec == handshakeFailed() ? Outcome::BadResponse : Outcome::ConnectFailed;
+        if (deadline.fired() && connect_by == options.deadline) co_return ProxyError::of(ErrorKind::TimedOut);
+        co_return ec == handshakeFailed() ? ProxyError::of(ErrorKind::BadResponse) : ProxyError::of(ErrorKind::ConnectFailed);
       }
     }
     response = BufferedResponse{};
     SocketDeadline deadline(worker.io(), socket.socket(), options.deadline);
     Attempt result = co_await attemptH1(socket, head, request, response, options);
-    if (deadline.fired()) co_return Outcome::TimedOut;
-    if (result.outcome == Outcome::Ok) {
+    if (deadline.fired()) co_return ProxyError::of(ErrorKind::TimedOut);
+    if (!result.outcome) {
       if (result.reusable && socket.is_open()) worker.upstreams().put(endpoint, tls, std::move(socket));
-      co_return Outcome::Ok;
+      co_return std::nullopt;
     }
     if (replayable && reused && result.nothing_received && attempt == 0) continue;
     co_return result.outcome;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "dataplane/http/message.h"
+#include "dataplane/proxy_error.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane {
@@ -57,17 +58,6 @@ struct ExchangeOptions {
   // attempt it counts must be one request the backend saw.
   bool replay_stale = true;
 };
-
-enum class Outcome : uint8_t {
-  Ok,
-  ConnectFailed,  // refused, unreachable or the connect timeout: 503
-  TimedOut,       // the exchange deadline: 504
-  BadResponse,    // malformed, reset or closed before the response ended: 502
-  TooLarge,       // the response body is over ExchangeOptions::max_body: 502
-};
-
-// The status a proxy answers with for a failed exchange.
-uint16_t statusFor(Outcome outcome);
 
 // True for fields that never cross a proxy (RFC 9110 §7.6.1) plus the framing fields the proxy
 // writes itself (content-length, transfer-encoding) and host.

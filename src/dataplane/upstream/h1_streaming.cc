@@ -57,10 +57,10 @@ class H1Streaming final : public StreamingExchange {
     if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
       socket_ = std::move(*pooled);
       reused_ = true;
-    } else if (Outcome failed = co_await connectFresh(); failed != Outcome::Ok) {
-      co_return failed;
+    } else if (Outcome failure = co_await connectFresh(); failure) {
+      co_return failure;
     }
-    if (co_await write(asio::buffer(head_))) co_return Outcome::Ok;
+    if (co_await write(asio::buffer(head_))) co_return std::nullopt;
     if (!reused_ || !replayable_) co_return lastFailure();
     co_return co_await replay();
   }
@@ -96,7 +96,7 @@ class H1Streaming final : public StreamingExchange {
     http::ParseResult parsed;
     for (;;) {
       parsed = parser_.parse(buffer_);
-      if (parsed.error()) co_return Outcome::BadResponse;
+      if (parsed.error()) co_return ProxyError::of(ErrorKind::BadResponse);
       if (parsed.complete()) {
         if (!parser_.head().interim) break;
         buffer_.erase(0, parsed.consumed);
@@ -105,7 +105,7 @@ class H1Streaming final : public StreamingExchange {
       }
       if (co_await readMore()) continue;
       if (!buffer_.empty() || !reused_ || !replayable_ || replayed_) co_return lastFailure();
-      if (Outcome failed = co_await replay(); failed != Outcome::Ok) co_return failed;
+      if (Outcome failure = co_await replay(); failure) co_return failure;
     }
     const http::ResponseHead& parsed_head = parser_.head();
     head.status = parsed_head.status_code;
@@ -121,7 +121,7 @@ class H1Streaming final : public StreamingExchange {
     remaining_ = parsed_head.content_length.value_or(0);
     keep_alive_ = parsed_head.keep_alive && !parsed_head.becomes_tunnel;
     buffer_.erase(0, parsed.consumed);
-    co_return Outcome::Ok;
+    co_return std::nullopt;
   }
 
   asio::awaitable<Outcome> readBody(std::string& out, size_t max, bool& done, http::Headers&) override {
@@ -145,7 +145,7 @@ class H1Streaming final : public StreamingExchange {
           while (at < buffer_.size() && !decoder_.done() && out.size() - before < max) {
             const std::string_view input = std::string_view(buffer_).substr(at, max - (out.size() - before));
             http::ChunkedResult r = decoder_.decode(input);
-            if (r.error()) co_return Outcome::BadResponse;
+            if (r.error()) co_return ProxyError::of(ErrorKind::BadResponse);
             out.append(r.data);
             at += r.consumed;
           }
@@ -163,14 +163,14 @@ class H1Streaming final : public StreamingExchange {
       if (done) {
         response_done_ = true;
         if (request_done_) release();
-        co_return Outcome::Ok;
+        co_return std::nullopt;
       }
-      if (out.size() > before) co_return Outcome::Ok;
+      if (out.size() > before) co_return std::nullopt;
       if (!co_await readMore()) {
         if (framing_ == http::BodyFraming::UntilClose && !timed_out_ && !cancelled_) {
           done = true;
           response_done_ = true;
-          co_return Outcome::Ok;
+          co_return std::nullopt;
         }
         co_return lastFailure();
       }
@@ -194,7 +194,7 @@ class H1Streaming final : public StreamingExchange {
     return std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
   }
 
-  Outcome lastFailure() const { return timed_out_ ? Outcome::TimedOut : Outcome::BadResponse; }
+  Outcome lastFailure() const { return timed_out_ ? ProxyError::of(ErrorKind::TimedOut) : ProxyError::of(ErrorKind::BadResponse); }
 
   asio::awaitable<Outcome> connectFresh() {
     error_code ignored;
@@ -204,17 +204,17 @@ class H1Streaming final : public StreamingExchange {
     const auto connect_by = std::min(deadline_, Clock::now() + worker_.options().timeouts.upstream_connect);
     SocketDeadline deadline(worker_.io(), socket_.socket(), connect_by);
     if (error_code ec = co_await connect(socket_, endpoint_, tls_)) {
-      if (deadline.fired() && connect_by == deadline_) co_return Outcome::TimedOut;
-      co_return ec == handshakeFailed() ? Outcome::BadResponse : Outcome::ConnectFailed;
+      if (deadline.fired() && connect_by == deadline_) co_return ProxyError::of(ErrorKind::TimedOut);
+      co_return ec == handshakeFailed() ? ProxyError::of(ErrorKind::BadResponse) : ProxyError::of(ErrorKind::ConnectFailed);
     }
-    co_return cancelled_ ? Outcome::BadResponse : Outcome::Ok;
+    co_return cancelled_ ? ProxyError::of(ErrorKind::BadResponse) : Outcome{};
   }
 
   // The pooled connection was closed before any response byte: the head again on a new one.
   asio::awaitable<Outcome> replay() {
     replayed_ = true;
-    if (Outcome failed = co_await connectFresh(); failed != Outcome::Ok) co_return failed;
-    co_return co_await write(asio::buffer(head_)) ? Outcome::Ok : lastFailure();
+    if (Outcome failure = co_await connectFresh(); failure) co_return failure;
+    co_return co_await write(asio::buffer(head_)) ? Outcome{} : lastFailure();
   }
 
   template <class Buffers>
@@ -275,7 +275,7 @@ asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoin
                                          const ExchangeOptions& options, std::unique_ptr<StreamingExchange>& exchange) {
   auto opened = std::make_unique<H1Streaming>(worker, endpoint, tls, request, options);
   const Outcome outcome = co_await opened->open();
-  if (outcome == Outcome::Ok) exchange = std::move(opened);
+  if (!outcome) exchange = std::move(opened);
   co_return outcome;
 }
 

@@ -104,7 +104,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     bool done = false;
     bool final_head = false;
     bool received = false;  // any frame of the response arrived
-    Outcome outcome = Outcome::BadResponse;
+    Outcome outcome = ProxyError::of(ErrorKind::BadResponse);
     // Streamed (H2cStreaming): the request body waiting for the stream's window, and the
     // response body received and not yet consumed (its bytes still hold the window).
     bool streamed = false;
@@ -193,7 +193,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     if (!call->options->keep_body) return 0;
     if (call->response->body.size() + len > call->options->max_body) {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
-      self->complete(*call, Outcome::TooLarge);
+      self->complete(*call, ProxyError::of(ErrorKind::ResponseTooLarge));
       return 0;
     }
     call->response->body.append(reinterpret_cast<const char*>(data), len);
@@ -203,7 +203,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     auto* self = static_cast<H2cSession*>(user);
     Call* call = self->find(stream_id);
     if (call == nullptr) return 0;
-    self->complete(*call, error_code == NGHTTP2_NO_ERROR && call->final_head ? Outcome::Ok : Outcome::BadResponse);
+    self->complete(*call, error_code == NGHTTP2_NO_ERROR && call->final_head ? Outcome{} : ProxyError::of(ErrorKind::BadResponse));
     return 0;
   }
   static ssize_t readBody(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* flags,
@@ -335,7 +335,7 @@ void H2cSession::die() {
   socket_.close(ignored);
   idle_timer_.cancel();
   ready_.cancel();
-  for (auto& [id, call] : calls_) complete(*call, Outcome::BadResponse);
+  for (auto& [id, call] : calls_) complete(*call, ProxyError::of(ErrorKind::BadResponse));
 }
 
 void H2cSession::armIdle() {
@@ -392,8 +392,8 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
     co_await ready_.async_wait(kTuple);
     --waiting_;
   }
-  if (state_ != State::Ready || !usable()) co_return connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
-  if (Clock::now() >= options.deadline) co_return Outcome::TimedOut;
+  if (state_ != State::Ready || !usable()) co_return connect_failed_ ? ProxyError::of(ErrorKind::ConnectFailed) : ProxyError::of(ErrorKind::BadResponse);
+  if (Clock::now() >= options.deadline) co_return ProxyError::of(ErrorKind::TimedOut);
 
   std::vector<std::string> names;
   const std::string length = std::to_string(request.body.size());
@@ -411,7 +411,7 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
                                             request.body.empty() ? nullptr : &provider, nullptr);
   if (id < 0) {
     if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) exhausted_ = true;
-    co_return Outcome::BadResponse;
+    co_return ProxyError::of(ErrorKind::BadResponse);
   }
   calls_[id] = &call;
   struct Unregister {
@@ -431,7 +431,7 @@ asio::awaitable<Outcome> H2cSession::exchange(const BufferedRequest& request, Bu
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
       flush();
     }
-    co_return Outcome::TimedOut;
+    co_return ProxyError::of(ErrorKind::TimedOut);
   }
   co_return call.outcome;
 }
@@ -494,7 +494,7 @@ class H2cStreaming final : public StreamingExchange {
       nghttp2_submit_rst_stream(session_->session_, NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
       session_->flush();
     }
-    session_->complete(call_, Outcome::BadResponse);
+    session_->complete(call_, ProxyError::of(ErrorKind::BadResponse));
   }
 
   asio::awaitable<bool> writeBody(const std::string& data) override;
@@ -536,7 +536,7 @@ asio::awaitable<Outcome> H2cStreaming::open(const StreamedRequest& request) {
     --session.waiting_;
   }
   if (session.state_ != H2cSession::State::Ready || !session.usable()) {
-    co_return session.connect_failed_ ? Outcome::ConnectFailed : Outcome::BadResponse;
+    co_return session.connect_failed_ ? ProxyError::of(ErrorKind::ConnectFailed) : ProxyError::of(ErrorKind::BadResponse);
   }
   std::vector<std::string> names;
   const std::string length = request.content_length ? std::to_string(*request.content_length) : std::string();
@@ -548,13 +548,13 @@ asio::awaitable<Outcome> H2cStreaming::open(const StreamedRequest& request) {
                                             request.body_follows ? &provider : nullptr, nullptr);
   if (id < 0) {
     if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) session.exhausted_ = true;
-    co_return Outcome::BadResponse;
+    co_return ProxyError::of(ErrorKind::BadResponse);
   }
   id_ = id;
   session.calls_[id] = &call_;
   session.idle_timer_.cancel();
   session.flush();
-  co_return Outcome::Ok;
+  co_return std::nullopt;
 }
 
 // writeBody() and readHead() keep their waits in flat loops: GCC 12.2 laid out the coroutine
@@ -568,12 +568,12 @@ asio::awaitable<bool> H2cStreaming::writeBody(const std::string& data) {
     sendPending();
   }
   while (in_time && call_.out.size() > kMaxQueuedBody && !call_.done) in_time = co_await wait(call_.write_signal);
-  const bool taken = in_time && (!call_.done || call_.outcome == Outcome::Ok);
+  const bool taken = in_time && (!call_.done || !call_.outcome);
   co_return taken;
 }
 
 asio::awaitable<bool> H2cStreaming::endBody(http::Headers trailers) {
-  if (call_.done || cancelled_) co_return call_.outcome == Outcome::Ok;
+  if (call_.done || cancelled_) co_return !call_.outcome;
   call_.out_ended = true;
   call_.out_trailers = std::move(trailers);
   sendPending();
@@ -583,23 +583,23 @@ asio::awaitable<bool> H2cStreaming::endBody(http::Headers trailers) {
 asio::awaitable<Outcome> H2cStreaming::readHead(StreamedResponseHead& head) {
   bool in_time = true;
   while (in_time && !call_.final_head && !call_.done) in_time = co_await wait(call_.signal);
-  Outcome outcome = Outcome::Ok;
+  Outcome outcome;
   if (!in_time) {
-    outcome = Outcome::TimedOut;
+    outcome = ProxyError::of(ErrorKind::TimedOut);
   } else if (!call_.final_head) {
-    outcome = call_.outcome == Outcome::Ok ? Outcome::BadResponse : call_.outcome;
+    outcome = call_.outcome ? call_.outcome : ProxyError::of(ErrorKind::BadResponse);
   }
-  if (outcome != Outcome::Ok) co_return outcome;
+  if (outcome) co_return outcome;
   head.status = response_.status;
   head.headers = std::move(response_.headers);
   head.ended = call_.remote_ended && call_.in.empty() && response_.trailers.size() == 0;
-  co_return Outcome::Ok;
+  co_return std::nullopt;
 }
 
 asio::awaitable<Outcome> H2cStreaming::readBody(std::string& out, size_t max, bool& done, http::Headers& trailers) {
   done = false;
   while (call_.in.empty() && !call_.done && !call_.remote_ended) {
-    if (!co_await wait(call_.signal)) co_return Outcome::TimedOut;
+    if (!co_await wait(call_.signal)) co_return ProxyError::of(ErrorKind::TimedOut);
   }
   const size_t take = std::min(max, call_.in.size());
   out.append(call_.in, 0, take);
@@ -608,12 +608,12 @@ asio::awaitable<Outcome> H2cStreaming::readBody(std::string& out, size_t max, bo
     nghttp2_session_consume(session_->session_, id_, take);
     session_->flush();
   }
-  if (!call_.in.empty() || !(call_.done || call_.remote_ended)) co_return Outcome::Ok;
+  if (!call_.in.empty() || !(call_.done || call_.remote_ended)) co_return std::nullopt;
   // Closed without the upstream's END_STREAM: reset or lost mid-response.
-  if (!call_.remote_ended) co_return call_.outcome == Outcome::Ok ? Outcome::BadResponse : call_.outcome;
+  if (!call_.remote_ended) co_return call_.outcome ? call_.outcome : ProxyError::of(ErrorKind::BadResponse);
   done = true;
   trailers = std::move(response_.trailers);
-  co_return Outcome::Ok;
+  co_return std::nullopt;
 }
 
 asio::awaitable<bool> H2cStreaming::wait(asio::steady_timer& signal) {
@@ -627,7 +627,7 @@ asio::awaitable<Outcome> H2cSession::openStream(const StreamedRequest& request, 
                                                 std::unique_ptr<StreamingExchange>& exchange) {
   auto opened = std::make_unique<H2cStreaming>(worker_, shared_from_this(), options.deadline);
   const Outcome outcome = co_await opened->open(request);
-  if (outcome == Outcome::Ok) exchange = std::move(opened);
+  if (!outcome) exchange = std::move(opened);
   co_return outcome;
 }
 
@@ -666,7 +666,7 @@ asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint
     std::shared_ptr<H2cSession> session = sessionFor(endpoint, tls, fresh);
     bool nothing_received = true;
     Outcome outcome = co_await session->exchange(request, response, options, nothing_received);
-    if (outcome == Outcome::Ok || outcome == Outcome::TimedOut || outcome == Outcome::TooLarge) co_return outcome;
+    if (!outcome || outcome->kind == ErrorKind::TimedOut || outcome->kind == ErrorKind::ResponseTooLarge) co_return outcome;
     if (!fresh && nothing_received && attempt == 0) continue;
     co_return outcome;
   }

@@ -17,6 +17,7 @@ using dataplane::ErrorKind;
 using dataplane::ErrorSide;
 using dataplane::EscapedSlashes;
 using dataplane::ProxyError;
+using dataplane::Outcome;
 using dataplane::RequestContext;
 
 constexpr uint32_t kNoEndpoints = 0;
@@ -207,13 +208,12 @@ TEST(ProxyError, OnlyAFailedConnectIsRetryable) {
   EXPECT_FALSE(ProxyError::of(ErrorKind::TimedOut).retryable);
 }
 
-TEST(ProxyError, ExchangeOutcomesMapToUpstreamErrors) {
-  using dataplane::upstream::Outcome;
-  EXPECT_EQ(ProxyError::fromOutcome(Outcome::ConnectFailed).kind, ErrorKind::ConnectFailed);
-  EXPECT_EQ(ProxyError::fromOutcome(Outcome::TimedOut).kind, ErrorKind::TimedOut);
-  EXPECT_EQ(ProxyError::fromOutcome(Outcome::BadResponse).kind, ErrorKind::BadResponse);
-  EXPECT_EQ(ProxyError::fromOutcome(Outcome::TooLarge).kind, ErrorKind::ResponseTooLarge);
-  EXPECT_EQ(ProxyError::fromOutcome(Outcome::TooLarge).side, ErrorSide::Upstream);
+TEST(ProxyError, AnOutcomeIsEmptyOrTheErrorOfItsKind) {
+  EXPECT_FALSE(Outcome{});
+  const Outcome outcome = ProxyError::of(ErrorKind::ResponseTooLarge);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, (ProxyError{ErrorKind::ResponseTooLarge, ErrorSide::Upstream, false}));
+  EXPECT_EQ(outcome->status(), 502);
 }
 
 }  // namespace
