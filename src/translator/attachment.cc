@@ -32,6 +32,7 @@ class RouteBackends : public BackendResolver {
       note(reason::kInvalidKind, "backendRef kind " + ref.group + "/" + ref.kind + " is not supported");
       return std::nullopt;
     }
+    if (ref.ns != route.key.ns) record_.grant_namespaces.insert(ref.ns);
     if (!referenceAllowed(view_, {model::kGatewayGroup, route.key.kind, route.key.ns}, {"", "Service", ref.ns, ref.name})) {
       note(reason::kRefNotPermitted, "no ReferenceGrant in " + ref.ns + " allows " + route.key.kind + " " +
                                          record_.identity.ns_name + " to use Service " + ref.name);
@@ -105,6 +106,7 @@ void Translator::State::translateRoute(const ObjectKey& key) {
   record->compiled = kind->compile(*route, resolver);
   record->compiled->forEachRule([&](snapshot::Rule& rule) { rule.policies = policy_attachments.forRule(key, rule.name); });
   for (const auto& svc : record->services) routes_by_service[svc].insert(key);
+  for (const auto& ns : record->grant_namespaces) routes_by_grant_namespace[ns].insert(key);
   attachParents(*record);
   routes[key] = std::move(record);
 }
@@ -316,6 +318,12 @@ void Translator::State::detach(const ObjectKey& key) {
     if (deps == routes_by_service.end()) continue;
     deps->second.erase(key);
     if (deps->second.empty()) routes_by_service.erase(deps);
+  }
+  for (const auto& ns : record.grant_namespaces) {
+    auto deps = routes_by_grant_namespace.find(ns);
+    if (deps == routes_by_grant_namespace.end()) continue;
+    deps->second.erase(key);
+    if (deps->second.empty()) routes_by_grant_namespace.erase(deps);
   }
   release(record);
 }

@@ -70,6 +70,7 @@ struct RouteRecord {
   RouteIdentity identity;
   std::unique_ptr<CompiledRoute> compiled;
   std::set<model::ObjectKey> services;  // every Service it named, resolved or not
+  std::set<std::string> grant_namespaces;  // of its cross-namespace backendRefs: their ReferenceGrants decide
   std::vector<uint32_t> clusters;       // cluster references it holds
   // One entry per parentRef that names one of our Gateways or ListenerSets, in spec order.
   struct Parent {
@@ -118,6 +119,7 @@ struct Translator::State {
   std::map<std::string, ListenerSetState> listener_sets;  // by "namespace/name"
   std::map<model::ObjectKey, std::unique_ptr<RouteRecord>> routes;
   std::map<model::ObjectKey, std::set<model::ObjectKey>> routes_by_service;
+  std::map<std::string, std::set<model::ObjectKey>> routes_by_grant_namespace;
   Backends backends;
   BackendTlsPolicies backend_tls_policies;
   PolicyAttachments policy_attachments;  // Gatehouse's policies (gatehouse.dev)

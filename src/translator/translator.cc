@@ -24,12 +24,16 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
   changed.clear();
   // Compiled routes depend on routes, Services, EndpointSlices and ReferenceGrants; Gateways,
   // ListenerSets, GatewayClasses, their Secrets, Namespaces and GatehouseParameters (whether a
-  // Gateway is accepted) only decide where routes attach.
+  // Gateway is accepted) only decide where routes attach. A ReferenceGrant recompiles the routes
+  // with a backendRef into its namespace and re-attaches the rest (Gateways' certificateRefs).
   enum Mode { kDelta, kReattach, kFull } mode = first ? kFull : kDelta;
+  std::set<std::string> grant_namespaces;
   for (const auto& key : changed_keys) {
     if (findRouteKind(key.kind) || key.kind == "Service" || key.kind == "EndpointSlice") continue;
+    if (key.kind == "ReferenceGrant") grant_namespaces.insert(key.ns);
     const bool attach_only = key.kind == "Gateway" || key.kind == "ListenerSet" || key.kind == "GatewayClass" ||
-                             key.kind == "Secret" || key.kind == "Namespace" || key.kind == "GatehouseParameters";
+                             key.kind == "Secret" || key.kind == "Namespace" || key.kind == "GatehouseParameters" ||
+                             key.kind == "ReferenceGrant";
     mode = std::max(mode, attach_only ? kReattach : kFull);
   }
   const bool full = mode == kFull;
@@ -50,6 +54,7 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
     for (auto& [key, record] : routes) release(*record);  // the listeners they were placed on are rebuilt
     routes.clear();
     routes_by_service.clear();
+    routes_by_grant_namespace.clear();
     rebuildWorld();
     gateways_dirty = true;
     for (const auto* kind : routeKinds())
@@ -67,6 +72,9 @@ Translator::Result Translator::State::update(const store::View& v, const std::se
     }
     for (const auto& svc : services)
       if (auto it = routes_by_service.find(svc); it != routes_by_service.end())
+        redo.insert(it->second.begin(), it->second.end());
+    for (const auto& ns : grant_namespaces)
+      if (auto it = routes_by_grant_namespace.find(ns); it != routes_by_grant_namespace.end())
         redo.insert(it->second.begin(), it->second.end());
     if (mode == kReattach) {
       rebuildWorld();

@@ -4,8 +4,9 @@
 // proportion to what it touches (docs/design/incremental-translation.md): a changed route (of any
 // registered kind) or Service recompiles only the routes that depend on it and rebuilds only the
 // host tables they appear in; an EndpointSlice only swaps its Service's endpoints; a GatewayClass,
-// Gateway, Secret, Namespace or GatehouseParameters re-attaches the compiled routes; anything else (ReferenceGrant,
-// BackendTLSPolicy, Gatehouse's policies) re-translates everything. No I/O. Pool addresses come from an AddressAllocator.
+// Gateway, Secret, Namespace or GatehouseParameters re-attaches the compiled routes; a ReferenceGrant
+// also recompiles the routes with a backendRef into its namespace; anything else (BackendTLSPolicy,
+// Gatehouse's policies) re-translates everything. No I/O. Pool addresses come from an AddressAllocator.
 #include <map>
 #include <memory>
 #include <optional>

@@ -255,6 +255,42 @@ spec:
   for (const auto& socket : listeners.sockets) EXPECT_NE(socket.listeners.at(0).hosts.any, nullptr);
 }
 
+TEST(IncrementalTranslator, GrantChangeRecompilesTheRoutesReferringIntoItsNamespaceOnly) {
+  providers::FileStore store;
+  Translator incremental(Options{});
+  std::string gateway = kGateway;
+  gateway.replace(gateway.find("protocol: HTTP}"), 15, "protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}");
+  store.applyFile("gateway", gateway);
+  store.applyFile("svc", "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns}\n"
+                         "spec: {ports: [{port: 80}]}\n");
+  auto route = [](const std::string& ns, const std::string& name) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " + name + ", namespace: " + ns +
+           "}\nspec:\n  parentRefs: [{name: gw, namespace: ns}]\n  hostnames: [" + name +
+           ".example.com]\n  rules: [{backendRefs: [{name: svc, namespace: ns, port: 80}]}]\n";
+  };
+  store.applyFile("cross", route("other", "cross"));
+  store.applyFile("local", route("ns", "local"));
+  EXPECT_TRUE(incremental.update(store.live(), store.takeChanges()).full);
+  store.applyFile("grant",
+                  "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: ns}\n"
+                  "spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}]\n"
+                  "  to: [{group: \"\", kind: Service}]\n");
+  auto result = incremental.update(store.live(), store.takeChanges());
+  EXPECT_FALSE(result.full);
+  std::set<std::string> changed;
+  for (auto& [key, status] : result.changed) changed.insert(key.str());
+  EXPECT_EQ(changed, (std::set<std::string>{"HTTPRoute/other/cross"}));  // ResolvedRefs turns True
+  const model::Json status = result.changed.begin()->second->unpack();
+  EXPECT_EQ(status["parents"][0]["conditions"][1]["type"], "ResolvedRefs");
+  EXPECT_EQ(status["parents"][0]["conditions"][1]["status"], "True");
+  store.removeFile("grant");
+  result = incremental.update(store.live(), store.takeChanges());
+  EXPECT_FALSE(result.full);
+  changed.clear();
+  for (auto& [key, status] : result.changed) changed.insert(key.str());
+  EXPECT_EQ(changed, (std::set<std::string>{"HTTPRoute/other/cross"}));
+}
+
 TEST(IncrementalTranslator, SliceChangeSwapsTheClusterAndKeepsTheRouteTables) {
   providers::FileStore store;
   Translator incremental(Options{});
