@@ -15,37 +15,13 @@
 
 #include "dataplane/http/h1_connection_impl.h"
 #include "dataplane/http/h2_connection.h"
+#include "dataplane/net/address_text.h"
 #include "dataplane/observe/tls_handshakes.h"
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/policies/policy_phase.h"
 
 namespace gatehouse::dataplane {
 namespace h1 {
-
-namespace {
-
-// The textual form of `address` in `out` (64 bytes): IPv4 without snprintf (it is formatted on
-// every request for X-Forwarded-For; asio's to_string() goes through inet_ntop and stdio).
-std::string_view formatAddress(const asio::ip::address& address, char (&out)[64]) {
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    char* p = out;
-    for (size_t i = 0; i < 4; ++i) {
-      unsigned v = bytes[i];
-      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-      *p++ = static_cast<char>('0' + v % 10);
-      if (i < 3) *p++ = '.';
-    }
-    return std::string_view(out, static_cast<size_t>(p - out));
-  }
-  const std::string text = address.to_string();
-  const size_t n = std::min(text.size(), sizeof(out));
-  std::memcpy(out, text.data(), n);
-  return std::string_view(out, n);
-}
-
-}  // namespace
 
 template <class Stream>
 void H1Connection<Stream>::spawn() {
@@ -308,7 +284,7 @@ asio::awaitable<bool> H1Connection<Stream>::serveOne() {
     keep(field.name, field.value);
   }
   char ip_text[64];
-  const std::string_view client_ip = formatAddress(remote_.address(), ip_text);
+  const std::string_view client_ip = net::addressText(remote_.address(), ip_text);
   if (forwarded_for != SIZE_MAX) {
     std::string& value = fields[forwarded_for].second;
     value.append(", ");

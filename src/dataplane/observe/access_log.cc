@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 
-#include <fmt/format.h>
-
+#include "dataplane/net/address_text.h"
 #include "dataplane/observe/error_type.h"
 #include "dataplane/observe/json_escape.h"
 #include "dataplane/pipeline/request_context.h"
@@ -16,6 +16,15 @@
 namespace gatehouse::dataplane::observe {
 
 namespace {
+
+// By hand, not fmt: runtime format strings cost ~60% of a line (callgrind: ~18k instructions per
+// request with the access log on, most of it parsing "{}" fields).
+
+void uint(std::string& out, uint64_t v) {
+  char text[20];
+  const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+  out.append(text, static_cast<size_t>(end - text));
+}
 
 void key(std::string& out, std::string_view name) {
   out += ",\"";
@@ -32,31 +41,61 @@ void stringOrNull(std::string& out, std::string_view name, std::string_view valu
   }
 }
 
+// Milliseconds with three decimals, rounded to the microsecond.
 void milliseconds(std::string& out, std::chrono::steady_clock::duration d) {
-  fmt::format_to(std::back_inserter(out), "{:.3f}", std::chrono::duration<double, std::milli>(d).count());
+  const auto us = std::chrono::round<std::chrono::microseconds>(d).count();
+  if (us < 0) {
+    out += "0.000";
+    return;
+  }
+  uint(out, static_cast<uint64_t>(us / 1000));
+  const auto fraction = static_cast<unsigned>(us % 1000);
+  const char digits[4] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                          static_cast<char>('0' + fraction % 10)};
+  out.append(digits, sizeof digits);
 }
 
-void address(std::string& out, std::string_view name, const boost::asio::ip::address& ip, uint16_t port) {
-  key(out, name);
-  const std::string text = ip.to_string();
-  if (ip.is_v6()) {
-    fmt::format_to(std::back_inserter(out), "\"[{}]:{}\"", text, port);
-  } else {
-    fmt::format_to(std::back_inserter(out), "\"{}:{}\"", text, port);
+// "HOST:PORT" in quotes, IPv6 in brackets.
+void hostPort(std::string& out, std::string_view host, bool v6, uint16_t port) {
+  out += v6 ? "\"[" : "\"";
+  out += host;
+  out += v6 ? "]:" : ":";
+  uint(out, port);
+  out += '"';
+}
+
+// {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ": the text up to the seconds is kept per thread and
+// recomputed when the second changes.
+void timeField(std::string& out, std::chrono::system_clock::time_point wall) {
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[19];
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+  const int64_t second = since_epoch / 1000;
+  if (second != cached_second) {
+    const std::time_t seconds = static_cast<std::time_t>(second);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[sizeof cached + 1];
+    if (std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc) != sizeof cached) {  // a year past 9999
+      out += "{\"time\":null";
+      return;
+    }
+    std::memcpy(cached, text, sizeof cached);
+    cached_second = second;
   }
+  out += "{\"time\":\"";
+  out.append(cached, sizeof cached);
+  const auto ms = static_cast<unsigned>(since_epoch % 1000);
+  const char tail[6] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                        static_cast<char>('0' + ms % 10), 'Z', '"'};
+  out.append(tail, sizeof tail);
 }
 
 }  // namespace
 
 void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chrono::system_clock::time_point wall,
                          std::chrono::steady_clock::time_point now) {
-  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  fmt::format_to(std::back_inserter(out), "{{\"time\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\"", utc.tm_year + 1900,
-                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, since_epoch % 1000);
-
+  timeField(out, wall);
   const snapshot::Listener* listener = ctx.listener;
   const snapshot::Rule* rule = ctx.rule;
   stringOrNull(out, "gateway", listener ? std::string_view(listener->gateway) : "", listener != nullptr);
@@ -66,18 +105,16 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   if (rule == nullptr) {
     out += "null";
   } else if (rule->name.empty()) {
-    fmt::format_to(std::back_inserter(out), "\"{}\"", rule->index);
+    out += '"';
+    uint(out, rule->index);
+    out += '"';
   } else {
     appendJsonString(out, rule->name);
   }
   stringOrNull(out, "backend", ctx.cluster ? std::string_view(ctx.cluster->name) : "", ctx.cluster != nullptr);
   if (ctx.endpoint != nullptr && ctx.endpoint->family != snapshot::Endpoint::Family::Invalid) {
     key(out, "endpoint");
-    if (ctx.endpoint->family == snapshot::Endpoint::Family::V6) {
-      fmt::format_to(std::back_inserter(out), "\"[{}]:{}\"", ctx.endpoint->ip, ctx.endpoint->port);
-    } else {
-      fmt::format_to(std::back_inserter(out), "\"{}:{}\"", ctx.endpoint->ip, ctx.endpoint->port);
-    }
+    hostPort(out, ctx.endpoint->ip, ctx.endpoint->family == snapshot::Endpoint::Family::V6, ctx.endpoint->port);
   } else {
     stringOrNull(out, "endpoint", ctx.endpoint ? std::string_view(ctx.endpoint->ip) : "", ctx.endpoint != nullptr);
   }
@@ -85,8 +122,13 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   stringOrNull(out, "method", request.method, !request.method.empty());
   stringOrNull(out, "authority", request.authority, !request.authority.empty());
   stringOrNull(out, "path", request.path, !request.path.empty());
-  fmt::format_to(std::back_inserter(out), ",\"status\":{},\"bytes_received\":{},\"bytes_sent\":{},\"duration_ms\":",
-                 ctx.status, ctx.bytes_received, ctx.bytes_sent);
+  key(out, "status");
+  uint(out, ctx.status);
+  key(out, "bytes_received");
+  uint(out, ctx.bytes_received);
+  key(out, "bytes_sent");
+  uint(out, ctx.bytes_sent);
+  key(out, "duration_ms");
   milliseconds(out, ctx.started == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::duration{}
                                                                           : now - ctx.started);
   key(out, "upstream_duration_ms");
@@ -101,7 +143,7 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   if (ctx.upstream_started == std::chrono::steady_clock::time_point{}) {
     out += "null";
   } else {
-    fmt::format_to(std::back_inserter(out), "{}", ctx.retries + 1);
+    uint(out, ctx.retries + 1);
   }
   // The request's trace (observe/tracing.h): the client's, or with tracing on a new one.
   key(out, "trace_id");
@@ -114,10 +156,13 @@ void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chron
   } else {
     out += "null";
   }
+  key(out, "client_address");
   if (ctx.client.port() != 0) {
-    address(out, "client_address", ctx.client.address(), ctx.client.port());
+    char text[64];
+    const boost::asio::ip::address ip = ctx.client.address();
+    hostPort(out, net::addressText(ip, text), ip.is_v6(), ctx.client.port());
   } else {
-    stringOrNull(out, "client_address", "", false);
+    out += "null";
   }
   out += "}\n";
 }

@@ -37,12 +37,23 @@ size_t validSequence(std::string_view s, size_t i, uint32_t& code) {
   return length;
 }
 
+// Printable ASCII other than '"' and '\\': copied as is.
+bool plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 }  // namespace
 
 void appendJsonString(std::string& out, std::string_view bytes) {
   out += '"';
   size_t i = 0;
   while (i < bytes.size()) {
+    // Runs of plain bytes (most of a path or host) in one append, not a byte at a time.
+    size_t run = i;
+    while (run < bytes.size() && plain(static_cast<uint8_t>(bytes[run]))) ++run;
+    if (run > i) {
+      out.append(bytes.data() + i, run - i);
+      i = run;
+      if (i == bytes.size()) break;
+    }
     const auto c = static_cast<uint8_t>(bytes[i]);
     if (c < 0x80) {
       if (c == '"' || c == '\\') {
