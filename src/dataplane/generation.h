@@ -1,9 +1,8 @@
 #pragma once
 // What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
-// socket, client TLS contexts per cluster with a BackendTLSPolicy and client certificate, the
-// local rate limiters). Built on the control thread
-// by DataPlane::apply, immutable, posted to every worker; each request pins the generation
-// current when it starts.
+// socket, client TLS contexts per cluster with a BackendTLSPolicy and per backend client
+// certificate, the local rate limiters). Built on the control thread by DataPlane::apply,
+// immutable, posted to every worker; each request pins the generation current when it starts.
 #include <memory>
 #include <string>
 #include <string_view>
