@@ -12,6 +12,7 @@
 #include "dataplane/generation.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/net/listen_socket.h"
+#include "dataplane/upstream_tls_contexts.h"
 
 namespace gatehouse::dataplane {
 
@@ -77,17 +78,7 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
   generation->snapshot = snapshot;
   generation->local_rate_limiters = rate_limiters_.resolve(*snapshot);
   upstream_tls_cache_.prune();
-  for (uint32_t index = 0; index < snapshot->clusters.size(); ++index) {
-    const snapshot::Cluster* cluster = snapshot->clusters.get(index);
-    if (cluster == nullptr || !cluster->tls || !cluster->tls->usable) continue;
-    auto context = upstream_tls_cache_.get(*cluster->tls);
-    if (!context) {
-      spdlog::warn("cluster {}: upstream TLS: {}", cluster->name, context.error().message);
-      continue;
-    }
-    generation->upstream_tls.resize(snapshot->clusters.size());
-    generation->upstream_tls[index] = context.value();
-  }
+  buildUpstreamTls(*generation, upstream_tls_cache_);
   struct ToBind {
     const snapshot::Socket* socket;
     net::SocketRole role;

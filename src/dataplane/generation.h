@@ -1,8 +1,8 @@
 #pragma once
 // What a worker serves: one Snapshot plus what the data plane derived from it (TLS contexts per
-// socket, client TLS contexts per cluster with a BackendTLSPolicy, the local rate limiters). Built on the control thread
-// by DataPlane::apply, immutable, posted to every worker; each request pins the generation
-// current when it starts.
+// socket, client TLS contexts per cluster with a BackendTLSPolicy and per backend client
+// certificate, the local rate limiters). Built on the control thread by DataPlane::apply,
+// immutable, posted to every worker; each request pins the generation current when it starts.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,15 +32,26 @@ struct Generation {
   // One per snapshot->local_rate_limits entry, shared by every worker (and by the generations
   // that keep the limit).
   std::vector<std::shared_ptr<policies::LocalRateLimiter>> local_rate_limiters;
-  // By cluster index; null where the cluster has no BackendTLSPolicy or its TLS is not usable.
-  std::vector<tls::UpstreamContextPtr> upstream_tls;
+  // By client certificate slot, then by cluster index; null where the cluster has no
+  // BackendTLSPolicy or its TLS is not usable. Slot 0 presents no client certificate; slot i > 0
+  // presents the i-th distinct backend client certificate of the snapshot's listeners.
+  std::vector<std::vector<tls::UpstreamContextPtr>> upstream_tls;
+  // The slot of each listener whose Gateway has spec.tls.backend.clientCertificateRef.
+  std::unordered_map<const snapshot::Listener*, uint32_t> client_certificate_slots;
 
   const SocketConfig* find(std::string_view identity) const {
     auto it = sockets.find(identity);
     return it == sockets.end() ? nullptr : &it->second;
   }
-  const tls::UpstreamContext* upstreamTls(uint32_t cluster) const {
-    return cluster < upstream_tls.size() ? upstream_tls[cluster].get() : nullptr;
+  // The TLS a request that came in on `listener` uses to `cluster`'s endpoints: the listener's
+  // Gateway decides the client certificate. Null: none (the cluster has no usable TLS).
+  const tls::UpstreamContextPtr& upstreamTls(uint32_t cluster, const snapshot::Listener* listener) const {
+    static const tls::UpstreamContextPtr kNone;
+    uint32_t slot = 0;
+    if (auto it = client_certificate_slots.find(listener); it != client_certificate_slots.end()) slot = it->second;
+    if (slot >= upstream_tls.size()) return kNone;
+    const auto& by_cluster = upstream_tls[slot];
+    return cluster < by_cluster.size() ? by_cluster[cluster] : kNone;
   }
 };
 

@@ -13,6 +13,7 @@ inline std::vector<std::string> supportedFeatures() {
       "BackendTLSPolicySANValidation",  // subjectAltNames: Hostname and URI
       "Gateway",
       "GatewayAddressEmpty",
+      "GatewayBackendClientCertificate",  // spec.tls.backend: presented to backends with a BackendTLSPolicy
       "GatewayFrontendClientCertificateValidation",                  // tls.frontend, per port
       "GatewayFrontendClientCertificateValidationInsecureFallback",  // mode AllowInsecureFallback
       "GatewayHTTPListenerIsolation",

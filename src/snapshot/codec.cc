@@ -287,6 +287,11 @@ class Encoder {
       flag(listener.client_validation->allow_insecure_fallback);
     }
     policies(listener.policies);
+    flag(listener.backend_client_certificate.has_value());
+    if (const auto& c = listener.backend_client_certificate) {
+      string(c->cert_pem);
+      string(c->key_pem);
+    }
   }
 
   const Snapshot& snapshot_;
@@ -807,6 +812,11 @@ class Decoder {
           v.allow_insecure_fallback = flag("allowInsecureFallback");
         }
         listener.policies = policies();
+        if (flag("backendClientCertificate")) {
+          TlsCertificate& cert = listener.backend_client_certificate.emplace();
+          cert.cert_pem = string("cert");
+          cert.key_pem = string("key");
+        }
       }
     }
   }

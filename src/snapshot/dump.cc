@@ -210,6 +210,7 @@ json toJson(const Snapshot& snapshot) {
         jl["clientValidation"] = {{"caCertificates", subjectsOf(v->ca_pem)},
                                   {"mode", v->allow_insecure_fallback ? "AllowInsecureFallback" : "AllowValidOnly"}};
       if (!l.policies.empty()) jl["policies"] = policies(snapshot, l.policies);
+      if (const auto& c = l.backend_client_certificate) jl["backendClientCertificate"] = subjectOf(c->cert_pem);
       if (s.kind == ListenerKind::SniDispatch)
         jl["protocol"] = protocolName(l.kind == ListenerKind::TlsPassthrough ? Transport::Tcp : Transport::Tls, l.kind);
       listeners.push_back(jl);

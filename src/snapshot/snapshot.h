@@ -299,6 +299,7 @@ enum class ListenerKind : uint8_t { HttpConnectionManager, TlsPassthrough, TcpPr
 struct TlsCertificate {
   std::string cert_pem;  // leaf + chain
   std::string key_pem;
+  bool operator==(const TlsCertificate&) const = default;
 };
 
 // Client certificate validation on an HTTPS listener (the Gateway's spec.tls.frontend for its
@@ -325,6 +326,10 @@ struct Listener {
   ListenerKind kind = ListenerKind::HttpConnectionManager;
   std::optional<ClientValidation> client_validation = std::nullopt;
   Policies policies = {};  // attached to the listener or its Gateway
+  // The Gateway's spec.tls.backend.clientCertificateRef: presented to every backend of a request
+  // that came in on this listener when that backend's BackendTLSPolicy makes the connection TLS.
+  // Per listener, not per cluster: two Gateways may send to one backend with different certificates.
+  std::optional<TlsCertificate> backend_client_certificate = std::nullopt;
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

@@ -40,6 +40,7 @@ inline constexpr const char* kInvalid = "Invalid";
 inline constexpr const char* kAddressNotAssigned = "AddressNotAssigned";
 inline constexpr const char* kAddressNotUsable = "AddressNotUsable";
 inline constexpr const char* kConfigurationChanged = "ConfigurationChanged";  // InsecureFrontendValidationMode
+inline constexpr const char* kInvalidClientCertificateRef = "InvalidClientCertificateRef";  // ResolvedRefs (also RefNotPermitted)
 // Listener.
 inline constexpr const char* kUnsupportedProtocol = "UnsupportedProtocol";
 inline constexpr const char* kInvalidRouteKinds = "InvalidRouteKinds";

@@ -105,6 +105,7 @@ void Translator::State::buildGateways() {
       }
     }
     requests.push_back({name, explicit_address});
+    gatewayBackendClientCertificate(state);
     listeners(name, state);
   }
   for (auto& [name, address] : addresses.assign(requests)) gateways[name].address = address;

@@ -64,6 +64,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
       listener.kind = kind;
       listener.policies = policy_attachments.forListener(key, ls.owner.kind == "Gateway" ? spec.name : "");
+      listener.backend_client_certificate = gw.backend_client_certificate;  // ListenerSets' listeners too
       socket.listeners.push_back(std::move(listener));
     }
   }

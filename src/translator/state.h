@@ -2,6 +2,7 @@
 // What the translator keeps between runs, and the steps of a run, each defined in the file of
 // its responsibility: gateways.cc (GatewayClasses, Gateways, addresses), listener_sets.cc (which
 // ListenerSets add listeners to a Gateway), listeners.cc, frontend_tls.cc (client certificates),
+// backend_client_certificate.cc (the certificate the Gateway presents to TLS backends),
 // attachment.cc (the attachment core for every route kind), gateway_status.cc (Gateways and
 // ListenerSets), snapshot_builder.cc; translator.cc drives a run.
 #include <map>
@@ -52,6 +53,8 @@ struct GatewayState {
   std::vector<ListenerState> listeners;
   std::string address;
   bool accepted = true;
+  // spec.tls.backend.clientCertificateRef, resolved: what its listeners present to TLS backends.
+  std::optional<snapshot::TlsCertificate> backend_client_certificate;
 };
 
 // A ListenerSet whose parentRef names one of our Gateways.
@@ -153,6 +156,9 @@ struct Translator::State {
 
   // frontend_tls.cc
   void listenerClientValidation(const GatewayState& gw, ListenerState& ls);
+
+  // backend_client_certificate.cc
+  void gatewayBackendClientCertificate(GatewayState& gw);
 
   // attachment.cc
   bool ours(const model::Resource& route) const;

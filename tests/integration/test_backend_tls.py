@@ -39,13 +39,14 @@ def make_ca(directory, name):
     return crt, key
 
 
-def make_server(directory, name, ca, sans):
-    """A server certificate signed by `ca` with subjectAltName `sans`, CN not among them."""
+def make_server(directory, name, ca, sans, common_name="not-a-hostname", usage="serverAuth"):
+    """A certificate signed by `ca` with subjectAltName `sans`, CN not among them by default (a
+    client certificate: usage="clientAuth")."""
     crt, key, csr, ext = (os.path.join(directory, f"{name}.{e}") for e in ("crt", "key", "csr", "ext"))
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-            "-out", csr, "-subj", "/CN=not-a-hostname")
+            "-out", csr, "-subj", f"/CN={common_name}")
     with open(ext, "w") as f:
-        f.write(f"subjectAltName={sans}\nextendedKeyUsage=serverAuth\n")
+        f.write(f"subjectAltName={sans}\nextendedKeyUsage={usage}\n")
     openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-set_serial", "11", "-days", "2",
             "-extfile", ext, "-out", crt)
     return crt, key

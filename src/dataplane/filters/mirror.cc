@@ -52,16 +52,15 @@ Mirrors::Mirrors(Worker& worker, MirrorLimits limits)
 
 Mirrors::~Mirrors() = default;
 
-void Mirrors::choose(const dataplane::Generation& generation, const snapshot::RequestMirror& mirror,
-                     std::vector<MirrorTarget>& targets) {
+void Mirrors::choose(const dataplane::Generation& generation, const snapshot::Listener* listener,
+                     const snapshot::RequestMirror& mirror, std::vector<MirrorTarget>& targets) {
   const snapshot::Cluster* found = generation.snapshot->clusters.get(mirror.cluster);
   if (mirror.numerator == 0 || mirror.denominator == 0 || found == nullptr) return;
   if (mirror.numerator < mirror.denominator && worker_.random() % mirror.denominator >= mirror.numerator) return;
   const snapshot::Cluster& cluster = *found;
   dataplane::tls::UpstreamContextPtr tls;
   if (cluster.tls) {
-    if (mirror.cluster >= generation.upstream_tls.size()) return;
-    tls = generation.upstream_tls[mirror.cluster];
+    tls = generation.upstreamTls(mirror.cluster, listener);
     if (!tls) return;
   }
   if (cluster.endpoints.empty()) {
@@ -75,7 +74,7 @@ void Mirrors::choose(const dataplane::Generation& generation, const snapshot::Re
 void applyRequest(const snapshot::RequestMirror& mirror, RequestFilterContext& context) {
   if (context.mirrors == nullptr) return;
   MirrorSelection& selection = *context.mirrors;
-  selection.mirrors.choose(selection.generation, mirror, selection.targets);
+  selection.mirrors.choose(selection.generation, selection.listener, mirror, selection.targets);
 }
 
 void Mirrors::send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request) {

@@ -16,7 +16,7 @@
 // - The copy is HTTP/1.1 with Content-Length, or HTTP/2 for an h2c mirror backend; the endpoint is
 //   chosen round-robin among the mirror cluster's endpoints (none: counted as no_endpoint).
 // - A mirror backend with a BackendTLSPolicy gets its copy over TLS like any request (its TLS not
-//   usable: no copy; never plaintext).
+//   usable: no copy; never plaintext), presenting the client certificate of the request's Gateway.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -59,6 +59,7 @@ class Mirrors;
 struct MirrorSelection {
   Mirrors& mirrors;
   const dataplane::Generation& generation;
+  const snapshot::Listener* listener;  // the request's: its Gateway's client certificate goes to TLS mirrors too
   std::vector<MirrorTarget>& targets;
 };
 
@@ -69,9 +70,9 @@ class Mirrors {
   ~Mirrors();
 
   // Appends `mirror`'s target to `targets` when the request is chosen for it (by its fraction);
-  // endpoints round-robin.
-  void choose(const dataplane::Generation& generation, const snapshot::RequestMirror& mirror,
-              std::vector<MirrorTarget>& targets);
+  // endpoints round-robin. `listener`: the one the request came in on.
+  void choose(const dataplane::Generation& generation, const snapshot::Listener* listener,
+              const snapshot::RequestMirror& mirror, std::vector<MirrorTarget>& targets);
   // Sends `request` to every target (fire and forget).
   void send(std::vector<MirrorTarget> targets, upstream::BufferedRequest request);
 

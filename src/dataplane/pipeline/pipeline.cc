@@ -58,7 +58,7 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
   if (ctx.cluster->tls) {
     // A BackendTLSPolicy: TLS to the backend, never plaintext; without a usable CA the request
     // fails (the policy asks for a 5xx).
-    ctx.upstream_tls = ctx.generation->upstreamTls(*ctx.backend->cluster);
+    ctx.upstream_tls = ctx.generation->upstreamTls(*ctx.backend->cluster, ctx.listener).get();
     if (ctx.upstream_tls == nullptr) return ProxyError::of(ErrorKind::InvalidBackend);
   }
   if (ctx.cluster->endpoints.empty()) return ProxyError::of(ErrorKind::NoEndpoint);
@@ -68,7 +68,7 @@ std::optional<ProxyError> selectBackend(Worker& worker, RequestContext& ctx) {
 // request filters: the rule's, then the backendRef's, each in list order; mirrors are chosen
 // here (each with its fraction) and sent by the codec once the body is known.
 void applyRequestFilters(Worker& worker, RequestContext& ctx) {
-  filters::MirrorSelection selection{worker.mirrors(), *ctx.generation, ctx.mirrors};
+  filters::MirrorSelection selection{worker.mirrors(), *ctx.generation, ctx.listener, ctx.mirrors};
   filters::RequestFilterContext context{ctx.entry->match.path, ctx.request, ctx.upgrade ? nullptr : &selection};
   filters::applyRequestFilters(ctx.rule->filters, context);
   filters::applyRequestFilters(ctx.backend->filters, context);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "dataplane/tls/certificate_digest.h"
 #include "dataplane/tls/openssl_error.h"
 
 namespace gatehouse::dataplane::tls {
@@ -51,19 +52,6 @@ int onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const uns
   }
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
-}
-
-std::string contentKey(const snapshot::TlsCertificate& certificate) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(md, certificate.cert_pem.data(), certificate.cert_pem.size());
-  EVP_DigestUpdate(md, "\0", 1);
-  EVP_DigestUpdate(md, certificate.key_pem.data(), certificate.key_pem.size());
-  EVP_DigestFinal_ex(md, digest, &length);
-  EVP_MD_CTX_free(md);
-  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 }  // namespace
@@ -133,7 +121,7 @@ Result<ServerContextPtr> ServerContext::create(const snapshot::TlsCertificate& c
 }
 
 Result<ServerContextPtr> ContextCache::get(const snapshot::TlsCertificate& certificate) {
-  std::string key = contentKey(certificate);
+  std::string key = certificateDigest(certificate);
   auto it = by_content_.find(key);
   if (it != by_content_.end()) {
     if (auto live = it->second.lock()) return live;

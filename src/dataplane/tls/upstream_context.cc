@@ -35,7 +35,8 @@ constexpr unsigned int kHostFlags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 
 }  // namespace
 
-Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const snapshot::UpstreamTls& tls) {
+Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const snapshot::UpstreamTls& tls,
+                                                                       const ClientCertificate* client) {
   if (!tls.usable) return Error{"the BackendTLSPolicy has no usable CA certificate"};
   std::shared_ptr<UpstreamContext> out(new UpstreamContext());
   out->ctx_ = SSL_CTX_new(TLS_client_method());
@@ -52,6 +53,7 @@ Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const sna
   } else if (addTrustAnchors(ctx, tls.ca_pem) == 0) {
     return Error{"CA bundle: no PEM certificate found"};
   }
+  if (client != nullptr && !client->installInto(ctx)) return Error{opensslError("client certificate")};
   SSL_CTX_set_ex_data(ctx, contextIndex(), out.get());
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls.dns_names.empty() && tls.uris.empty() ? nullptr : verifyCallback);
   static std::atomic<uint64_t> next_id{1};
@@ -119,16 +121,17 @@ bool UpstreamContext::matchesSubjectAltNames(X509* leaf) const {
   return found;
 }
 
-Result<UpstreamContextPtr> UpstreamContextCache::get(const snapshot::UpstreamTls& tls) {
+Result<UpstreamContextPtr> UpstreamContextCache::get(const snapshot::UpstreamTls& tls, const ClientCertificate* client) {
   std::string key;
   key.reserve(tls.sni.size() + tls.ca_pem.size() + 64);
   key.append(tls.sni).push_back('\0');
   key.append(tls.ca_pem).push_back('\0');
   for (const std::string& name : tls.dns_names) key.append("dns:").append(name).push_back('\0');
   for (const std::string& uri : tls.uris) key.append("uri:").append(uri).push_back('\0');
+  if (client != nullptr) key.append("client:").append(client->digest());
   auto& slot = by_settings_[key];
   if (auto existing = slot.lock()) return existing;
-  auto built = UpstreamContext::create(tls);
+  auto built = UpstreamContext::create(tls, client);
   if (!built) {
     by_settings_.erase(key);
     return built.error();

@@ -7,6 +7,9 @@
 // - no subjectAltNames: the certificate must name the policy's hostname (which is also the SNI);
 // - subjectAltNames given: the hostname is only the SNI, and one of the certificate's SANs must
 //   match one of the policy's (Hostname: DNS name, wildcards as RFC 6125; URI: exact).
+// A context may also present a client certificate (the Gateway's spec.tls.backend): one context
+// per (policy settings, client certificate), since Gateways that share a backend may present
+// different certificates.
 // Each context has an id no other context ever has: the upstream pool keys connections by
 // endpoint and id, so a plaintext connection, or one verified against an older CA bundle, is
 // never handed to a request that wants this context's TLS.
@@ -19,14 +22,17 @@
 #include <vector>
 
 #include "common/result.h"
+#include "dataplane/tls/client_certificate.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::tls {
 
 class UpstreamContext : public std::enable_shared_from_this<UpstreamContext> {
  public:
-  // Fails when `tls` is not usable or its CA bundle holds no certificate.
-  static Result<std::shared_ptr<const UpstreamContext>> create(const snapshot::UpstreamTls& tls);
+  // Fails when `tls` is not usable or its CA bundle holds no certificate. `client`: presented
+  // when the server asks for a certificate (null: none).
+  static Result<std::shared_ptr<const UpstreamContext>> create(const snapshot::UpstreamTls& tls,
+                                                               const ClientCertificate* client = nullptr);
   ~UpstreamContext();
   UpstreamContext(const UpstreamContext&) = delete;
   UpstreamContext& operator=(const UpstreamContext&) = delete;
@@ -56,8 +62,9 @@ using UpstreamContextPtr = std::shared_ptr<const UpstreamContext>;
 // connection's SSL, through OpenSSL's own reference on the SSL_CTX) uses it.
 class UpstreamContextCache {
  public:
-  Result<UpstreamContextPtr> get(const snapshot::UpstreamTls& tls);
-  // Forgets the settings no context is alive for any more (old CA bundles after a rotation).
+  Result<UpstreamContextPtr> get(const snapshot::UpstreamTls& tls, const ClientCertificate* client = nullptr);
+  // Forgets the settings no context is alive for any more (old CA bundles or client certificates
+  // after a rotation).
   void prune();
   size_t builds() const { return builds_; }
 
