@@ -22,8 +22,8 @@ void addObservabilityFlags(CLI::App& command, ObservabilityFlags& flags) {
       ->needs(access_log);
   command
       .add_option("--access-log-sampling", flags.access_log_sampling,
-                  "Share of requests logged, 0..1; a failed request (status >= 500, an upstream failure, a client "
-                  "gone) is always logged")
+                  "Share of requests logged, 0..1; a failed request (status >= 500, an upstream failure, no "
+                  "response) is always logged")
       ->check(CLI::Range(0.0, 1.0))
       ->default_val(1.0)
       ->needs(access_log);

@@ -87,7 +87,9 @@ Result<AccessLogFields> AccessLogFields::parse(std::string_view list) {
   return AccessLogFields(bits);
 }
 
-bool alwaysLogged(const RequestContext& ctx) { return ctx.status >= 500 || ctx.error.has_value(); }
+bool alwaysLogged(const RequestContext& ctx) {
+  return ctx.status >= 500 || ctx.status == 0 || (ctx.error && ctx.error->side == ErrorSide::Upstream);
+}
 
 void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chrono::system_clock::time_point wall,
                          std::chrono::steady_clock::time_point now, AccessLogFields fields) {

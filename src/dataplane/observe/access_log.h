@@ -3,8 +3,7 @@
 // stdout). Off by default, and then the log phase only tests a null pointer. Which keys a line
 // has (--access-log-fields) is a bitmask parsed once at startup; which requests get a line
 // (--access-log-sampling) is drawn from the worker buffer's own generator: no lock, no shared
-// atomic per request. A failed request (status >= 500, or an error such as an upstream failure)
-// always gets its line.
+// atomic per request. A failed request (alwaysLogged()) always gets its line.
 //
 // Off the request path: a worker formats the line into its own AccessLogBuffer (no lock, no
 // system call) and hands the whole buffer to the AccessLogWriter when it passes 64 KiB or 100 ms
@@ -41,8 +40,9 @@ namespace gatehouse::dataplane::observe {
 void appendAccessLogLine(std::string& out, const RequestContext& ctx, std::chrono::system_clock::time_point wall,
                          std::chrono::steady_clock::time_point now, AccessLogFields fields = AccessLogFields::all());
 
-// A request that failed: logged whatever the sampling. Status >= 500, or an error of any side
-// (an upstream failure, a client gone before its response).
+// A request that failed: logged whatever the sampling. Status >= 500, no response (the client
+// went first), or an upstream failure (whatever status it became). A 4xx is the client's error:
+// sampled like the rest.
 bool alwaysLogged(const RequestContext& ctx);
 
 class AccessLogWriter {

@@ -39,7 +39,7 @@ class AccessLogFields {
 struct AccessLogOptions {
   std::shared_ptr<AccessLogWriter> writer;
   AccessLogFields fields = AccessLogFields::all();
-  double sampling = 1.0;  // 0..1; failed requests are logged whatever it is
+  double sampling = 1.0;  // 0..1; failed requests (alwaysLogged()) are logged whatever it is
 };
 
 }  // namespace gatehouse::dataplane::observe

@@ -76,13 +76,17 @@ TEST(AccessLogLine, OnlyTheSelectedKeysInTheDocumentedOrder) {
   EXPECT_EQ(lineOf(getRoot(404), AccessLogFields::parse("client_address").value()), "{\"client_address\":null}\n");
 }
 
-TEST(AlwaysLogged, ServerErrorsAndFailuresWhateverTheSampling) {
+TEST(AlwaysLogged, ServerErrorsUpstreamFailuresAndNoResponseWhateverTheSampling) {
   EXPECT_FALSE(alwaysLogged(getRoot(200)));
   EXPECT_FALSE(alwaysLogged(getRoot(499)));
   EXPECT_TRUE(alwaysLogged(getRoot(500)));
-  RequestContext failed = getRoot(502);
+  EXPECT_TRUE(alwaysLogged(getRoot(0)));
+  RequestContext failed = getRoot(404);  // a status the failure does not decide
   failed.error = ProxyError::of(ErrorKind::ConnectFailed);
+  failed.error->side = ErrorSide::Upstream;
   EXPECT_TRUE(alwaysLogged(failed));
+  failed.error->side = ErrorSide::Downstream;
+  EXPECT_FALSE(alwaysLogged(failed));
 }
 
 }  // namespace
