@@ -375,7 +375,7 @@ class TestProvisioning(ProvisionedTest):
         self.assertEqual(served.status, 200)
         # stdout is the pod's log.
         wait_until(lambda: '{"path":"/hello","status":200}\n' in pod.log(), what="the access log line in the pod's log")
-        counts = [line for line in request(pod.ip, 15021, "/metrics").text().splitlines()
+        counts = [line for line in request(pod.ip, 15021, "/metrics").text.splitlines()
                   if line.startswith("http_server_request_duration_seconds_count{")
                   and 'http_response_status_code="200"' in line]
         self.assertEqual(len(counts), 1, counts)
