@@ -39,7 +39,8 @@ void addObservabilityFlags(CLI::App& command, ObservabilityFlags& flags) {
       .add_option("--metrics-per-route-labels", flags.metrics_per_route_labels,
                   "true: HTTP request metrics carry route_kind, route_namespace, route_name, route_rule and backend "
                   "labels; false: those are empty, so series don't grow with routes")
-      ->default_val(true);
+      ->default_val(true)
+      ->default_str("true");
 }
 
 Result<bool> applyObservabilityFlags(const ObservabilityFlags& flags, dataplane::Options& options) {

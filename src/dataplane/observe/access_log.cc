@@ -58,10 +58,10 @@ void address(std::string& out, std::string_view name, const boost::asio::ip::add
 
 std::string_view accessLogFieldName(AccessLogField field) {
   static constexpr std::array<std::string_view, kAccessLogFields> kNames{
-      "time",   "gateway",        "listener",   "route",       "rule",
-      "backend", "endpoint",      "method",     "authority",   "path",
-      "status", "bytes_received", "bytes_sent", "duration_ms", "upstream_duration_ms",
-      "upstream_failure", "upstream_attempts", "trace_id", "client_address"};
+      "time",           "gateway",          "listener",          "route",    "rule",
+      "backend",        "endpoint",         "method",            "authority", "path",
+      "status",         "bytes_received",   "bytes_sent",        "duration_ms",
+      "upstream_duration_ms", "upstream_failure", "upstream_attempts", "trace_id", "client_address"};
   return kNames[static_cast<size_t>(field)];
 }
 

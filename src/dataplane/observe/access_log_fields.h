@@ -18,6 +18,7 @@ enum class AccessLogField : uint8_t {
   BytesSent, DurationMs, UpstreamDurationMs, UpstreamFailure, UpstreamAttempts, TraceId, ClientAddress,
 };
 inline constexpr size_t kAccessLogFields = 19;
+static_assert(static_cast<size_t>(AccessLogField::ClientAddress) + 1 == kAccessLogFields);
 std::string_view accessLogFieldName(AccessLogField field);
 
 // A set of AccessLogFields, one bit each.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/pipeline/request_context.h"
+#include "model/validation.h"
 
 namespace gatehouse::dataplane::observe {
 namespace {
@@ -47,6 +48,20 @@ TEST(AccessLogFields, EveryKeyByNameIsAll) {
   for (size_t i = 0; i < kAccessLogFields; ++i)
     every += (i ? "," : "") + std::string(accessLogFieldName(static_cast<AccessLogField>(i)));
   EXPECT_EQ(AccessLogFields::parse(every).value(), AccessLogFields::all());
+}
+
+// The provisioner passes spec.accessLog.fields on as --access-log-fields: the schema must take
+// exactly the keys the data plane knows.
+TEST(AccessLogFields, GatehouseParametersTakeEveryKeyAndNoOther) {
+  nlohmann::json parameters = {{"apiVersion", "gatehouse.dev/v1alpha1"},
+                               {"kind", "GatehouseParameters"},
+                               {"metadata", {{"name", "p"}, {"namespace", "infra"}}},
+                               {"spec", {{"accessLog", {{"fields", nlohmann::json::array()}}}}}};
+  for (size_t i = 0; i < kAccessLogFields; ++i)
+    parameters["spec"]["accessLog"]["fields"].push_back(accessLogFieldName(static_cast<AccessLogField>(i)));
+  EXPECT_TRUE(model::validate("GatehouseParameters", parameters).empty());
+  parameters["spec"]["accessLog"]["fields"].push_back("user_agent");
+  EXPECT_EQ(model::validate("GatehouseParameters", parameters).size(), 1u);
 }
 
 TEST(AccessLogFields, AnUnknownKeyIsRefusedByName) {
