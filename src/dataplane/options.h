@@ -5,10 +5,11 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/observe/access_log_fields.h"
+
 namespace gatehouse::dataplane {
 
 namespace observe {
-class AccessLogWriter;
 class SpanExporter;
 }
 
@@ -75,12 +76,16 @@ struct Options {
   Http2Limits http2;
   Timeouts timeouts;
   EscapedSlashes escaped_slashes = EscapedSlashes::Reject;
-  // Where access log lines go (serve --access-log); null: no access log.
-  std::shared_ptr<observe::AccessLogWriter> access_log;
+  // Where access log lines go (--access-log; writer null: no access log), with which keys
+  // (--access-log-fields) and for which share of requests (--access-log-sampling).
+  observe::AccessLogOptions access_log;
   // Where spans go (serve --otlp-endpoint); null: tracing off.
   std::shared_ptr<observe::SpanExporter> traces;
   // The share of new traces sampled (serve --trace-sampling); a client's sampled flag wins.
   double trace_sampling = 1.0;
+  // Request metrics carry route_* and backend labels (--metrics-per-route-labels); off, their
+  // series grow with listeners only.
+  bool metrics_per_route_labels = true;
 };
 
 }  // namespace gatehouse::dataplane

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include "main/observability_flags.h"
+
 namespace gatehouse::main {
 
 struct ServeFlags {
@@ -10,9 +12,7 @@ struct ServeFlags {
   std::string kubeconfig, lease_namespace, lease_name;
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
-  std::string access_log;  // empty: off; "-": stdout
-  std::string otlp_endpoint;  // empty: tracing off
-  double trace_sampling = 1.0;
+  ObservabilityFlags observability;
   unsigned workers = 1;
   std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
   std::string udp_idle_timeout = "60s";
@@ -25,6 +25,7 @@ struct ServeFlags {
 struct DataPlaneFlags {
   std::string controller, gateway, token_file, controller_ca, bind_address, admin_address, log_level;
   unsigned workers = 1;
+  ObservabilityFlags observability;
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "configstream/stream_client.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/observe/span_exporter.h"
 #include "main/commands.h"
 
 namespace gatehouse::main {
@@ -50,6 +51,10 @@ int dataplane(const DataPlaneFlags& flags) {
   }
   dataplane::Options options;
   options.workers = flags.workers == 0 ? 1 : flags.workers;
+  if (auto applied = applyObservabilityFlags(flags.observability, options); !applied) {
+    spdlog::error("dataplane: {}", applied.error().message);
+    return 2;
+  }
   dataplane::DataPlane dataplane(options);
   configstream::ClientOptions client_options{flags.controller, flags.gateway, flags.token_file, *ca};
   auto client = configstream::StreamClient::start(
@@ -69,6 +74,7 @@ int dataplane(const DataPlaneFlags& flags) {
   if (!flags.admin_address.empty()) {
     admin.setReadiness([client = client->get()] { return client->applied(); });
     admin.addMetrics([&dataplane](metrics::Exposition& out) { dataplane.metrics().render(out); });
+    if (options.traces) admin.addMetrics([traces = options.traces](metrics::Exposition& out) { traces->render(out); });
     if (auto started = admin.start(flags.admin_address); !started) {
       spdlog::error("dataplane: {}", started.error().message);
       (*client)->stop();

@@ -6,9 +6,11 @@
 #include <thread>
 
 #include "main/commands.h"
+#include "main/observability_flags.h"
 #include "model/duration.h"
 
 int main(int argc, char** argv) {
+  using gatehouse::main::addObservabilityFlags;
   CLI::App app{"Gatehouse: Kubernetes Gateway API controller and proxy in one binary"};
   app.require_subcommand(1);
 
@@ -44,15 +46,7 @@ int main(int argc, char** argv) {
       ->default_val("gatehouse.dev/gateway-controller");
   serve->add_option("--workers", serve_flags.workers, "Data plane worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
-  serve->add_option("--access-log", serve_flags.access_log,
-                    "Write one JSON line per request to PATH (\"-\": stdout); off by default");
-  serve->add_option("--otlp-endpoint", serve_flags.otlp_endpoint,
-                    "Export a span per request and per upstream attempt as OTLP/HTTP JSON to this http:// collector "
-                    "URL (no path: /v1/traces); off by default. See docs/observability.md");
-  serve->add_option("--trace-sampling", serve_flags.trace_sampling,
-                    "Share of new traces recorded, 0..1 (a client's traceparent decides for its own trace)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->default_val(1.0);
+  addObservabilityFlags(*serve, serve_flags.observability);
   serve->add_option("--escaped-slashes", serve_flags.escaped_slashes,
                     "What %2F and %5C in a request path mean: reject (400), unescape (become \"/\", routed and "
                     "forwarded so) or keep (stay encoded inside their segment; only when every backend agrees). "
@@ -122,6 +116,7 @@ int main(int argc, char** argv) {
                         "/metrics (default: none)");
   dataplane->add_option("--workers", dp_flags.workers, "Worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
+  addObservabilityFlags(*dataplane, dp_flags.observability);
   dataplane->add_option("--log-level", dp_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::ValidateFlags validate_flags;

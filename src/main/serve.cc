@@ -12,7 +12,6 @@
 #include "controller/config_metrics.h"
 #include "controller/controller.h"
 #include "dataplane/dataplane.h"
-#include "dataplane/observe/access_log.h"
 #include "dataplane/observe/span_exporter.h"
 #include "main/commands.h"
 #include "main/config_stream_wiring.h"
@@ -112,22 +111,9 @@ int serve(const ServeFlags& flags) {
   dp_options.escaped_slashes = flags.escaped_slashes == "unescape" ? dataplane::EscapedSlashes::Unescape
                                : flags.escaped_slashes == "keep"   ? dataplane::EscapedSlashes::Keep
                                                                    : dataplane::EscapedSlashes::Reject;
-  if (!flags.access_log.empty()) {
-    auto writer = dataplane::observe::AccessLogWriter::open(flags.access_log);
-    if (!writer) {
-      spdlog::error("serve: {}", writer.error().message);
-      return 2;
-    }
-    dp_options.access_log = std::move(writer.value());
-  }
-  if (!flags.otlp_endpoint.empty()) {
-    auto exporter = dataplane::observe::SpanExporter::create(flags.otlp_endpoint);
-    if (!exporter) {
-      spdlog::error("serve: {}", exporter.error().message);
-      return 2;
-    }
-    dp_options.traces = std::move(exporter.value());
-    dp_options.trace_sampling = flags.trace_sampling;
+  if (auto applied = applyObservabilityFlags(flags.observability, dp_options); !applied) {
+    spdlog::error("serve: {}", applied.error().message);
+    return 2;
   }
   dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
   dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));

@@ -12,11 +12,23 @@ using namespace schema;
 const Node& gatehouseParameters() {
   // A container's resources (core/v1 ResourceRequirements; quantities as the API takes them).
   const Schema quantities = MapOf(IntOrStr());
-  static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
-                                   Obj({{"replicas", Int().min(0)},
-                                        {"serviceType", Str().oneOf({"ClusterIP", "NodePort", "LoadBalancer"})},
-                                        {"resources", Obj({{"limits", quantities}, {"requests", quantities}})},
-                                        {"annotations", MapOf(Str())}}));
+  const Schema share = Num().min(0).max(1);
+  // The data plane's --access-log-fields keys (dataplane/observe/access_log_fields.h).
+  const Schema access_log_field = Str().oneOf({"time", "gateway", "listener", "route", "rule", "backend", "endpoint",
+                                               "method", "authority", "path", "status", "bytes_received", "bytes_sent",
+                                               "duration_ms", "upstream_duration_ms", "upstream_failure",
+                                               "upstream_attempts", "trace_id", "client_address"});
+  static const Schema s = TopLevel(
+      ObjectMeta(NameRule::Dns1123Subdomain),
+      Obj({{"replicas", Int().min(0)},
+           {"serviceType", Str().oneOf({"ClusterIP", "NodePort", "LoadBalancer"})},
+           {"resources", Obj({{"limits", quantities}, {"requests", quantities}})},
+           {"annotations", MapOf(Str())},
+           // The data plane's observability flags (docs/observability.md).
+           {"accessLog",
+            Obj({{"path", Str().minLen(1)}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
+           {"tracing", Obj({{"otlpEndpoint", Str().pattern("^http://")}, {"sampling", share}}).required({"otlpEndpoint"})},
+           {"metrics", Obj({{"perRouteLabels", Bool()}})}}));
   return s.node();
 }
 

@@ -105,6 +105,7 @@ Schema Schema::prop(std::string name, const Schema& s) const {
 
 Schema Str() { return Schema(Type::String); }
 Schema Int() { return Schema(Type::Integer); }
+Schema Num() { return Schema(Type::Number); }
 Schema Bool() { return Schema(Type::Boolean); }
 Schema IntOrStr() { return Schema(Type::IntOrString); }
 Schema AnyValue() { return Schema(Type::Any); }
@@ -278,6 +279,7 @@ const char* typeName(Type t) {
     case Type::Array: return "array";
     case Type::String: return "string";
     case Type::Integer: return "integer";
+    case Type::Number: return "number";
     case Type::Boolean: return "boolean";
     case Type::IntOrString: return "integer or string";
     case Type::Any: break;
@@ -292,6 +294,7 @@ bool hasType(Type t, const json& v) {
     case Type::Array: return v.is_array();
     case Type::String: return v.is_string();
     case Type::Integer: return isInteger(v);
+    case Type::Number: return v.is_number();
     case Type::Boolean: return v.is_boolean();
     case Type::IntOrString: return v.is_string() || isInteger(v);
     case Type::Any: return true;
@@ -349,6 +352,16 @@ void schemaChecks(const Node& schema, const json& value, const std::string& path
         errors.add(path, "should be greater than or equal to " + std::to_string(*schema.minimum));
       }
       if (schema.maximum && n > *schema.maximum) {
+        errors.add(path, "should be less than or equal to " + std::to_string(*schema.maximum));
+      }
+      return;
+    }
+    case Type::Number: {
+      const double n = value.get<double>();
+      if (schema.minimum && n < static_cast<double>(*schema.minimum)) {
+        errors.add(path, "should be greater than or equal to " + std::to_string(*schema.minimum));
+      }
+      if (schema.maximum && n > static_cast<double>(*schema.maximum)) {
         errors.add(path, "should be less than or equal to " + std::to_string(*schema.maximum));
       }
       return;

@@ -31,7 +31,7 @@ namespace gatehouse::model::schema {
 
 using nlohmann::json;
 
-enum class Type { Any, Object, Map, Array, String, Integer, Boolean, IntOrString };
+enum class Type { Any, Object, Map, Array, String, Integer, Number, Boolean, IntOrString };
 enum class ListType { Atomic, Set, Map };
 enum class Format { None, IP /* ipv4 or ipv6 */, DateTime };
 
@@ -71,7 +71,7 @@ struct Node {
   std::string patternText;
   std::vector<json> enumValues;
   Format format = Format::None;
-  // integers
+  // integers and numbers
   std::optional<int64_t> minimum, maximum;
   // arrays
   std::optional<size_t> minItems, maxItems;
@@ -127,6 +127,7 @@ class Schema {
 
 Schema Str();
 Schema Int();
+Schema Num();  // type: number (an integer is one too)
 Schema Bool();
 Schema IntOrStr();
 Schema AnyValue();

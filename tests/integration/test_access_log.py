@@ -1,13 +1,17 @@
 """`serve --access-log PATH`: one JSON line per request that got a response, from the real binary
 with a real backend; exact lines for a proxied request, an upstream failure, an unmatched route,
-malformed input, and hostile bytes that try to forge a second line.
+malformed input, and hostile bytes that try to forge a second line. Then --access-log-fields
+(exactly the keys chosen; an unknown one refused at startup) and --access-log-sampling (0 keeps
+only failures; 0.5 keeps about half).
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_access_log.py
 """
 
 import json
+import math
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -15,8 +19,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
-    GatehouseTestCase, RawConnection, backend_ref, backend_service, gateway, gateway_address, gateway_class,
-    http_route, listener, path_match, request, rule, wait_until)
+    BIN, GatehouseTestCase, KeepAliveClient, RawConnection, backend_ref, backend_service, gateway, gateway_address,
+    gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from h2_frames import DATA, END_HEADERS, END_STREAM, HEADERS, RawH2, frame  # noqa: E402
 
 PORT = 8080
@@ -181,6 +185,125 @@ class AccessLogTest(GatehouseTestCase):
             "authority": "shop.example.com", "path": "/api/h2", "status": 200,
             "bytes_received": sum(len(n) + len(v) for n, v in fields) + len(b"hello"),
             "bytes_sent": response["bytes"], "upstream_failure": None, "upstream_attempts": 1, "trace_id": None})
+
+
+def settled_lines(path):
+    """The log's lines once no worker has more to flush (each flushes 100 ms after a line)."""
+    previous = None
+    while True:
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        if size == previous:
+            break
+        previous = size
+        time.sleep(0.4)
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        return [json.loads(line) for line in f.read().split(b"\n")[:-1]]
+
+
+class ShopWithDeadBackend(GatehouseTestCase):
+    """/api proxies to an echo backend; /down to an address where nothing listens (503)."""
+    log = ""
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        gh.write("00-infra.yaml", [
+            gateway_class(),
+            gateway("gw", [listener("http", PORT)]),
+            *backend_service("echo", [cls.echo.ip]),
+            *backend_service("down", [gh.backend_ip()], port=9090),
+        ])
+        gh.write("10-route.yaml", [http_route("shop", hostnames=["shop.example.com"], rules=[
+            rule([backend_ref("echo")], matches=[path_match("/api")]),
+            rule([backend_ref("down", port=9090)], matches=[path_match("/down")])])])
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ip = gateway_address(cls.gh, "gw")
+        wait_until(lambda: request(cls.ip, PORT, "/api", host="shop.example.com").status == 200, what="route live")
+
+    def new_lines(self, send):
+        """The lines send() added to the log."""
+        before = len(settled_lines(self.log))
+        send()
+        return settled_lines(self.log)[before:]
+
+    def get_api(self, n):
+        client = KeepAliveClient(self.ip, PORT)
+        try:
+            for i in range(n):
+                self.assertEqual(client.get(f"/api/{i}", host="shop.example.com").status, 200)
+        finally:
+            client.close()
+
+
+def log_file(name):
+    return os.path.join(tempfile.mkdtemp(prefix=f"gatehouse-{name}-"), "access.log")
+
+
+class AccessLogFieldsTest(ShopWithDeadBackend):
+    log = log_file("fields")
+    serve_args = ("--access-log", log, "--access-log-fields", "trace_id, status,path")
+
+    def test_lines_have_exactly_the_chosen_keys_in_the_documented_order(self):
+        lines = self.new_lines(lambda: (
+            self.get_api(2),
+            self.assertEqual(request(self.ip, PORT, "/down", host="shop.example.com",
+                                     headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"}).status, 503)))
+        # Two connections, maybe two workers, each flushing its own lines: compare in path order.
+        lines.sort(key=lambda line: line["path"])
+        self.assertEqual([list(line) for line in lines], [["path", "status", "trace_id"]] * 3)
+        self.assertEqual(lines, [{"path": "/api/0", "status": 200, "trace_id": None},
+                                 {"path": "/api/1", "status": 200, "trace_id": None},
+                                 {"path": "/down", "status": 503, "trace_id": TRACE}])
+
+
+class AccessLogSamplingZeroTest(ShopWithDeadBackend):
+    log = log_file("sampling-zero")
+    serve_args = ("--access-log", log, "--access-log-sampling", "0")
+
+    def test_only_failed_requests_are_logged(self):
+        lines = self.new_lines(lambda: (
+            self.get_api(50),
+            self.assertEqual(request(self.ip, PORT, "/down", host="shop.example.com").status, 503),
+            self.assertEqual(request(self.ip, PORT, "/nowhere", host="other.example.com").status, 404)))
+        self.assertEqual([(line["path"], line["status"], line["upstream_failure"]) for line in lines],
+                         [("/down", 503, "connection_refused")])
+
+
+class AccessLogSamplingHalfTest(ShopWithDeadBackend):
+    log = log_file("sampling-half")
+    serve_args = ("--access-log", log, "--access-log-sampling", "0.5")
+
+    def test_about_half_the_requests_are_logged(self):
+        n = 400
+        lines = self.new_lines(lambda: self.get_api(n))
+        # Binomial(400, 0.5): mean 200, sigma 10; outside 6 sigma about once in 10^9 runs.
+        sigma = math.sqrt(n * 0.25)
+        self.assertLessEqual(abs(len(lines) - n / 2), 6 * sigma, len(lines))
+        self.assertTrue(all(line["path"].startswith("/api/") and line["status"] == 200 for line in lines))
+
+
+class AccessLogFlagsTest(unittest.TestCase):
+    def refused(self, *args):
+        run = subprocess.run([BIN, *args], capture_output=True, timeout=30, text=True)
+        self.assertNotEqual(run.returncode, 0)
+        return run.stderr
+
+    def test_an_unknown_field_is_refused_by_name_at_startup(self):
+        for command in (["serve", tempfile.mkdtemp()],
+                        ["dataplane", "--controller", "127.0.0.1:1", "--gateway", "default/gw"]):
+            with self.subTest(command=command[0]):
+                stderr = self.refused(*command, "--access-log", "-", "--access-log-fields", "status,user_agent")
+                self.assertIn('--access-log-fields: unknown access log field "user_agent" (known: time, gateway,',
+                              stderr)
+
+    def test_sampling_outside_zero_to_one_is_refused(self):
+        stderr = self.refused("serve", tempfile.mkdtemp(), "--access-log", "-", "--access-log-sampling", "1.5")
+        self.assertIn("--access-log-sampling", stderr)
 
 
 if __name__ == "__main__":

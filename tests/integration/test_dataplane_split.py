@@ -354,6 +354,33 @@ class TestProvisioning(ProvisionedTest):
         wait_until(lambda: self.fake.get("apps/v1", "Deployment", "default", "gatehouse-gw")["spec"]["replicas"] == 3,
                    what="replicas from the changed parameters")
 
+    def test_parameters_configure_the_data_planes_access_log_and_metrics(self):
+        self.install_parameters_crd()
+        self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+                         "metadata": {"name": "observed", "namespace": "default"},
+                         "spec": {"accessLog": {"fields": ["path", "status"]}, "metrics": {"perRouteLabels": False}}})
+        gw = gateway("gw", [listener("http", 8080)])
+        gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                          "name": "observed"}}
+        for obj in [gateway_class(), gw, *backend_service("echo", [self.echo.ip]),
+                    http_route("r", [rule([backend_ref("echo")], [path_match("/")])])]:
+            self.api.apply(obj)
+        self.gh.start()
+        container = self.object("Deployment", "apps/v1", "gatehouse-gw")["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(container["args"][11:], ["--access-log", "-", "--access-log-fields", "path,status",
+                                                  "--metrics-per-route-labels", "false"])
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
+        pod = self.kubelet.pods_of("default", "gatehouse-gw")[0]
+        served = wait_until(lambda: request(pod.ip, 8080, "/hello"), what=f"{pod.name} serving")
+        self.assertEqual(served.status, 200)
+        # stdout is the pod's log.
+        wait_until(lambda: '{"path":"/hello","status":200}\n' in pod.log(), what="the access log line in the pod's log")
+        counts = [line for line in request(pod.ip, 15021, "/metrics").text.splitlines()
+                  if line.startswith("http_server_request_duration_seconds_count{")
+                  and 'http_response_status_code="200"' in line]
+        self.assertEqual(len(counts), 1, counts)
+        self.assertIn('route_kind="",route_namespace="",route_name="",route_rule="",backend=""', counts[0])
+
     def test_a_gateway_leaving_the_class_loses_its_data_plane_and_one_not_accepted_gets_none(self):
         self.install_parameters_crd()
         rejected = gateway("rejected", [listener("http", 8082)])

@@ -2,7 +2,8 @@
 histogram counts per label set (OpenTelemetry HTTP names plus the Gateway API identity labels),
 upstream attempts with their failure type, unmatched routes, connection counters, the control
 plane's and the process' families. The exposition is read with the Prometheus project's own
-parsers (python3-prometheus-client), for the text format and for OpenMetrics.
+parsers (python3-prometheus-client), for the text format and for OpenMetrics. With
+--metrics-per-route-labels false, two routes count in one series.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_metrics.py
 """
@@ -160,6 +161,42 @@ class MetricsTest(GatehouseTestCase):
         self.assertEqual(now[key("http_client_request_duration_seconds_count", http_request_method="GET",
                                  error_type="connection_refused", **DOWN)], 1)
         self.assertIn(key("gatehouse_downstream_connections_total", **IDENTITY), now)
+
+
+class WithoutPerRouteLabelsTest(GatehouseTestCase):
+    serve_args = ("--metrics-per-route-labels", "false")
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        cls.other = gh.start_echo("echo-2")
+        gh.write("00-infra.yaml", [
+            gateway_class(),
+            gateway("gw", [listener("http", PORT)]),
+            *backend_service("echo", [cls.echo.ip]),
+            *backend_service("other", [cls.other.ip]),
+        ])
+        gh.write("10-routes.yaml", [
+            http_route("shop", hostnames=["shop.example.com"], rules=[rule([backend_ref("echo")])]),
+            http_route("blog", hostnames=["blog.example.com"], rules=[rule([backend_ref("other")])])])
+
+    def test_two_routes_count_in_one_series_without_route_labels(self):
+        ip = gateway_address(self.gh, "gw")
+        for host in ("shop.example.com", "blog.example.com"):
+            wait_until(lambda: request(ip, PORT, "/", host=host).status == 200, what=f"{host} live")
+        before = samples(scrape(self.gh)[2])
+        for host in ("shop.example.com", "blog.example.com", "shop.example.com"):
+            self.assertEqual(request(ip, PORT, "/", host=host).status, 200)
+        now = samples(scrape(self.gh)[2])
+        for leg in ("server", "client"):
+            with self.subTest(leg=leg):
+                name = f"http_{leg}_request_duration_seconds_count"
+                # (404s of probes before the routes were live are a series of their own.)
+                series = {k: v for k, v in now.items()
+                          if k[0] == name and dict(k[1]).get("http_response_status_code") == "200"}
+                ok = key(name, http_request_method="GET", http_response_status_code="200", **UNMATCHED)
+                self.assertEqual(list(series), [ok])
+                self.assertEqual(series[ok] - before.get(ok, 0), 3)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 Worker::Worker(unsigned index, const Options& options)
     : index_(index),
       options_(options),
-      metrics_(std::make_unique<observe::RequestMetrics>()),
+      metrics_(std::make_unique<observe::RequestMetrics>(options.metrics_per_route_labels)),
       // One thread runs it, and other threads only post() to it: the scheduler keeps its lock,
       // the reactor's per-socket locks go (~4 % of the instructions of a proxied request).
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
@@ -31,10 +31,10 @@ Worker::Worker(unsigned index, const Options& options)
       h2c_(std::make_unique<upstream::H2cClients>(*this)),
       mirrors_(std::make_unique<filters::Mirrors>(*this)),
       idle_(std::make_unique<IdleList>(io_)) {
-  if (options.access_log) access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, options.access_log);
-  if (options.traces) spans_ = std::make_unique<observe::SpanBuffer>(io_, options.traces);
   std::random_device seed;
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
+  if (options.access_log.writer) access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, options.access_log, random());
+  if (options.traces) spans_ = std::make_unique<observe::SpanBuffer>(io_, options.traces);
 }
 
 Worker::~Worker() {

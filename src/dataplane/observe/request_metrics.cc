@@ -91,7 +91,8 @@ Series& RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg
     found.duration.observe(seconds);
     return found;
   }
-  const AddressKey key{ctx.listener, ctx.rule, ctx.cluster, method.data(), leg.failure.data(), leg.status, client};
+  const AddressKey key{ctx.listener, per_route_labels_ ? ctx.rule : nullptr, per_route_labels_ ? ctx.cluster : nullptr,
+                       method.data(), leg.failure.data(), leg.status, client};
   auto it = by_address_.find(key);
   if (it == by_address_.end()) {
     if (by_address_.size() >= 2 * kMaxSeries) by_address_.clear();  // bounded like the series
@@ -130,15 +131,15 @@ Series& RequestMetrics::series(SeriesMap& map, const RequestContext& ctx, std::s
       if (cluster != nullptr) key_.append(cluster->name);
     }
   };
-  build(true);
+  build(per_route_labels_);
   auto it = map.find(std::string_view(key_));
-  if (it == map.end() && map.size() >= kMaxSeries) {
+  if (it == map.end() && per_route_labels_ && map.size() >= kMaxSeries) {
     build(false);
     it = map.find(std::string_view(key_));
   }
   if (it == map.end()) {
     // First request of this series: its labels, once.
-    const bool with_route = map.size() < kMaxSeries;
+    const bool with_route = per_route_labels_ && map.size() < kMaxSeries;
     Series added;
     SeriesLabels& l = added.labels;
     l.method = method;

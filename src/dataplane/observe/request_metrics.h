@@ -10,7 +10,8 @@
 // words hashed, not the ~100-byte key built); that index is dropped when the generation changes,
 // since the addresses then mean nothing. Cardinality is bounded: past
 // kMaxSeries series in a family, requests of unseen routes count in their listener's series
-// with empty route_* and backend labels.
+// with empty route_* and backend labels. With per-route labels off (--metrics-per-route-labels
+// false) every request counts so: series grow with listeners, never with routes.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -106,6 +107,8 @@ class RequestMetrics {
  public:
   static constexpr size_t kMaxSeries = 2000;
 
+  explicit RequestMetrics(bool per_route_labels = true) : per_route_labels_(per_route_labels) {}
+
   // Counts a finished request: its downstream leg and, when it went upstream, its attempt.
   void observe(const RequestContext& ctx, std::chrono::steady_clock::time_point now);
   // Counts one upstream attempt of ctx that is retried: its response `status`, or `error`.
@@ -146,6 +149,7 @@ class RequestMetrics {
     size_t operator()(const AddressKey& k) const;
   };
 
+  const bool per_route_labels_;
   SeriesMap server_;
   SeriesMap client_;
   const Generation* generation_ = nullptr;

@@ -45,6 +45,35 @@ Json metadata(const DataPlaneSpec& spec, const std::string& name) {
              {"blockOwnerDeletion", true}}}}};
 }
 
+// GatehouseParameters' accessLog, tracing and metrics as the data plane's flags (the schema
+// has checked their types and ranges).
+std::vector<std::string> observabilityArgs(const Json& params) {
+  std::vector<std::string> args;
+  if (const auto log = params.find("accessLog"); log != params.end() && log->is_object()) {
+    args.insert(args.end(), {"--access-log", log->value("path", "-")});
+    if (const auto fields = log->find("fields"); fields != log->end() && fields->is_array() && !fields->empty()) {
+      std::string list;
+      for (const auto& f : *fields)
+        if (f.is_string()) list += (list.empty() ? "" : ",") + f.get<std::string>();
+      args.insert(args.end(), {"--access-log-fields", list});
+    }
+    if (const auto sampling = log->find("sampling"); sampling != log->end() && sampling->is_number())
+      args.insert(args.end(), {"--access-log-sampling", sampling->dump()});
+  }
+  if (const auto tracing = params.find("tracing"); tracing != params.end() && tracing->is_object()) {
+    if (const auto url = tracing->find("otlpEndpoint"); url != tracing->end() && url->is_string()) {
+      args.insert(args.end(), {"--otlp-endpoint", url->get<std::string>()});
+      if (const auto sampling = tracing->find("sampling"); sampling != tracing->end() && sampling->is_number())
+        args.insert(args.end(), {"--trace-sampling", sampling->dump()});
+    }
+  }
+  if (const auto metrics = params.find("metrics"); metrics != params.end() && metrics->is_object()) {
+    if (const auto per_route = metrics->find("perRouteLabels"); per_route != metrics->end() && per_route->is_boolean())
+      args.insert(args.end(), {"--metrics-per-route-labels", per_route->get<bool>() ? "true" : "false"});
+  }
+  return args;
+}
+
 }  // namespace
 
 std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
@@ -81,6 +110,7 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
        {{"runAsNonRoot", true}, {"readOnlyRootFilesystem", true}, {"allowPrivilegeEscalation", false},
         {"capabilities", {{"drop", {"ALL"}}}}}}};
   if (params.contains("resources")) container["resources"] = params["resources"];
+  for (auto& arg : observabilityArgs(params)) container["args"].push_back(std::move(arg));
   Json token_volume = {
       {"name", "config-stream-token"},
       {"projected",

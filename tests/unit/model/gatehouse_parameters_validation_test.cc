@@ -21,6 +21,15 @@ spec:
     requests: {cpu: 200m, memory: 64Mi}
     limits: {memory: 256Mi, example.com/gpu: 1}
   annotations: {example.com/tier: edge}
+  accessLog:
+    path: "-"
+    fields: [time, status, path, trace_id]
+    sampling: 0.5
+  tracing:
+    otlpEndpoint: http://collector.observability:4318
+    sampling: 0.01
+  metrics:
+    perRouteLabels: false
 )y");
 }
 
@@ -44,7 +53,33 @@ INSTANTIATE_TEST_SUITE_P(
                "Unsupported value: \"ExternalName\": supported values: \"ClusterIP\", \"NodePort\", \"LoadBalancer\""}}},
         Case{"AnnotationNotAString", {{"/spec/annotations/example.com~1tier", 1}},
              {{"spec.annotations[example.com/tier]", "must be of type string"}}},
-        Case{"UnknownField", {{"/spec/hostNetwork", true}}, {{"spec.hostNetwork", "unknown field"}}}),
+        Case{"UnknownField", {{"/spec/hostNetwork", true}}, {{"spec.hostNetwork", "unknown field"}}},
+        Case{"UnknownAccessLogField",
+             {{"/spec/accessLog/fields/1", "user_agent"}},
+             {{"spec.accessLog.fields[1]",
+               "Unsupported value: \"user_agent\": supported values: \"time\", \"gateway\", \"listener\", "
+               "\"route\", \"rule\", \"backend\", \"endpoint\", \"method\", \"authority\", \"path\", "
+               "\"status\", \"bytes_received\", \"bytes_sent\", \"duration_ms\", \"upstream_duration_ms\", "
+               "\"upstream_failure\", \"upstream_attempts\", \"trace_id\", \"client_address\""}}},
+        Case{"DuplicateAccessLogField",
+             {{"/spec/accessLog/fields/1", "time"}},
+             {{"spec.accessLog.fields[1]", "Duplicate value: \"time\""}}},
+        Case{"NoAccessLogFields", {{"/spec/accessLog/fields", json::array()}},
+             {{"spec.accessLog.fields", "should have at least 1 items"}}},
+        Case{"EmptyAccessLogPath", {{"/spec/accessLog/path", ""}},
+             {{"spec.accessLog.path", "should be at least 1 chars long"}}},
+        Case{"AccessLogSamplingAboveOne", {{"/spec/accessLog/sampling", 1.5}},
+             {{"spec.accessLog.sampling", "should be less than or equal to 1"}}},
+        Case{"TraceSamplingBelowZero", {{"/spec/tracing/sampling", -0.1}},
+             {{"spec.tracing.sampling", "should be greater than or equal to 0"}}},
+        Case{"SamplingNotANumber", {{"/spec/accessLog/sampling", "50%"}},
+             {{"spec.accessLog.sampling", "must be of type number"}}},
+        Case{"TracingWithoutEndpoint", {{"/spec/tracing/otlpEndpoint", removed()}},
+             {{"spec.tracing.otlpEndpoint", "Required value"}}},
+        Case{"TracingOverHttps", {{"/spec/tracing/otlpEndpoint", "https://collector:4318"}},
+             {{"spec.tracing.otlpEndpoint", "should match '^http://'"}}},
+        Case{"PerRouteLabelsNotABoolean", {{"/spec/metrics/perRouteLabels", "no"}},
+             {{"spec.metrics.perRouteLabels", "must be of type boolean"}}}),
     caseName);
 
 }  // namespace

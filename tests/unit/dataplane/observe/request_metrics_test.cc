@@ -167,6 +167,38 @@ TEST(RequestMetrics, ANewGenerationForgetsSeriesFoundByAddress) {
   EXPECT_EQ(countOf(data.server, "cart"), 1u);
 }
 
+// --metrics-per-route-labels false: two routes to two backends, by address (current generation)
+// and by labels (another), count in one series per leg with empty route_* and backend.
+TEST(RequestMetrics, WithoutPerRouteLabelsRoutesShareTheListenersSeries) {
+  Fixture f;
+  RequestMetrics metrics(false);
+  snapshot::Rule cart = f.rule;
+  cart.route = "apps/cart";
+  snapshot::Cluster cart_backend{"apps/cart:8080", snapshot::UpstreamProtocol::Http1, {}};
+  auto current = std::make_shared<Generation>();
+  metrics.setGeneration(current.get());
+  for (const auto& generation : {current, std::make_shared<Generation>()}) {
+    RequestContext shop = f.routed(200);
+    RequestContext other = f.routed(200);
+    other.rule = &cart;
+    other.cluster = &cart_backend;
+    for (RequestContext* ctx : {&shop, &other}) {
+      ctx->generation = generation;
+      ctx->upstream_started = f.t0;
+      metrics.observe(*ctx, f.t0);
+    }
+  }
+  const MetricsData data = metrics.copy(nullptr);
+  for (const SeriesMap* leg : {&data.server, &data.client}) {
+    const Series& series = only(*leg);
+    EXPECT_EQ(series.duration.count(), 4u);
+    const SeriesLabels& l = series.labels;
+    EXPECT_EQ(std::tie(l.gateway_name, l.listener, l.status), std::make_tuple("gw", "http", "200"));
+    EXPECT_EQ(std::tie(l.route_kind, l.route_namespace, l.route_name, l.route_rule, l.backend),
+              std::make_tuple("", "", "", "", ""));
+  }
+}
+
 TEST(RequestMetrics, CopiesOfWorkersMergeBySeries) {
   Fixture f;
   RequestMetrics a;

@@ -105,6 +105,38 @@ TEST(RenderDataPlane, ParametersSetReplicasServiceTypeResourcesAndExtraAnnotatio
   EXPECT_EQ(objects[2]["metadata"]["annotations"]["b"], "from-parameters");
 }
 
+// The data plane's own flags after the fixed ones (PodRunsTheDataPlane... lists those).
+Json observabilityArgsOf(const Json& parameters) {
+  auto spec = webSpec();
+  spec.parameters = parameters;
+  const Json args = renderDataPlane(spec)[1]["spec"]["template"]["spec"]["containers"][0]["args"];
+  return Json(args.begin() + 11, args.end());
+}
+
+TEST(RenderDataPlane, ParametersAccessLogTracingAndMetricsBecomeTheDataPlanesFlags) {
+  EXPECT_EQ(observabilityArgsOf({{"accessLog", {{"path", "/var/log/gatehouse/access.log"},
+                                                {"fields", {"status", "path", "trace_id"}},
+                                                {"sampling", 0.25}}},
+                                 {"tracing", {{"otlpEndpoint", "http://collector:4318"}, {"sampling", 0.1}}},
+                                 {"metrics", {{"perRouteLabels", false}}}}),
+            (Json{"--access-log", "/var/log/gatehouse/access.log", "--access-log-fields", "status,path,trace_id",
+                  "--access-log-sampling", "0.25", "--otlp-endpoint", "http://collector:4318", "--trace-sampling", "0.1",
+                  "--metrics-per-route-labels", "false"}));
+}
+
+TEST(RenderDataPlane, AnEmptyAccessLogLogsEveryFieldOfEveryRequestToStdout) {
+  EXPECT_EQ(observabilityArgsOf({{"accessLog", Json::object()}}), (Json{"--access-log", "-"}));
+}
+
+TEST(RenderDataPlane, TracingWithoutSamplingAndPerRouteLabelsOnPassOnlyWhatIsGiven) {
+  EXPECT_EQ(observabilityArgsOf({{"tracing", {{"otlpEndpoint", "http://c"}}}, {"metrics", {{"perRouteLabels", true}}}}),
+            (Json{"--otlp-endpoint", "http://c", "--metrics-per-route-labels", "true"}));
+}
+
+TEST(RenderDataPlane, NoObservabilityParametersAddNoFlags) {
+  EXPECT_EQ(observabilityArgsOf({{"replicas", 2}}), Json::array());
+}
+
 TEST(RenderDataPlane, LongGatewayNameGivesValidDerivedNamesAndLabelValues) {
   auto spec = webSpec();
   spec.gateway = std::string(253, 'g');
