@@ -156,19 +156,25 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                            "nginx worker_processes 1, upstream keepalive"),
                   P.Target("haproxy", "127.0.0.1", p.haproxy, ha.pid,
                            "HAProxy mode http, nbthread 1, http-reuse always")]
-            ghl = None
+            ghl = ghn = None
             if gh:
                 tg.append(P.Target("gatehouse", T.GATEHOUSE_ADDRESS, p.gatehouse, gh.pid,
                                    "Gatehouse --workers 1, one HTTPRoute"))
                 ghl, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, access_log=True)
+                ghn, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, no_metrics=True)
             if ghl:
                 procs.append(ghl)
                 tg.append(P.Target("gatehouse-log", T.GATEHOUSE_LOG_ADDRESS, p.gatehouse, ghl.pid,
                                    "the same with --access-log to a file on tmpfs", idle=False))
+            if ghn:
+                procs.append(ghn)
+                tg.append(P.Target("gatehouse-nometrics", T.GATEHOUSE_NO_METRICS_ADDRESS, p.gatehouse, ghn.pid,
+                                   "the same with --request-metrics false", idle=False))
             results["proxy"] = P.run_http(ctx, tg, bpid)
-            if ghl:
-                ghl.stop()
-                procs.remove(ghl)
+            for extra in (ghl, ghn):
+                if extra:
+                    extra.stop()
+                    procs.remove(extra)
             if not gh:
                 results["proxy"]["gatehouse"] = {"not_supported": gh_err}
             else:

@@ -250,19 +250,26 @@ def markdown(res):
                         _compare_rows(metrics, p, extra_cols=("direct", "haproxy-tcp"))))
         if _na(p.get("gatehouse")):
             L.append(f"Gatehouse: {_na(p['gatehouse'])}.\n")
+        cost_rows = (("requests/s, 50 conns", "rps"), ("proxy CPU µs / request", "proxy_cpu_us_per_req"),
+                     ("p50 latency, 50 conns (µs)", "p50_us"), ("p99 latency, 50 conns (µs)", "p99_us"),
+                     ("errors", "errors"))
+        if p.get("gatehouse-nometrics") and not _na(p.get("gatehouse")):
+            L.append("### Cost of the request metrics\n")
+            L.append("A third Gatehouse, identical but for `--request-metrics false` (no "
+                     "`http_server_*` / `http_client_*` series), measured in the same rounds.\n")
+            L.append(_table(["figure", "Gatehouse, metrics off", "Gatehouse (metrics on)", "ratio"], [
+                [label, _num(_get(p["gatehouse-nometrics"], key)), _num(_get(p["gatehouse"], key)),
+                 _ratio(_get(p["gatehouse"], key), _get(p["gatehouse-nometrics"], key))]
+                for label, key in cost_rows]))
         if p.get("gatehouse-log") and not _na(p.get("gatehouse")):
             L.append("### Cost of the access log\n")
             L.append("A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one "
                      "JSON line per request), measured in the same rounds. Metrics are on in both "
-                     "(and in every Gatehouse figure of this file).\n")
+                     "(and in every other Gatehouse figure of this file).\n")
             L.append(_table(["figure", "Gatehouse", "Gatehouse + access log", "ratio"], [
                 [label, _num(_get(p["gatehouse"], key)), _num(_get(p["gatehouse-log"], key)),
                  _ratio(_get(p["gatehouse-log"], key), _get(p["gatehouse"], key))]
-                for label, key in (("requests/s, 50 conns", "rps"),
-                                   ("proxy CPU µs / request", "proxy_cpu_us_per_req"),
-                                   ("p50 latency, 50 conns (µs)", "p50_us"),
-                                   ("p99 latency, 50 conns (µs)", "p99_us"),
-                                   ("errors", "errors"))]))
+                for label, key in cost_rows]))
         L.append("For `direct` the CPU and memory columns are the backend's. 'Foreign load' is "
                  "CPU used on the machine by anything but the load generator and the measured "
                  "processes; above ~0.05 the run was disturbed.\n")

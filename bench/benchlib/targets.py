@@ -37,6 +37,7 @@ class Ports:
         self.scale = base + 50  # route-scale / propagation listeners (nginx, haproxy, gatehouse)
         self.admin = base + 60
         self.admin_log = base + 61  # section 1's second Gatehouse (access log on)
+        self.admin_no_metrics = base + 62  # section 1's third Gatehouse (request metrics off)
         # L4 section: its backend, then nginx stream, HAProxy mode tcp, Gatehouse.
         self.l4_backend_http = base + 70
         self.l4_backend_tls = base + 71
@@ -132,6 +133,7 @@ def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
 
 GATEHOUSE_ADDRESS = "127.0.1.1"      # fixed Gateway address (spec.addresses)
 GATEHOUSE_LOG_ADDRESS = "127.0.1.2"  # section 1's second Gatehouse (access log on)
+GATEHOUSE_NO_METRICS_ADDRESS = "127.0.1.3"  # section 1's third Gatehouse (request metrics off)
 GATEHOUSE_POOL = "127.0.1.0/24"      # --address-pool
 PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives in section 1/2
 
@@ -193,14 +195,19 @@ def gatehouse_missing(binary):
     return None
 
 
-def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False):
+def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False, no_metrics=False):
     """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
     one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
     sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
     access_log: a second instance (own address and admin port) writing the access log to a file
-    in `d`. Returns (Gatehouse, error)."""
-    name = "gatehouse-log" if access_log else ("gatehouse-https" if https else "gatehouse-http")
-    address = GATEHOUSE_LOG_ADDRESS if access_log else GATEHOUSE_ADDRESS
+    in `d`; no_metrics: a third with --request-metrics false. Returns (Gatehouse, error)."""
+    if access_log:
+        name, address, admin = "gatehouse-log", GATEHOUSE_LOG_ADDRESS, ports.admin_log
+    elif no_metrics:
+        name, address, admin = "gatehouse-nometrics", GATEHOUSE_NO_METRICS_ADDRESS, ports.admin_no_metrics
+    else:
+        name = "gatehouse-https" if https else "gatehouse-http"
+        address, admin = GATEHOUSE_ADDRESS, ports.admin
     cfg = os.path.join(d, name + "-config")
     os.makedirs(cfg, exist_ok=True)
     cert = key = None
@@ -213,7 +220,9 @@ def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_l
     from .common import atomic_write
     atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
     extra = ("--access-log", os.path.join(d, "access.log")) if access_log else ()
-    g = Gatehouse(binary, cfg, ports.admin_log if access_log else ports.admin, workers=1, cpu=cpu,
+    if no_metrics:
+        extra = ("--request-metrics", "false")
+    g = Gatehouse(binary, cfg, admin, workers=1, cpu=cpu,
                   log_path=os.path.join(d, f"{name}.out"), extra_args=extra)
     if g.wait_ready(60) is None:
         tail = g.proc.tail()

@@ -178,6 +178,16 @@ class AccessLogCostTest(unittest.TestCase):
         self.assertIn("### Cost of the access log", md)
         self.assertIn("| proxy CPU µs / request | 10.0 | 11.0 | 1.10× |", md)
         self.assertIn("| requests/s, 50 conns | 1,000 | 900 | 0.90× |", md)
+        self.assertNotIn("### Cost of the request metrics", md)
+
+    def test_metrics_table_compares_metrics_on_to_off(self):
+        res = {"config": {}, "sections": {"proxy": {
+            "gatehouse": {"rps": 1000.0, "proxy_cpu_us_per_req": 10.3, "errors": 0},
+            "gatehouse-nometrics": {"rps": 1030.0, "proxy_cpu_us_per_req": 10.0, "errors": 0}}}}
+        md = report.markdown(res)
+        self.assertIn("### Cost of the request metrics", md)
+        self.assertIn("| proxy CPU µs / request | 10.0 | 10.3 | 1.03× |", md)
+        self.assertNotIn("### Cost of the access log", md)
 
 
 class L4Test(unittest.TestCase):

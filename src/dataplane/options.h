@@ -86,6 +86,9 @@ struct Options {
   // Request metrics carry route_* and backend labels (--metrics-per-route-labels); off, their
   // series grow with listeners only.
   bool metrics_per_route_labels = true;
+  // HTTP request and upstream-attempt series (--request-metrics); off, /metrics keeps the
+  // connection, byte, TLS and control-plane series (and the benchmark measures what they cost).
+  bool request_metrics = true;
 };
 
 }  // namespace gatehouse::dataplane

@@ -41,10 +41,17 @@ void addObservabilityFlags(CLI::App& command, ObservabilityFlags& flags) {
                   "labels; false: those are empty, so series don't grow with routes")
       ->default_val(true)
       ->default_str("true");
+  command
+      .add_option("--request-metrics", flags.request_metrics,
+                  "false: no HTTP request or upstream attempt series (http_server_*, http_client_*); connection, "
+                  "byte, TLS and control-plane metrics stay")
+      ->default_val(true)
+      ->default_str("true");
 }
 
 Result<bool> applyObservabilityFlags(const ObservabilityFlags& flags, dataplane::Options& options) {
   options.metrics_per_route_labels = flags.metrics_per_route_labels;
+  options.request_metrics = flags.request_metrics;
   if (!flags.access_log.empty()) {
     auto writer = dataplane::observe::AccessLogWriter::open(flags.access_log);
     if (!writer) return writer.error();

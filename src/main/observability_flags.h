@@ -20,6 +20,7 @@ struct ObservabilityFlags {
   std::string otlp_endpoint;  // empty: tracing off
   double trace_sampling = 1.0;
   bool metrics_per_route_labels = true;
+  bool request_metrics = true;
 };
 
 void addObservabilityFlags(CLI::App& command, ObservabilityFlags& flags);

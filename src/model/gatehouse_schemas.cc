@@ -28,7 +28,7 @@ const Node& gatehouseParameters() {
            {"accessLog",
             Obj({{"path", Str().minLen(1)}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
            {"tracing", Obj({{"otlpEndpoint", Str().pattern("^http://")}, {"sampling", share}}).required({"otlpEndpoint"})},
-           {"metrics", Obj({{"perRouteLabels", Bool()}})}}));
+           {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})}}));
   return s.node();
 }
 

@@ -3,7 +3,8 @@ histogram counts per label set (OpenTelemetry HTTP names plus the Gateway API id
 upstream attempts with their failure type, unmatched routes, connection counters, the control
 plane's and the process' families. The exposition is read with the Prometheus project's own
 parsers (python3-prometheus-client), for the text format and for OpenMetrics. With
---metrics-per-route-labels false, two routes count in one series.
+--metrics-per-route-labels false, two routes count in one series; with --request-metrics false there are
+no request series, and the other families stay.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_metrics.py
 """
@@ -73,6 +74,11 @@ class MetricsTest(GatehouseTestCase):
         super().setUpClass()
         cls.ip = gateway_address(cls.gh, "gw")
         wait_until(lambda: request(cls.ip, PORT, "/api", host="shop.example.com").status == 200, what="route live")
+        # A request is counted after its response went out: wait until the probe that got the 200
+        # is (on both legs), or it could land after `before` and be taken for one of those below.
+        ok = {"http_request_method": "GET", "http_response_status_code": "200", **API}
+        wait_until(lambda: all(samples(scrape(cls.gh)[2]).get(key(f"http_{leg}_request_duration_seconds_count", **ok))
+                               for leg in ("server", "client")), what="the probe counted")
         # Counted from here on: the connections and requests below, on top of the probes above.
         cls.before = samples(scrape(cls.gh)[2])
         for _ in range(3):
@@ -201,3 +207,29 @@ class WithoutPerRouteLabelsTest(GatehouseTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WithoutRequestMetricsTest(GatehouseTestCase):
+    serve_args = ("--request-metrics", "false")
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        gh.write("00-infra.yaml", [
+            gateway_class(),
+            gateway("gw", [listener("http", PORT)]),
+            *backend_service("echo", [cls.echo.ip]),
+        ])
+        gh.write("10-routes.yaml", [http_route("shop", hostnames=["shop.example.com"], rules=[rule([backend_ref("echo")])])])
+
+    def test_no_request_series_and_the_other_families_stay(self):
+        ip = gateway_address(self.gh, "gw")
+        wait_until(lambda: request(ip, PORT, "/", host="shop.example.com").status == 200, what="the route live")
+        for _ in range(3):
+            self.assertEqual(request(ip, PORT, "/", host="shop.example.com").status, 200)
+        status, _, text = scrape(self.gh)
+        self.assertEqual(status, 200)
+        names = {name for name, _ in samples(text)}
+        self.assertFalse({n for n in names if n.startswith(("http_server_", "http_client_"))})
+        self.assertIn("gatehouse_downstream_connections_total", names)
+        self.assertIn("gatehouse_config_revision", names)

@@ -54,13 +54,13 @@ Worker::~Worker() {
 }
 
 void Worker::observe(const RequestContext& ctx) {
-  metrics_->observe(ctx, Clock::now());
+  if (options_.request_metrics) metrics_->observe(ctx, Clock::now());
   if (access_log_) access_log_->append(ctx);
   if (ctx.trace.sampled) spans_->append(ctx);
 }
 
 void Worker::observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error) {
-  metrics_->observeAttempt(ctx, status, error, Clock::now());
+  if (options_.request_metrics) metrics_->observeAttempt(ctx, status, error, Clock::now());
 }
 
 void Worker::start() {

@@ -70,6 +70,8 @@ std::vector<std::string> observabilityArgs(const Json& params) {
   if (const auto metrics = params.find("metrics"); metrics != params.end() && metrics->is_object()) {
     if (const auto per_route = metrics->find("perRouteLabels"); per_route != metrics->end() && per_route->is_boolean())
       args.insert(args.end(), {"--metrics-per-route-labels", per_route->get<bool>() ? "true" : "false"});
+    if (const auto requests = metrics->find("requests"); requests != metrics->end() && requests->is_boolean())
+      args.insert(args.end(), {"--request-metrics", requests->get<bool>() ? "true" : "false"});
   }
   return args;
 }

@@ -30,6 +30,7 @@ spec:
     sampling: 0.01
   metrics:
     perRouteLabels: false
+    requests: true
 )y");
 }
 
@@ -79,7 +80,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"TracingOverHttps", {{"/spec/tracing/otlpEndpoint", "https://collector:4318"}},
              {{"spec.tracing.otlpEndpoint", "should match '^http://'"}}},
         Case{"PerRouteLabelsNotABoolean", {{"/spec/metrics/perRouteLabels", "no"}},
-             {{"spec.metrics.perRouteLabels", "must be of type boolean"}}}),
+             {{"spec.metrics.perRouteLabels", "must be of type boolean"}}},
+        Case{"RequestsNotABoolean", {{"/spec/metrics/requests", 1}},
+             {{"spec.metrics.requests", "must be of type boolean"}}}),
     caseName);
 
 }  // namespace

@@ -118,10 +118,10 @@ TEST(RenderDataPlane, ParametersAccessLogTracingAndMetricsBecomeTheDataPlanesFla
                                                 {"fields", {"status", "path", "trace_id"}},
                                                 {"sampling", 0.25}}},
                                  {"tracing", {{"otlpEndpoint", "http://collector:4318"}, {"sampling", 0.1}}},
-                                 {"metrics", {{"perRouteLabels", false}}}}),
+                                 {"metrics", {{"perRouteLabels", false}, {"requests", false}}}}),
             (Json{"--access-log", "/var/log/gatehouse/access.log", "--access-log-fields", "status,path,trace_id",
                   "--access-log-sampling", "0.25", "--otlp-endpoint", "http://collector:4318", "--trace-sampling", "0.1",
-                  "--metrics-per-route-labels", "false"}));
+                  "--metrics-per-route-labels", "false", "--request-metrics", "false"}));
 }
 
 TEST(RenderDataPlane, AnEmptyAccessLogLogsEveryFieldOfEveryRequestToStdout) {
