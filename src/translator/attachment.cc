@@ -65,6 +65,17 @@ class RouteBackends : public BackendResolver {
   RouteRecord& record_;
 };
 
+// Removes `route` from the entries `keys` of a dependency index (dropping emptied entries).
+template <class Index, class Keys>
+void unindex(Index& index, const Keys& keys, const ObjectKey& route) {
+  for (const auto& k : keys) {
+    auto deps = index.find(k);
+    if (deps == index.end()) continue;
+    deps->second.erase(route);
+    if (deps->second.empty()) index.erase(deps);
+  }
+}
+
 }  // namespace
 
 // Only routes with a parent of ours (one of our Gateways or a ListenerSet naming one) get
@@ -313,18 +324,8 @@ void Translator::State::detach(const ObjectKey& key) {
   }
   record.placements.clear();
   record.counted_on.clear();
-  for (const auto& svc : record.services) {
-    auto deps = routes_by_service.find(svc);
-    if (deps == routes_by_service.end()) continue;
-    deps->second.erase(key);
-    if (deps->second.empty()) routes_by_service.erase(deps);
-  }
-  for (const auto& ns : record.grant_namespaces) {
-    auto deps = routes_by_grant_namespace.find(ns);
-    if (deps == routes_by_grant_namespace.end()) continue;
-    deps->second.erase(key);
-    if (deps->second.empty()) routes_by_grant_namespace.erase(deps);
-  }
+  unindex(routes_by_service, record.services, key);
+  unindex(routes_by_grant_namespace, record.grant_namespaces, key);
   release(record);
 }
 
