@@ -11,8 +11,9 @@
 
 namespace gatehouse::testing {
 
-// A self-signed P-256 certificate for `names` (subjectAltName DNS entries; CN = first name).
-inline snapshot::TlsCertificate makeCertificate(const std::vector<std::string>& names) {
+// A self-signed P-256 certificate: subject CN `common_name`, subjectAltName `alt_names` in
+// OpenSSL's notation ("DNS:a.example,IP:127.0.0.1").
+inline snapshot::TlsCertificate makeSelfSigned(const std::string& common_name, const std::string& alt_names) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* x = X509_new();
   X509_set_version(x, 2);
@@ -21,15 +22,13 @@ inline snapshot::TlsCertificate makeCertificate(const std::vector<std::string>& 
   X509_gmtime_adj(X509_getm_notAfter(x), 3600);
   X509_set_pubkey(x, key);
   X509_NAME* subject = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(names[0].c_str()), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
+                             -1, -1, 0);
   X509_set_issuer_name(x, subject);
-  std::string san;
-  for (const std::string& name : names) san += (san.empty() ? "DNS:" : ",DNS:") + name;
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, alt_names.c_str());
   X509_add_ext(x, ext, -1);
   X509_EXTENSION_free(ext);
   X509_sign(x, key, EVP_sha256());
@@ -49,6 +48,13 @@ inline snapshot::TlsCertificate makeCertificate(const std::vector<std::string>& 
   X509_free(x);
   EVP_PKEY_free(key);
   return out;
+}
+
+// A self-signed P-256 certificate for `names` (subjectAltName DNS entries; CN = first name).
+inline snapshot::TlsCertificate makeCertificate(const std::vector<std::string>& names) {
+  std::string san;
+  for (const std::string& name : names) san += (san.empty() ? "DNS:" : ",DNS:") + name;
+  return makeSelfSigned(names[0], san);
 }
 
 }  // namespace gatehouse::testing

@@ -1,9 +1,6 @@
 // The config stream end to end on loopback: a StreamServer and StreamClients with a certificate
 // made in the test, an Authenticator standing in for TokenReview.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -14,53 +11,15 @@
 
 #include "configstream/stream_client.h"
 #include "configstream/stream_server.h"
+#include "../test_certificates.h"
 
 namespace gatehouse::configstream {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Pem {
-  std::string cert, key;
-};
-
 // A self-signed P-256 certificate for IP 127.0.0.1.
-Pem makeLoopbackCertificate() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* subject = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("controller"), -1, -1, 0);
-  X509_set_issuer_name(x, subject);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(x, key, EVP_sha256());
-  Pem out;
-  auto drain = [](BIO* bio) {
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio, &data);
-    std::string text(data, n);
-    BIO_free(bio);
-    return text;
-  };
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, x);
-  out.cert = drain(bio);
-  bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  out.key = drain(bio);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return out;
-}
+snapshot::TlsCertificate makeLoopbackCertificate() { return testing::makeSelfSigned("controller", "IP:127.0.0.1"); }
 
 snapshot::SnapshotPtr snapshotWith(uint64_t version, std::vector<std::pair<std::string, uint16_t>> gateway_ports) {
   auto snap = std::make_shared<snapshot::Snapshot>();
@@ -114,8 +73,8 @@ class ConfigStream : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("configstream-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     pem_ = makeLoopbackCertificate();
-    write("server.crt", pem_.cert);
-    write("server.key", pem_.key);
+    write("server.crt", pem_.cert_pem);
+    write("server.key", pem_.key_pem);
     write("token", "token-of-infra-web\n");
     write("other-token", "token-of-someone-else");
   }
@@ -142,7 +101,7 @@ class ConfigStream : public ::testing::Test {
   }
 
   std::unique_ptr<StreamClient> startClient(uint16_t port, Received& received, const std::string& token = "token") {
-    ClientOptions options{"127.0.0.1:" + std::to_string(port), "infra/web", (dir_ / token).string(), pem_.cert, 1s};
+    ClientOptions options{"127.0.0.1:" + std::to_string(port), "infra/web", (dir_ / token).string(), pem_.cert_pem, 1s};
     auto client = StreamClient::start(std::move(options), received.apply());
     EXPECT_TRUE(client.ok()) << client.error().message;
     return std::move(*client);
@@ -155,7 +114,7 @@ class ConfigStream : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  Pem pem_;
+  snapshot::TlsCertificate pem_;
   std::mutex live_mu_;
   std::condition_variable live_cv_;
   std::set<std::string> live_;
@@ -239,7 +198,7 @@ TEST_F(ConfigStream, UntrustedControllerCertificateIsNeverSentTheToken) {
   server->publish(snapshotWith(1, {{"infra/web", 8080}}), 1);
   Received received;
   ClientOptions options{"127.0.0.1:" + std::to_string(server->port()), "infra/web", (dir_ / "token").string(),
-                        makeLoopbackCertificate().cert, 1s};
+                        makeLoopbackCertificate().cert_pem, 1s};
   auto client = StreamClient::start(std::move(options), received.apply());
   ASSERT_TRUE(client.ok());
   EXPECT_TRUE(received.waitFor(1, 500ms).empty());

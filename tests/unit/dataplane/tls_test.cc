@@ -11,7 +11,7 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/tls/server_context.h"
 #include "loopback.h"
-#include "test_certificates.h"
+#include "../test_certificates.h"
 
 namespace gatehouse::testing {
 namespace {

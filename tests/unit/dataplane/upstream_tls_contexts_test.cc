@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_certificates.h"
+#include "../test_certificates.h"
 
 namespace gatehouse::dataplane {
 namespace {

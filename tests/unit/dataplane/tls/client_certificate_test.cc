@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 
-#include "../test_certificates.h"
+#include "../../test_certificates.h"
 #include "dataplane/tls/upstream_context.h"
 
 namespace gatehouse::dataplane::tls {
