@@ -52,17 +52,15 @@ void appendJsonString(std::string& out, std::string_view bytes) {
     if (run > i) {
       out.append(bytes.data() + i, run - i);
       i = run;
-      if (i == bytes.size()) break;
+      continue;
     }
     const auto c = static_cast<uint8_t>(bytes[i]);
-    if (c < 0x80) {
+    if (c < 0x80) {  // not plain: a quote, a backslash, a control character or DEL
       if (c == '"' || c == '\\') {
         out += '\\';
         out += static_cast<char>(c);
-      } else if (c < 0x20 || c == 0x7f) {
-        appendEscape(out, c);
       } else {
-        out += static_cast<char>(c);
+        appendEscape(out, c);
       }
       ++i;
       continue;
