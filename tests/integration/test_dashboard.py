@@ -106,12 +106,22 @@ class DashboardTest(GatehouseTestCase):
         cls.gh.write(BROKEN_FILE, "kind: [unclosed\n")  # after configure(), which must load clean
         cls.gh.sync()
         cls.ip = gateway_address(cls.gh, "gw")
-        wait_until(lambda: request(cls.ip, PORT, "/", host="shop.example.com").status == 200, what="route live")
+        routed = 0  # requests the route answered; unmatched ones (404 before it is live) count elsewhere
+
+        def probe():
+            nonlocal routed
+            status = request(cls.ip, PORT, "/", host="shop.example.com").status
+            routed += status != 404
+            return status == 200
+        wait_until(probe, what="route live")
         for _ in range(5):
             assert request(cls.ip, PORT, "/items", host="shop.example.com").status == 200
         for _ in range(2):
             assert request(cls.ip, PORT, "/down", host="shop.example.com").status == 503
-        cls.expected = cls.requests_by_route()
+        # A request is counted after its response went out: wait for all of them (an ASan run on a
+        # busy machine once rendered the page after the last one was counted, but read before).
+        cls.expected = wait_until(lambda: (c := cls.requests_by_route()).get("HTTPRoute/default/shop") == routed + 7 and c,
+                                  what="every request counted")
         cls.dom = render(f"http://{cls.gh.admin[0]}:{cls.gh.admin[1]}/")
 
     @classmethod
