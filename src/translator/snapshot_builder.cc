@@ -65,6 +65,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       listener.kind = kind;
       listener.policies = policy_attachments.forListener(key, ls.owner.kind == "Gateway" ? spec.name : "");
       listener.backend_client_certificate = gw.backend_client_certificate;  // ListenerSets' listeners too
+      listener.metrics = gw.metrics;
       socket.listeners.push_back(std::move(listener));
     }
   }
