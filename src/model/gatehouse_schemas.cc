@@ -28,7 +28,7 @@ const Node& gatehouseParameters() {
            {"accessLog",
             // "-", or a file in a directory other than "/": the provisioner mounts a volume there.
             Obj({{"path", Str().pattern("^(-|(/[^/]+)+/[^/]+)$")}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
-           {"tracing", Obj({{"otlpEndpoint", Str().pattern("^http://")}, {"sampling", share}}).required({"otlpEndpoint"})},
+           {"tracing", Obj({{"otlpEndpoint", Str().pattern("^https?://")}, {"sampling", share}}).required({"otlpEndpoint"})},
            {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})}}));
   return s.node();
 }
