@@ -1,5 +1,5 @@
 // Status of Gatehouse's policies: one status.ancestors entry per targetRef whose target is ours
-// (a Gateway of our class, a route attached to one) or does not exist; the ancestorRef is the
+// (a Gateway of our class, a ListenerSet on one, a route attached to one) or does not exist; the ancestorRef is the
 // target itself, with its sectionName. Accepted, or not: TargetNotFound (no such object,
 // listener or rule), Conflicted (an older policy of the kind has the same target). A policy
 // none of whose targets is ours gets no status from us.
@@ -22,6 +22,16 @@ void Translator::State::gatehousePolicyStatuses() {
         return view->find(ObjectKey{"Gateway", t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
       if (t.section.empty()) return "";
       for (const auto& l : gw->second.spec->listeners)
+        if (l.name == t.section) return "";
+      return what + " has no listener " + t.section;
+    }
+    if (t.kind == "ListenerSet") {
+      // Ours when its parent is one of our Gateways, allowed or not (the set's own status says).
+      auto set = listener_sets.find(t.ns + "/" + t.name);
+      if (set == listener_sets.end())
+        return view->find(ObjectKey{"ListenerSet", t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+      if (t.section.empty()) return "";
+      for (const auto& l : set->second.spec->listeners)
         if (l.name == t.section) return "";
       return what + " has no listener " + t.section;
     }
