@@ -261,6 +261,15 @@ def markdown(res):
                 [label, _num(_get(p["gatehouse-nometrics"], key)), _num(_get(p["gatehouse"], key)),
                  _ratio(_get(p["gatehouse"], key), _get(p["gatehouse-nometrics"], key))]
                 for label, key in cost_rows]))
+        if p.get("gatehouse-ratelimit") and not _na(p.get("gatehouse")):
+            L.append("### Cost of a rate-limited route\n")
+            L.append("A fourth Gatehouse, identical but for a RateLimitPolicy with a local limit on "
+                     "the route that no request reaches (every request takes a token from the shared "
+                     "bucket and passes), measured in the same rounds.\n")
+            L.append(_table(["figure", "Gatehouse", "Gatehouse + local rate limit", "ratio"], [
+                [label, _num(_get(p["gatehouse"], key)), _num(_get(p["gatehouse-ratelimit"], key)),
+                 _ratio(_get(p["gatehouse-ratelimit"], key), _get(p["gatehouse"], key))]
+                for label, key in cost_rows]))
         if p.get("gatehouse-log") and not _na(p.get("gatehouse")):
             L.append("### Cost of the access log\n")
             L.append("A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one "
