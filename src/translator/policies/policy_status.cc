@@ -16,28 +16,26 @@ void Translator::State::gatehousePolicyStatuses() {
   // Why the target cannot be found ("" when it can), or nullopt when it is not ours.
   auto targetProblem = [&](const PolicyTarget& t) -> std::optional<std::string> {
     const std::string what = t.kind + " " + t.ns + "/" + t.name;
-    if (t.kind == "Gateway") {
-      auto gw = gateways.find(t.ns + "/" + t.name);
-      if (gw == gateways.end())
-        return view->find(ObjectKey{"Gateway", t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    auto notOurs = [&] {
+      return view->find(ObjectKey{t.kind, t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    };
+    auto listenerProblem = [&](const std::vector<model::Listener>& listeners) -> std::string {
       if (t.section.empty()) return "";
-      for (const auto& l : gw->second.spec->listeners)
+      for (const auto& l : listeners)
         if (l.name == t.section) return "";
       return what + " has no listener " + t.section;
+    };
+    if (t.kind == "Gateway") {
+      auto gw = gateways.find(t.ns + "/" + t.name);
+      return gw == gateways.end() ? notOurs() : listenerProblem(gw->second.spec->listeners);
     }
     if (t.kind == "ListenerSet") {
       // Ours when its parent is one of our Gateways, allowed or not (the set's own status says).
       auto set = listener_sets.find(t.ns + "/" + t.name);
-      if (set == listener_sets.end())
-        return view->find(ObjectKey{"ListenerSet", t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
-      if (t.section.empty()) return "";
-      for (const auto& l : set->second.spec->listeners)
-        if (l.name == t.section) return "";
-      return what + " has no listener " + t.section;
+      return set == listener_sets.end() ? notOurs() : listenerProblem(set->second.spec->listeners);
     }
     auto record = routes.find(ObjectKey{t.kind, t.ns, t.name});
-    if (record == routes.end())
-      return view->find(ObjectKey{t.kind, t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    if (record == routes.end()) return notOurs();
     if (t.section.empty()) return "";
     bool found = false;
     record->second->compiled->forEachRule([&](snapshot::Rule& rule) { found |= rule.name == t.section; });
