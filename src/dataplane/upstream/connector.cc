@@ -5,7 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <tuple>
 
 #include "dataplane/tls/server_context.h"
 
@@ -33,7 +37,22 @@ std::optional<tcp::endpoint> socketAddress(const snapshot::Endpoint& endpoint) {
 asio::awaitable<error_code> connect(tcp::socket& socket, const snapshot::Endpoint& endpoint) {
   const std::optional<tcp::endpoint> address = socketAddress(endpoint);
   if (!address) co_return asio::error::host_not_found;
-  auto [ec] = co_await socket.async_connect(*address, asio::as_tuple(asio::use_awaitable));
+  // Not async_connect: once the socket is writable it polls it again before reading SO_ERROR,
+  // a system call per connection that the readiness event has already answered.
+  error_code ec;
+  if (!socket.is_open()) socket.open(address->protocol(), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (!ec && ::connect(socket.native_handle(), address->data(), address->size()) != 0) {
+    if (errno == EINPROGRESS) {
+      std::tie(ec) = co_await socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+      int error = 0;
+      socklen_t size = sizeof error;
+      if (!ec && ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+      if (!ec && error != 0) ec = error_code(error, asio::error::get_system_category());
+    } else {
+      ec = error_code(errno, asio::error::get_system_category());
+    }
+  }
   if (ec) {
     error_code ignored;
     socket.close(ignored);
