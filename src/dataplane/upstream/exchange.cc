@@ -43,7 +43,7 @@ SocketDeadline::~SocketDeadline() {
   timer_.cancel();
 }
 
-std::string serializeH1Head(const BufferedRequest& request) {
+std::string serializeH1HeadFields(const BufferedRequest& request) {
   std::string out;
   out.reserve(256);
   out.append(request.method).append(" ").append(request.path).append(" HTTP/1.1\r\n");
@@ -51,6 +51,11 @@ std::string serializeH1Head(const BufferedRequest& request) {
   for (const auto& [name, value] : request.headers.fields()) {
     if (!isConnectionSpecific(name)) out.append(name).append(": ").append(value).append("\r\n");
   }
+  return out;
+}
+
+std::string serializeH1Head(const BufferedRequest& request) {
+  std::string out = serializeH1HeadFields(request);
   if (request.has_body || !request.body.empty()) {
     out.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
   }

@@ -39,11 +39,7 @@ class H1Streaming final : public StreamingExchange {
         replayable_(options.replay_stale && !request.body_follows && http::isIdempotent(request.head.method)),
         parser_(request.head.method, headLimits()),
         chunk_(worker.takeBuffer()) {
-    BufferedRequest head = request.head;
-    head.body.clear();
-    head.has_body = false;
-    head_ = serializeH1Head(head);
-    head_.resize(head_.size() - 2);  // the framing field goes before the blank line
+    head_ = serializeH1HeadFields(request.head);
     if (request.content_length) {
       head_.append("Content-Length: ").append(std::to_string(*request.content_length)).append("\r\n");
     } else if (chunked_) {
@@ -110,6 +106,7 @@ class H1Streaming final : public StreamingExchange {
     const http::ResponseHead& parsed_head = parser_.head();
     head.status = parsed_head.status_code;
     std::optional<std::string_view> connection_field = parsed_head.headers.find("connection");
+    head.headers.fields().reserve(parsed_head.headers.size());
     for (const http::Header& field : parsed_head.headers) {
       if (isConnectionSpecific(field.name)) continue;
       if (connection_field && http::listContainsToken(*connection_field, field.name)) continue;
