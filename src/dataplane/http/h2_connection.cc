@@ -639,7 +639,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
       co_return finishLocal(*stream, *answer, head_method);
     }
-    co_await policies::waitFaultDelay(worker_, ctx);
+    if (ctx.fault_delay) co_await policies::waitFaultDelay(worker_, ctx);
     upstream::StreamedRequest out;
     // Method, authority and path stay in the context for the log phase; the headers too when a
     // response filter reads the request (CORS).
@@ -668,13 +668,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (stream->closed || closed_) co_return;
       if (whole) co_return co_await serveReplayable(stream, out, prefix, mirror, head_method);
     }
-    std::unique_ptr<upstream::StreamingExchange> opened;
-    if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, opened)) {
+    std::shared_ptr<upstream::StreamingExchange> exchange;
+    if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, exchange)) {
       ctx.error = error;
       co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
     }
-    if (stream->closed || closed_) co_return opened->cancel();
-    std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
+    if (stream->closed || closed_) co_return exchange->cancel();
     stream->exchange = exchange;
     if (out.body_follows && stream->request_ended && ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c) {
       // The whole body is here and an h2c stream queues it without waiting: it goes out with the
@@ -690,7 +689,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     } else if (mirror) {
       mirror->body({}, true);
     }
-    co_await forwardResponse(*stream, *exchange, head_method);
+    co_await forwardResponse(*stream, *exchange, std::nullopt, head_method);
     // The response ended (or failed) before the request body: the rest is not wanted, and the
     // upstream connection (h2c: stream) in the middle of a request is not reused.
     if (!stream->request_ended) {
@@ -777,24 +776,21 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
-  // Upstream -> client: the head, then the body read only while the stream's buffer has room,
-  // then the trailers. Ends the request (log phase).
-  asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange, bool head_method) {
-    RequestContext& ctx = stream.ctx;
-    upstream::StreamedResponseHead head;
-    if (Outcome outcome = co_await exchange.readHead(head); outcome) {
-      exchange.cancel();
-      if (stream.closed) co_return;
-      ctx.error = *outcome;
-      co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
-    }
-    co_await forwardResponse(stream, exchange, std::move(head), head_method);
-  }
-
-  // The same from a response head already read.
+  // Upstream -> client: the head (`read_head`, or read here when nullopt), then the body read
+  // only while the stream's buffer has room, then the trailers. Ends the request (log phase).
   asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange,
-                                        upstream::StreamedResponseHead head, bool head_method) {
+                                        std::optional<upstream::StreamedResponseHead> read_head, bool head_method) {
     RequestContext& ctx = stream.ctx;
+    if (!read_head) {
+      read_head.emplace();
+      if (Outcome outcome = co_await exchange.readHead(*read_head); outcome) {
+        exchange.cancel();
+        if (stream.closed) co_return;
+        ctx.error = *outcome;
+        co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
+      }
+    }
+    upstream::StreamedResponseHead& head = *read_head;
     gh::Response reply;
     reply.status = head.status;
     reply.headers = std::move(head.headers);

@@ -49,16 +49,11 @@ class H1Streaming final : public StreamingExchange {
   }
   ~H1Streaming() override { worker_.giveBuffer(std::move(chunk_)); }
 
-  asio::awaitable<Outcome> open() {
-    if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
-      socket_ = std::move(*pooled);
-      reused_ = true;
-    } else if (Outcome failure = co_await connectFresh(); failure) {
-      co_return failure;
-    }
-    if (co_await write(asio::buffer(head_))) co_return std::nullopt;
-    if (!reused_ || !replayable_) co_return lastFailure();
-    co_return co_await replay();
+  // `exchange` is set once the head is on its way.
+  static asio::awaitable<Outcome> open(std::shared_ptr<H1Streaming> self, std::shared_ptr<StreamingExchange>& exchange) {
+    Outcome outcome = co_await self->openConnection();
+    if (!outcome) exchange = std::move(self);
+    co_return outcome;
   }
 
   asio::awaitable<bool> writeBody(const std::string& data) override {
@@ -187,6 +182,18 @@ class H1Streaming final : public StreamingExchange {
     return limits;
   }
 
+  asio::awaitable<Outcome> openConnection() {
+    if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
+      socket_ = std::move(*pooled);
+      reused_ = true;
+    } else if (Outcome failure = co_await connectFresh(); failure) {
+      co_return failure;
+    }
+    if (co_await write(asio::buffer(head_))) co_return std::nullopt;
+    if (!reused_ || !replayable_) co_return lastFailure();
+    co_return co_await replay();
+  }
+
   Clock::time_point waitUntil() const {
     return std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
   }
@@ -269,11 +276,9 @@ class H1Streaming final : public StreamingExchange {
 
 asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
                                          const tls::UpstreamContext* tls, const StreamedRequest& request,
-                                         const ExchangeOptions& options, std::unique_ptr<StreamingExchange>& exchange) {
-  auto opened = std::make_unique<H1Streaming>(worker, endpoint, tls, request, options);
-  const Outcome outcome = co_await opened->open();
-  if (!outcome) exchange = std::move(opened);
-  co_return outcome;
+                                         const ExchangeOptions& options, std::shared_ptr<StreamingExchange>& exchange) {
+  // Not a coroutine: the exchange takes what it needs of the arguments now.
+  return H1Streaming::open(std::make_shared<H1Streaming>(worker, endpoint, tls, request, options), exchange);
 }
 
 }  // namespace gatehouse::dataplane::upstream
