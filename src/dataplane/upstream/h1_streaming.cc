@@ -1,5 +1,6 @@
 // The streamed HTTP/1.1 exchange of streaming.h.
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -23,7 +24,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-class H1Streaming final : public StreamingExchange {
+class H1Streaming final : public StreamingExchange, public std::enable_shared_from_this<H1Streaming> {
  public:
   H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
               const StreamedRequest& request, const ExchangeOptions& options)
@@ -31,6 +32,7 @@ class H1Streaming final : public StreamingExchange {
         endpoint_(endpoint),
         tls_(tls),
         socket_(worker.io()),
+        wait_timer_(worker.io()),
         deadline_(options.deadline),
         method_(request.head.method),
         chunked_(request.body_follows && !request.content_length),
@@ -224,21 +226,46 @@ class H1Streaming final : public StreamingExchange {
   template <class Buffers>
   asio::awaitable<bool> write(const Buffers& buffers) {
     if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
+    beginWait();
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kTuple);
-    if (deadline.fired()) timed_out_ = true;
+    wait_until_ = Clock::time_point::max();
     co_return !ec && !cancelled_;
   }
 
   asio::awaitable<bool> readMore() {
     if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
+    beginWait();
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
                                                    kTuple);
-    if (deadline.fired()) timed_out_ = true;
+    wait_until_ = Clock::time_point::max();
     if (ec || cancelled_) co_return false;
     buffer_.append(chunk_.get(), n);
     co_return true;
+  }
+
+  // Each wait for the upstream (a write or a read) is bounded by waitUntil(). One timer per
+  // exchange watches them: armed by the first wait, it fires at the earliest limit a wait may
+  // have, cancels the socket when the wait pending then has reached its own limit, and else
+  // re-arms for that wait (limits only move later). A timer armed and cancelled around every
+  // read and write cost ~1.5k instructions per request.
+  void beginWait() {
+    wait_until_ = waitUntil();
+    if (!wait_armed_) armWaitTimer();
+  }
+
+  void armWaitTimer() {
+    wait_armed_ = true;
+    wait_timer_.expires_at(wait_until_);
+    wait_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+      const std::shared_ptr<H1Streaming> self = weak.lock();
+      if (!self) return;
+      self->wait_armed_ = false;
+      if (ec || self->wait_until_ == Clock::time_point::max()) return;  // no wait pending: the next one arms
+      if (Clock::now() < self->wait_until_) return self->armWaitTimer();
+      self->timed_out_ = true;
+      error_code ignored;
+      self->socket_.socket().cancel(ignored);
+    });
   }
 
   // Both messages ended: the connection is reused when the response was cleanly delimited.
@@ -252,6 +279,9 @@ class H1Streaming final : public StreamingExchange {
   const snapshot::Endpoint endpoint_;
   const tls::UpstreamContext* const tls_;  // the request's generation keeps it alive
   Connection socket_;
+  boost::asio::steady_timer wait_timer_;
+  Clock::time_point wait_until_ = Clock::time_point::max();  // of the pending wait; max: none
+  bool wait_armed_ = false;
   const Clock::time_point deadline_;
   const std::string method_;
   const bool chunked_;
