@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
-#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -65,16 +65,54 @@ constexpr size_t kStreamBuffer = 64 * 1024;
 // them, so they bound what a connection's uploads hold in memory.
 constexpr int32_t kConnectionWindow = 1 << 20;
 
-std::string lowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// The field list nghttp2 is given for a HEADERS frame (it copies the fields): names lower-cased
+// (RFC 9113 8.2.1) into one buffer. The buffers are the worker thread's and keep their capacity,
+// so a response head costs no allocation here (a vector and a string per name did).
+class FieldList {
+ public:
+  static FieldList& forThisThread() {
+    thread_local FieldList list;
+    return list;
+  }
 
-nghttp2_nv field(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                    NGHTTP2_NV_FLAG_NONE};
+  void reset(size_t fields, size_t name_bytes) {
+    nva_.clear();
+    nva_.reserve(fields);
+    names_.clear();
+    names_.reserve(name_bytes);  // no reallocation below: nva_ points into names_
+  }
+  void add(std::string_view name, std::string_view value) {
+    nva_.push_back(nv(name, value));
+  }
+  // `name` as lower case.
+  void addLowered(std::string_view name, std::string_view value) {
+    const size_t at = names_.size();
+    for (char c : name) names_.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+    nva_.push_back(nv(std::string_view(names_).substr(at), value));
+  }
+  const nghttp2_nv* data() const { return nva_.data(); }
+  size_t size() const { return nva_.size(); }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const nghttp2_nv& nv : nva_) n += nv.namelen + nv.valuelen;
+    return n;
+  }
+
+ private:
+  static nghttp2_nv nv(std::string_view name, std::string_view value) {
+    return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                      NGHTTP2_NV_FLAG_NONE};
+  }
+
+  std::vector<nghttp2_nv> nva_;
+  std::string names_;
+};
+
+size_t nameBytes(const gh::Headers& headers) {
+  size_t n = 0;
+  for (const auto& [name, value] : headers.fields()) n += name.size();
+  return n;
 }
 
 // `Stream`: tcp::socket (h2c with prior knowledge) or tls::Stream (ALPN "h2").
@@ -545,12 +583,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   void submitTrailers(const H2Stream& stream) {
-    std::vector<std::string> names;
-    names.reserve(stream.trailers.size());
-    for (const auto& [name, value] : stream.trailers.fields()) names.push_back(lowerCase(name));
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(names.size());
-    for (size_t i = 0; i < names.size(); ++i) nva.push_back(field(names[i], stream.trailers.fields()[i].second));
+    FieldList& nva = FieldList::forThisThread();
+    nva.reset(stream.trailers.size(), nameBytes(stream.trailers));
+    for (const auto& [name, value] : stream.trailers.fields()) nva.addLowered(name, value);
     nghttp2_submit_trailer(session_, stream.id, nva.data(), nva.size());  // copies the fields
   }
 
@@ -561,20 +596,20 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void submitHead(H2Stream& stream, uint16_t status, const gh::Headers& headers, bool has_data,
                   std::optional<uint64_t> content_length) {
     if (stream.closed || closed_) return;
-    const std::string status_text = std::to_string(status);
-    std::vector<std::string> names;
-    names.reserve(headers.size());
-    for (const auto& [name, value] : headers.fields()) names.push_back(lowerCase(name));
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(headers.size() + 2);
-    nva.push_back(field(":status", status_text));
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (upstream::isConnectionSpecific(names[i])) continue;
-      nva.push_back(field(names[i], headers.fields()[i].second));
+    char status_text[8];
+    const auto status_end = std::to_chars(status_text, status_text + sizeof status_text, status).ptr;
+    FieldList& nva = FieldList::forThisThread();
+    nva.reset(headers.size() + 2, nameBytes(headers));
+    nva.add(":status", std::string_view(status_text, static_cast<size_t>(status_end - status_text)));
+    for (const auto& [name, value] : headers.fields()) {
+      if (!upstream::isConnectionSpecific(name)) nva.addLowered(name, value);
     }
-    const std::string length = content_length ? std::to_string(*content_length) : std::string();
-    if (content_length && !stream.ctx.grpc) nva.push_back(field("content-length", length));
-    for (const nghttp2_nv& nv : nva) stream.ctx.bytes_sent += nv.namelen + nv.valuelen;
+    char length[24];
+    if (content_length && !stream.ctx.grpc) {
+      const auto length_end = std::to_chars(length, length + sizeof length, *content_length).ptr;
+      nva.add("content-length", std::string_view(length, static_cast<size_t>(length_end - length)));
+    }
+    stream.ctx.bytes_sent += nva.bytes();
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
     nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
