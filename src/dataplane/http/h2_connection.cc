@@ -179,7 +179,60 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     bool deferred = false;  // nghttp2 waits for nghttp2_session_resume_data
     gh::Headers trailers;
     asio::steady_timer response_signal;  // cancelled when bytes were sent, and on close
+
+    // For the next stream of the connection; strings and vectors keep their storage unless large.
+    void reset() {
+      id = 0;
+      ctx.reset();
+      head = gh::H2RequestHead();
+      serving = false;
+      closed = false;
+      releaseIfLarge(request_body);
+      unconsumed = 0;
+      has_body = false;
+      request_ended = false;
+      discard_body = false;
+      exchange.reset();
+      releaseIfLarge(response_body);
+      sent = 0;
+      response_ended = false;
+      deferred = false;
+      trailers.fields().clear();
+    }
+    static void releaseIfLarge(std::string& s) {
+      if (s.capacity() > 4096) {
+        std::string().swap(s);
+      } else {
+        s.clear();
+      }
+    }
   };
+
+  // Closed streams kept for the next ones (at most kSpareStreams; none while parked):
+  // constructing and destroying a stream (its RequestContext, two timers, the cancellation
+  // handler serve() leaves in its signal) cost ~1.5k instructions and two allocations per request.
+  static constexpr size_t kSpareStreams = 16;
+
+  std::shared_ptr<H2Stream> newStream() {
+    for (size_t i = 0; i < spare_streams_.size(); ++i) {
+      // Still referenced: serve() or the body's coroutine has not ended yet.
+      if (spare_streams_[i].use_count() != 1) continue;
+      std::shared_ptr<H2Stream> stream = std::move(spare_streams_[i]);
+      spare_streams_[i] = std::move(spare_streams_.back());
+      spare_streams_.pop_back();
+      stream->reset();
+      return stream;
+    }
+    return std::make_shared<H2Stream>(worker_.io());
+  }
+
+  void keepSpare(std::shared_ptr<H2Stream> stream) {
+    if (spare_streams_.size() >= kSpareStreams) return;
+    // Unreferenced: what the request held (its exchange with the worker's read buffer, the
+    // configuration generation) goes now rather than when the object is reused.
+    if (stream.use_count() == 1) stream->reset();
+    spare_streams_.push_back(std::move(stream));
+  }
 
   // ---- I/O ------------------------------------------------------------------------------------
   tcp::socket& lowest() {
@@ -248,6 +301,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   void park() {
     parked_ = true;
+    spare_streams_.clear();
     worker_.giveBuffer(std::move(buffer_));
     if (!writing_) releaseWriteBuffers();  // else the write loop does when done
     lowest().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
@@ -427,7 +481,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    auto stream = std::make_shared<H2Stream>(self->worker_.io());
+    std::shared_ptr<H2Stream> stream = self->newStream();
     stream->id = frame->hd.stream_id;
     // Room for a typical request's fields and the two X-Forwarded ones, grown one by one
     // otherwise (three or four reallocations per request).
@@ -502,6 +556,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     auto it = self->streams_.find(stream_id);
     if (it == self->streams_.end()) return 0;
     self->closeStream(*it->second);
+    self->keepSpare(std::move(it->second));
     self->streams_.erase(it);
     if (self->streams_.empty() && !self->closed_) self->streamsEnded();
     return 0;
@@ -892,6 +947,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   std::unique_ptr<char[]> buffer_;  // borrowed from the worker while reading (run())
   asio::cancellation_signal cool_;  // cancels run()'s read to park
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
+  std::vector<std::shared_ptr<H2Stream>> spare_streams_;
   gh::H2StreamRules rules_;
   bool writing_ = false;
   bool reading_ = false;  // run() waits in its read
