@@ -53,9 +53,18 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
 
   // `exchange` is set once the head is on its way.
   static asio::awaitable<Outcome> open(std::shared_ptr<H1Streaming> self, std::shared_ptr<StreamingExchange>& exchange) {
-    Outcome outcome = co_await self->openConnection();
-    if (!outcome) exchange = std::move(self);
-    co_return outcome;
+    if (auto pooled = self->worker_.upstreams().take(self->endpoint_, self->tls_, Pool::Probe::Always)) {
+      self->socket_ = std::move(*pooled);
+      self->reused_ = true;
+    } else if (Outcome failure = co_await self->connectFresh(); failure) {
+      co_return failure;
+    }
+    if (!co_await self->write(asio::buffer(self->head_))) {
+      if (!self->reused_ || !self->replayable_) co_return self->lastFailure();
+      if (Outcome failure = co_await self->replay(); failure) co_return failure;
+    }
+    exchange = std::move(self);
+    co_return std::nullopt;
   }
 
   asio::awaitable<bool> writeBody(const std::string& data) override {
@@ -182,18 +191,6 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
     http::HeadLimits limits;
     limits.max_head_bytes = kMaxResponseHead;
     return limits;
-  }
-
-  asio::awaitable<Outcome> openConnection() {
-    if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
-      socket_ = std::move(*pooled);
-      reused_ = true;
-    } else if (Outcome failure = co_await connectFresh(); failure) {
-      co_return failure;
-    }
-    if (co_await write(asio::buffer(head_))) co_return std::nullopt;
-    if (!reused_ || !replayable_) co_return lastFailure();
-    co_return co_await replay();
   }
 
   Clock::time_point waitUntil() const {
