@@ -112,8 +112,7 @@ for _ in $(seq 600); do
 done
 [[ $code == 200 ]] || { echo "gatehouse does not serve $url (last status $code)" >&2; tail "$OUT/gatehouse.log" >&2; exit 1; }
 
-h2load_args=(-c10 -m10)
-[[ $MODE == h2c ]] || h2load_args+=(--alpn-list=h2)
+h2load_args=(-c10 -m10)  # over TLS h2load negotiates h2 by ALPN
 h2load "${h2load_args[@]}" -n 1000 "$url" >"$OUT/warmup.txt"
 callgrind_control -i on "$gh_pid" >/dev/null 2>&1
 callgrind_control -z "$gh_pid" >/dev/null 2>&1
