@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 
+#include "dataplane/event/idle_list.h"
 #include "dataplane/event/worker.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
@@ -24,7 +25,9 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-class H1Streaming final : public StreamingExchange, public std::enable_shared_from_this<H1Streaming> {
+class H1Streaming final : public StreamingExchange,
+                          public IdleEntry,
+                          public std::enable_shared_from_this<H1Streaming> {
  public:
   H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
               const StreamedRequest& request, const ExchangeOptions& options)
@@ -32,7 +35,7 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
         endpoint_(endpoint),
         tls_(tls),
         socket_(worker.io()),
-        wait_timer_(worker.io()),
+        deadline_timer_(worker.io()),
         deadline_(options.deadline),
         method_(request.head.method),
         chunked_(request.body_follows && !request.content_length),
@@ -193,10 +196,6 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
     return limits;
   }
 
-  Clock::time_point waitUntil() const {
-    return std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
-  }
-
   Outcome lastFailure() const { return timed_out_ ? ProxyError::of(ErrorKind::TimedOut) : ProxyError::of(ErrorKind::BadResponse); }
 
   asio::awaitable<Outcome> connectFresh() {
@@ -222,46 +221,60 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
 
   template <class Buffers>
   asio::awaitable<bool> write(const Buffers& buffers) {
-    if (cancelled_) co_return false;
-    beginWait();
+    if (cancelled_ || !beginWait()) co_return false;
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kTuple);
-    wait_until_ = Clock::time_point::max();
+    endWait();
     co_return !ec && !cancelled_;
   }
 
   asio::awaitable<bool> readMore() {
-    if (cancelled_) co_return false;
-    beginWait();
+    if (cancelled_ || !beginWait()) co_return false;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
                                                    kTuple);
-    wait_until_ = Clock::time_point::max();
+    endWait();
     if (ec || cancelled_) co_return false;
     buffer_.append(chunk_.get(), n);
     co_return true;
   }
 
-  // Each wait for the upstream (a write or a read) is bounded by waitUntil(). One timer per
-  // exchange watches them: armed by the first wait, it fires at the earliest limit a wait may
-  // have, cancels the socket when the wait pending then has reached its own limit, and else
-  // re-arms for that wait (limits only move later). A timer armed and cancelled around every
-  // read and write cost ~1.5k instructions per request.
-  void beginWait() {
-    wait_until_ = waitUntil();
-    if (!wait_armed_) armWaitTimer();
+  // Each wait for the upstream (a write or a read) is bounded by Timeouts::body_idle through
+  // the worker's IdleList (a list link per wait: a timer armed and cancelled around every read
+  // and write cost ~1.5k instructions per request), and the whole exchange by deadline_ through
+  // one timer, armed at the first wait when the request has a timeout. False: deadline_ passed.
+  bool beginWait() {
+    if (deadline_ != Clock::time_point::max()) {
+      if (Clock::now() >= deadline_) {
+        timed_out_ = true;
+        return false;
+      }
+      if (!deadline_armed_) armDeadline();
+    }
+    waiting_ = true;
+    worker_.idle().park(*this, worker_.options().timeouts.body_idle);
+    return true;
   }
 
-  void armWaitTimer() {
-    wait_armed_ = true;
-    wait_timer_.expires_at(wait_until_);
-    wait_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+  void endWait() {
+    waiting_ = false;
+    IdleList::unpark(*this);
+  }
+
+  // body_idle passed in a wait.
+  void idleExpired() override { timeOut(); }
+
+  void timeOut() {
+    timed_out_ = true;
+    error_code ignored;
+    socket_.socket().cancel(ignored);
+  }
+
+  void armDeadline() {
+    deadline_armed_ = true;
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.async_wait([weak = weak_from_this()](error_code ec) {
       const std::shared_ptr<H1Streaming> self = weak.lock();
-      if (!self) return;
-      self->wait_armed_ = false;
-      if (ec || self->wait_until_ == Clock::time_point::max()) return;  // no wait pending: the next one arms
-      if (Clock::now() < self->wait_until_) return self->armWaitTimer();
-      self->timed_out_ = true;
-      error_code ignored;
-      self->socket_.socket().cancel(ignored);
+      if (!self || ec) return;
+      if (self->waiting_) self->timeOut();  // else the next wait fails in beginWait()
     });
   }
 
@@ -276,9 +289,9 @@ class H1Streaming final : public StreamingExchange, public std::enable_shared_fr
   const snapshot::Endpoint endpoint_;
   const tls::UpstreamContext* const tls_;  // the request's generation keeps it alive
   Connection socket_;
-  boost::asio::steady_timer wait_timer_;
-  Clock::time_point wait_until_ = Clock::time_point::max();  // of the pending wait; max: none
-  bool wait_armed_ = false;
+  boost::asio::steady_timer deadline_timer_;
+  bool deadline_armed_ = false;
+  bool waiting_ = false;  // a write or read is pending
   const Clock::time_point deadline_;
   const std::string method_;
   const bool chunked_;
