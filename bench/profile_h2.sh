@@ -5,7 +5,7 @@
 #   bench/profile_h2.sh BINARY [h2c|tls] [REQUESTS]
 #
 # An nginx backend (one worker, `return 200 "ok"`), Gatehouse with one Gateway, one HTTPRoute to
-# it, under `valgrind --tool=callgrind --instr-atstart=no`. h2load -c10 -m10 first sends 1,000
+# it, under `valgrind --tool=callgrind --instr-atstart=no`. h2load -c10 -m10 (CLIENTS, STREAMS) first sends 1,000
 # requests uninstrumented (warm-up: pools, caches), then instrumentation is switched on and
 # zeroed, h2load sends REQUESTS (default 10,000) more, and the profile is dumped. Prints
 # instructions and allocations per request (bench/callgrind_counts.py; TOP=N also lists the N
@@ -112,7 +112,9 @@ for _ in $(seq 600); do
 done
 [[ $code == 200 ]] || { echo "gatehouse does not serve $url (last status $code)" >&2; tail "$OUT/gatehouse.log" >&2; exit 1; }
 
-h2load_args=(-c10 -m10)  # over TLS h2load negotiates h2 by ALPN
+# CLIENTS x STREAMS streams in flight (bench/run.py's HTTP/2 section uses 50 x 10); over TLS
+# h2load negotiates h2 by ALPN.
+h2load_args=(-c"${CLIENTS:-10}" -m"${STREAMS:-10}")
 h2load "${h2load_args[@]}" -n 1000 "$url" >"$OUT/warmup.txt"
 callgrind_control -i on "$gh_pid" >/dev/null 2>&1
 callgrind_control -z "$gh_pid" >/dev/null 2>&1
