@@ -108,7 +108,13 @@ class H1Streaming final : public StreamingExchange,
         parser_.reset(method_);
         continue;
       }
-      if (co_await readMore()) continue;
+      // readMore(), inlined: a coroutine frame less per request.
+      bool more = false;
+      if (!cancelled_ && beginWait()) {
+        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), readSize()), kTuple);
+        more = tookRead(ec, n);
+      }
+      if (more) continue;
       if (!buffer_.empty() || !reused_ || !replayable_ || replayed_) co_return lastFailure();
       if (Outcome failure = co_await replay(); failure) co_return failure;
     }
@@ -229,12 +235,18 @@ class H1Streaming final : public StreamingExchange,
 
   asio::awaitable<bool> readMore() {
     if (cancelled_ || !beginWait()) co_return false;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
-                                                   kTuple);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), readSize()), kTuple);
+    co_return tookRead(ec, n);
+  }
+
+  size_t readSize() const { return worker_.options().limits.read_buffer_bytes; }
+
+  // The end of a read started after beginWait(): false when it failed or the exchange was cancelled.
+  bool tookRead(error_code ec, size_t n) {
     endWait();
-    if (ec || cancelled_) co_return false;
+    if (ec || cancelled_) return false;
     buffer_.append(chunk_.get(), n);
-    co_return true;
+    return true;
   }
 
   // Each wait for the upstream (a write or a read) is bounded by Timeouts::body_idle through
