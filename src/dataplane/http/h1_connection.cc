@@ -319,7 +319,7 @@ asio::awaitable<bool> H1Connection<Stream>::serveRequest(RequestContext& ctx, co
     }
     co_return co_await answerLocal(*answer, framing);
   }
-  co_await policies::waitFaultDelay(worker_, ctx);
+  if (ctx.fault_delay) co_await policies::waitFaultDelay(worker_, ctx);
   active_->mirror.reset();
   if (!ctx.mirrors.empty()) {
     active_->mirror = filters::MirrorTap::begin(worker_.mirrors(), std::move(ctx.mirrors), ctx.request,

@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
-#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -65,16 +65,54 @@ constexpr size_t kStreamBuffer = 64 * 1024;
 // them, so they bound what a connection's uploads hold in memory.
 constexpr int32_t kConnectionWindow = 1 << 20;
 
-std::string lowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// The field list nghttp2 is given for a HEADERS frame (it copies the fields): names lower-cased
+// (RFC 9113 8.2.1) into one buffer. The buffers are the worker thread's and keep their capacity,
+// so a response head costs no allocation here (a vector and a string per name did).
+class FieldList {
+ public:
+  static FieldList& forThisThread() {
+    thread_local FieldList list;
+    return list;
+  }
 
-nghttp2_nv field(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                    NGHTTP2_NV_FLAG_NONE};
+  void reset(size_t fields, size_t name_bytes) {
+    nva_.clear();
+    nva_.reserve(fields);
+    names_.clear();
+    names_.reserve(name_bytes);  // no reallocation below: nva_ points into names_
+  }
+  void add(std::string_view name, std::string_view value) {
+    nva_.push_back(nv(name, value));
+  }
+  // `name` as lower case.
+  void addLowered(std::string_view name, std::string_view value) {
+    const size_t at = names_.size();
+    for (char c : name) names_.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+    nva_.push_back(nv(std::string_view(names_).substr(at), value));
+  }
+  const nghttp2_nv* data() const { return nva_.data(); }
+  size_t size() const { return nva_.size(); }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const nghttp2_nv& nv : nva_) n += nv.namelen + nv.valuelen;
+    return n;
+  }
+
+ private:
+  static nghttp2_nv nv(std::string_view name, std::string_view value) {
+    return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                      NGHTTP2_NV_FLAG_NONE};
+  }
+
+  std::vector<nghttp2_nv> nva_;
+  std::string names_;
+};
+
+size_t nameBytes(const gh::Headers& headers) {
+  size_t n = 0;
+  for (const auto& [name, value] : headers.fields()) n += name.size();
+  return n;
 }
 
 // `Stream`: tcp::socket (h2c with prior knowledge) or tls::Stream (ALPN "h2").
@@ -141,7 +179,60 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     bool deferred = false;  // nghttp2 waits for nghttp2_session_resume_data
     gh::Headers trailers;
     asio::steady_timer response_signal;  // cancelled when bytes were sent, and on close
+
+    // For the next stream of the connection; strings and vectors keep their storage unless large.
+    void reset() {
+      id = 0;
+      ctx.reset();
+      head = gh::H2RequestHead();
+      serving = false;
+      closed = false;
+      releaseIfLarge(request_body);
+      unconsumed = 0;
+      has_body = false;
+      request_ended = false;
+      discard_body = false;
+      exchange.reset();
+      releaseIfLarge(response_body);
+      sent = 0;
+      response_ended = false;
+      deferred = false;
+      trailers.fields().clear();
+    }
+    static void releaseIfLarge(std::string& s) {
+      if (s.capacity() > 4096) {
+        std::string().swap(s);
+      } else {
+        s.clear();
+      }
+    }
   };
+
+  // Closed streams kept for the next ones (at most kSpareStreams; none while parked):
+  // constructing and destroying a stream (its RequestContext, two timers, the cancellation
+  // handler serve() leaves in its signal) cost ~1.5k instructions and two allocations per request.
+  static constexpr size_t kSpareStreams = 16;
+
+  std::shared_ptr<H2Stream> newStream() {
+    for (size_t i = 0; i < spare_streams_.size(); ++i) {
+      // Still referenced: serve() or the body's coroutine has not ended yet.
+      if (spare_streams_[i].use_count() != 1) continue;
+      std::shared_ptr<H2Stream> stream = std::move(spare_streams_[i]);
+      spare_streams_[i] = std::move(spare_streams_.back());
+      spare_streams_.pop_back();
+      stream->reset();
+      return stream;
+    }
+    return std::make_shared<H2Stream>(worker_.io());
+  }
+
+  void keepSpare(std::shared_ptr<H2Stream> stream) {
+    if (spare_streams_.size() >= kSpareStreams) return;
+    // Unreferenced: what the request held (its exchange with the worker's read buffer, the
+    // configuration generation) goes now rather than when the object is reused.
+    if (stream.use_count() == 1) stream->reset();
+    spare_streams_.push_back(std::move(stream));
+  }
 
   // ---- I/O ------------------------------------------------------------------------------------
   tcp::socket& lowest() {
@@ -210,6 +301,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
 
   void park() {
     parked_ = true;
+    spare_streams_.clear();
     worker_.giveBuffer(std::move(buffer_));
     if (!writing_) releaseWriteBuffers();  // else the write loop does when done
     lowest().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
@@ -389,7 +481,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* self = static_cast<H2Connection*>(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    auto stream = std::make_shared<H2Stream>(self->worker_.io());
+    std::shared_ptr<H2Stream> stream = self->newStream();
     stream->id = frame->hd.stream_id;
     // Room for a typical request's fields and the two X-Forwarded ones, grown one by one
     // otherwise (three or four reallocations per request).
@@ -464,6 +556,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     auto it = self->streams_.find(stream_id);
     if (it == self->streams_.end()) return 0;
     self->closeStream(*it->second);
+    self->keepSpare(std::move(it->second));
     self->streams_.erase(it);
     if (self->streams_.empty() && !self->closed_) self->streamsEnded();
     return 0;
@@ -545,12 +638,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   }
 
   void submitTrailers(const H2Stream& stream) {
-    std::vector<std::string> names;
-    names.reserve(stream.trailers.size());
-    for (const auto& [name, value] : stream.trailers.fields()) names.push_back(lowerCase(name));
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(names.size());
-    for (size_t i = 0; i < names.size(); ++i) nva.push_back(field(names[i], stream.trailers.fields()[i].second));
+    FieldList& nva = FieldList::forThisThread();
+    nva.reset(stream.trailers.size(), nameBytes(stream.trailers));
+    for (const auto& [name, value] : stream.trailers.fields()) nva.addLowered(name, value);
     nghttp2_submit_trailer(session_, stream.id, nva.data(), nva.size());  // copies the fields
   }
 
@@ -561,20 +651,20 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   void submitHead(H2Stream& stream, uint16_t status, const gh::Headers& headers, bool has_data,
                   std::optional<uint64_t> content_length) {
     if (stream.closed || closed_) return;
-    const std::string status_text = std::to_string(status);
-    std::vector<std::string> names;
-    names.reserve(headers.size());
-    for (const auto& [name, value] : headers.fields()) names.push_back(lowerCase(name));
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(headers.size() + 2);
-    nva.push_back(field(":status", status_text));
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (upstream::isConnectionSpecific(names[i])) continue;
-      nva.push_back(field(names[i], headers.fields()[i].second));
+    char status_text[8];
+    const auto status_end = std::to_chars(status_text, status_text + sizeof status_text, status).ptr;
+    FieldList& nva = FieldList::forThisThread();
+    nva.reset(headers.size() + 2, nameBytes(headers));
+    nva.add(":status", std::string_view(status_text, static_cast<size_t>(status_end - status_text)));
+    for (const auto& [name, value] : headers.fields()) {
+      if (!upstream::isConnectionSpecific(name)) nva.addLowered(name, value);
     }
-    const std::string length = content_length ? std::to_string(*content_length) : std::string();
-    if (content_length && !stream.ctx.grpc) nva.push_back(field("content-length", length));
-    for (const nghttp2_nv& nv : nva) stream.ctx.bytes_sent += nv.namelen + nv.valuelen;
+    char length[24];
+    if (content_length && !stream.ctx.grpc) {
+      const auto length_end = std::to_chars(length, length + sizeof length, *content_length).ptr;
+      nva.add("content-length", std::string_view(length, static_cast<size_t>(length_end - length)));
+    }
+    stream.ctx.bytes_sent += nva.bytes();
     nghttp2_data_provider provider{};
     provider.read_callback = &H2Connection::readBody;
     nghttp2_submit_response(session_, stream.id, nva.data(), nva.size(), has_data ? &provider : nullptr);
@@ -639,7 +729,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx)) {
       co_return finishLocal(*stream, *answer, head_method);
     }
-    co_await policies::waitFaultDelay(worker_, ctx);
+    if (ctx.fault_delay) co_await policies::waitFaultDelay(worker_, ctx);
     upstream::StreamedRequest out;
     // Method, authority and path stay in the context for the log phase; the headers too when a
     // response filter reads the request (CORS).
@@ -668,13 +758,12 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
       if (stream->closed || closed_) co_return;
       if (whole) co_return co_await serveReplayable(stream, out, prefix, mirror, head_method);
     }
-    std::unique_ptr<upstream::StreamingExchange> opened;
-    if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, opened)) {
+    std::shared_ptr<upstream::StreamingExchange> exchange;
+    if (std::optional<ProxyError> error = co_await openStreamingExchange(worker_, ctx, out, exchange)) {
       ctx.error = error;
       co_return finishLocal(*stream, errorResponse(ctx, *error), head_method);
     }
-    if (stream->closed || closed_) co_return opened->cancel();
-    std::shared_ptr<upstream::StreamingExchange> exchange = std::move(opened);
+    if (stream->closed || closed_) co_return exchange->cancel();
     stream->exchange = exchange;
     if (out.body_follows && stream->request_ended && ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c) {
       // The whole body is here and an h2c stream queues it without waiting: it goes out with the
@@ -690,7 +779,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     } else if (mirror) {
       mirror->body({}, true);
     }
-    co_await forwardResponse(*stream, *exchange, head_method);
+    co_await forwardResponse(*stream, *exchange, std::nullopt, head_method);
     // The response ended (or failed) before the request body: the rest is not wanted, and the
     // upstream connection (h2c: stream) in the middle of a request is not reused.
     if (!stream->request_ended) {
@@ -777,24 +866,21 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     }
   }
 
-  // Upstream -> client: the head, then the body read only while the stream's buffer has room,
-  // then the trailers. Ends the request (log phase).
-  asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange, bool head_method) {
-    RequestContext& ctx = stream.ctx;
-    upstream::StreamedResponseHead head;
-    if (Outcome outcome = co_await exchange.readHead(head); outcome) {
-      exchange.cancel();
-      if (stream.closed) co_return;
-      ctx.error = *outcome;
-      co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
-    }
-    co_await forwardResponse(stream, exchange, std::move(head), head_method);
-  }
-
-  // The same from a response head already read.
+  // Upstream -> client: the head (`read_head`, or read here when nullopt), then the body read
+  // only while the stream's buffer has room, then the trailers. Ends the request (log phase).
   asio::awaitable<void> forwardResponse(H2Stream& stream, upstream::StreamingExchange& exchange,
-                                        upstream::StreamedResponseHead head, bool head_method) {
+                                        std::optional<upstream::StreamedResponseHead> read_head, bool head_method) {
     RequestContext& ctx = stream.ctx;
+    if (!read_head) {
+      read_head.emplace();
+      if (Outcome outcome = co_await exchange.readHead(*read_head); outcome) {
+        exchange.cancel();
+        if (stream.closed) co_return;
+        ctx.error = *outcome;
+        co_return finishLocal(stream, errorResponse(ctx, *ctx.error), head_method);
+      }
+    }
+    upstream::StreamedResponseHead& head = *read_head;
     gh::Response reply;
     reply.status = head.status;
     reply.headers = std::move(head.headers);
@@ -861,6 +947,7 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
   std::unique_ptr<char[]> buffer_;  // borrowed from the worker while reading (run())
   asio::cancellation_signal cool_;  // cancels run()'s read to park
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
+  std::vector<std::shared_ptr<H2Stream>> spare_streams_;
   gh::H2StreamRules rules_;
   bool writing_ = false;
   bool reading_ = false;  // run() waits in its read

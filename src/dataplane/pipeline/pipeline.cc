@@ -153,19 +153,17 @@ asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, Requ
 
 asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker, RequestContext& ctx,
                                                                  upstream::StreamedRequest& request,
-                                                                 std::unique_ptr<upstream::StreamingExchange>& exchange) {
+                                                                 std::shared_ptr<upstream::StreamingExchange>& exchange) {
   upstream::ExchangeOptions options;
   if (ctx.deadline) options.deadline = *ctx.deadline;
   // A request without body is always replayable: with retries the rule's policy resends it.
   options.replay_stale = !ctx.rule->retry;
   observe::beginAttempt(worker, ctx, request.head.headers);
-  Outcome outcome;
+  // Not a coroutine (a frame less per request): both take `options` by value or use it at once.
   if (ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc) {
-    outcome = co_await worker.h2c().openStreaming(*ctx.endpoint, ctx.upstream_tls, request, options, exchange);
-  } else {
-    outcome = co_await upstream::openH1Streaming(worker, *ctx.endpoint, ctx.upstream_tls, request, options, exchange);
+    return worker.h2c().openStreaming(*ctx.endpoint, ctx.upstream_tls, request, options, exchange);
   }
-  co_return outcome;
+  return upstream::openH1Streaming(worker, *ctx.endpoint, ctx.upstream_tls, request, options, exchange);
 }
 
 asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, RequestContext& ctx,
@@ -175,7 +173,7 @@ asio::awaitable<std::optional<ProxyError>> exchangeReplayable(Worker& worker, Re
                                                               upstream::StreamedResponseHead& head,
                                                               const bool& abandoned) {
   for (;;) {
-    std::unique_ptr<upstream::StreamingExchange> opened;
+    std::shared_ptr<upstream::StreamingExchange> opened;
     AttemptOutcome attempt;
     attempt.error = co_await openStreamingExchange(worker, ctx, request, opened);
     if (!attempt.error) {

@@ -65,7 +65,7 @@ boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worke
 // ctx.deadline for the whole exchange; each wait for the upstream is bounded by body_idle.
 boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
     Worker& worker, RequestContext& ctx, upstream::StreamedRequest& request,
-    std::unique_ptr<upstream::StreamingExchange>& exchange);
+    std::shared_ptr<upstream::StreamingExchange>& exchange);
 
 // The exchange with retries (pipeline/retry.h) of a request whose whole body is at hand (`body`,
 // at most kMaxReplayBody, then `trailers`): each attempt opens a streamed exchange, sends the body

@@ -23,8 +23,9 @@ namespace gatehouse::dataplane::policies {
 std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx);
 
 // Waits out ctx.fault_delay, if any: a codec calls it once the request phases let the request
-// through, before it opens the exchange. The delay counts toward the rule's timeouts, as a slow
-// backend's time would.
+// through, before it opens the exchange, and only when ctx.fault_delay is set (a coroutine frame
+// less per request otherwise). The delay counts toward the rule's timeouts, as a slow backend's
+// time would.
 boost::asio::awaitable<void> waitFaultDelay(Worker& worker, RequestContext& ctx);
 
 }  // namespace gatehouse::dataplane::policies

@@ -93,5 +93,8 @@ boost::asio::awaitable<Outcome> exchangeH1(Worker& worker, const snapshot::Endpo
 // The HTTP/1.1 request head for `request` (Host first, then the fields, Content-Length when it
 // has a body).
 std::string serializeH1Head(const BufferedRequest& request);
+// The same up to the framing fields: request line, Host and the fields, without Content-Length
+// and the blank line (`body` and `has_body` are not read), for a streamed exchange to add its own.
+std::string serializeH1HeadFields(const BufferedRequest& request);
 
 }  // namespace gatehouse::dataplane::upstream

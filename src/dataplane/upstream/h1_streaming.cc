@@ -1,5 +1,6 @@
 // The streamed HTTP/1.1 exchange of streaming.h.
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -7,6 +8,7 @@
 #include <array>
 #include <charconv>
 
+#include "dataplane/event/idle_list.h"
 #include "dataplane/event/worker.h"
 #include "dataplane/http/chunked_decoder.h"
 #include "dataplane/http/h1_parser.h"
@@ -23,7 +25,9 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-class H1Streaming final : public StreamingExchange {
+class H1Streaming final : public StreamingExchange,
+                          public IdleEntry,
+                          public std::enable_shared_from_this<H1Streaming> {
  public:
   H1Streaming(Worker& worker, const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
               const StreamedRequest& request, const ExchangeOptions& options)
@@ -31,6 +35,7 @@ class H1Streaming final : public StreamingExchange {
         endpoint_(endpoint),
         tls_(tls),
         socket_(worker.io()),
+        deadline_timer_(worker.io()),
         deadline_(options.deadline),
         method_(request.head.method),
         chunked_(request.body_follows && !request.content_length),
@@ -39,11 +44,7 @@ class H1Streaming final : public StreamingExchange {
         replayable_(options.replay_stale && !request.body_follows && http::isIdempotent(request.head.method)),
         parser_(request.head.method, headLimits()),
         chunk_(worker.takeBuffer()) {
-    BufferedRequest head = request.head;
-    head.body.clear();
-    head.has_body = false;
-    head_ = serializeH1Head(head);
-    head_.resize(head_.size() - 2);  // the framing field goes before the blank line
+    head_ = serializeH1HeadFields(request.head);
     if (request.content_length) {
       head_.append("Content-Length: ").append(std::to_string(*request.content_length)).append("\r\n");
     } else if (chunked_) {
@@ -53,16 +54,20 @@ class H1Streaming final : public StreamingExchange {
   }
   ~H1Streaming() override { worker_.giveBuffer(std::move(chunk_)); }
 
-  asio::awaitable<Outcome> open() {
-    if (auto pooled = worker_.upstreams().take(endpoint_, tls_, Pool::Probe::Always)) {
-      socket_ = std::move(*pooled);
-      reused_ = true;
-    } else if (Outcome failure = co_await connectFresh(); failure) {
+  // `exchange` is set once the head is on its way.
+  static asio::awaitable<Outcome> open(std::shared_ptr<H1Streaming> self, std::shared_ptr<StreamingExchange>& exchange) {
+    if (auto pooled = self->worker_.upstreams().take(self->endpoint_, self->tls_, Pool::Probe::Always)) {
+      self->socket_ = std::move(*pooled);
+      self->reused_ = true;
+    } else if (Outcome failure = co_await self->connectFresh(); failure) {
       co_return failure;
     }
-    if (co_await write(asio::buffer(head_))) co_return std::nullopt;
-    if (!reused_ || !replayable_) co_return lastFailure();
-    co_return co_await replay();
+    if (!co_await self->write(asio::buffer(self->head_))) {
+      if (!self->reused_ || !self->replayable_) co_return self->lastFailure();
+      if (Outcome failure = co_await self->replay(); failure) co_return failure;
+    }
+    exchange = std::move(self);
+    co_return std::nullopt;
   }
 
   asio::awaitable<bool> writeBody(const std::string& data) override {
@@ -103,13 +108,20 @@ class H1Streaming final : public StreamingExchange {
         parser_.reset(method_);
         continue;
       }
-      if (co_await readMore()) continue;
+      // readMore(), inlined: a coroutine frame less per request.
+      bool more = false;
+      if (!cancelled_ && beginWait()) {
+        auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), readSize()), kTuple);
+        more = tookRead(ec, n);
+      }
+      if (more) continue;
       if (!buffer_.empty() || !reused_ || !replayable_ || replayed_) co_return lastFailure();
       if (Outcome failure = co_await replay(); failure) co_return failure;
     }
     const http::ResponseHead& parsed_head = parser_.head();
     head.status = parsed_head.status_code;
     std::optional<std::string_view> connection_field = parsed_head.headers.find("connection");
+    head.headers.fields().reserve(parsed_head.headers.size());
     for (const http::Header& field : parsed_head.headers) {
       if (isConnectionSpecific(field.name)) continue;
       if (connection_field && http::listContainsToken(*connection_field, field.name)) continue;
@@ -190,10 +202,6 @@ class H1Streaming final : public StreamingExchange {
     return limits;
   }
 
-  Clock::time_point waitUntil() const {
-    return std::min(deadline_, Clock::now() + worker_.options().timeouts.body_idle);
-  }
-
   Outcome lastFailure() const { return timed_out_ ? ProxyError::of(ErrorKind::TimedOut) : ProxyError::of(ErrorKind::BadResponse); }
 
   asio::awaitable<Outcome> connectFresh() {
@@ -219,22 +227,67 @@ class H1Streaming final : public StreamingExchange {
 
   template <class Buffers>
   asio::awaitable<bool> write(const Buffers& buffers) {
-    if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
+    if (cancelled_ || !beginWait()) co_return false;
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kTuple);
-    if (deadline.fired()) timed_out_ = true;
+    endWait();
     co_return !ec && !cancelled_;
   }
 
   asio::awaitable<bool> readMore() {
-    if (cancelled_) co_return false;
-    SocketDeadline deadline(worker_.io(), socket_.socket(), waitUntil());
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), worker_.options().limits.read_buffer_bytes),
-                                                   kTuple);
-    if (deadline.fired()) timed_out_ = true;
-    if (ec || cancelled_) co_return false;
+    if (cancelled_ || !beginWait()) co_return false;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk_.get(), readSize()), kTuple);
+    co_return tookRead(ec, n);
+  }
+
+  size_t readSize() const { return worker_.options().limits.read_buffer_bytes; }
+
+  // The end of a read started after beginWait(): false when it failed or the exchange was cancelled.
+  bool tookRead(error_code ec, size_t n) {
+    endWait();
+    if (ec || cancelled_) return false;
     buffer_.append(chunk_.get(), n);
-    co_return true;
+    return true;
+  }
+
+  // Each wait for the upstream (a write or a read) is bounded by Timeouts::body_idle through
+  // the worker's IdleList (a list link per wait: a timer armed and cancelled around every read
+  // and write cost ~1.5k instructions per request), and the whole exchange by deadline_ through
+  // one timer, armed at the first wait when the request has a timeout. False: deadline_ passed.
+  bool beginWait() {
+    if (deadline_ != Clock::time_point::max()) {
+      if (Clock::now() >= deadline_) {
+        timed_out_ = true;
+        return false;
+      }
+      if (!deadline_armed_) armDeadline();
+    }
+    waiting_ = true;
+    worker_.idle().park(*this, worker_.options().timeouts.body_idle);
+    return true;
+  }
+
+  void endWait() {
+    waiting_ = false;
+    IdleList::unpark(*this);
+  }
+
+  // body_idle passed in a wait.
+  void idleExpired() override { timeOut(); }
+
+  void timeOut() {
+    timed_out_ = true;
+    error_code ignored;
+    socket_.socket().cancel(ignored);
+  }
+
+  void armDeadline() {
+    deadline_armed_ = true;
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+      const std::shared_ptr<H1Streaming> self = weak.lock();
+      if (!self || ec) return;
+      if (self->waiting_) self->timeOut();  // else the next wait fails in beginWait()
+    });
   }
 
   // Both messages ended: the connection is reused when the response was cleanly delimited.
@@ -248,6 +301,9 @@ class H1Streaming final : public StreamingExchange {
   const snapshot::Endpoint endpoint_;
   const tls::UpstreamContext* const tls_;  // the request's generation keeps it alive
   Connection socket_;
+  boost::asio::steady_timer deadline_timer_;
+  bool deadline_armed_ = false;
+  bool waiting_ = false;  // a write or read is pending
   const Clock::time_point deadline_;
   const std::string method_;
   const bool chunked_;
@@ -272,11 +328,9 @@ class H1Streaming final : public StreamingExchange {
 
 asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
                                          const tls::UpstreamContext* tls, const StreamedRequest& request,
-                                         const ExchangeOptions& options, std::unique_ptr<StreamingExchange>& exchange) {
-  auto opened = std::make_unique<H1Streaming>(worker, endpoint, tls, request, options);
-  const Outcome outcome = co_await opened->open();
-  if (!outcome) exchange = std::move(opened);
-  co_return outcome;
+                                         const ExchangeOptions& options, std::shared_ptr<StreamingExchange>& exchange) {
+  // Not a coroutine: the exchange takes what it needs of the arguments now.
+  return H1Streaming::open(std::make_shared<H1Streaming>(worker, endpoint, tls, request, options), exchange);
 }
 
 }  // namespace gatehouse::dataplane::upstream

@@ -84,7 +84,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   asio::awaitable<Outcome> exchange(const BufferedRequest& request, BufferedResponse& response,
                                     const ExchangeOptions& options, bool& nothing_received);
   asio::awaitable<Outcome> openStream(const StreamedRequest& request, const ExchangeOptions& options,
-                                      std::unique_ptr<StreamingExchange>& exchange);
+                                      std::shared_ptr<StreamingExchange>& exchange);
 
  private:
   friend class H2cStreaming;
@@ -624,8 +624,8 @@ asio::awaitable<bool> H2cStreaming::wait(asio::steady_timer& signal) {
 }
 
 asio::awaitable<Outcome> H2cSession::openStream(const StreamedRequest& request, const ExchangeOptions& options,
-                                                std::unique_ptr<StreamingExchange>& exchange) {
-  auto opened = std::make_unique<H2cStreaming>(worker_, shared_from_this(), options.deadline);
+                                                std::shared_ptr<StreamingExchange>& exchange) {
+  auto opened = std::make_shared<H2cStreaming>(worker_, shared_from_this(), options.deadline);
   const Outcome outcome = co_await opened->open(request);
   if (!outcome) exchange = std::move(opened);
   co_return outcome;
@@ -674,8 +674,8 @@ asio::awaitable<Outcome> H2cClients::exchange(const snapshot::Endpoint& endpoint
 
 asio::awaitable<Outcome> H2cClients::openStreaming(const snapshot::Endpoint& endpoint,
                                                    const tls::UpstreamContext* tls, const StreamedRequest& request,
-                                                   const ExchangeOptions& options,
-                                                   std::unique_ptr<StreamingExchange>& exchange) {
+                                                   ExchangeOptions options,
+                                                   std::shared_ptr<StreamingExchange>& exchange) {
   bool fresh = false;
   std::shared_ptr<H2cSession> session = sessionFor(endpoint, tls, fresh);
   co_return co_await session->openStream(request, options, exchange);

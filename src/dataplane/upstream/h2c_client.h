@@ -54,8 +54,8 @@ class H2cClients {
   // A streamed exchange (streaming.h) on a stream of the endpoint's session. Request trailers
   // go out as a trailing HEADERS frame; response trailers come with the end of the body.
   boost::asio::awaitable<Outcome> openStreaming(const snapshot::Endpoint& endpoint, const tls::UpstreamContext* tls,
-                                                const StreamedRequest& request, const ExchangeOptions& options,
-                                                std::unique_ptr<StreamingExchange>& exchange);
+                                                const StreamedRequest& request, ExchangeOptions options,
+                                                std::shared_ptr<StreamingExchange>& exchange);
 
   size_t sessionCount() const;       // live sessions
   uint64_t sessionsOpened() const { return opened_; }

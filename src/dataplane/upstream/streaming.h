@@ -61,9 +61,10 @@ class StreamingExchange {
 // client gave one, else chunked when a body follows. `options.deadline` bounds the whole
 // exchange; each wait for the upstream is also bounded by Timeouts::body_idle. The connection
 // goes back to the pool only when the response ended cleanly after the whole request was written.
+// Only `exchange` is used after the call returns: the others may be temporaries.
 boost::asio::awaitable<Outcome> openH1Streaming(Worker& worker, const snapshot::Endpoint& endpoint,
                                                 const tls::UpstreamContext* tls, const StreamedRequest& request,
                                                 const ExchangeOptions& options,
-                                                std::unique_ptr<StreamingExchange>& exchange);
+                                                std::shared_ptr<StreamingExchange>& exchange);
 
 }  // namespace gatehouse::dataplane::upstream
