@@ -178,6 +178,12 @@ class FrameRecordingBackend:
                         conn.sendall(frame(HEADERS, END_HEADERS, stream_id, encoder.encode(
                             [(":status", "200"), ("content-type", "application/grpc")])) +
                             frame(DATA, 0, stream_id, b"\0\0\0\0\x05ha"))
+                        # FIN after the frames, then read to the gateway's close: a close() with
+                        # unread input would send RST and could drop the frames still queued.
+                        conn.shutdown(socket.SHUT_WR)
+                        conn.settimeout(WAIT)
+                        while conn.recv(65536):
+                            pass
                         return
                     if flags & END_STREAM:
                         message = b"\0\0\0\0\x02ok"

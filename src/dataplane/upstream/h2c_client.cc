@@ -70,7 +70,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   void start() {
     asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->run(); }, asio::detached);
   }
-  bool usable() const { return state_ != State::Dead && !goaway_ && !exhausted_; }
+  bool usable() const { return state_ != State::Dead && !goaway_ && !exhausted_ && !write_failed_; }
   // Usable, with fewer streams (and requests waiting for the connection) than its limit.
   bool hasRoom() const {
     if (!usable()) return false;
@@ -272,6 +272,10 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
   bool writing_ = false;
   bool goaway_ = false;
   bool exhausted_ = false;
+  // A write failed: the peer is gone, but what it sent before may still be unread. The read
+  // loop takes it (a response head and body that came before the close reach their streams)
+  // and ends the session at the end of the stream.
+  bool write_failed_ = false;
 };
 
 const nghttp2_session_callbacks* H2cSession::callbacks() {
@@ -348,7 +352,7 @@ void H2cSession::armIdle() {
 }
 
 void H2cSession::flush() {
-  if (writing_ || state_ != State::Ready || session_ == nullptr) return;
+  if (writing_ || write_failed_ || state_ != State::Ready || session_ == nullptr) return;
   if (nghttp2_session_want_write(session_) == 0) return;
   writing_ = true;
   asio::co_spawn(worker_.io(), [self = shared_from_this()] { return self->writeLoop(); }, asio::detached);
@@ -375,8 +379,7 @@ asio::awaitable<void> H2cSession::writeLoop() {
     if (wbuf_.empty() || state_ == State::Dead) break;
     auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(wbuf_), kTuple);
     if (ec) {
-      error_code ignored;
-      socket_.cancel(ignored);
+      write_failed_ = true;
       break;
     }
   }
