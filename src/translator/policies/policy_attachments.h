@@ -42,6 +42,7 @@ class PolicyAttachments {
 
   const std::vector<Policy>& policies() const { return policies_; }
   const std::vector<snapshot::LocalRateLimit>& localRateLimits() const { return tables_.local_rate_limits; }
+  const std::vector<snapshot::GlobalRateLimit>& globalRateLimits() const { return tables_.global_rate_limits; }
 
  private:
   snapshot::Policies at(const PolicyTarget& target) const;
