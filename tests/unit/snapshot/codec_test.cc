@@ -40,6 +40,7 @@ RouteTablePtr routeTable(const std::string& route) {
   Rule full{route, "full", everyFilter(3), {}, 0, 1500, 700};
   full.retry = RetryPolicy{{500, 503}, 3, 40};
   full.policies.local_rate_limit = 1;
+  full.policies.global_rate_limit = 0;
   full.policies.fault = FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}};
   full.backends.push_back(WeightedBackend{0, 7, everyFilter(5)});
   full.backends.push_back(WeightedBackend{3, 1, {}});
@@ -77,6 +78,8 @@ Snapshot everyField() {
   s.local_rate_limits.push_back({"default/gw-limit", "Gateway/default/gw", 1000, 60000});
   s.local_rate_limits.push_back(
       {"default/keys", "HTTPRoute/default/a/full", 5, 1000, LocalRateLimit::Key::Header, "x-api-key", 300});
+  s.global_rate_limits.push_back(
+      {"default/keys", "HTTPRoute/default/a/full", 50, 3600000, GlobalRateLimit::Key::ClientAddress, "", true});
   RouteTablePtr shared = routeTable("default/shared");
   Listener http{"default/gw", "http", "", {}, {}};
   http.hosts.setExact("a.example.com", routeTable("default/a"));
@@ -159,6 +162,7 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   EXPECT_EQ(https.policies.fault, (FaultInjection{std::nullopt, FaultInjection::Delay{100, 5}}));
   EXPECT_TRUE(http.policies.empty());
   EXPECT_EQ(d->local_rate_limits, everyField().local_rate_limits);
+  EXPECT_EQ(d->global_rate_limits, everyField().global_rate_limits);
   EXPECT_EQ(http.client_validation, std::nullopt);
   EXPECT_EQ(d->sockets[0].listeners[1].backend_client_certificate, (TlsCertificate{"CLIENT-CERT", "CLIENT-KEY"}));
   EXPECT_EQ(http.backend_client_certificate, std::nullopt);
@@ -212,6 +216,7 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(full.retry, (RetryPolicy{{500, 503}, 3, 40}));
   EXPECT_EQ(t.rules[1].retry, std::nullopt);
   EXPECT_EQ(full.policies.local_rate_limit, 1u);
+  EXPECT_EQ(full.policies.global_rate_limit, 0u);
   EXPECT_EQ(full.policies.fault, (FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}}));
   EXPECT_TRUE(t.rules[1].policies.empty());
   EXPECT_EQ(full.total_weight, 8u);
@@ -275,7 +280,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 8) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 9) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -350,6 +355,16 @@ TEST(SnapshotCodecErrors, LocalRateLimitOutOfRange) {
                                     "out of range (2)"));
 }
 
+TEST(SnapshotCodecErrors, GlobalRateLimitOutOfRange) {
+  Snapshot s = everyField();
+  auto table = std::make_shared<RouteTable>(*routeTable("ns/r"));
+  table->rules[1].policies.global_rate_limit = 1;
+  s.sockets[0].listeners[0].hosts.any = table;
+  EXPECT_THAT(decodeError(encode(s)),
+              ::testing::StartsWith("snapshot decode: routeTables[3].rules[1].policies.globalRateLimit: global rate limit 1 "
+                                    "out of range (1)"));
+}
+
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
   Snapshot s;
   auto table = std::make_shared<RouteTable>();
@@ -368,13 +383,13 @@ TEST(SnapshotCodecErrors, UnknownFilterType) {
   s.sockets.push_back({"", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   std::string bytes = encode(s);
-  // The filter's type: after header, version, slots, present, local rate limit count, table
-  // count, rule count, route, name and the filter count.
-  const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
+  // The filter's type: after header, version, slots, present, local and global rate limit
+  // counts, table count, rule count, route, name and the filter count.
+  const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
   ASSERT_EQ(bytes[type_at], 4);  // RequestMirror
   bytes[type_at] = 6;
   EXPECT_EQ(decodeError(bytes),
-            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 15)");
+            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 16)");
 }
 
 TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
