@@ -105,7 +105,10 @@ asio::awaitable<std::optional<http::Response>> runRequestPhases(Worker& worker, 
   ctx.grpc = isGrpcRequest(ctx.request);
   if (auto error = normalise(worker.options(), ctx)) co_return failed(*error);
   if (auto error = route(worker, socket_identity, ctx)) co_return failed(*error);
-  if (std::optional<http::Response> answer = co_await policies::applyRequestPolicies(worker, ctx)) co_return answer;
+  // Most rules have no policy: their requests skip the policy coroutine (and its frame).
+  if (!ctx.listener->policies.empty() || !ctx.rule->policies.empty()) {
+    if (std::optional<http::Response> answer = co_await policies::applyRequestPolicies(worker, ctx)) co_return answer;
+  }
   // A filter's own answer (a redirect) comes before any backend is considered.
   if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
     co_return answer;

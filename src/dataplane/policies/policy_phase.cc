@@ -113,7 +113,6 @@ std::optional<http::Response> fault(Worker& worker, const snap::FaultInjection& 
 boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worker& worker, RequestContext& ctx) {
   snap::Policies policies = ctx.listener->policies;
   policies.overlay(ctx.rule->policies);
-  if (policies.empty()) co_return std::nullopt;
   // The local limit first: it costs no round trip, and a request it refuses takes no global token.
   if (const auto& index = policies.local_rate_limit) {
     const auto& limiters = ctx.generation->local_rate_limiters;

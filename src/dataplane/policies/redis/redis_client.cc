@@ -30,7 +30,8 @@ asio::awaitable<RedisReply> RedisClient::call(std::string command) {
     co_return RedisReply{};
   }
   auto pending = std::make_shared<Pending>(io_);
-  pending->wake.expires_after(options_.timeout);
+  pending->queued = Clock::now();
+  pending->wake.expires_at(pending->queued + options_.timeout);
   in_flight_.push_back(pending);
   out_ += command;
   if (state_ == State::Idle) {
@@ -45,6 +46,8 @@ asio::awaitable<RedisReply> RedisClient::call(std::string command) {
     // Its reply, when it comes, is matched to it and dropped.
     pending->done = true;
     pending->reply.result = RedisReply::Result::Timeout;
+    if (state_ == State::Connected && Clock::now() - in_flight_.front()->queued >= options_.dead_after)
+      fail(connection_, "no reply for " + std::to_string(options_.dead_after.count()) + " ms");
   }
   switch (pending->reply.result) {
     case RedisReply::Result::Ok: ++counts_.ok; break;

@@ -3,9 +3,9 @@
 // once; replies come back in order and are matched to the calls in flight, first in first out).
 // It never blocks the worker: a call waits at most its timeout, then fails with Timeout (its reply,
 // when it comes, is read and dropped). The connection opens on the first call, within
-// connect_timeout; when it fails or breaks (or a reply is not valid RESP2), every call in flight
-// fails with Error, and calls fail at once until the backoff (doubling up to max_backoff) has
-// passed, when the next call connects again.
+// connect_timeout; when it fails or breaks (or a reply is not valid RESP2, or the oldest call
+// waited dead_after for a reply), every call in flight fails with Error, and calls fail at once
+// until the backoff (doubling up to max_backoff) has passed, when the next call connects again.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,6 +45,7 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   struct Pending {
     explicit Pending(boost::asio::io_context& io) : wake(io) {}
     boost::asio::steady_timer wake;  // cancelled when the reply (or the failure) is there
+    Clock::time_point queued;
     bool done = false;
     RedisReply reply;
   };

@@ -15,6 +15,9 @@ struct RedisOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
+  // A connection whose oldest call got no reply for this long is taken for dead (a stalled Redis,
+  // a peer gone without a FIN): closed, and opened again after the backoff.
+  std::chrono::milliseconds dead_after{1000};
   size_t max_in_flight = 4096;  // per worker, calls waiting for a reply; more fail at once
 };
 

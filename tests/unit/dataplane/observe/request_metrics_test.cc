@@ -244,7 +244,7 @@ TEST(RequestMetrics, RedisCallsOfWorkersAddUpAndGlobalDecisionsRenderByDecision)
   a.render(out);
   const std::string text = out.finish();
   const std::string series = "gatehouse_global_rate_limit_decisions_total{policy=\"shop/api\",target=\"HTTPRoute/shop/store\"";
-  for (const std::string line : {std::string("gatehouse_rate_limit_redis_calls_total{result=\"ok\"} 6\n"),
+  for (const std::string& line : {std::string("gatehouse_rate_limit_redis_calls_total{result=\"ok\"} 6\n"),
                                  std::string("gatehouse_rate_limit_redis_calls_total{result=\"error\"} 4\n"),
                                  std::string("gatehouse_rate_limit_redis_calls_total{result=\"timeout\"} 2\n"),
                                  series + ",decision=\"allowed\"} 7\n", series + ",decision=\"limited\"} 2\n",

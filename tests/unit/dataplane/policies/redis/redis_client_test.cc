@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 using Result = RedisReply::Result;
 
 // Not built inside a coroutine: GCC 12 cannot initialise a list from string literals in one.
-std::string echo() { return echo(); }
+std::string echo() { return encodeCommand({"ECHO", "x"}); }
 
 class RedisClientTest : public ::testing::Test {
  protected:
@@ -34,6 +34,7 @@ class RedisClientTest : public ::testing::Test {
     options.port = acceptor_.local_endpoint().port();
     options.timeout = timeout;
     options.min_backoff = 50ms;
+    options.dead_after = 150ms;
     return std::make_shared<RedisClient>(io_, options);
   }
 
@@ -140,6 +141,30 @@ TEST_F(RedisClientTest, ATimedOutCallsLateReplyIsDroppedAndTheNextCallGetsItsOwn
   EXPECT_EQ(second.value, (RespValue{RespValue::Type::Integer, "", 8, {}}));
   EXPECT_EQ(redis->counts().timeout, 1u);
   EXPECT_EQ(redis->counts().ok, 1u);
+}
+
+TEST_F(RedisClientTest, AConnectionWithoutRepliesIsClosedAfterDeadAfter) {
+  auto redis = client(50ms);
+  bool closed_by_client = false;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    tcp::socket socket = co_await acceptor_.async_accept(asio::use_awaitable);
+    char byte;
+    for (;;) {  // reads every command, answers none
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+    }
+    closed_by_client = true;
+  }, asio::detached);
+  std::vector<Result> results;
+  run([&]() -> asio::awaitable<void> {
+    results.push_back((co_await redis->call(echo())).result);
+    co_await asio::steady_timer(io_, 100ms).async_wait(asio::use_awaitable);
+    // Times out 150 ms after the first call was made: the connection is given up.
+    results.push_back((co_await redis->call(echo())).result);
+    results.push_back((co_await redis->call(echo())).result);  // within the backoff
+  });
+  EXPECT_EQ(results, (std::vector<Result>{Result::Timeout, Result::Timeout, Result::Error}));
+  EXPECT_TRUE(closed_by_client);
 }
 
 TEST_F(RedisClientTest, ARefusedConnectionFailsAtOnce) {
