@@ -42,6 +42,7 @@ class GlobalLimitCase(unittest.TestCase):
     """A redis-server and `replicas` Gatehouse processes serving `world()` with it."""
 
     replicas = 1
+    workers = 2  # per replica
     rules: list = []
     policies: list = []
     extra: list = []  # more objects of the world
@@ -57,7 +58,7 @@ class GlobalLimitCase(unittest.TestCase):
         cls.redis.start()
         cls.replica = []
         for i in range(cls.replicas):
-            gh = Gatehouse(f"{cls.__module__}.{cls.__name__}.{i}",
+            gh = Gatehouse(f"{cls.__module__}.{cls.__name__}.{i}", workers=cls.workers,
                            serve_args=("--rate-limit-redis", cls.redis.address, "--rate-limit-redis-timeout", "200ms"))
             cls.addClassCleanup(cls._stop, gh)
             gh.start()
@@ -156,6 +157,8 @@ class GlobalRateLimitTest(GlobalLimitCase):
 
 
 class GlobalRateLimitFailureTest(GlobalLimitCase):
+    # One worker, so one connection to Redis: once a request finds it back, every later one does.
+    workers = 1
     rules = ["open", "closed"]
     policies = [
         rate_limit_policy("rl-open", on("open"), global_limit=limit(1, "1h", failureMode="Open")),
