@@ -156,12 +156,13 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                            "nginx worker_processes 1, upstream keepalive"),
                   P.Target("haproxy", "127.0.0.1", p.haproxy, ha.pid,
                            "HAProxy mode http, nbthread 1, http-reuse always")]
-            ghl = ghn = None
+            ghl = ghn = ghr = None
             if gh:
                 tg.append(P.Target("gatehouse", T.GATEHOUSE_ADDRESS, p.gatehouse, gh.pid,
                                    "Gatehouse --workers 1, one HTTPRoute"))
                 ghl, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, access_log=True)
                 ghn, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, no_metrics=True)
+                ghr, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, rate_limit=True)
             if ghl:
                 procs.append(ghl)
                 tg.append(P.Target("gatehouse-log", T.GATEHOUSE_LOG_ADDRESS, p.gatehouse, ghl.pid,
@@ -170,8 +171,13 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                 procs.append(ghn)
                 tg.append(P.Target("gatehouse-nometrics", T.GATEHOUSE_NO_METRICS_ADDRESS, p.gatehouse, ghn.pid,
                                    "the same with --request-metrics false", idle=False))
+            if ghr:
+                procs.append(ghr)
+                tg.append(P.Target("gatehouse-ratelimit", T.GATEHOUSE_RATE_LIMIT_ADDRESS, p.gatehouse, ghr.pid,
+                                   "the same with a local RateLimitPolicy on the route that never limits",
+                                   idle=False))
             results["proxy"] = P.run_http(ctx, tg, bpid)
-            for extra in (ghl, ghn):
+            for extra in (ghl, ghn, ghr):
                 if extra:
                     extra.stop()
                     procs.remove(extra)

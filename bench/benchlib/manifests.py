@@ -80,6 +80,14 @@ def route_doc(name, service, hostnames=None, path_prefix="/", header_value=None,
             "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
+def rate_limit_doc(name, route, requests, window):
+    """A RateLimitPolicy (gatehouse.dev) with a local limit on every rule of the HTTPRoute `route`."""
+    return {"apiVersion": "gatehouse.dev/v1alpha1", "kind": "RateLimitPolicy",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route}],
+                     "local": {"requests": requests, "window": window}}}
+
+
 def grpc_route_doc(name, service, hostnames, port=80):
     """A GRPCRoute sending every call (no method match) to `service`."""
     return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",

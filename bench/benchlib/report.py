@@ -250,26 +250,34 @@ def markdown(res):
                         _compare_rows(metrics, p, extra_cols=("direct", "haproxy-tcp"))))
         if _na(p.get("gatehouse")):
             L.append(f"Gatehouse: {_na(p['gatehouse'])}.\n")
-        cost_rows = (("requests/s, 50 conns", "rps"), ("proxy CPU µs / request", "proxy_cpu_us_per_req"),
-                     ("p50 latency, 50 conns (µs)", "p50_us"), ("p99 latency, 50 conns (µs)", "p99_us"),
-                     ("errors", "errors"))
-        if p.get("gatehouse-nometrics") and not _na(p.get("gatehouse")):
-            L.append("### Cost of the request metrics\n")
-            L.append("A third Gatehouse, identical but for `--request-metrics false` (no "
-                     "`http_server_*` / `http_client_*` series), measured in the same rounds.\n")
-            L.append(_table(["figure", "Gatehouse, metrics off", "Gatehouse (metrics on)", "ratio"], [
-                [label, _num(_get(p["gatehouse-nometrics"], key)), _num(_get(p["gatehouse"], key)),
-                 _ratio(_get(p["gatehouse"], key), _get(p["gatehouse-nometrics"], key))]
-                for label, key in cost_rows]))
-        if p.get("gatehouse-log") and not _na(p.get("gatehouse")):
-            L.append("### Cost of the access log\n")
-            L.append("A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one "
-                     "JSON line per request), measured in the same rounds. Metrics are on in both "
-                     "(and in every other Gatehouse figure of this file).\n")
-            L.append(_table(["figure", "Gatehouse", "Gatehouse + access log", "ratio"], [
-                [label, _num(_get(p["gatehouse"], key)), _num(_get(p["gatehouse-log"], key)),
-                 _ratio(_get(p["gatehouse-log"], key), _get(p["gatehouse"], key))]
-                for label, key in cost_rows]))
+        # (title, intro, the cheaper Gatehouse and its column, the dearer one and its column)
+        costs = (
+            ("Cost of the request metrics",
+             "A third Gatehouse, identical but for `--request-metrics false` (no `http_server_*` / "
+             "`http_client_*` series), measured in the same rounds.",
+             ("gatehouse-nometrics", "Gatehouse, metrics off"), ("gatehouse", "Gatehouse (metrics on)")),
+            ("Cost of a rate-limited route",
+             "A fourth Gatehouse, identical but for a RateLimitPolicy with a local limit on the route "
+             "that no request reaches (every request takes a token from the shared bucket and passes), "
+             "measured in the same rounds.",
+             ("gatehouse", "Gatehouse"), ("gatehouse-ratelimit", "Gatehouse + local rate limit")),
+            ("Cost of the access log",
+             "A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one JSON line "
+             "per request), measured in the same rounds. Metrics are on in both (and in every other "
+             "Gatehouse figure of this file).",
+             ("gatehouse", "Gatehouse"), ("gatehouse-log", "Gatehouse + access log")))
+        if not _na(p.get("gatehouse")):
+            for title, intro, (base, base_label), (dear, dear_label) in costs:
+                if p.get(base) and p.get(dear):
+                    L.append(f"### {title}\n")
+                    L.append(intro + "\n")
+                    L.append(_table(["figure", base_label, dear_label, "ratio"], [
+                        [label, _num(_get(p[base], key)), _num(_get(p[dear], key)),
+                         _ratio(_get(p[dear], key), _get(p[base], key))]
+                        for label, key in (("requests/s, 50 conns", "rps"),
+                                           ("proxy CPU µs / request", "proxy_cpu_us_per_req"),
+                                           ("p50 latency, 50 conns (µs)", "p50_us"),
+                                           ("p99 latency, 50 conns (µs)", "p99_us"), ("errors", "errors"))]))
         L.append("For `direct` the CPU and memory columns are the backend's. 'Foreign load' is "
                  "CPU used on the machine by anything but the load generator and the measured "
                  "processes; above ~0.05 the run was disturbed.\n")

@@ -38,6 +38,7 @@ class Ports:
         self.admin = base + 60
         self.admin_log = base + 61  # section 1's second Gatehouse (access log on)
         self.admin_no_metrics = base + 62  # section 1's third Gatehouse (request metrics off)
+        self.admin_rate_limit = base + 63  # section 1's fourth Gatehouse (a rate-limited route)
         # L4 section: its backend, then nginx stream, HAProxy mode tcp, Gatehouse.
         self.l4_backend_http = base + 70
         self.l4_backend_tls = base + 71
@@ -134,6 +135,9 @@ def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
 GATEHOUSE_ADDRESS = "127.0.1.1"      # fixed Gateway address (spec.addresses)
 GATEHOUSE_LOG_ADDRESS = "127.0.1.2"  # section 1's second Gatehouse (access log on)
 GATEHOUSE_NO_METRICS_ADDRESS = "127.0.1.3"  # section 1's third Gatehouse (request metrics off)
+GATEHOUSE_RATE_LIMIT_ADDRESS = "127.0.1.4"  # section 1's fourth Gatehouse (a rate-limited route)
+# A local limit no benchmark reaches (a token every nanosecond): every request is checked and allowed.
+RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW = 1_000_000_000, "1s"
 GATEHOUSE_POOL = "127.0.1.0/24"      # --address-pool
 PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives in section 1/2
 
@@ -195,16 +199,20 @@ def gatehouse_missing(binary):
     return None
 
 
-def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False, no_metrics=False):
+def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False, no_metrics=False,
+                          rate_limit=False):
     """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
     one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
     sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
     access_log: a second instance (own address and admin port) writing the access log to a file
-    in `d`; no_metrics: a third with --request-metrics false. Returns (Gatehouse, error)."""
+    in `d`; no_metrics: a third with --request-metrics false; rate_limit: a fourth whose route has a
+    RateLimitPolicy (local) that never limits. Returns (Gatehouse, error)."""
     if access_log:
         name, address, admin = "gatehouse-log", GATEHOUSE_LOG_ADDRESS, ports.admin_log
     elif no_metrics:
         name, address, admin = "gatehouse-nometrics", GATEHOUSE_NO_METRICS_ADDRESS, ports.admin_no_metrics
+    elif rate_limit:
+        name, address, admin = "gatehouse-ratelimit", GATEHOUSE_RATE_LIMIT_ADDRESS, ports.admin_rate_limit
     else:
         name = "gatehouse-https" if https else "gatehouse-http"
         address, admin = GATEHOUSE_ADDRESS, ports.admin
@@ -217,6 +225,8 @@ def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_l
     manifests.write_gateway(cfg, address, ports.gatehouse, ports.gatehouse_tls if https else None, cert, key)
     docs = [manifests.route_doc("proxy", "backend", [PROXY_HOST], "/")]
     docs += manifests.service_docs("backend", 80, "127.0.0.1", ports.backend_a)
+    if rate_limit:
+        docs.append(manifests.rate_limit_doc("proxy", "proxy", RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW))
     from .common import atomic_write
     atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
     extra = ("--access-log", os.path.join(d, "access.log")) if access_log else ()

@@ -190,6 +190,23 @@ class AccessLogCostTest(unittest.TestCase):
         self.assertNotIn("### Cost of the access log", md)
 
 
+    def test_rate_limit_table_compares_the_limited_route_to_the_plain_one(self):
+        res = {"config": {}, "sections": {"proxy": {
+            "gatehouse": {"rps": 1000.0, "proxy_cpu_us_per_req": 10.0, "errors": 0},
+            "gatehouse-ratelimit": {"rps": 980.0, "proxy_cpu_us_per_req": 10.2, "errors": 0}}}}
+        md = report.markdown(res)
+        self.assertIn("### Cost of a rate-limited route", md)
+        self.assertIn("| proxy CPU µs / request | 10.0 | 10.2 | 1.02× |", md)
+        self.assertNotIn("### Cost of the access log", md)
+
+    def test_rate_limit_policy_targets_the_route_and_never_limits_a_benchmark(self):
+        doc = manifests.rate_limit_doc("proxy", "proxy", targets.RATE_LIMIT_REQUESTS, targets.RATE_LIMIT_WINDOW)
+        self.assertEqual(doc["spec"]["targetRefs"],
+                         [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "proxy"}])
+        self.assertEqual(doc["spec"]["local"], {"requests": 1_000_000_000, "window": "1s"})
+        self.assertEqual(doc["metadata"]["namespace"], manifests.NS)
+
+
 class L4Test(unittest.TestCase):
     def test_gateway_has_one_listener_per_l4_protocol_and_a_route_each(self):
         p = targets.Ports(18000)

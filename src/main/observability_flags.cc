@@ -27,9 +27,16 @@ void addObservabilityFlags(CLI::App& command, ObservabilityFlags& flags) {
       ->check(CLI::Range(0.0, 1.0))
       ->default_val(1.0)
       ->needs(access_log);
-  command.add_option("--otlp-endpoint", flags.otlp_endpoint,
-                     "Export a span per request and per upstream attempt as OTLP/HTTP JSON to this http:// collector "
-                     "URL (no path: /v1/traces); off by default. See docs/observability.md");
+  auto* otlp = command.add_option("--otlp-endpoint", flags.otlp_endpoint,
+                                  "Export a span per request and per upstream attempt as OTLP/HTTP JSON to this http:// "
+                                  "or https:// collector URL (no path: /v1/traces); off by default. See "
+                                  "docs/observability.md");
+  command
+      .add_option("--otlp-ca-file", flags.otlp_ca_file,
+                  "PEM CA bundle an https:// collector's certificate must chain to (default: the system's trust "
+                  "store)")
+      ->check(CLI::ExistingFile)
+      ->needs(otlp);
   command
       .add_option("--trace-sampling", flags.trace_sampling,
                   "Share of new traces recorded, 0..1 (a client's traceparent decides for its own trace)")
@@ -64,7 +71,7 @@ Result<bool> applyObservabilityFlags(const ObservabilityFlags& flags, dataplane:
     options.access_log.sampling = flags.access_log_sampling;
   }
   if (!flags.otlp_endpoint.empty()) {
-    auto exporter = dataplane::observe::SpanExporter::create(flags.otlp_endpoint);
+    auto exporter = dataplane::observe::SpanExporter::create(flags.otlp_endpoint, flags.otlp_ca_file);
     if (!exporter) return exporter.error();
     options.traces = std::move(exporter.value());
     options.trace_sampling = flags.trace_sampling;

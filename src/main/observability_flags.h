@@ -18,6 +18,7 @@ struct ObservabilityFlags {
   std::string access_log_fields;  // empty: all keys
   double access_log_sampling = 1.0;
   std::string otlp_endpoint;  // empty: tracing off
+  std::string otlp_ca_file;
   double trace_sampling = 1.0;
   bool metrics_per_route_labels = true;
   bool request_metrics = true;

@@ -17,11 +17,11 @@ bool sameTarget(const json& a, const json& b) {
          str(a, "sectionName") == str(b, "sectionName");
 }
 
-// A Gateway (sectionName: a listener), an HTTPRoute or a GRPCRoute (sectionName: a rule), in
-// the policy's namespace.
+// A Gateway or a ListenerSet (sectionName: a listener), an HTTPRoute or a GRPCRoute
+// (sectionName: a rule), in the policy's namespace.
 Schema PolicyTargetRefs() {
   return Arr(Obj({{"group", Str().oneOf({"gateway.networking.k8s.io"})},
-                  {"kind", Str().oneOf({"Gateway", "HTTPRoute", "GRPCRoute"})},
+                  {"kind", Str().oneOf({"Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute"})},
                   {"name", ObjectName()},
                   {"sectionName", SectionName()}})
                  .required({"group", "kind", "name"}))

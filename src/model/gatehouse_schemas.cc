@@ -27,8 +27,9 @@ const Node& gatehouseParameters() {
            {"annotations", MapOf(Str())},
            // The data plane's observability flags (docs/observability.md).
            {"accessLog",
-            Obj({{"path", Str().minLen(1)}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
-           {"tracing", Obj({{"otlpEndpoint", Str().pattern("^http://")}, {"sampling", share}}).required({"otlpEndpoint"})},
+            // "-", or a file in a directory other than "/": the provisioner mounts a volume there.
+            Obj({{"path", Str().pattern("^(-|(/[^/]+)+/[^/]+)$")}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
+           {"tracing", Obj({{"otlpEndpoint", Str().pattern("^https?://")}, {"sampling", share}}).required({"otlpEndpoint"})},
            {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})},
            // The data plane's --rate-limit-redis and --rate-limit-redis-timeout (docs/policies.md).
            {"rateLimit",

@@ -307,6 +307,8 @@ class Encoder {
       string(c->cert_pem);
       string(c->key_pem);
     }
+    flag(listener.metrics.requests);
+    flag(listener.metrics.per_route_labels);
   }
 
   const Snapshot& snapshot_;
@@ -855,6 +857,8 @@ class Decoder {
           cert.cert_pem = string("cert");
           cert.key_pem = string("key");
         }
+        listener.metrics.requests = flag("requestMetrics");
+        listener.metrics.per_route_labels = flag("perRouteLabels");
       }
     }
   }

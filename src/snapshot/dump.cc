@@ -223,6 +223,8 @@ json toJson(const Snapshot& snapshot) {
                                   {"mode", v->allow_insecure_fallback ? "AllowInsecureFallback" : "AllowValidOnly"}};
       if (!l.policies.empty()) jl["policies"] = policies(snapshot, l.policies);
       if (const auto& c = l.backend_client_certificate) jl["backendClientCertificate"] = subjectOf(c->cert_pem);
+      if (l.metrics != ListenerMetrics{})
+        jl["metrics"] = {{"requests", l.metrics.requests}, {"perRouteLabels", l.metrics.per_route_labels}};
       if (s.kind == ListenerKind::SniDispatch)
         jl["protocol"] = protocolName(l.kind == ListenerKind::TlsPassthrough ? Transport::Tcp : Transport::Tls, l.kind);
       listeners.push_back(jl);

@@ -333,6 +333,14 @@ struct ClientValidation {
 
 // A Gateway listener as served: requests pick the most specific listener of their socket whose
 // hostname matches the Host (GatewayHTTPListenerIsolation), then route within it only.
+// The request metrics a listener's Gateway asks for (its GatehouseParameters' spec.metrics): a
+// process flag can turn either off for every Gateway, not back on.
+struct ListenerMetrics {
+  bool requests = true;          // http_server_* / http_client_* series at all
+  bool per_route_labels = true;  // route_* and backend labels on them
+  bool operator==(const ListenerMetrics&) const = default;
+};
+
 struct Listener {
   std::string gateway;  // "namespace/name"
   std::string name;     // spec.listeners[].name; a ListenerSet's: "<namespace>/<set>/<name>"
@@ -350,6 +358,7 @@ struct Listener {
   // that came in on this listener when that backend's BackendTLSPolicy makes the connection TLS.
   // Per listener, not per cluster: two Gateways may send to one backend with different certificates.
   std::optional<TlsCertificate> backend_client_certificate = std::nullopt;
+  ListenerMetrics metrics = {};
 };
 
 // One bound socket: address + port (+ transport). Listeners of any Gateway that share it are

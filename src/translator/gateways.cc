@@ -31,6 +31,29 @@ std::string parametersProblem(const model::ParametersRef& ref, const store::View
   return "";
 }
 
+// The spec.metrics of the GatehouseParameters `ref` names, or null (a ref that is not one, or
+// names none, is reported by parametersProblem).
+Json metricsParameters(const std::optional<model::ParametersRef>& ref, const store::View& view) {
+  if (!ref || ref->group != "gatehouse.dev" || ref->kind != "GatehouseParameters") return nullptr;
+  const model::ResourcePtr params = view.find(ObjectKey{"GatehouseParameters", ref->ns, ref->name});
+  if (!params) return nullptr;
+  Json spec = params->spec();
+  const auto it = spec.find("metrics");
+  return it != spec.end() && it->is_object() ? std::move(*it) : Json(nullptr);
+}
+
+snapshot::ListenerMetrics listenerMetrics(const Json& params) {
+  snapshot::ListenerMetrics metrics;
+  auto lay = [&](const char* field, bool& into) {
+    if (const auto f = params.find(field); f != params.end() && f->is_boolean()) into = f->get<bool>();
+  };
+  if (params.is_object()) {
+    lay("requests", metrics.requests);
+    lay("perRouteLabels", metrics.per_route_labels);
+  }
+  return metrics;
+}
+
 }  // namespace
 
 void Translator::State::rebuildWorld() {
@@ -104,6 +127,13 @@ void Translator::State::buildGateways() {
         setCondition(state.conditions, {condition::kAccepted, false, reason::kInvalidParameters, problem});
       }
     }
+    // The Gateway's own spec.metrics replaces its class's whole, as the provisioner merges a
+    // provisioned data plane's parameters.
+    Json metrics = metricsParameters(spec->infrastructure_parameters_ref, *view);
+    if (metrics.is_null())
+      if (const model::ResourcePtr gc = view->find(ObjectKey{"GatewayClass", "", spec->class_name}))
+        if (const auto* class_spec = gc->as<model::GatewayClass>()) metrics = metricsParameters(class_spec->parameters_ref, *view);
+    state.metrics = listenerMetrics(metrics);
     requests.push_back({name, explicit_address});
     gatewayBackendClientCertificate(state);
     listeners(name, state);

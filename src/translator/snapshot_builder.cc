@@ -63,8 +63,9 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
       listener.client_validation = ls.client_validation;
       listener.hosts = kind == snap::ListenerKind::HttpConnectionManager ? ls.tables.hosts.table() : ls.tables.l4.table();
       listener.kind = kind;
-      listener.policies = policy_attachments.forListener(key, ls.owner.kind == "Gateway" ? spec.name : "");
+      listener.policies = policy_attachments.forListener(key, ls.owner.kind, ls.owner.ns, ls.owner.name, spec.name);
       listener.backend_client_certificate = gw.backend_client_certificate;  // ListenerSets' listeners too
+      listener.metrics = gw.metrics;
       socket.listeners.push_back(std::move(listener));
     }
   }

@@ -55,6 +55,7 @@ struct GatewayState {
   bool accepted = true;
   // spec.tls.backend.clientCertificateRef, resolved: what its listeners present to TLS backends.
   std::optional<snapshot::TlsCertificate> backend_client_certificate;
+  snapshot::ListenerMetrics metrics;  // from its GatehouseParameters, for every listener
 };
 
 // A ListenerSet whose parentRef names one of our Gateways.

@@ -82,7 +82,11 @@ http {{
     ssl_certificate_key {cert[1]};
     location / {{
       return 200 "sni=$ssl_server_name host=$host protocol=$server_protocol connection=$connection
-request=$connection_requests\\n";
+request=$connection_requests reused=$ssl_session_reused\\n";
+    }}
+    location /fresh {{
+      keepalive_timeout 0;  # closes each connection after its response
+      return 200 "connection=$connection reused=$ssl_session_reused\\n";
     }}
   }}
 }}
@@ -129,7 +133,7 @@ def ca_config_map(name, ca_crt):
 
 
 def parse(body):
-    """nginx's answer as a dict: sni, host, connection, request."""
+    """nginx's answer as a dict: sni, host, connection, request, reused."""
     return dict(re.findall(r"(\w+)=(\S*)", body))
 
 
@@ -146,6 +150,7 @@ BACKENDS = {
                                                        {"type": "URI", "uri": "spiffe://example.com/other"}]),
     "/rotate": ("tls-rotate", "rotate-ca", None),
     "/plain": ("plain", None, None),
+    "/fresh": ("tls-fresh", "alpha-ca", None),
     "/h2": ("tls-h2", "alpha-ca", None),
     "/h2-wrong-ca": ("tls-h2-wrong-ca", "beta-ca", None),
 }
@@ -218,6 +223,12 @@ class BackendTlsTest(GatehouseTestCase):
         a, b = parse(first.text), parse(second.text)
         self.assertEqual(a["connection"], b["connection"])
         self.assertEqual(int(b["request"]), int(a["request"]) + 1)
+
+    def test_a_new_upstream_connection_resumes_the_tls_session_of_the_last(self):
+        first, second = (parse(self.get("/fresh").text) for _ in range(2))
+        self.assertNotEqual(first["connection"], second["connection"])
+        # nginx's $ssl_session_reused: "." for a full handshake, "r" for a resumed session.
+        self.assertEqual((first["reused"], second["reused"]), (".", "r"))
 
     def test_plaintext_and_tls_services_on_one_endpoint_never_share_a_connection(self):
         client = KeepAliveClient(self.ip, 80)

@@ -21,6 +21,7 @@ from gatehouse_harness import (BIN, ROOT, SANITIZER_REPORT, EchoBackend, backend
 from kube_harness import Api, KubeGatehouse, start_fake  # noqa: E402
 from policy_helpers import limit, rate_limit_policy, target  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
+from test_tracing import OtlpReceiver  # noqa: E402
 
 sys.path.insert(0, ROOT)
 from tests.fakekube.certs import CertificateAuthority  # noqa: E402
@@ -356,11 +357,15 @@ class TestProvisioning(ProvisionedTest):
         wait_until(lambda: self.fake.get("apps/v1", "Deployment", "default", "gatehouse-gw")["spec"]["replicas"] == 3,
                    what="replicas from the changed parameters")
 
-    def test_parameters_configure_the_data_planes_access_log_and_metrics(self):
+    def test_parameters_configure_the_data_planes_access_log_tracing_and_metrics(self):
         self.install_parameters_crd()
+        collector = OtlpReceiver()
+        self.addCleanup(collector.stop)
         self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
                          "metadata": {"name": "observed", "namespace": "default"},
-                         "spec": {"accessLog": {"fields": ["path", "status"]}, "metrics": {"perRouteLabels": False}}})
+                         "spec": {"accessLog": {"fields": ["path", "status"]}, "metrics": {"perRouteLabels": False},
+                                  # Only traces their clients sampled.
+                                  "tracing": {"otlpEndpoint": collector.url, "sampling": 0}}})
         gw = gateway("gw", [listener("http", 8080)])
         gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
                                                           "name": "observed"}}
@@ -370,6 +375,7 @@ class TestProvisioning(ProvisionedTest):
         self.gh.start()
         container = self.object("Deployment", "apps/v1", "gatehouse-gw")["spec"]["template"]["spec"]["containers"][0]
         self.assertEqual(container["args"][11:], ["--access-log", "-", "--access-log-fields", "path,status",
+                                                  "--otlp-endpoint", collector.url, "--trace-sampling", "0",
                                                   "--metrics-per-route-labels", "false"])
         wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
         pod = self.kubelet.pods_of("default", "gatehouse-gw")[0]
@@ -382,6 +388,15 @@ class TestProvisioning(ProvisionedTest):
                   and 'http_response_status_code="200"' in line]
         self.assertEqual(len(counts), 1, counts)
         self.assertIn('route_kind="",route_namespace="",route_name="",route_rule="",backend=""', counts[0])
+        # The collector gets the sampled trace (a server span and its upstream attempt), and no
+        # span of the requests above, which came without a traceparent.
+        trace = "5a1e0f00c0ffee00d15ea5e0000000a1"
+        self.assertEqual(request(pod.ip, 8080, "/traced",
+                                 headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"}).status, 200)
+        server, clients = collector.wait_spans(trace, 2)
+        self.assertEqual(len(clients), 1)
+        self.assertEqual(collector.errors, [])
+        self.assertEqual({s["traceId"] for s in collector.spans}, {trace})
 
     def test_parameters_rate_limit_redis_gives_the_replicas_one_global_limit(self):
         redis = RedisServer()

@@ -1,7 +1,8 @@
 """ListenerSets through the real binary: a team's namespace adds a listener (a new port) to a shared
 Gateway that allows it by label, routes attach to the ListenerSet, a ListenerSet from a namespace
 the Gateway does not select is NotAllowed and serves nothing, a listener that clashes with the
-Gateway's is Conflicted while its siblings serve, and removing the ListenerSet closes its port.
+Gateway's is Conflicted while its siblings serve, a RateLimitPolicy on one listener of the set limits
+that listener only, and removing the ListenerSet closes its port.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_listener_sets.py
 """
@@ -14,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
     GATEWAY_GROUP, GatehouseTestCase, backend_ref, backend_service, condition, gateway, gateway_address,
     gateway_class, http_route, listener, request, rule, wait_until)
+from policy_helpers import rate_limit_policy, target  # noqa: E402
 
 GATEWAY_PORT = 8080
 SET_PORT = 8090
@@ -105,6 +107,23 @@ class ListenerSetTest(GatehouseTestCase):
         self.assertEqual(gw["status"]["attachedListenerSets"], 1)
         self.assertEqual([l["name"] for l in gw["status"]["listeners"]], ["http"])
         self.assertEqual(condition(gw["status"]["conditions"], "Accepted")["reason"], "Accepted")
+
+    def test_rate_limit_on_one_listener_of_the_set(self):
+        wait_until(lambda: self.served_by(SET_PORT, "app.team-a.example.com") == (200, "echo-team"),
+                   what="team-a listener serving")
+        self.gh.write("30-policies.yaml", [rate_limit_policy(
+            "api-listener", [target("ListenerSet", "team-a", "api")], requests=2, window="1m", ns="team-a")])
+        self.gh.sync()
+        (ancestor,) = self.gh.find("RateLimitPolicy", "api-listener", "team-a")["status"]["ancestors"]
+        self.assertEqual(ancestor["ancestorRef"], set_parent("team-a", "team-a", "api"))
+        self.assertEqual(condition(ancestor["conditions"], "Accepted")["status"], "True")
+        # The bucket is the listener's: two pass, the third is limited; the set's other listener is not.
+        statuses = [request(self.ip, SET_PORT, "/", host="api.team-a.example.com").status for _ in range(3)]
+        self.assertEqual(statuses, [200, 200, 429])
+        limited = request(self.ip, SET_PORT, "/", host="api.team-a.example.com")
+        self.assertEqual(limited.header("RateLimit-Policy"), '"api-listener";q=2;w=60')
+        for _ in range(4):
+            self.assertEqual(self.served_by(SET_PORT, "app.team-a.example.com"), (200, "echo-team"))
 
     def test_route_parent_status_names_the_listener_set(self):
         route = self.gh.find("HTTPRoute", "api-only", "team-a")

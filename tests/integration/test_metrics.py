@@ -205,9 +205,6 @@ class WithoutPerRouteLabelsTest(GatehouseTestCase):
                 self.assertEqual(series[ok] - before.get(ok, 0), 3)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class WithoutRequestMetricsTest(GatehouseTestCase):
     serve_args = ("--request-metrics", "false")
@@ -233,3 +230,70 @@ class WithoutRequestMetricsTest(GatehouseTestCase):
         self.assertFalse({n for n in names if n.startswith(("http_server_", "http_client_"))})
         self.assertIn("gatehouse_downstream_connections_total", names)
         self.assertIn("gatehouse_config_revision", names)
+
+
+def gatehouse_parameters(name, metrics):
+    return {"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+            "metadata": {"name": name, "namespace": "default"}, "spec": {"metrics": metrics}}
+
+
+class PerGatewayParametersTest(GatehouseTestCase):
+    """GatehouseParameters' spec.metrics per Gateway in standalone mode: one Gateway with route
+    labels, one without, one without request series, all in one process."""
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        labelled, unlabelled, uncounted = (gateway(n, [listener("http", PORT)]) for n in ("labelled", "unlabelled", "uncounted"))
+        unlabelled["spec"]["infrastructure"] = {"parametersRef": {
+            "group": "gatehouse.dev", "kind": "GatehouseParameters", "name": "no-route-labels"}}
+        uncounted["spec"]["infrastructure"] = {"parametersRef": {
+            "group": "gatehouse.dev", "kind": "GatehouseParameters", "name": "no-requests"}}
+        gh.write("00-infra.yaml", [
+            gateway_class(), labelled, unlabelled, uncounted,
+            gatehouse_parameters("no-route-labels", {"perRouteLabels": False}),
+            gatehouse_parameters("no-requests", {"requests": False}),
+            *backend_service("echo", [cls.echo.ip]),
+        ])
+        gh.write("10-routes.yaml", [
+            http_route(f"to-{n}", parents=[{"name": n}], rules=[rule([backend_ref("echo")])])
+            for n in ("labelled", "unlabelled", "uncounted")])
+
+    def test_each_gateway_counts_as_its_parameters_say(self):
+        ips = {n: gateway_address(self.gh, n) for n in ("labelled", "unlabelled", "uncounted")}
+        for n, ip in ips.items():
+            wait_until(lambda: request(ip, PORT, "/").status == 200, what=f"{n} live")
+
+        def counted(before):  # 200s on the server leg by gateway: {gateway: {labels: count since before}}
+            out = {}
+            for k, v in samples(scrape(self.gh)[2]).items():
+                labels = dict(k[1])
+                if k[0] == "http_server_request_duration_seconds_count" and labels["http_response_status_code"] == "200":
+                    out.setdefault(labels["gateway_name"], {})[k[1]] = v - before.get(k, 0)
+            return out
+        # A request is counted after its response went out: wait for the probes that got a 200
+        # before taking the baseline, and for the last request after.
+        wait_until(lambda: {"labelled", "unlabelled"} <= counted({}).keys(), what="the probes counted")
+        before = samples(scrape(self.gh)[2])
+        for n, ip in ips.items():
+            for _ in range(2):
+                self.assertEqual(request(ip, PORT, "/").status, 200)
+        now = wait_until(lambda: (c := counted(before)) and all(sum(c.get(n, {}).values()) == 2 for n in ("labelled", "unlabelled")) and c,
+                         what="requests counted")
+        identity = {"gateway_namespace": "default", "listener": "http", "http_request_method": "GET",
+                    "http_response_status_code": "200"}
+        self.assertEqual(now["labelled"], {frozenset({
+            **identity, "gateway_name": "labelled", "route_kind": "HTTPRoute", "route_namespace": "default",
+            "route_name": "to-labelled", "route_rule": "0", "backend": "default/echo:8080"}.items()): 2})
+        self.assertEqual(now["unlabelled"], {frozenset({
+            **identity, "gateway_name": "unlabelled", "route_kind": "", "route_namespace": "", "route_name": "",
+            "route_rule": "", "backend": ""}.items()): 2})
+        self.assertNotIn("uncounted", now)
+        # Its connections are still counted.
+        connections = key("gatehouse_downstream_connections_total", gateway_namespace="default",
+                          gateway_name="uncounted", listener="http")
+        self.assertGreaterEqual(samples(scrape(self.gh)[2]).get(connections, 0), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,8 +22,11 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
-    GatehouseTestCase, backend_ref, backend_service, gateway, gateway_address, gateway_class, http_route, listener,
+    ROOT, GatehouseTestCase, backend_ref, backend_service, gateway, gateway_address, gateway_class, http_route, listener,
     path_match, request, rule, wait_until)
+
+sys.path.insert(0, ROOT)
+from tests.fakekube.certs import CertificateAuthority  # noqa: E402
 
 PORT = 8080
 HOST = "shop.example.com"
@@ -39,7 +43,8 @@ class OtlpReceiver:
     """POST /v1/traces on 127.0.0.1: keeps every span of every export request, and every request
     that broke the OTLP/JSON envelope rules, in `errors`."""
 
-    def __init__(self):
+    def __init__(self, tls=None, host="127.0.0.1"):
+        """tls: (certificate file, key file) to serve https:// with; `host` is what the URL names."""
         self.spans, self.errors, self.lock = [], [], threading.Lock()
         receiver = self
 
@@ -57,9 +62,13 @@ class OtlpReceiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.server.server_address[1]}"
 
     def accept(self, path, content_type, body):
         try:
@@ -352,6 +361,73 @@ class TraceSamplingTest(GatehouseTestCase):
         self.receiver.wait_spans(TRACE, 2)
         self.assertEqual(self.log_entry("/sampled")["trace_id"], TRACE)
         self.assertEqual(self.receiver.errors, [])
+
+
+class HttpsCollector(GatehouseTestCase):
+    """--otlp-endpoint https://...: the collector's certificate checked against --otlp-ca-file and
+    the URL's host. Subclasses set the receiver and the flags."""
+    pki = tempfile.mkdtemp(prefix="gatehouse-otlp-pki-")
+    ca = CertificateAuthority()
+    served = ca.write(pki)  # a certificate for localhost and 127.0.0.1
+    ca_file = os.path.join(pki, "ca.crt")
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        gh.write("00-infra.yaml", [gateway_class(), gateway("gw", [listener("http", PORT)]),
+                                   *backend_service("echo", [cls.echo.ip])])
+        gh.write("10-route.yaml", [http_route("shop", hostnames=[HOST], rules=[rule([backend_ref("echo")])])])
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.receiver.stop()
+
+    def traced(self, trace):
+        ip = gateway_address(self.gh, "gw")
+        wait_until(lambda: request(ip, PORT, "/", host=HOST).status == 200, what="route live")
+        res = request(ip, PORT, "/traced", host=HOST, headers={"traceparent": f"00-{trace}-{CLIENT_SPAN}-01"})
+        self.assertEqual(res.status, 200)
+
+    def spans_by_outcome(self):
+        status, body = self.gh.admin_get("/metrics")
+        self.assertEqual(status, 200)
+        return {m.group(1): float(m.group(2)) for m in
+                re.finditer(r'^gatehouse_trace_spans_total\{outcome="(\w+)"\} (\S+)$', body.decode(), re.M)}
+
+
+class HttpsCollectorByNameTest(HttpsCollector):
+    receiver = OtlpReceiver(tls=HttpsCollector.served, host="localhost")
+    serve_args = ("--otlp-endpoint", receiver.url, "--otlp-ca-file", HttpsCollector.ca_file)
+
+    def test_spans_reach_the_collector_over_tls(self):
+        trace = "6e0c63257de34c926f9efcd03899b01a"
+        self.traced(trace)
+        server, [client] = self.receiver.wait_spans(trace, 2)
+        self.assertEqual(attributes(server)["url.path"], "/traced")
+        self.assertEqual(self.receiver.errors, [])
+
+
+class HttpsCollectorByAddressTest(HttpsCollector):
+    receiver = OtlpReceiver(tls=HttpsCollector.served, host="127.0.0.1")
+    serve_args = ("--otlp-endpoint", receiver.url, "--otlp-ca-file", HttpsCollector.ca_file)
+
+    def test_the_certificate_is_checked_against_the_address(self):
+        trace = "6e0c63257de34c926f9efcd03899b01b"
+        self.traced(trace)
+        self.receiver.wait_spans(trace, 2)
+
+
+class UntrustedHttpsCollectorTest(HttpsCollector):
+    receiver = OtlpReceiver(tls=HttpsCollector.served)
+    # The system's trust store does not know the test CA.
+    serve_args = ("--otlp-endpoint", receiver.url)
+
+    def test_spans_are_not_sent_and_counted_as_failed(self):
+        self.traced("6e0c63257de34c926f9efcd03899b01c")
+        wait_until(lambda: self.spans_by_outcome().get("failed", 0) >= 2, what="the spans counted as failed")
+        self.assertEqual(self.spans_by_outcome().get("exported"), 0)
+        self.assertEqual(self.receiver.spans, [])
 
 
 if __name__ == "__main__":

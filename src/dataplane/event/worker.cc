@@ -18,6 +18,11 @@
 namespace gatehouse::dataplane {
 namespace {
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// Off process-wide (the flag), or for the listener's Gateway (its GatehouseParameters).
+bool requestMetricsOn(const Options& options, const RequestContext& ctx) {
+  return options.request_metrics && (ctx.listener == nullptr || ctx.listener->metrics.requests);
+}
 }  // namespace
 
 Worker::Worker(unsigned index, const Options& options)
@@ -58,13 +63,13 @@ Worker::~Worker() {
 }
 
 void Worker::observe(const RequestContext& ctx) {
-  if (options_.request_metrics) metrics_->observe(ctx, Clock::now());
+  if (requestMetricsOn(options_, ctx)) metrics_->observe(ctx, Clock::now());
   if (access_log_) access_log_->append(ctx);
   if (ctx.trace.sampled) spans_->append(ctx);
 }
 
 void Worker::observeAttempt(const RequestContext& ctx, uint16_t status, const std::optional<ProxyError>& error) {
-  if (options_.request_metrics) metrics_->observeAttempt(ctx, status, error, Clock::now());
+  if (requestMetricsOn(options_, ctx)) metrics_->observeAttempt(ctx, status, error, Clock::now());
 }
 
 void Worker::start() {

@@ -84,6 +84,10 @@ size_t RequestMetrics::AddressKeyHash::operator()(const AddressKey& k) const {
   return h ^ (h >> 29) ^ (size_t{k.status} << 1) ^ size_t{k.client};
 }
 
+bool RequestMetrics::perRouteLabels(const RequestContext& ctx) const {
+  return per_route_labels_ && (ctx.listener == nullptr || ctx.listener->metrics.per_route_labels);
+}
+
 Series& RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg, bool client, double seconds) {
   const std::string_view method = methodLabel(ctx.request.method);
   if (generation_ == nullptr || ctx.generation.get() != generation_) {
@@ -91,7 +95,8 @@ Series& RequestMetrics::count(SeriesMap& map, const RequestContext& ctx, Leg leg
     found.duration.observe(seconds);
     return found;
   }
-  const AddressKey key{ctx.listener, per_route_labels_ ? ctx.rule : nullptr, per_route_labels_ ? ctx.cluster : nullptr,
+  const bool per_route = perRouteLabels(ctx);
+  const AddressKey key{ctx.listener, per_route ? ctx.rule : nullptr, per_route ? ctx.cluster : nullptr,
                        method.data(), leg.failure.data(), leg.status, client};
   auto it = by_address_.find(key);
   if (it == by_address_.end()) {
@@ -131,15 +136,16 @@ Series& RequestMetrics::series(SeriesMap& map, const RequestContext& ctx, std::s
       if (cluster != nullptr) key_.append(cluster->name);
     }
   };
-  build(per_route_labels_);
+  const bool per_route = perRouteLabels(ctx);
+  build(per_route);
   auto it = map.find(std::string_view(key_));
-  if (it == map.end() && per_route_labels_ && map.size() >= kMaxSeries) {
+  if (it == map.end() && per_route && map.size() >= kMaxSeries) {
     build(false);
     it = map.find(std::string_view(key_));
   }
   if (it == map.end()) {
     // First request of this series: its labels, once.
-    const bool with_route = per_route_labels_ && map.size() < kMaxSeries;
+    const bool with_route = per_route && map.size() < kMaxSeries;
     Series added;
     SeriesLabels& l = added.labels;
     l.method = method;

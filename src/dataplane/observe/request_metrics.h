@@ -158,6 +158,9 @@ class RequestMetrics {
     size_t operator()(const AddressKey& k) const;
   };
 
+  // Off process-wide (the flag), or for the listener's Gateway (its GatehouseParameters).
+  bool perRouteLabels(const RequestContext& ctx) const;
+
   const bool per_route_labels_;
   SeriesMap server_;
   SeriesMap client_;

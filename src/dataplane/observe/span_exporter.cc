@@ -1,13 +1,5 @@
 #include "dataplane/observe/span_exporter.h"
 
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -17,15 +9,19 @@
 namespace gatehouse::dataplane::observe {
 
 Result<CollectorUrl> parseCollectorUrl(std::string_view url) {
-  static constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return Error{fmt::format("--otlp-endpoint {}: only http:// collectors are supported", url)};
+  CollectorUrl parsed;
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+    parsed.tls = true;
+  } else {
+    return Error{fmt::format("--otlp-endpoint {}: give an http:// or https:// URL", url)};
   }
-  std::string_view rest = url.substr(kScheme.size());
   const size_t slash = rest.find('/');
   const std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  CollectorUrl parsed;
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
@@ -47,18 +43,26 @@ Result<CollectorUrl> parseCollectorUrl(std::string_view url) {
   for (char c : port) {
     if (c < '0' || c > '9') return Error{fmt::format("--otlp-endpoint {}: bad port", url)};
   }
-  parsed.port = port.empty() ? "80" : std::string(port);
+  parsed.port = !port.empty() ? std::string(port) : parsed.tls ? "443" : "80";
   parsed.path = path.empty() || path == "/" ? "/v1/traces" : std::string(path);
   return parsed;
 }
 
-Result<std::shared_ptr<SpanExporter>> SpanExporter::create(std::string_view url) {
+Result<std::shared_ptr<SpanExporter>> SpanExporter::create(std::string_view url, const std::string& ca_file) {
   auto parsed = parseCollectorUrl(url);
   if (!parsed) return parsed.error();
-  return std::make_shared<SpanExporter>(std::move(parsed.value()));
+  SslContextPtr tls;
+  if (parsed.value().tls) {
+    auto context = collectorTlsContext(ca_file);
+    if (!context) return context.error();
+    tls = std::move(context.value());
+  } else if (!ca_file.empty()) {
+    return Error{fmt::format("--otlp-ca-file {}: the collector {} is not https://", ca_file, url)};
+  }
+  return std::make_shared<SpanExporter>(std::move(parsed.value()), std::move(tls));
 }
 
-SpanExporter::SpanExporter(CollectorUrl url) : url_(std::move(url)) {
+SpanExporter::SpanExporter(CollectorUrl url, SslContextPtr tls) : url_(std::move(url)), tls_(std::move(tls)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -125,47 +129,10 @@ void SpanExporter::run() {
   }
 }
 
-namespace {
-
-// A socket connected to host:port within `timeout`, or -1.
-int connectTo(const CollectorUrl& url, std::chrono::milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0) return -1;
-  int fd = -1;
-  for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    // On Linux SO_SNDTIMEO bounds connect() too.
-    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  return fd;
-}
-
-bool writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-}  // namespace
-
 bool SpanExporter::post(const std::string& body) {
-  const int fd = connectTo(url_, kRequestTimeout);
-  if (fd < 0) {
-    spdlog::debug("tracing: cannot connect to the collector {}:{}", url_.host, url_.port);
+  std::optional<CollectorConnection> connection = CollectorConnection::open(url_, tls_.get(), kRequestTimeout);
+  if (!connection) {
+    spdlog::debug("tracing: cannot connect to the collector {}:{}{}", url_.host, url_.port, tls_ ? " over TLS" : "");
     return false;
   }
   const bool v6 = url_.host.find(':') != std::string::npos;
@@ -173,25 +140,21 @@ bool SpanExporter::post(const std::string& body) {
       "POST {} HTTP/1.1\r\nHost: {}{}{}:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
       "Connection: close\r\n\r\n",
       url_.path, v6 ? "[" : "", url_.host, v6 ? "]" : "", url_.port, body.size());
-  bool ok = writeAll(fd, head) && writeAll(fd, body);
-  if (ok) {
-    // The status line decides ("HTTP/1.1 200 ..."); the rest (a partial-success report) is read
-    // and dropped up to the collector's close (Connection: close), so that our close does not
-    // reset the connection under its reply.
-    char reply[4096];
-    char status[12];
-    size_t got = 0;
-    for (size_t total = 0; total < 1024 * 1024;) {
-      const ssize_t n = ::recv(fd, reply, sizeof reply, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      for (ssize_t i = 0; i < n && got < sizeof status; ++i) status[got++] = reply[i];
-      total += static_cast<size_t>(n);
-    }
-    ok = got == sizeof status && std::string_view(status, 5) == "HTTP/" && status[9] == '2';
-    if (!ok) spdlog::debug("tracing: the collector refused {} bytes of spans", body.size());
+  if (!connection->writeAll(head) || !connection->writeAll(body)) return false;
+  // The status line decides ("HTTP/1.1 200 ..."); the rest (a partial-success report) is read
+  // and dropped up to the collector's close (Connection: close), so that our close does not
+  // reset the connection under its reply.
+  char reply[4096];
+  char status[12];
+  size_t got = 0;
+  for (size_t total = 0; total < 1024 * 1024;) {
+    const size_t n = connection->read(reply, sizeof reply);
+    if (n == 0) break;
+    for (size_t i = 0; i < n && got < sizeof status; ++i) status[got++] = reply[i];
+    total += n;
   }
-  ::close(fd);
+  const bool ok = got == sizeof status && std::string_view(status, 5) == "HTTP/" && status[9] == '2';
+  if (!ok) spdlog::debug("tracing: the collector refused {} bytes of spans", body.size());
   return ok;
 }
 

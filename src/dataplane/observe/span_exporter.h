@@ -8,7 +8,8 @@
 //   SpanExporter: a bounded queue (kMaxQueuedSpans); a full queue drops the batch and counts it,
 //           so a slow or dead collector never blocks a worker; one thread POSTs what is queued.
 //
-// The collector URL is http:// only (no TLS client here yet). Export failures are counted, not
+// The collector is http:// or https:// (verified against --otlp-ca-file, or the system's trust
+// store: dataplane/observe/collector_connection.h). Export failures are counted, not
 // retried: a trace is worth less than the memory to hold it while a collector is down.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,6 +25,7 @@
 
 #include "common/metrics/exposition.h"
 #include "common/result.h"
+#include "dataplane/observe/collector_connection.h"
 
 namespace gatehouse::dataplane {
 struct RequestContext;
@@ -31,10 +33,12 @@ struct RequestContext;
 
 namespace gatehouse::dataplane::observe {
 
-// An http:// URL split for the exporter. A URL without a path (or "/") gets OTLP's /v1/traces.
+// An http:// or https:// URL split for the exporter. A URL without a path (or "/") gets OTLP's
+// /v1/traces.
 struct CollectorUrl {
+  bool tls = false;  // https://
   std::string host;  // as written; IPv6 without brackets
-  std::string port;  // "80" when not written
+  std::string port;  // "80" (http) or "443" (https) when not written
   std::string path;
 };
 Result<CollectorUrl> parseCollectorUrl(std::string_view url);
@@ -50,8 +54,10 @@ class SpanExporter {
   static constexpr size_t kMaxQueuedSpans = 8192;
   static constexpr std::chrono::seconds kRequestTimeout{5};
 
-  static Result<std::shared_ptr<SpanExporter>> create(std::string_view url);
-  explicit SpanExporter(CollectorUrl url);
+  // `ca_file`: the CA bundle an https:// collector's certificate must chain to (empty: the
+  // system's trust store).
+  static Result<std::shared_ptr<SpanExporter>> create(std::string_view url, const std::string& ca_file = "");
+  SpanExporter(CollectorUrl url, SslContextPtr tls);
   ~SpanExporter();  // sends what is queued (each request bounded by kRequestTimeout), then stops
 
   // Any thread: queues `count` spans (appendSpans() output joined by ','). False when the queue is
@@ -70,6 +76,7 @@ class SpanExporter {
   bool post(const std::string& body);
 
   const CollectorUrl url_;
+  const SslContextPtr tls_;  // null: http://
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Batch> queue_;

@@ -209,6 +209,12 @@ void bind(SSL* ssl, asio::ip::tcp::socket& socket, std::string replay) {
 
 }  // namespace
 
+void bindBlocking(SSL* ssl, int fd) {
+  BIO* bio = BIO_new(socketMethod());
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  SSL_set_bio(ssl, bio, bio);
+}
+
 void bindClient(SSL* ssl, asio::ip::tcp::socket& socket) {
   bind(ssl, socket, {});
   SSL_set_connect_state(ssl);

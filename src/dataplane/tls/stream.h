@@ -126,6 +126,9 @@ class Op {
 // Makes `socket` non-blocking and `ssl` (client side: upstream/connection.h) read and write it
 // as Stream does; the caller keeps both and frees the SSL before closing the socket.
 void bindClient(SSL* ssl, boost::asio::ip::tcp::socket& socket);
+// `ssl` reads and writes the blocking socket `fd` (sending with MSG_NOSIGNAL, unlike SSL_set_fd);
+// the caller keeps both and frees the SSL before closing the socket.
+void bindBlocking(SSL* ssl, int fd);
 // Sends close_notify when the socket takes it at once; never waits. Null or unfinished: nothing.
 void shutdownSsl(SSL* ssl);
 
@@ -149,7 +152,10 @@ class Stream {
 
   // OpenSSL holds received bytes (a record or part of one) that a readiness wait would not see.
   bool hasPending() const { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
-  // Sends close_notify when the socket takes it at once; never waits.
+  // `ssl` reads and writes the blocking socket `fd` (sending with MSG_NOSIGNAL, unlike SSL_set_fd);
+// the caller keeps both and frees the SSL before closing the socket.
+void bindBlocking(SSL* ssl, int fd);
+// Sends close_notify when the socket takes it at once; never waits.
   void shutdown();
 
   // Signature void(error_code).

@@ -6,6 +6,8 @@
 #include <openssl/x509v3.h>
 
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 
 #include "dataplane/tls/openssl_error.h"
 
@@ -35,6 +37,43 @@ constexpr unsigned int kHostFlags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 
 }  // namespace
 
+// The last session per endpoint (and ALPN), each holding a reference. Workers share a context:
+// behind a lock, taken once per new connection and per session the server sends. Owned by the
+// SSL_CTX, whose last reference may be a pooled connection's after the context is gone: a TLS 1.3
+// ticket can come on it at any time.
+struct UpstreamContext::SessionCache {
+  static constexpr size_t kMaxSessions = 4096;
+  std::mutex mu;
+  std::unordered_map<std::string, SSL_SESSION*> sessions;
+  ~SessionCache() {
+    for (auto& [key, session] : sessions) SSL_SESSION_free(session);
+  }
+};
+
+namespace {
+
+void freeSessionCache(void* /*parent*/, void* cache, CRYPTO_EX_DATA* /*data*/, int /*index*/, long /*argl*/,
+                      void* /*argp*/) {
+  delete static_cast<UpstreamContext::SessionCache*>(cache);
+}
+
+int sessionCacheIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, freeSessionCache);
+  return index;
+}
+
+// The session cache key of an SSL (a std::string it owns), for newSessionCallback.
+void freeSessionKey(void* /*parent*/, void* key, CRYPTO_EX_DATA* /*data*/, int /*index*/, long /*argl*/, void* /*argp*/) {
+  delete static_cast<std::string*>(key);
+}
+
+int sessionKeyIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeSessionKey);
+  return index;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const snapshot::UpstreamTls& tls,
                                                                        const ClientCertificate* client) {
   if (!tls.usable) return Error{"the BackendTLSPolicy has no usable CA certificate"};
@@ -55,6 +94,11 @@ Result<std::shared_ptr<const UpstreamContext>> UpstreamContext::create(const sna
   }
   if (client != nullptr && !client->installInto(ctx)) return Error{opensslError("client certificate")};
   SSL_CTX_set_ex_data(ctx, contextIndex(), out.get());
+  // Sessions (TLS 1.3 tickets arrive after the handshake) go to newSessionCallback, per endpoint.
+  out->sessions_ = new SessionCache();
+  SSL_CTX_set_ex_data(ctx, sessionCacheIndex(), out->sessions_);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls.dns_names.empty() && tls.uris.empty() ? nullptr : verifyCallback);
   static std::atomic<uint64_t> next_id{1};
   out->id_ = next_id.fetch_add(1, std::memory_order_relaxed);
@@ -68,9 +112,33 @@ UpstreamContext::~UpstreamContext() {
   if (ctx_ != nullptr) SSL_CTX_free(ctx_);
 }
 
-SSL* UpstreamContext::newSsl(Alpn alpn) const {
+int UpstreamContext::newSessionCallback(SSL* ssl, SSL_SESSION* session) {
+  auto* cache = static_cast<SessionCache*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), sessionCacheIndex()));
+  const auto* key = static_cast<const std::string*>(SSL_get_ex_data(ssl, sessionKeyIndex()));
+  if (cache == nullptr || key == nullptr) return 0;
+  std::lock_guard lock(cache->mu);
+  auto it = cache->sessions.find(*key);
+  if (it == cache->sessions.end()) {
+    if (cache->sessions.size() >= SessionCache::kMaxSessions) return 0;
+    cache->sessions.emplace(*key, session);
+  } else {
+    SSL_SESSION_free(it->second);
+    it->second = session;
+  }
+  return 1;  // the reference is the cache's now
+}
+
+SSL* UpstreamContext::newSsl(Alpn alpn, std::string_view endpoint) const {
   SSL* ssl = SSL_new(ctx_);
   if (ssl == nullptr) return nullptr;
+  if (!endpoint.empty()) {
+    auto* key = new std::string(endpoint);
+    if (alpn == Alpn::H2) key->append("/h2");
+    SSL_set_ex_data(ssl, sessionKeyIndex(), key);
+    std::lock_guard lock(sessions_->mu);
+    if (auto it = sessions_->sessions.find(*key); it != sessions_->sessions.end() && SSL_SESSION_is_resumable(it->second))
+      SSL_set_session(ssl, it->second);
+  }
   if (!sni_.empty()) SSL_set_tlsext_host_name(ssl, sni_.c_str());
   if (dns_names_.empty() && uris_.empty()) {
     // The hostname authenticates the backend (OpenSSL checks it against the SANs, the subject's

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,14 +40,19 @@ class UpstreamContext : public std::enable_shared_from_this<UpstreamContext> {
 
   // What the connection carries: the one ALPN protocol offered.
   enum class Alpn : uint8_t { Http11, H2 };
-  // A client-side SSL with the SNI, the verification and ALPN set. Caller owns it.
-  SSL* newSsl(Alpn alpn = Alpn::Http11) const;
+  // A client-side SSL with the SNI, the verification and ALPN set. Caller owns it. With an
+  // `endpoint` ("ip:port"), it resumes the last session this context got from that endpoint for
+  // that ALPN (the server's certificate was verified when the session was made, by this
+  // context's rules), and keeps the sessions the server sends on it.
+  SSL* newSsl(Alpn alpn = Alpn::Http11, std::string_view endpoint = {}) const;
   uint64_t id() const { return id_; }
+  struct SessionCache;  // upstream_context.cc
   SSL_CTX* native() const { return ctx_; }
 
  private:
   UpstreamContext() = default;
   static int verifyCallback(int preverified, X509_STORE_CTX* store);
+  static int newSessionCallback(SSL* ssl, SSL_SESSION* session);
   bool matchesSubjectAltNames(X509* leaf) const;
 
   SSL_CTX* ctx_ = nullptr;
@@ -54,6 +60,7 @@ class UpstreamContext : public std::enable_shared_from_this<UpstreamContext> {
   std::string sni_;
   std::vector<std::string> dns_names_;
   std::vector<std::string> uris_;
+  SessionCache* sessions_ = nullptr;  // owned by ctx_ (a pooled connection may outlive this object)
 };
 
 using UpstreamContextPtr = std::shared_ptr<const UpstreamContext>;

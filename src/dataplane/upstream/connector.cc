@@ -49,7 +49,7 @@ asio::awaitable<error_code> connect(Connection& connection, const snapshot::Endp
                                     const tls::UpstreamContext* tls, tls::UpstreamContext::Alpn alpn) {
   if (error_code ec = co_await connect(connection.socket(), endpoint)) co_return ec;
   if (tls == nullptr) co_return error_code{};
-  SSL* ssl = tls->newSsl(alpn);
+  SSL* ssl = tls->newSsl(alpn, endpoint.ip + ":" + std::to_string(endpoint.port));
   if (ssl == nullptr) {
     error_code ignored;
     connection.close(ignored);

@@ -85,6 +85,14 @@ std::vector<std::string> observabilityArgs(const Json& params) {
   return args;
 }
 
+// The file spec.accessLog.path names, or "" (no access log, or the container's log).
+std::string accessLogFile(const Json& params) {
+  const auto log = params.find("accessLog");
+  if (log == params.end() || !log->is_object()) return "";
+  const std::string path = log->value("path", "-");
+  return path == "-" ? "" : path;
+}
+
 }  // namespace
 
 std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
@@ -127,12 +135,19 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
       {"projected",
        {{"sources", Json::array({{{"serviceAccountToken",
                                    {{"audience", std::string(kDataPlaneTokenAudience)}, {"expirationSeconds", 3600}, {"path", "token"}}}}})}}}};
+  Json volumes = Json::array({token_volume});
+  // The root filesystem is read-only: an access log file gets a writable directory of its own,
+  // the pod's (the schema holds the path to "/dir.../file").
+  if (const std::string path = accessLogFile(params); !path.empty()) {
+    container["volumeMounts"].push_back({{"name", "access-log"}, {"mountPath", path.substr(0, path.rfind('/'))}});
+    volumes.push_back({{"name", "access-log"}, {"emptyDir", Json::object()}});
+  }
   Json pod = {{"serviceAccountName", name},
               {"automountServiceAccountToken", false},
               // Listeners below 1024 without root (see deploy/deployment.yaml).
               {"securityContext", {{"sysctls", Json::array({{{"name", "net.ipv4.ip_unprivileged_port_start"}, {"value", "0"}}})}}},
               {"containers", Json::array({container})},
-              {"volumes", Json::array({token_volume})}};
+              {"volumes", volumes}};
   Json deployment = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}};
   deployment["spec"] = {{"replicas", params.value("replicas", 1)},
                         {"selector", {{"matchLabels", selector}}},

@@ -51,12 +51,14 @@ snap::Policies PolicyAttachments::forRule(const model::ObjectKey& route, const s
   return out;
 }
 
-snap::Policies PolicyAttachments::forListener(const std::string& gateway, const std::string& listener) const {
+snap::Policies PolicyAttachments::forListener(const std::string& gateway, const std::string& owner_kind,
+                                              const std::string& owner_ns, const std::string& owner_name,
+                                              const std::string& listener) const {
   if (by_target_.empty()) return {};
   const auto slash = gateway.find('/');
-  const std::string ns = gateway.substr(0, slash), name = gateway.substr(slash + 1);
-  snap::Policies out = at({"Gateway", ns, name, ""});
-  if (!listener.empty()) out.overlay(at({"Gateway", ns, name, listener}));
+  snap::Policies out = at({"Gateway", gateway.substr(0, slash), gateway.substr(slash + 1), ""});
+  if (owner_kind == "ListenerSet") out.overlay(at({owner_kind, owner_ns, owner_name, ""}));
+  out.overlay(at({owner_kind, owner_ns, owner_name, listener}));
   return out;
 }
 

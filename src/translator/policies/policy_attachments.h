@@ -5,7 +5,8 @@
 //   - on one target, one policy of a kind applies: the oldest (creationTimestamp), then the
 //     first by namespace/name; the others are Conflicted on that target;
 //   - the most specific target wins, kind by kind: a rule's over its route's, a listener's over
-//     its Gateway's; at request time a rule's over its listener's (snapshot::Policies).
+//     its ListenerSet's over its Gateway's; at request time a rule's over its listener's
+//     (snapshot::Policies).
 // Rebuilt in every full run (a policy change is one: every route is recompiled and every
 // listener rebuilt); delta runs read the same attachments.
 #include <map>
@@ -36,9 +37,11 @@ class PolicyAttachments {
 
   // The policies in effect on a rule of a route (`rule_name` "" : an unnamed rule).
   snapshot::Policies forRule(const model::ObjectKey& route, const std::string& rule_name) const;
-  // The policies in effect on a listener of a Gateway ("namespace/name"); `listener` "" for one
-  // a ListenerSet contributes (its Gateway's apply).
-  snapshot::Policies forListener(const std::string& gateway, const std::string& listener) const;
+  // The policies in effect on the listener `listener` of its owner (a Gateway, or a ListenerSet)
+  // on `gateway` ("namespace/name"): the Gateway's, over them the ListenerSet's, over them the
+  // listener's own.
+  snapshot::Policies forListener(const std::string& gateway, const std::string& owner_kind, const std::string& owner_ns,
+                                 const std::string& owner_name, const std::string& listener) const;
 
   const std::vector<Policy>& policies() const { return policies_; }
   const std::vector<snapshot::LocalRateLimit>& localRateLimits() const { return tables_.local_rate_limits; }

@@ -14,10 +14,10 @@
 
 namespace gatehouse::translator {
 
-// What a targetRef resolves to: a Gateway (section: a listener name) or a route (section: a rule
-// name); section "" is the whole object.
+// What a targetRef resolves to: a Gateway or a ListenerSet (section: a listener name) or a route
+// (section: a rule name); section "" is the whole object.
 struct PolicyTarget {
-  std::string kind;  // Gateway | HTTPRoute | GRPCRoute
+  std::string kind;  // Gateway | ListenerSet | HTTPRoute | GRPCRoute
   std::string ns, name, section;
   // "HTTPRoute/shop/cart/checkout": names the target in logs, metrics and bucket identities.
   std::string text() const { return kind + "/" + ns + "/" + name + (section.empty() ? "" : "/" + section); }

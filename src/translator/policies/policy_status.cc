@@ -1,5 +1,5 @@
 // Status of Gatehouse's policies: one status.ancestors entry per targetRef whose target is ours
-// (a Gateway of our class, a route attached to one) or does not exist; the ancestorRef is the
+// (a Gateway of our class, a ListenerSet on one, a route attached to one) or does not exist; the ancestorRef is the
 // target itself, with its sectionName. Accepted, or not: TargetNotFound (no such object,
 // listener or rule), Conflicted (an older policy of the kind has the same target). A policy
 // none of whose targets is ours gets no status from us.
@@ -16,18 +16,26 @@ void Translator::State::gatehousePolicyStatuses() {
   // Why the target cannot be found ("" when it can), or nullopt when it is not ours.
   auto targetProblem = [&](const PolicyTarget& t) -> std::optional<std::string> {
     const std::string what = t.kind + " " + t.ns + "/" + t.name;
-    if (t.kind == "Gateway") {
-      auto gw = gateways.find(t.ns + "/" + t.name);
-      if (gw == gateways.end())
-        return view->find(ObjectKey{"Gateway", t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    auto notOurs = [&] {
+      return view->find(ObjectKey{t.kind, t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    };
+    auto listenerProblem = [&](const std::vector<model::Listener>& listeners) -> std::string {
       if (t.section.empty()) return "";
-      for (const auto& l : gw->second.spec->listeners)
+      for (const auto& l : listeners)
         if (l.name == t.section) return "";
       return what + " has no listener " + t.section;
+    };
+    if (t.kind == "Gateway") {
+      auto gw = gateways.find(t.ns + "/" + t.name);
+      return gw == gateways.end() ? notOurs() : listenerProblem(gw->second.spec->listeners);
+    }
+    if (t.kind == "ListenerSet") {
+      // Ours when its parent is one of our Gateways, allowed or not (the set's own status says).
+      auto set = listener_sets.find(t.ns + "/" + t.name);
+      return set == listener_sets.end() ? notOurs() : listenerProblem(set->second.spec->listeners);
     }
     auto record = routes.find(ObjectKey{t.kind, t.ns, t.name});
-    if (record == routes.end())
-      return view->find(ObjectKey{t.kind, t.ns, t.name}) ? std::nullopt : std::optional(what + " not found");
+    if (record == routes.end()) return notOurs();
     if (t.section.empty()) return "";
     bool found = false;
     record->second->compiled->forEachRule([&](snapshot::Rule& rule) { found |= rule.name == t.section; });

@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(
              {{"spec.targetRefs[1].group",
                "Unsupported value: \"\": supported values: \"gateway.networking.k8s.io\""},
               {"spec.targetRefs[1].kind",
-               "Unsupported value: \"Service\": supported values: \"Gateway\", \"HTTPRoute\", \"GRPCRoute\""}}},
+               "Unsupported value: \"Service\": supported values: \"Gateway\", \"ListenerSet\", \"HTTPRoute\", \"GRPCRoute\""}}},
         Case{"SameTargetTwice",
              {{"/spec/targetRefs/1",
                {{"group", "gateway.networking.k8s.io"}, {"kind", "HTTPRoute"}, {"name", "store"}, {"sectionName", "api"}}}},

@@ -34,9 +34,17 @@ TEST(CollectorUrl, BracketedIpv6) {
   EXPECT_EQ(std::tie(url->host, url->port), std::make_tuple("::1", "4318"));
 }
 
+TEST(CollectorUrl, HttpsWithItsDefaultPort) {
+  const auto url = parseCollectorUrl("https://collector.example");
+  ASSERT_TRUE(url);
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(std::tie(url->host, url->port, url->path), std::make_tuple("collector.example", "443", "/v1/traces"));
+  EXPECT_FALSE(parseCollectorUrl("http://collector.example")->tls);
+}
+
 TEST(CollectorUrl, RefusesWhatItCannotReach) {
-  EXPECT_EQ(parseCollectorUrl("https://collector:4318").error().message,
-            "--otlp-endpoint https://collector:4318: only http:// collectors are supported");
+  EXPECT_EQ(parseCollectorUrl("grpc://collector:4317").error().message,
+            "--otlp-endpoint grpc://collector:4317: give an http:// or https:// URL");
   EXPECT_FALSE(parseCollectorUrl("http://:4318"));
   EXPECT_FALSE(parseCollectorUrl("http://collector:x"));
   EXPECT_FALSE(parseCollectorUrl("http://collector:"));
@@ -102,6 +110,12 @@ TEST(SpanExporter, CollectorErrorCountsTheSpansAsFailed) {
   receiver.request.get();
   EXPECT_TRUE(eventually([&] { return (*exporter)->stats().failed == 2; }));
   EXPECT_EQ((*exporter)->stats().exported, 0u);
+}
+
+TEST(SpanExporter, ACaFileIsForHttpsCollectorsOnlyAndMustLoad) {
+  EXPECT_EQ(SpanExporter::create("http://c:4318", "/etc/hostname").error().message,
+            "--otlp-ca-file /etc/hostname: the collector http://c:4318 is not https://");
+  EXPECT_FALSE(SpanExporter::create("https://c:4318", "/etc/hostname"));  // no certificate in it
 }
 
 TEST(SpanExporter, FullQueueDropsAndCountsWithoutBlocking) {

@@ -124,6 +124,23 @@ TEST(RenderDataPlane, ParametersAccessLogTracingAndMetricsBecomeTheDataPlanesFla
                   "--metrics-per-route-labels", "false", "--request-metrics", "false"}));
 }
 
+TEST(RenderDataPlane, AnAccessLogFileGetsAWritableVolumeOnItsDirectory) {
+  auto spec = webSpec();
+  spec.parameters = {{"accessLog", {{"path", "/var/log/gatehouse/access.log"}}}};
+  const Json pod = renderDataPlane(spec)[1]["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["containers"][0]["volumeMounts"][1], (Json{{"name", "access-log"}, {"mountPath", "/var/log/gatehouse"}}));
+  EXPECT_EQ(pod["volumes"][1], (Json{{"name", "access-log"}, {"emptyDir", Json::object()}}));
+  EXPECT_EQ(pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"], true);
+}
+
+TEST(RenderDataPlane, AnAccessLogToStdoutNeedsNoVolume) {
+  auto spec = webSpec();
+  spec.parameters = {{"accessLog", {{"path", "-"}}}};
+  const Json pod = renderDataPlane(spec)[1]["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["containers"][0]["volumeMounts"].size(), 1u);
+  EXPECT_EQ(pod["volumes"].size(), 1u);
+}
+
 TEST(RenderDataPlane, AnEmptyAccessLogLogsEveryFieldOfEveryRequestToStdout) {
   EXPECT_EQ(observabilityArgsOf({{"accessLog", Json::object()}}), (Json{"--access-log", "-"}));
 }
