@@ -10,7 +10,9 @@ the limit back once Redis is, the decision and Redis call counters, and keys tha
 import hashlib
 import os
 import re
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,10 +21,13 @@ from gatehouse_harness import (  # noqa: E402
     BIN, Gatehouse, backend_ref, backend_service, gateway, gateway_address, gateway_class, http_route, listener,
     path_match, request, rule, wait_until)
 from policy_helpers import limit, rate_limit_policy, target  # noqa: E402
-from redis_server import REDIS_SERVER, RedisServer  # noqa: E402
+from redis_server import REDIS_CLI, REDIS_SERVER, RedisServer  # noqa: E402
 
 PORT = test_grpc.PORT
 HOST = "global.example.com"
+# A Lua script that holds Redis for one second (Redis runs one script at a time, and nothing else).
+BUSY_SECOND = ("local s = redis.call('TIME') repeat local n = redis.call('TIME') "
+               "until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 1000000")
 
 
 def named_rule(name: str) -> dict:
@@ -159,8 +164,9 @@ class GlobalRateLimitTest(GlobalLimitCase):
 class GlobalRateLimitFailureTest(GlobalLimitCase):
     # One worker, so one connection to Redis: once a request finds it back, every later one does.
     workers = 1
-    rules = ["open", "closed"]
+    rules = ["open", "closed", "slow"]
     policies = [
+        rate_limit_policy("rl-slow", on("slow"), global_limit=limit(100, "1h", failureMode="Closed")),
         rate_limit_policy("rl-open", on("open"), global_limit=limit(1, "1h", failureMode="Open")),
         rate_limit_policy("rl-closed", on("closed"), global_limit=limit(1, "1h", failureMode="Closed")),
         rate_limit_policy("rl-rpc", [target("GRPCRoute", "rpc")], global_limit=limit(1, "1h", failureMode="Closed")),
@@ -176,6 +182,27 @@ class GlobalRateLimitFailureTest(GlobalLimitCase):
         match = re.search(re.escape(series) + r"(\d+)\n", text)
         self.assertIsNotNone(match, series)
         return int(match.group(1))
+
+    def test_a_slow_redis_times_out_into_the_failure_mode(self):
+        self.assertEqual(self.get("/slow").status, 200)
+        # A script that keeps Redis busy for 1 s: every other client waits (the timeout is 200 ms).
+        busy = subprocess.Popen([REDIS_CLI, "-p", str(self.redis.port), "EVAL", BUSY_SECOND, "0"],
+                                stdout=subprocess.DEVNULL)
+        try:
+            time.sleep(0.2)
+            started = time.monotonic()
+            answer = self.get("/slow")
+            waited = time.monotonic() - started
+        finally:
+            busy.wait(10)
+        self.assertEqual(answer.status, 503)
+        self.assertTrue(0.2 <= waited < 0.8, waited)
+        # The late reply was dropped; the connection serves the next decision.
+        self.assertEqual(self.get("/slow").status, 200)
+        text = self.metrics()
+        self.assertEqual(self.counter(text, "rl-slow", "HTTPRoute/default/global/slow", "failed_closed"), 1)
+        self.assertEqual(self.counter(text, "rl-slow", "HTTPRoute/default/global/slow", "allowed"), 2)
+        self.assertIn('gatehouse_rate_limit_redis_calls_total{result="timeout"} 1\n', text)
 
     def test_failure_modes_while_redis_is_down_and_the_limit_back_after(self):
         self.assertEqual([self.get("/closed").status for _ in range(2)], [200, 429])
