@@ -1,8 +1,9 @@
 """RateLimitPolicy global limits through the real binary and a real redis-server: two Gatehouse
 processes sharing one Redis share one limit (exact counts, the 429's headers), per-header buckets
-(a long value hashed in the key), a local and a global limit on one route both enforced, the
-failure modes while Redis is down (Open lets through, Closed answers 503, gRPC UNAVAILABLE) and
-the limit back once Redis is, the decision and Redis call counters, and keys that expire.
+(a long value hashed in the key), a local and a global limit on one route both enforced, a busy
+Redis timing out into the failure mode, the failure modes while Redis is down (Open lets through,
+Closed answers 503, gRPC UNAVAILABLE) and the limit back once Redis is, the decision and Redis
+call counters, keys that expire, and a flushed script sent again.
 
     GATEHOUSE_BIN=build/gatehouse /usr/bin/python3 -m unittest tests/integration/test_global_rate_limit.py
 """
