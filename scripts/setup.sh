@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config clang libclang-r
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev)
 TEST_PKGS=(curl openssl python3 python3-yaml python3-cryptography python3-h2 python3-grpcio python3-protobuf
   python3-websockets python3-prometheus-client nghttp2-client iproute2 util-linux procps nginx-light
-  chromium)
+  chromium redis-server)
 BENCH_PKGS=(haproxy wrk)
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")

@@ -12,6 +12,7 @@
 #include "dataplane/generation.h"
 #include "dataplane/net/acceptor.h"
 #include "dataplane/net/listen_socket.h"
+#include "dataplane/policies/redis/redis_client.h"
 #include "dataplane/upstream_tls_contexts.h"
 
 namespace gatehouse::dataplane {
@@ -48,6 +49,7 @@ observe::MetricsData DataPlane::metrics(std::chrono::milliseconds wait) const {
     w->post([w, gathered] {
       observe::MetricsData copy = w->metrics().copy(w->generation().get());
       copy.mirrors = w->mirrors().stats();
+      if (w->redis() != nullptr) copy.redis_calls = w->redis()->counts();
       std::lock_guard lock(gathered->mu);
       gathered->merged.merge(copy);
       --gathered->left;
@@ -60,7 +62,22 @@ observe::MetricsData DataPlane::metrics(std::chrono::milliseconds wait) const {
   for (const auto& limiter : rate_limiters_.current())
     gathered->merged.rate_limits.push_back(
         {limiter->config().policy, limiter->config().target, limiter->allowed(), limiter->limited()});
+  for (const auto& limiter : global_rate_limiters_.current()) {
+    const auto counts = limiter->counts();
+    gathered->merged.global_rate_limits.push_back({limiter->config().policy, limiter->config().target, counts.allowed,
+                                                   counts.limited, counts.failed_open, counts.failed_closed});
+  }
   return gathered->merged;
+}
+
+void DataPlane::warnGlobalLimitsWithoutRedis(const snapshot::Snapshot& snapshot) {
+  if (!options_.rate_limit_redis.host.empty()) return;
+  for (const snapshot::GlobalRateLimit& limit : snapshot.global_rate_limits) {
+    if (!warned_without_redis_.insert(limit.policy).second) continue;
+    spdlog::warn("RateLimitPolicy {} has a global limit but no Redis is configured (--rate-limit-redis, "
+                 "GatehouseParameters spec.rateLimit.redis): its failureMode {} {} every request",
+                 limit.policy, limit.fail_closed ? "Closed" : "Open", limit.fail_closed ? "refuses (503)" : "lets through");
+  }
 }
 
 void DataPlane::stop() {
@@ -77,6 +94,8 @@ std::vector<BindError> DataPlane::apply(snapshot::SnapshotPtr snapshot) {
   auto generation = std::make_shared<Generation>();
   generation->snapshot = snapshot;
   generation->local_rate_limiters = rate_limiters_.resolve(*snapshot);
+  generation->global_rate_limiters = global_rate_limiters_.resolve(*snapshot);
+  warnGlobalLimitsWithoutRedis(*snapshot);
   upstream_tls_cache_.prune();
   buildUpstreamTls(*generation, upstream_tls_cache_);
   struct ToBind {

@@ -13,11 +13,13 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dataplane/net/listen_socket.h"
 #include "dataplane/observe/request_metrics.h"
 #include "dataplane/options.h"
+#include "dataplane/policies/global_rate_limiter.h"
 #include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/tls/upstream_context.h"
@@ -63,10 +65,15 @@ class DataPlane {
     net::SocketRole role;
   };
 
+  // One warning per policy whose global limit has no Redis to go to.
+  void warnGlobalLimitsWithoutRedis(const snapshot::Snapshot& snapshot);
+
   Options options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   tls::ContextCache tls_cache_;
   policies::LocalRateLimiters rate_limiters_;
+  policies::GlobalRateLimiters global_rate_limiters_;
+  std::unordered_set<std::string> warned_without_redis_;
   tls::UpstreamContextCache upstream_tls_cache_;
   std::unordered_map<std::string, Bound> bound_;  // by Socket::identity()
 };

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/policies/global_rate_limiter.h"
 #include "dataplane/policies/local_rate_limiter.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/tls/upstream_context.h"
@@ -32,6 +33,8 @@ struct Generation {
   // One per snapshot->local_rate_limits entry, shared by every worker (and by the generations
   // that keep the limit).
   std::vector<std::shared_ptr<policies::LocalRateLimiter>> local_rate_limiters;
+  // One per snapshot->global_rate_limits entry, likewise (their decisions are made in Redis).
+  std::vector<std::shared_ptr<policies::GlobalRateLimiter>> global_rate_limiters;
   // By client certificate slot, then by cluster index; null where the cluster has no
   // BackendTLSPolicy or its TLS is not usable. Slot 0 presents no client certificate; slot i > 0
   // presents the i-th distinct backend client certificate of the snapshot's listeners.

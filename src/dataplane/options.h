@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "dataplane/observe/access_log_fields.h"
+#include "dataplane/policies/redis/redis_options.h"
 
 namespace gatehouse::dataplane {
 
@@ -89,6 +90,9 @@ struct Options {
   // HTTP request and upstream-attempt series (--request-metrics); off, /metrics keeps the
   // connection, byte, TLS and control-plane series (and the benchmark measures what they cost).
   bool request_metrics = true;
+  // The Redis of global rate limits (--rate-limit-redis, --rate-limit-redis-timeout): each worker
+  // keeps one connection to it.
+  redis::RedisOptions rate_limit_redis;
 };
 
 }  // namespace gatehouse::dataplane

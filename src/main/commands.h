@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "main/observability_flags.h"
+#include "main/rate_limit_flags.h"
 
 namespace gatehouse::main {
 
@@ -13,6 +14,7 @@ struct ServeFlags {
   unsigned lease_seconds = 15;
   std::string escaped_slashes = "reject";  // reject | unescape | keep (dataplane::EscapedSlashes)
   ObservabilityFlags observability;
+  RateLimitFlags rate_limit;
   unsigned workers = 1;
   std::string tcp_idle_timeout = "1h";  // Gateway API durations (dataplane::Timeouts::tcp_idle, udp_idle)
   std::string udp_idle_timeout = "60s";
@@ -26,6 +28,7 @@ struct DataPlaneFlags {
   std::string controller, gateway, token_file, controller_ca, bind_address, admin_address, log_level;
   unsigned workers = 1;
   ObservabilityFlags observability;
+  RateLimitFlags rate_limit;
 };
 struct ValidateFlags {
   std::string dir, controller_name, address_pool;

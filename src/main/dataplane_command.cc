@@ -55,6 +55,10 @@ int dataplane(const DataPlaneFlags& flags) {
     spdlog::error("dataplane: {}", applied.error().message);
     return 2;
   }
+  if (auto applied = applyRateLimitFlags(flags.rate_limit, options); !applied) {
+    spdlog::error("dataplane: {}", applied.error().message);
+    return 2;
+  }
   dataplane::DataPlane dataplane(options);
   configstream::ClientOptions client_options{flags.controller, flags.gateway, flags.token_file, *ca};
   auto client = configstream::StreamClient::start(

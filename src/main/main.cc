@@ -11,6 +11,7 @@
 
 int main(int argc, char** argv) {
   using gatehouse::main::addObservabilityFlags;
+  using gatehouse::main::addRateLimitFlags;
   CLI::App app{"Gatehouse: Kubernetes Gateway API controller and proxy in one binary"};
   app.require_subcommand(1);
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   serve->add_option("--workers", serve_flags.workers, "Data plane worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
   addObservabilityFlags(*serve, serve_flags.observability);
+  addRateLimitFlags(*serve, serve_flags.rate_limit);
   serve->add_option("--escaped-slashes", serve_flags.escaped_slashes,
                     "What %2F and %5C in a request path mean: reject (400), unescape (become \"/\", routed and "
                     "forwarded so) or keep (stay encoded inside their segment; only when every backend agrees). "
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   dataplane->add_option("--workers", dp_flags.workers, "Worker threads (default: one per core)")
       ->default_val(std::thread::hardware_concurrency());
   addObservabilityFlags(*dataplane, dp_flags.observability);
+  addRateLimitFlags(*dataplane, dp_flags.rate_limit);
   dataplane->add_option("--log-level", dp_flags.log_level, "trace|debug|info|warn|error")->default_val("info");
 
   gatehouse::main::ValidateFlags validate_flags;

@@ -115,6 +115,10 @@ int serve(const ServeFlags& flags) {
     spdlog::error("serve: {}", applied.error().message);
     return 2;
   }
+  if (auto applied = applyRateLimitFlags(flags.rate_limit, dp_options); !applied) {
+    spdlog::error("serve: {}", applied.error().message);
+    return 2;
+  }
   dp_options.timeouts.tcp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.tcp_idle_timeout));
   dp_options.timeouts.udp_idle = std::chrono::milliseconds(*model::parseDurationMs(flags.udp_idle_timeout));
   dp_options.timeouts.l4_drain = std::chrono::milliseconds(*model::parseDurationMs(flags.l4_drain_timeout));

@@ -41,17 +41,21 @@ bool positiveDuration(const json& self, std::string_view key) {
   return parseDurationMs(str(self, key)).value_or(0) > 0;
 }
 
-Schema LocalRateLimit() {
+// What a local and a global limit share: `requests` per `window`, bucketed by `key`.
+Schema RateLimit() {
   return Obj({{"requests", Int().min(1).max(1000000000)},
               {"window", Duration()},
               {"key", Obj({{"type", Str().oneOf({"Target", "ClientAddress", "Header"}).def("Target")},
                            {"header", HeaderName()}})
                           .rule([](const json& self) { return (str(self, "type") == "Header") == has(self, "header"); },
-                                "header must be set when type is Header, and only then")},
-              {"maxKeys", Int().min(1).max(1000000).def(10000)}})
+                                "header must be set when type is Header, and only then")}})
       .required({"requests", "window"})
       .rule([](const json& self) { return positiveDuration(self, "window"); }, "window must be at least 1ms");
 }
+
+Schema LocalRateLimit() { return RateLimit().prop("maxKeys", Int().min(1).max(1000000).def(10000)); }
+
+Schema GlobalRateLimit() { return RateLimit().prop("failureMode", Str().oneOf({"Open", "Closed"}).def("Open")); }
 
 Schema Percentage() { return Int().min(0).max(100).def(100); }
 
@@ -59,10 +63,12 @@ Schema Percentage() { return Int().min(0).max(100).def(100); }
 
 const Node& rateLimitPolicy() {
   static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
-                                   Obj({{"targetRefs", PolicyTargetRefs()}, {"local", LocalRateLimit()}})
+                                   Obj({{"targetRefs", PolicyTargetRefs()},
+                                        {"local", LocalRateLimit()},
+                                        {"global", GlobalRateLimit()}})
                                        .required({"targetRefs"})
-                                       .rule([](const json& self) { return has(self, "local"); },
-                                             "a limit is required: set local"));
+                                       .rule([](const json& self) { return has(self, "local") || has(self, "global"); },
+                                             "a limit is required: set local, global or both"));
   return s.node();
 }
 

@@ -2,6 +2,7 @@
 // deploy/crd-gatehouseparameters.yaml defines it: what a Gateway's data plane is provisioned
 // with when the Gateway's infrastructure.parametersRef, or its GatewayClass's parametersRef,
 // names it (docs/design/config-stream.md).
+#include "model/gateway_api_types.h"
 #include "model/kind_schemas.h"
 #include "model/object_meta.h"
 
@@ -29,7 +30,12 @@ const Node& gatehouseParameters() {
             // "-", or a file in a directory other than "/": the provisioner mounts a volume there.
             Obj({{"path", Str().pattern("^(-|(/[^/]+)+/[^/]+)$")}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
            {"tracing", Obj({{"otlpEndpoint", Str().pattern("^https?://")}, {"sampling", share}}).required({"otlpEndpoint"})},
-           {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})}}));
+           {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})},
+           // The data plane's --rate-limit-redis and --rate-limit-redis-timeout (docs/policies.md).
+           {"rateLimit",
+            Obj({{"redis", Obj({{"address", Str().pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)")},
+                                {"timeout", gwapi::Duration()}})
+                               .required({"address"})}})}}));
   return s.node();
 }
 

@@ -33,6 +33,7 @@ class Encoder {
     varint(snapshot_.version);
     clusters();
     localRateLimits();
+    globalRateLimits();
     // Route tables first, each once (listeners may share one); hosts then name them by index.
     collectTables();
     varint(tables_.size());
@@ -197,8 +198,22 @@ class Encoder {
     }
   }
 
+  void globalRateLimits() {
+    varint(snapshot_.global_rate_limits.size());
+    for (const GlobalRateLimit& g : snapshot_.global_rate_limits) {
+      string(g.policy);
+      string(g.target);
+      varint(g.requests);
+      varint(g.window_ms);
+      varint(static_cast<uint64_t>(g.key));
+      string(g.header);
+      flag(g.fail_closed);
+    }
+  }
+
   void policies(const Policies& p) {
     optionalU32(p.local_rate_limit);
+    optionalU32(p.global_rate_limit);
     flag(p.fault.has_value());
     if (!p.fault) return;
     flag(p.fault->abort.has_value());
@@ -322,6 +337,7 @@ class Decoder {
     snapshot->version = varint("version", kAnyU64);
     clusters(snapshot->clusters);
     localRateLimits(snapshot->local_rate_limits);
+    globalRateLimits(snapshot->global_rate_limits);
     routeTables();
     sockets(snapshot->sockets);
     if (!failed() && pos_ != in_.size()) {
@@ -671,6 +687,24 @@ class Decoder {
     local_rate_limits_ = n;
   }
 
+  void globalRateLimits(std::vector<GlobalRateLimit>& out) {
+    const uint64_t n = count("globalRateLimits");
+    for (uint64_t i = 0; i < n && !failed(); ++i) {
+      Scope s(*this, "globalRateLimits", i);
+      GlobalRateLimit& g = out.emplace_back();
+      g.policy = string("policy");
+      g.target = string("target");
+      g.requests = static_cast<uint32_t>(varint("requests", kMaxU32));
+      g.window_ms = varint("windowMs", kAnyU64);
+      g.key = enumeration("key", GlobalRateLimit::Key::Header);
+      g.header = string("header");
+      g.fail_closed = flag("failClosed");
+      if (!failed() && (g.requests == 0 || g.window_ms == 0))
+        fail("requests", "a global rate limit needs requests and windowMs above 0");
+    }
+    global_rate_limits_ = n;
+  }
+
   Policies policies() {
     Scope s(*this, "policies");
     Policies p;
@@ -678,6 +712,10 @@ class Decoder {
     if (!failed() && p.local_rate_limit && *p.local_rate_limit >= local_rate_limits_)
       fail("localRateLimit", "local rate limit " + std::to_string(*p.local_rate_limit) + " out of range (" +
                                  std::to_string(local_rate_limits_) + ")");
+    p.global_rate_limit = optionalU32("globalRateLimit");
+    if (!failed() && p.global_rate_limit && *p.global_rate_limit >= global_rate_limits_)
+      fail("globalRateLimit", "global rate limit " + std::to_string(*p.global_rate_limit) + " out of range (" +
+                                  std::to_string(global_rate_limits_) + ")");
     if (!flag("fault")) return p;
     FaultInjection& fault = p.fault.emplace();
     if (flag("abort")) {
@@ -833,6 +871,7 @@ class Decoder {
   std::vector<Frame> path_;
   uint32_t cluster_slots_ = 0;
   uint64_t local_rate_limits_ = 0;
+  uint64_t global_rate_limits_ = 0;
   std::vector<RouteTablePtr> tables_;
   std::unordered_map<std::string, std::shared_ptr<const re2::RE2>> regexes_;
   uint64_t regex_program_size_ = 0;
@@ -887,6 +926,7 @@ Snapshot forGateway(const Snapshot& snapshot, std::string_view gateway) {
     if (!kept.listeners.empty()) out.sockets.push_back(std::move(kept));
   }
   out.local_rate_limits = snapshot.local_rate_limits;  // indices kept, like cluster slots
+  out.global_rate_limits = snapshot.global_rate_limits;
   out.clusters = snapshot.clusters;  // chunks shared; emptying a slot copies its chunk once
   for (uint32_t i = 0; i < used.size(); ++i)
     if (!used[i] && out.clusters.get(i)) out.clusters.set(i, nullptr);

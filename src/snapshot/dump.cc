@@ -122,18 +122,30 @@ json stringMatches(const std::vector<StringMatch>& list) {
   return a;
 }
 
-// Policies in effect, with each local rate limit written out (not as its table index).
+template <class Limit>
+json rateLimit(const Limit& l) {
+  static const char* const kKeys[] = {"Target", "ClientAddress", "Header"};
+  json out = {{"policy", l.policy},     {"target", l.target},
+              {"requests", l.requests}, {"windowMs", l.window_ms},
+              {"key", kKeys[static_cast<size_t>(l.key)]}};
+  if (l.key == LocalRateLimit::Key::Header) out["header"] = l.header;
+  return out;
+}
+
+// Policies in effect, with each rate limit written out (not as its table index).
 json policies(const Snapshot& snapshot, const Policies& p) {
   json out = json::object();
   if (p.local_rate_limit && *p.local_rate_limit < snapshot.local_rate_limits.size()) {
     const LocalRateLimit& l = snapshot.local_rate_limits[*p.local_rate_limit];
-    static const char* const kKeys[] = {"Target", "ClientAddress", "Header"};
-    json jl = {{"policy", l.policy},     {"target", l.target},
-               {"requests", l.requests}, {"windowMs", l.window_ms},
-               {"key", kKeys[static_cast<size_t>(l.key)]}};
-    if (l.key == LocalRateLimit::Key::Header) jl["header"] = l.header;
+    json jl = rateLimit(l);
     if (l.key != LocalRateLimit::Key::Target) jl["maxKeys"] = l.max_keys;
     out["localRateLimit"] = jl;
+  }
+  if (p.global_rate_limit && *p.global_rate_limit < snapshot.global_rate_limits.size()) {
+    const GlobalRateLimit& g = snapshot.global_rate_limits[*p.global_rate_limit];
+    json jg = rateLimit(g);
+    jg["failureMode"] = g.fail_closed ? "Closed" : "Open";
+    out["globalRateLimit"] = jg;
   }
   if (p.fault) {
     json jf = json::object();

@@ -180,6 +180,21 @@ struct LocalRateLimit {
   bool operator==(const LocalRateLimit&) const = default;
 };
 
+// A RateLimitPolicy's global limit on one target: the same bucket as a LocalRateLimit's, kept in
+// Redis and shared by every replica (dataplane/policies/global_rate_limiter.h). When Redis does not
+// answer in time, `fail_closed` answers 503, else the request goes on.
+struct GlobalRateLimit {
+  using Key = LocalRateLimit::Key;
+  std::string policy;  // "namespace/name" of the RateLimitPolicy
+  std::string target;  // as LocalRateLimit::target
+  uint32_t requests = 1;
+  uint64_t window_ms = 1000;
+  Key key = Key::Target;
+  std::string header;  // Key::Header: lower-case name
+  bool fail_closed = false;
+  bool operator==(const GlobalRateLimit&) const = default;
+};
+
 // A FaultInjectionPolicy: abort and delay, each of a percentage of requests.
 struct FaultInjection {
   struct Abort {
@@ -201,12 +216,17 @@ struct FaultInjection {
 // The policies in effect on a rule or a listener, one member per kind (unset: none). At request
 // time a rule's member wins over its listener's (the most specific target wins).
 struct Policies {
-  std::optional<uint32_t> local_rate_limit;  // index into Snapshot::local_rate_limits
+  std::optional<uint32_t> local_rate_limit;   // index into Snapshot::local_rate_limits
+  std::optional<uint32_t> global_rate_limit;  // index into Snapshot::global_rate_limits
   std::optional<FaultInjection> fault;
-  bool empty() const { return !local_rate_limit && !fault; }
-  // Each member `specific` sets replaces this one's.
+  bool empty() const { return !local_rate_limit && !global_rate_limit && !fault; }
+  // Each member `specific` sets replaces this one's. Local and global limits come from one
+  // RateLimitPolicy, so a more specific policy replaces both (an unset one included).
   void overlay(const Policies& specific) {
-    if (specific.local_rate_limit) local_rate_limit = specific.local_rate_limit;
+    if (specific.local_rate_limit || specific.global_rate_limit) {
+      local_rate_limit = specific.local_rate_limit;
+      global_rate_limit = specific.global_rate_limit;
+    }
     if (specific.fault) fault = specific.fault;
   }
   bool operator==(const Policies&) const = default;
@@ -383,7 +403,8 @@ struct Snapshot {
   uint64_t version = 0;
   std::vector<Socket> sockets;
   ClusterTable clusters;
-  std::vector<LocalRateLimit> local_rate_limits;  // Policies::local_rate_limit indexes it
+  std::vector<LocalRateLimit> local_rate_limits;    // Policies::local_rate_limit indexes it
+  std::vector<GlobalRateLimit> global_rate_limits;  // Policies::global_rate_limit indexes it
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

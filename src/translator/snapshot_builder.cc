@@ -80,6 +80,7 @@ snap::SnapshotPtr Translator::State::buildSnapshot() {
   }
   snapshot->clusters = backends.table();
   snapshot->local_rate_limits = policy_attachments.localRateLimits();
+  snapshot->global_rate_limits = policy_attachments.globalRateLimits();
   return snapshot;
 }
 

@@ -13,16 +13,27 @@ def target(kind: str, name: str, section: Optional[str] = None) -> dict:
     return out
 
 
-def rate_limit_policy(name: str, targets: list, requests: int, window: str, key: Optional[dict] = None,
-                      ns: str = "default", created: Optional[str] = None) -> dict:
-    local = {"requests": requests, "window": window}
+def limit(requests: int, window: str, key: Optional[dict] = None, **fields) -> dict:
+    """A RateLimitPolicy's local or global limit; `fields`: maxKeys, failureMode."""
+    out = {"requests": requests, "window": window, **fields}
     if key:
-        local["key"] = key
+        out["key"] = key
+    return out
+
+
+def rate_limit_policy(name: str, targets: list, requests: Optional[int] = None, window: Optional[str] = None,
+                      key: Optional[dict] = None, ns: str = "default", created: Optional[str] = None,
+                      global_limit: Optional[dict] = None) -> dict:
+    """A local limit of `requests` per `window` (when given), a global one (`global_limit`, see limit()), or both."""
+    spec = {"targetRefs": targets}
+    if requests is not None:
+        spec["local"] = limit(requests, window, key)
+    if global_limit:
+        spec["global"] = global_limit
     meta = {"name": name, "namespace": ns}
     if created:
         meta["creationTimestamp"] = created
-    return {"apiVersion": POLICY_VERSION, "kind": "RateLimitPolicy", "metadata": meta,
-            "spec": {"targetRefs": targets, "local": local}}
+    return {"apiVersion": POLICY_VERSION, "kind": "RateLimitPolicy", "metadata": meta, "spec": spec}
 
 
 def fault_injection_policy(name: str, targets: list, abort: Optional[dict] = None, delay: Optional[dict] = None,

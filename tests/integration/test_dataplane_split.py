@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (BIN, ROOT, SANITIZER_REPORT, EchoBackend, backend_ref, backend_service, condition,  # noqa: E402
                                gateway, gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from kube_harness import Api, KubeGatehouse, start_fake  # noqa: E402
+from policy_helpers import limit, rate_limit_policy, target  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
 from test_tracing import OtlpReceiver  # noqa: E402
 
 sys.path.insert(0, ROOT)
@@ -395,6 +397,34 @@ class TestProvisioning(ProvisionedTest):
         self.assertEqual(len(clients), 1)
         self.assertEqual(collector.errors, [])
         self.assertEqual({s["traceId"] for s in collector.spans}, {trace})
+
+    def test_parameters_rate_limit_redis_gives_the_replicas_one_global_limit(self):
+        redis = RedisServer()
+        self.addCleanup(redis.close)
+        redis.start()
+        self.install_parameters_crd()
+        with open(os.path.join(ROOT, "deploy", "crds", "gatehouse.dev_ratelimitpolicies.yaml")) as f:
+            self.fake.apply(yaml.safe_load(f))
+        self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+                         "metadata": {"name": "limited", "namespace": "default"},
+                         "spec": {"replicas": 2, "rateLimit": {"redis": {"address": redis.address}}}})
+        gw = gateway("gw", [listener("http", 8080)])
+        gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                          "name": "limited"}}
+        limited = dict(rule([backend_ref("echo")], [path_match("/limited")]), name="limited")
+        for obj in [gateway_class(), gw, *backend_service("echo", [self.echo.ip]),
+                    http_route("r", [limited, rule([backend_ref("echo")], [path_match("/")])]),
+                    rate_limit_policy("shared", [target("HTTPRoute", "r", "limited")], global_limit=limit(4, "1h"))]:
+            self.api.apply(obj)
+        self.gh.start()
+        container = self.object("Deployment", "apps/v1", "gatehouse-gw")["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(container["args"][11:], ["--rate-limit-redis", redis.address])
+        wait_until(lambda: len(self.kubelet.pods_of("default", "gatehouse-gw")) == 2, what="two data-plane pods")
+        pods = self.kubelet.pods_of("default", "gatehouse-gw")
+        for pod in pods:
+            wait_until(lambda: request(pod.ip, 8080, "/hello").status == 200, what=f"{pod.name} serving")
+        codes = [request(pods[i % 2].ip, 8080, "/limited").status for i in range(6)]
+        self.assertEqual(codes, [200] * 4 + [429] * 2)
 
     def test_a_gateway_leaving_the_class_loses_its_data_plane_and_one_not_accepted_gets_none(self):
         self.install_parameters_crd()

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (CONTROLLER, EchoBackend, backend_ref, backend_service, condition,  # noqa: E402
                                gateway, gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from kube_harness import Api, KubeGatehouse, crd_files, gatehouse_crd_files, start_fake  # noqa: E402
-from policy_helpers import fault_injection_policy, rate_limit_policy, target  # noqa: E402
+from policy_helpers import fault_injection_policy, limit, rate_limit_policy, target  # noqa: E402
 
 HOST = "limited.example.com"
 
@@ -68,6 +68,16 @@ class PoliciesKubernetesTest(unittest.TestCase):
         code, body = self.fake.request("POST", self.api.path("RateLimitPolicy"), bad)
         self.assertEqual(code, 422, body)
         self.assertIn("spec.local.requests", str(body))
+        bad_mode = rate_limit_policy("bad-mode", [target("HTTPRoute", "limited")],
+                                     global_limit=limit(5, "1m", failureMode="Sometimes"))
+        code, body = self.fake.request("POST", self.api.path("RateLimitPolicy"), bad_mode)
+        self.assertEqual(code, 422, body)
+        self.assertIn("spec.global.failureMode", str(body))
+        good = rate_limit_policy("global", [target("HTTPRoute", "limited")], 10, "1m",
+                                 global_limit=limit(100, "1h", key={"type": "ClientAddress"}, failureMode="Closed"))
+        code, body = self.fake.request("POST", self.api.path("RateLimitPolicy"), good)
+        self.assertEqual(code, 201, body)
+        self.assertEqual(body["spec"]["global"]["failureMode"], "Closed")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
 #include "dataplane/observe/access_log.h"
 #include "dataplane/observe/span_exporter.h"
 #include "dataplane/pipeline/request_context.h"
+#include "dataplane/policies/redis/redis_client.h"
 #include "dataplane/upstream/h2c_client.h"
 #include <string>
 
@@ -40,6 +41,8 @@ Worker::Worker(unsigned index, const Options& options)
   for (uint64_t& word : rng_) word = (uint64_t{seed()} << 32) ^ seed() ^ (index + 1);
   if (options.access_log.writer) access_log_ = std::make_unique<observe::AccessLogBuffer>(io_, options.access_log, random());
   if (options.traces) spans_ = std::make_unique<observe::SpanBuffer>(io_, options.traces);
+  if (!options.rate_limit_redis.host.empty())
+    redis_ = std::make_shared<redis::RedisClient>(io_, options.rate_limit_redis);
 }
 
 Worker::~Worker() {
@@ -54,6 +57,7 @@ Worker::~Worker() {
   spans_.reset();       // its last spans go to the exporter
   mirrors_.reset();
   h2c_.reset();
+  redis_.reset();
   upstreams_.reset();
   idle_.reset();
 }

@@ -29,6 +29,9 @@ struct SocketRole;
 namespace upstream {
 class H2cClients;
 }
+namespace redis {
+class RedisClient;
+}
 namespace observe {
 class AccessLogBuffer;
 class SpanBuffer;
@@ -73,6 +76,8 @@ class Worker {
   upstream::Pool& upstreams() { return *upstreams_; }
   upstream::H2cClients& h2c() { return *h2c_; }
   filters::Mirrors& mirrors() { return *mirrors_; }
+  // The connection to the global rate limits' Redis; null when none is configured.
+  redis::RedisClient* redis() { return redis_.get(); }
   IdleList& idle() { return *idle_; }
   // The log phase: counts the request in metrics() and writes its access log line (when on).
   void observe(const RequestContext& ctx);
@@ -108,6 +113,7 @@ class Worker {
   std::unique_ptr<upstream::Pool> upstreams_;
   std::unique_ptr<upstream::H2cClients> h2c_;
   std::unique_ptr<filters::Mirrors> mirrors_;
+  std::shared_ptr<redis::RedisClient> redis_;  // its coroutines hold it too
   std::unique_ptr<IdleList> idle_;
   std::unique_ptr<observe::AccessLogBuffer> access_log_;  // null when access logs are off
   std::unique_ptr<observe::SpanBuffer> spans_;            // null when tracing is off

@@ -222,6 +222,10 @@ void MetricsData::merge(const MetricsData& other) {
     if (!inserted) it->second.counts.add(series.counts);
   }
   mirrors.add(other.mirrors);
+  if (other.redis_calls) {
+    if (!redis_calls) redis_calls.emplace();
+    redis_calls->add(*other.redis_calls);
+  }
 }
 
 namespace {
@@ -322,6 +326,22 @@ void MetricsData::render(metrics::Exposition& out) const {
   for (const auto& r : rate_limits) {
     out.counter({{"policy", r.policy}, {"target", r.target}, {"decision", "allowed"}}, static_cast<double>(r.allowed));
     out.counter({{"policy", r.policy}, {"target", r.target}, {"decision", "limited"}}, static_cast<double>(r.limited));
+  }
+  out.family("gatehouse_global_rate_limit_decisions_total", metrics::Type::Counter,
+             "Global (Redis) rate limit decisions of this process, by policy and target; failed_open and "
+             "failed_closed: Redis gave no decision and the failure mode did.");
+  for (const auto& g : global_rate_limits) {
+    const std::pair<const char*, uint64_t> decisions[] = {
+        {"allowed", g.allowed}, {"limited", g.limited}, {"failed_open", g.failed_open}, {"failed_closed", g.failed_closed}};
+    for (const auto& [decision, count] : decisions)
+      out.counter({{"policy", g.policy}, {"target", g.target}, {"decision", decision}}, static_cast<double>(count));
+  }
+  if (redis_calls) {
+    out.family("gatehouse_rate_limit_redis_calls_total", metrics::Type::Counter,
+               "Calls to the global rate limits' Redis: ok (it answered), error (no connection, or it broke), timeout.");
+    out.counter({{"result", "ok"}}, static_cast<double>(redis_calls->ok));
+    out.counter({{"result", "error"}}, static_cast<double>(redis_calls->error));
+    out.counter({{"result", "timeout"}}, static_cast<double>(redis_calls->timeout));
   }
 }
 

@@ -26,6 +26,7 @@
 #include "common/metrics/histogram.h"
 #include "dataplane/filters/mirror_stats.h"
 #include "dataplane/generation.h"
+#include "dataplane/policies/redis/redis_call_counts.h"
 #include "dataplane/proxy_error.h"
 
 namespace gatehouse::dataplane {
@@ -98,6 +99,14 @@ struct MetricsData {
     uint64_t allowed = 0, limited = 0;
   };
   std::vector<RateLimitCounts> rate_limits;
+  // Decisions of each global rate limit (added once, like rate_limits).
+  struct GlobalRateLimitCounts {
+    std::string policy, target;
+    uint64_t allowed = 0, limited = 0, failed_open = 0, failed_closed = 0;
+  };
+  std::vector<GlobalRateLimitCounts> global_rate_limits;
+  // Calls to the global rate limits' Redis; unset when none is configured.
+  std::optional<redis::RedisCallCounts> redis_calls;
 
   void merge(const MetricsData& other);
   void render(metrics::Exposition& out) const;

@@ -95,24 +95,28 @@ http::Response errorResponse(const RequestContext& ctx, const ProxyError& error)
   return ctx.grpc ? grpcLocalResponse(error) : localResponse(error.status());
 }
 
-std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx) {
+asio::awaitable<std::optional<http::Response>> runRequestPhases(Worker& worker, std::string_view socket_identity,
+                                                                 RequestContext& ctx) {
   auto failed = [&](ProxyError error) {
     ctx.error = error;
     return errorResponse(ctx, error);
   };
   if (worker.readsTraceContext()) observe::startTrace(worker, ctx);
   ctx.grpc = isGrpcRequest(ctx.request);
-  if (auto error = normalise(worker.options(), ctx)) return failed(*error);
-  if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
-  if (std::optional<http::Response> answer = policies::applyRequestPolicies(worker, ctx)) return answer;
+  if (auto error = normalise(worker.options(), ctx)) co_return failed(*error);
+  if (auto error = route(worker, socket_identity, ctx)) co_return failed(*error);
+  // Most rules have no policy: their requests skip the policy coroutine (and its frame).
+  if (!ctx.listener->policies.empty() || !ctx.rule->policies.empty()) {
+    if (std::optional<http::Response> answer = co_await policies::applyRequestPolicies(worker, ctx)) co_return answer;
+  }
   // A filter's own answer (a redirect) comes before any backend is considered.
   if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
-    return answer;
+    co_return answer;
   }
-  if (auto error = selectBackend(worker, ctx)) return failed(*error);
+  if (auto error = selectBackend(worker, ctx)) co_return failed(*error);
   applyRequestFilters(worker, ctx);
   selectEndpoint(worker, ctx);
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
 bool hasResponseFilters(const RequestContext& ctx) {

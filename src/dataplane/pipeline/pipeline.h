@@ -36,8 +36,10 @@ using RequestLogHook = std::function<void(const RequestContext&)>;
 // normalise .. upstream selection. nullopt: the request goes upstream (ctx.rule, ctx.backend,
 // ctx.cluster, ctx.endpoint, ctx.deadline and ctx.mirrors are set and the request filters have
 // been applied). Otherwise the answer to write: ctx.error says which failure, or none for a
-// redirect. `socket_identity`: the snapshot Socket the connection was accepted on.
-std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx);
+// redirect. `socket_identity`: the snapshot Socket the connection was accepted on. Awaitable for
+// the global rate limit's round trip to Redis; without one it completes without suspending.
+boost::asio::awaitable<std::optional<http::Response>> runRequestPhases(Worker& worker, std::string_view socket_identity,
+                                                                       RequestContext& ctx);
 
 // The text/plain answer the gateway writes for `status` ("Not Found\n").
 http::Response localResponse(uint16_t status);

@@ -10,6 +10,7 @@
 #include "dataplane/event/worker.h"
 #include "dataplane/pipeline/grpc.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "dataplane/policies/global_rate_limiter.h"
 #include "dataplane/policies/local_rate_limiter.h"
 
 namespace gatehouse::dataplane::policies {
@@ -34,34 +35,63 @@ http::Response grpcAnswer(uint8_t status, std::string_view message) {
 }
 
 // draft-ietf-httpapi-ratelimit-headers: the quota policy (q requests per w seconds) and what is
-// left of it (r, and t seconds until it is whole again), named by the policy's name.
-void addRateLimitHeaders(const snap::LocalRateLimit& limit, const LocalRateLimiter::Decision& d,
-                         http::Response& response) {
-  const std::string_view policy = std::string_view(limit.policy).substr(limit.policy.find('/') + 1);
-  const uint64_t window = std::max<uint64_t>(1, (limit.window_ms + 999) / 1000);
-  response.headers.add("RateLimit-Policy",
-                       "\"" + std::string(policy) + "\";q=" + std::to_string(limit.requests) + ";w=" + std::to_string(window));
-  response.headers.add("RateLimit", "\"" + std::string(policy) + "\";r=" + std::to_string(d.remaining) +
-                                        ";t=" + std::to_string(ceilSeconds(d.reset)));
-}
+// left of it (r, and t seconds until it is whole again), named by the policy's name; then
+// Retry-After. A local and a global limit answer alike.
+struct Limited {
+  const std::string& policy;  // namespace/name
+  uint32_t requests;
+  uint64_t window_ms;
+  uint32_t remaining;
+  std::chrono::nanoseconds reset, retry_after;
+};
 
-std::optional<http::Response> rateLimit(const snap::LocalRateLimit& limit, LocalRateLimiter& limiter,
-                                        const RequestContext& ctx) {
-  std::string key;
-  if (limit.key == snap::LocalRateLimit::Key::ClientAddress) {
-    key = ctx.client.address().to_string();
-  } else if (limit.key == snap::LocalRateLimit::Key::Header) {
-    // Requests without the header share one bucket.
-    if (const std::string* value = ctx.request.headers.find(limit.header)) key = *value;
-  }
-  const LocalRateLimiter::Decision d = limiter.acquire(key, LocalRateLimiter::Clock::now());
-  if (d.allowed) return std::nullopt;
+http::Response limitedAnswer(const RequestContext& ctx, const Limited& l) {
   http::Response response = ctx.grpc ? grpcAnswer(static_cast<uint8_t>(GrpcStatus::ResourceExhausted),
                                                   "gateway: rate limited")
                                      : localResponse(429);
-  addRateLimitHeaders(limit, d, response);
-  response.headers.add("Retry-After", std::to_string(std::max<uint64_t>(1, ceilSeconds(d.retry_after))));
+  const std::string policy(std::string_view(l.policy).substr(l.policy.find('/') + 1));
+  const uint64_t window = std::max<uint64_t>(1, (l.window_ms + 999) / 1000);
+  response.headers.add("RateLimit-Policy",
+                       "\"" + policy + "\";q=" + std::to_string(l.requests) + ";w=" + std::to_string(window));
+  response.headers.add("RateLimit", "\"" + policy + "\";r=" + std::to_string(l.remaining) +
+                                        ";t=" + std::to_string(ceilSeconds(l.reset)));
+  response.headers.add("Retry-After", std::to_string(std::max<uint64_t>(1, ceilSeconds(l.retry_after))));
   return response;
+}
+
+// The bucket a request counts in: none for Key::Target, else its client address or the value of
+// the header (requests without the header share one bucket).
+std::string bucketKey(snap::LocalRateLimit::Key key, const std::string& header, const RequestContext& ctx) {
+  if (key == snap::LocalRateLimit::Key::ClientAddress) return ctx.client.address().to_string();
+  if (key == snap::LocalRateLimit::Key::Header)
+    if (const std::string* value = ctx.request.headers.find(header)) return *value;
+  return {};
+}
+
+std::optional<http::Response> localRateLimit(const snap::LocalRateLimit& limit, LocalRateLimiter& limiter,
+                                             const RequestContext& ctx) {
+  const LocalRateLimiter::Decision d =
+      limiter.acquire(bucketKey(limit.key, limit.header, ctx), LocalRateLimiter::Clock::now());
+  if (d.allowed) return std::nullopt;
+  return limitedAnswer(ctx, {limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset, d.retry_after});
+}
+
+boost::asio::awaitable<std::optional<http::Response>> globalRateLimit(Worker& worker, GlobalRateLimiter& limiter,
+                                                                      const RequestContext& ctx) {
+  const snap::GlobalRateLimit& limit = limiter.config();
+  const GlobalRateLimiter::Decision d =
+      co_await limiter.acquire(worker.redis(), bucketKey(limit.key, limit.header, ctx));
+  switch (d.outcome) {
+    case GlobalRateLimiter::Decision::Outcome::Allowed:
+      co_return std::nullopt;
+    case GlobalRateLimiter::Decision::Outcome::Limited:
+      co_return limitedAnswer(ctx, {limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset, d.retry_after});
+    case GlobalRateLimiter::Decision::Outcome::Failed:
+      break;
+  }
+  if (!limit.fail_closed) co_return std::nullopt;
+  if (ctx.grpc) co_return grpcAnswer(static_cast<uint8_t>(GrpcStatus::Unavailable), "gateway: rate limit unavailable");
+  co_return localResponse(503);
 }
 
 bool drawn(Worker& worker, uint32_t percentage) {
@@ -80,19 +110,26 @@ std::optional<http::Response> fault(Worker& worker, const snap::FaultInjection& 
 
 }  // namespace
 
-std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx) {
+boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worker& worker, RequestContext& ctx) {
   snap::Policies policies = ctx.listener->policies;
   policies.overlay(ctx.rule->policies);
-  if (policies.empty()) return std::nullopt;
+  // The local limit first: it costs no round trip, and a request it refuses takes no global token.
   if (const auto& index = policies.local_rate_limit) {
     const auto& limiters = ctx.generation->local_rate_limiters;
     if (*index < limiters.size())
-      if (auto answer = rateLimit(ctx.generation->snapshot->local_rate_limits[*index], *limiters[*index], ctx))
-        return answer;
+      if (auto answer = localRateLimit(ctx.generation->snapshot->local_rate_limits[*index], *limiters[*index], ctx))
+        co_return answer;
+  }
+  if (const auto& index = policies.global_rate_limit) {
+    const auto& limiters = ctx.generation->global_rate_limiters;
+    if (*index < limiters.size()) {
+      std::optional<http::Response> answer = co_await globalRateLimit(worker, *limiters[*index], ctx);
+      if (answer) co_return answer;
+    }
   }
   if (policies.fault)
-    if (auto answer = fault(worker, *policies.fault, ctx)) return answer;
-  return std::nullopt;
+    if (auto answer = fault(worker, *policies.fault, ctx)) co_return answer;
+  co_return std::nullopt;
 }
 
 boost::asio::awaitable<void> waitFaultDelay(Worker& worker, RequestContext& ctx) {

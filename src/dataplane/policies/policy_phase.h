@@ -3,6 +3,9 @@
 // request, member by member the rule's, else its listener's (snapshot::Policies). In order:
 //   - the local rate limit: over the limit, 429 (gRPC: RESOURCE_EXHAUSTED) with the IETF draft
 //     headers RateLimit-Policy and RateLimit, and Retry-After (local_rate_limiter.h);
+//   - the global rate limit, asked of Redis (global_rate_limiter.h): over it, the same 429; when
+//     Redis gives no decision, failureMode Open lets the request on, Closed answers 503 (gRPC:
+//     UNAVAILABLE);
 //   - fault injection: abort (the policy's HTTP status, or its grpc-status for a gRPC request)
 //     or delay, each drawn with its percentage; the delay is waited for before the first upstream
 //     attempt (ctx.fault_delay).
@@ -20,7 +23,7 @@ class Worker;
 namespace gatehouse::dataplane::policies {
 
 // nullopt: the request goes on; else the answer to write.
-std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx);
+boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worker& worker, RequestContext& ctx);
 
 // Waits out ctx.fault_delay, if any: a codec calls it once the request phases let the request
 // through, before it opens the exchange, and only when ctx.fault_delay is set (a coroutine frame

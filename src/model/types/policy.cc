@@ -22,6 +22,14 @@ std::optional<uint32_t> optionalU32(const nlohmann::json& j, const char* key) {
   return u32(j, key, 0);
 }
 
+void decodeLimit(const nlohmann::json& limit, RateLimitPolicy::Limit& out) {
+  out.requests = u32(limit, "requests", 0);
+  out.window_ms = parseDurationMs(str(limit, "window")).value_or(0);
+  const nlohmann::json& key = obj(limit, "key");
+  out.key_type = str(key, "type", "Target");
+  out.header = str(key, "header");
+}
+
 }  // namespace
 
 std::shared_ptr<const TypedObject> decodeRateLimitPolicy(const nlohmann::json& object) {
@@ -31,13 +39,16 @@ std::shared_ptr<const TypedObject> decodeRateLimitPolicy(const nlohmann::json& o
   if (has(spec, "local")) {
     const nlohmann::json& local = obj(spec, "local");
     RateLimitPolicy::Local l;
-    l.requests = u32(local, "requests", 0);
-    l.window_ms = parseDurationMs(str(local, "window")).value_or(0);
-    const nlohmann::json& key = obj(local, "key");
-    l.key_type = str(key, "type", "Target");
-    l.header = str(key, "header");
+    decodeLimit(local, l);
     l.max_keys = u32(local, "maxKeys", l.max_keys);
     out->local = std::move(l);
+  }
+  if (has(spec, "global")) {
+    const nlohmann::json& global = obj(spec, "global");
+    RateLimitPolicy::Global g;
+    decodeLimit(global, g);
+    g.fail_closed = str(global, "failureMode", "Open") == "Closed";
+    out->global = std::move(g);
   }
   return out;
 }

@@ -28,17 +28,24 @@ struct Policy : TypedObject {
   std::vector<PolicyTargetRef> target_refs;
 };
 
-// RateLimitPolicy: a local token bucket of `requests` per `window`, per target, optionally one
-// bucket per client address or per value of a request header.
+// RateLimitPolicy: a token bucket of `requests` per `window`, per target, optionally one bucket
+// per client address or per value of a request header; local (per process), global (in Redis,
+// shared by every replica), or both.
 struct RateLimitPolicy : Policy {
-  struct Local {
+  struct Limit {
     uint32_t requests = 0;
     uint64_t window_ms = 0;
     std::string key_type = "Target";  // Target | ClientAddress | Header
     std::string header;               // key_type Header
+  };
+  struct Local : Limit {
     uint32_t max_keys = 10000;
   };
+  struct Global : Limit {
+    bool fail_closed = false;  // failureMode Closed: 503 when Redis does not answer
+  };
   std::optional<Local> local;
+  std::optional<Global> global;
 };
 
 // FaultInjectionPolicy: abort a percentage of requests with a status, delay a percentage.

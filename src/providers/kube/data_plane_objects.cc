@@ -45,8 +45,8 @@ Json metadata(const DataPlaneSpec& spec, const std::string& name) {
              {"blockOwnerDeletion", true}}}}};
 }
 
-// GatehouseParameters' accessLog, tracing and metrics as the data plane's flags (the schema
-// has checked their types and ranges).
+// GatehouseParameters' accessLog, tracing, metrics and rateLimit as the data plane's flags (the
+// schema has checked their types and ranges).
 std::vector<std::string> observabilityArgs(const Json& params) {
   std::vector<std::string> args;
   if (const auto log = params.find("accessLog"); log != params.end() && log->is_object()) {
@@ -72,6 +72,15 @@ std::vector<std::string> observabilityArgs(const Json& params) {
       args.insert(args.end(), {"--metrics-per-route-labels", per_route->get<bool>() ? "true" : "false"});
     if (const auto requests = metrics->find("requests"); requests != metrics->end() && requests->is_boolean())
       args.insert(args.end(), {"--request-metrics", requests->get<bool>() ? "true" : "false"});
+  }
+  if (const auto limits = params.find("rateLimit"); limits != params.end() && limits->is_object()) {
+    if (const auto redis = limits->find("redis"); redis != limits->end() && redis->is_object()) {
+      if (const auto address = redis->find("address"); address != redis->end() && address->is_string()) {
+        args.insert(args.end(), {"--rate-limit-redis", address->get<std::string>()});
+        if (const auto timeout = redis->find("timeout"); timeout != redis->end() && timeout->is_string())
+          args.insert(args.end(), {"--rate-limit-redis-timeout", timeout->get<std::string>()});
+      }
+    }
   }
   return args;
 }

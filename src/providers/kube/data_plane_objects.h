@@ -29,9 +29,10 @@ struct DataPlaneSpec {
 
 // ServiceAccount, Deployment, Service, in that order (the Deployment's pods need the account).
 // Parameters: replicas (default 1), serviceType (default LoadBalancer), resources (the
-// container's), annotations (added to all three, after the Gateway's own), accessLog, tracing and
-// metrics (the container's --access-log*, --otlp-endpoint, --trace-sampling and
-// --metrics-per-route-labels flags; accessLog's path defaults to "-", stdout). The Gateway's static
+// container's), annotations (added to all three, after the Gateway's own), accessLog, tracing,
+// metrics and rateLimit (the container's --access-log*, --otlp-endpoint, --trace-sampling,
+// --metrics-per-route-labels and --rate-limit-redis* flags; accessLog's path defaults to "-",
+// stdout). The Gateway's static
 // addresses become the Service's externalIPs: the cluster routes them to the data plane on every
 // node, whatever the Service's type, and no cloud-specific field is guessed.
 std::vector<model::Json> renderDataPlane(const DataPlaneSpec& spec);

@@ -45,6 +45,7 @@ class PolicyAttachments {
 
   const std::vector<Policy>& policies() const { return policies_; }
   const std::vector<snapshot::LocalRateLimit>& localRateLimits() const { return tables_.local_rate_limits; }
+  const std::vector<snapshot::GlobalRateLimit>& globalRateLimits() const { return tables_.global_rate_limits; }
 
  private:
   snapshot::Policies at(const PolicyTarget& target) const;

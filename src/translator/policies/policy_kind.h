@@ -27,6 +27,7 @@ struct PolicyTarget {
 // Tables of the snapshot that compiled policies index into.
 struct PolicyTables {
   std::vector<snapshot::LocalRateLimit> local_rate_limits;
+  std::vector<snapshot::GlobalRateLimit> global_rate_limits;
 };
 
 class PolicyKind {

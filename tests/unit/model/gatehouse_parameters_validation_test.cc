@@ -31,6 +31,8 @@ spec:
   metrics:
     perRouteLabels: false
     requests: true
+  rateLimit:
+    redis: {address: "redis.infra.svc:6379", timeout: 20ms}
 )y");
 }
 
@@ -88,7 +90,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"PerRouteLabelsNotABoolean", {{"/spec/metrics/perRouteLabels", "no"}},
              {{"spec.metrics.perRouteLabels", "must be of type boolean"}}},
         Case{"RequestsNotABoolean", {{"/spec/metrics/requests", 1}},
-             {{"spec.metrics.requests", "must be of type boolean"}}}),
+             {{"spec.metrics.requests", "must be of type boolean"}}},
+        Case{"RedisWithoutAddress", {{"/spec/rateLimit/redis/address", removed()}},
+             {{"spec.rateLimit.redis.address", "Required value"}}},
+        Case{"RedisAddressWithoutPort", {{"/spec/rateLimit/redis/address", "redis.infra.svc"}},
+             {{"spec.rateLimit.redis.address",
+               "should match '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'"}}},
+        Case{"RedisTimeoutNotADuration", {{"/spec/rateLimit/redis/timeout", "50"}},
+             {{"spec.rateLimit.redis.timeout", "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'"}}}),
     caseName);
 
 }  // namespace

@@ -21,6 +21,11 @@ spec:
     window: 1m
     key: {type: Header, header: X-Api-Key}
     maxKeys: 500
+  global:
+    requests: 1000
+    window: 1h
+    key: {type: ClientAddress}
+    failureMode: Closed
 )y");
 }
 
@@ -46,6 +51,10 @@ TEST(GatehousePolicyValidation, DefaultsKeyMaxKeysAndPercentages) {
   limit = defaulted("RateLimitPolicy", limit);
   EXPECT_EQ(limit["spec"]["local"]["key"], (json{{"type", "Target"}}));
   EXPECT_EQ(limit["spec"]["local"]["maxKeys"], 10000);
+  limit = defaulted("RateLimitPolicy",
+                    edited(validRateLimit(), {{"/spec/global/key", removed()}, {"/spec/global/failureMode", removed()}}));
+  EXPECT_FALSE(limit["spec"]["global"].contains("key"));
+  EXPECT_EQ(limit["spec"]["global"]["failureMode"], "Open");
   json fault = defaulted("FaultInjectionPolicy", edited(validFault(), {{"/spec/abort/percentage", removed()},
                                                                         {"/spec/delay/percentage", removed()}}));
   EXPECT_EQ(fault["spec"]["abort"]["percentage"], 100);
@@ -59,7 +68,14 @@ TEST_P(RateLimitPolicyRejects, WithExactErrors) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, RateLimitPolicyRejects,
     ::testing::Values(
-        Case{"NoLimit", {{"/spec/local", removed()}}, {{"spec", "a limit is required: set local"}}},
+        Case{"NoLimit", {{"/spec/local", removed()}, {"/spec/global", removed()}},
+             {{"spec", "a limit is required: set local, global or both"}}},
+        Case{"GlobalFailureModeUnknown", {{"/spec/global/failureMode", "Sometimes"}},
+             {{"spec.global.failureMode", "Unsupported value: \"Sometimes\": supported values: \"Open\", \"Closed\""}}},
+        Case{"GlobalZeroWindow", {{"/spec/global/window", "0ms"}}, {{"spec.global", "window must be at least 1ms"}}},
+        Case{"GlobalHeaderKeyWithoutHeader", {{"/spec/global/key/type", "Header"}},
+             {{"spec.global.key", "header must be set when type is Header, and only then"}}},
+        Case{"GlobalMaxKeys", {{"/spec/global/maxKeys", 5}}, {{"spec.global.maxKeys", "unknown field"}}},
         Case{"NoTargets", {{"/spec/targetRefs", json::array()}}, {{"spec.targetRefs", "should have at least 1 items"}}},
         Case{"ServiceTarget",
              {{"/spec/targetRefs/1", {{"group", ""}, {"kind", "Service"}, {"name", "echo"}}}},

@@ -40,6 +40,7 @@ RouteTablePtr routeTable(const std::string& route) {
   Rule full{route, "full", everyFilter(3), {}, 0, 1500, 700};
   full.retry = RetryPolicy{{500, 503}, 3, 40};
   full.policies.local_rate_limit = 1;
+  full.policies.global_rate_limit = 0;
   full.policies.fault = FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}};
   full.backends.push_back(WeightedBackend{0, 7, everyFilter(5)});
   full.backends.push_back(WeightedBackend{3, 1, {}});
@@ -77,6 +78,8 @@ Snapshot everyField() {
   s.local_rate_limits.push_back({"default/gw-limit", "Gateway/default/gw", 1000, 60000});
   s.local_rate_limits.push_back(
       {"default/keys", "HTTPRoute/default/a/full", 5, 1000, LocalRateLimit::Key::Header, "x-api-key", 300});
+  s.global_rate_limits.push_back(
+      {"default/keys", "HTTPRoute/default/a/full", 50, 3600000, GlobalRateLimit::Key::ClientAddress, "", true});
   RouteTablePtr shared = routeTable("default/shared");
   Listener http{"default/gw", "http", "", {}, {}};
   http.hosts.setExact("a.example.com", routeTable("default/a"));
@@ -161,6 +164,7 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   EXPECT_EQ(https.policies.fault, (FaultInjection{std::nullopt, FaultInjection::Delay{100, 5}}));
   EXPECT_TRUE(http.policies.empty());
   EXPECT_EQ(d->local_rate_limits, everyField().local_rate_limits);
+  EXPECT_EQ(d->global_rate_limits, everyField().global_rate_limits);
   EXPECT_EQ(http.client_validation, std::nullopt);
   EXPECT_EQ(d->sockets[0].listeners[1].backend_client_certificate, (TlsCertificate{"CLIENT-CERT", "CLIENT-KEY"}));
   EXPECT_EQ(http.backend_client_certificate, std::nullopt);
@@ -217,6 +221,7 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(full.retry, (RetryPolicy{{500, 503}, 3, 40}));
   EXPECT_EQ(t.rules[1].retry, std::nullopt);
   EXPECT_EQ(full.policies.local_rate_limit, 1u);
+  EXPECT_EQ(full.policies.global_rate_limit, 0u);
   EXPECT_EQ(full.policies.fault, (FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}}));
   EXPECT_TRUE(t.rules[1].policies.empty());
   EXPECT_EQ(full.total_weight, 8u);
@@ -263,8 +268,8 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
   EXPECT_EQ(encode(a), encode(b));
 }
 
-TEST(SnapshotCodec, EmptySnapshotIsElevenBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x09\x00\x00\x00\x00\x00\x00", 11));
+TEST(SnapshotCodec, EmptySnapshotIsTwelveBytes) {
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x00", 12));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -280,7 +285,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 9) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 10) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -290,29 +295,29 @@ TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
 }
 
 TEST(SnapshotCodecErrors, TrailingBytes) {
-  EXPECT_EQ(decodeError(encode(Snapshot{}) + "xy"), "snapshot decode: 2 bytes after the end of the snapshot (at byte 11)");
+  EXPECT_EQ(decodeError(encode(Snapshot{}) + "xy"), "snapshot decode: 2 bytes after the end of the snapshot (at byte 12)");
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x09") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x01\xe8\x07\x00\x00", 14)),
-            "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 10)");
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x01\xe8\x07\x00\x00", 15)),
+            "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 11)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x00\x01\x64pq", 14)),
-            "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 11)");
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x64pq", 15)),
+            "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 12)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x09\x00\x81\x80\x40\x00\x00\x00\x00", 13);
+  const std::string bytes("GHSN\x0a\x00\x81\x80\x40\x00\x00\x00\x00\x00", 14);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -321,17 +326,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -342,7 +347,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2411)");
+            "2469)");
 }
 
 TEST(SnapshotCodecErrors, LocalRateLimitOutOfRange) {
@@ -355,6 +360,16 @@ TEST(SnapshotCodecErrors, LocalRateLimitOutOfRange) {
                                     "out of range (2)"));
 }
 
+TEST(SnapshotCodecErrors, GlobalRateLimitOutOfRange) {
+  Snapshot s = everyField();
+  auto table = std::make_shared<RouteTable>(*routeTable("ns/r"));
+  table->rules[1].policies.global_rate_limit = 1;
+  s.sockets[0].listeners[0].hosts.any = table;
+  EXPECT_THAT(decodeError(encode(s)),
+              ::testing::StartsWith("snapshot decode: routeTables[3].rules[1].policies.globalRateLimit: global rate limit 1 "
+                                    "out of range (1)"));
+}
+
 TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
   Snapshot s;
   auto table = std::make_shared<RouteTable>();
@@ -363,7 +378,7 @@ TEST(SnapshotCodecErrors, MirrorClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].rules[0].filters[1].cluster: cluster 9 out of range (0 slots) (at "
-            "byte 68)");
+            "byte 69)");
 }
 
 TEST(SnapshotCodecErrors, UnknownFilterType) {
@@ -373,13 +388,13 @@ TEST(SnapshotCodecErrors, UnknownFilterType) {
   s.sockets.push_back({"", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   std::string bytes = encode(s);
-  // The filter's type: after header, version, slots, present, local rate limit count, table
-  // count, rule count, route, name and the filter count.
-  const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
+  // The filter's type: after header, version, slots, present, local and global rate limit
+  // counts, table count, rule count, route, name and the filter count.
+  const size_t type_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1;
   ASSERT_EQ(bytes[type_at], 4);  // RequestMirror
   bytes[type_at] = 6;
   EXPECT_EQ(decodeError(bytes),
-            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 15)");
+            "snapshot decode: routeTables[0].rules[0].filters[0].type: unknown filter type 6 (at byte 16)");
 }
 
 TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
@@ -391,7 +406,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 549)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 552)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
@@ -403,7 +418,7 @@ TEST(SnapshotCodecErrors, BadRegex) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].entries[0].path.value: bad regular expression \"/a(\": missing ): /a( (at "
-            "byte 38)");
+            "byte 40)");
 }
 
 Snapshot withPathRegexes(const std::vector<std::string>& patterns) {
@@ -425,7 +440,7 @@ TEST(SnapshotCodecErrors, RegexProgramsBeyondTheBudget) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().message,
             "snapshot decode: routeTables[0].entries[2].path.value: regular expressions exceed 150 compiled "
-            "instructions in total (at byte 70)");
+            "instructions in total (at byte 72)");
 }
 
 TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
@@ -439,7 +454,7 @@ TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
 TEST(SnapshotCodecErrors, UnknownEnumValue) {
   Snapshot s;
   s.sockets.push_back({"0.0.0.0", 80, static_cast<Transport>(3), ListenerKind::HttpConnectionManager, {}});
-  EXPECT_EQ(decodeError(encode(s)), "snapshot decode: sockets[0].transport: unknown value 3 (at byte 20)");
+  EXPECT_EQ(decodeError(encode(s)), "snapshot decode: sockets[0].transport: unknown value 3 (at byte 21)");
 }
 
 TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
@@ -450,44 +465,45 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
   s.sockets.push_back({"", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   std::string bytes = encode(s);
-  // The backend's cluster flag: after header, version, slots, present, local rate limit count,
-  // table count, rule count, route, name, the rule's empty filter list and the backend count.
-  const size_t flag_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1 + 1;
+  // The backend's cluster flag: after header, version, slots, present, local and global rate
+  // limit counts, table count, rule count, route, name, the rule's empty filter list and the
+  // backend count.
+  const size_t flag_at = 5 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1 + 1;
   ASSERT_EQ(bytes[flag_at], 1);
   bytes[flag_at] = 2;
   EXPECT_EQ(decodeError(bytes),
             "snapshot decode: routeTables[0].rules[0].backends[0].cluster: presence flag 2 is neither 0 nor 1 (at byte "
-            "16)");
+            "17)");
 }
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 23)),
-            "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 22)");
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 24)),
+            "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 23)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
-                                    31)),
-            "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 26)");
+                                    32)),
+            "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 27)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
-                                    26)),
+                                    27)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
-            "23)");
+            "24)");
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x09\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
-                                    29)),
+                                    30)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
-            "table (at byte 27)");
+            "table (at byte 28)");
 }
 
 // ---- per-Gateway view ---------------------------------------------------------------------------

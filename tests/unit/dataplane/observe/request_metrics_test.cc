@@ -231,6 +231,31 @@ TEST(RequestMetrics, MirrorCountersOfWorkersAddUpByOutcome) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
 }
 
+TEST(RequestMetrics, RedisCallsOfWorkersAddUpAndGlobalDecisionsRenderByDecision) {
+  MetricsData a;
+  a.redis_calls = redis::RedisCallCounts{.ok = 5, .error = 1, .timeout = 2};
+  MetricsData b;
+  b.redis_calls = redis::RedisCallCounts{.ok = 1, .error = 3};
+  MetricsData none;  // a worker without Redis adds nothing
+  a.merge(b);
+  a.merge(none);
+  a.global_rate_limits.push_back({"shop/api", "HTTPRoute/shop/store", 7, 2, 0, 3});
+  metrics::Exposition out(metrics::Format::Prometheus);
+  a.render(out);
+  const std::string text = out.finish();
+  const std::string series = "gatehouse_global_rate_limit_decisions_total{policy=\"shop/api\",target=\"HTTPRoute/shop/store\"";
+  for (const std::string& line : {std::string("gatehouse_rate_limit_redis_calls_total{result=\"ok\"} 6\n"),
+                                 std::string("gatehouse_rate_limit_redis_calls_total{result=\"error\"} 4\n"),
+                                 std::string("gatehouse_rate_limit_redis_calls_total{result=\"timeout\"} 2\n"),
+                                 series + ",decision=\"allowed\"} 7\n", series + ",decision=\"limited\"} 2\n",
+                                 series + ",decision=\"failed_open\"} 0\n", series + ",decision=\"failed_closed\"} 3\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  MetricsData without;
+  metrics::Exposition empty(metrics::Format::Prometheus);
+  without.render(empty);
+  EXPECT_EQ(empty.finish().find("gatehouse_rate_limit_redis_calls_total"), std::string::npos);
+}
+
 TEST(RequestMetrics, BytesAndRetriesAddUpInTheServerSeriesAndTheConnection) {
   Fixture f;
   RequestMetrics metrics;

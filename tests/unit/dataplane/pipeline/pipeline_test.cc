@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "../loopback.h"
+#include "run_phases.h"
 #include "dataplane/event/worker.h"
 
 namespace gatehouse::testing {
@@ -54,7 +55,7 @@ class PipelineTest : public ::testing::Test {
     ctx_.reset();
     ctx_.request = request(std::move(path));
     ctx_.started = dataplane::Clock::now();
-    return dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_);
+    return runPhases(*worker_, socket_.identity(), ctx_);
   }
 
   // The same for a gRPC request (content-type application/grpc), with its grpc-timeout if any.
@@ -64,7 +65,7 @@ class PipelineTest : public ::testing::Test {
     ctx_.request.headers.add("content-type", "application/grpc");
     if (grpc_timeout != nullptr) ctx_.request.headers.add("grpc-timeout", grpc_timeout);
     ctx_.started = dataplane::Clock::now();
-    return dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_);
+    return runPhases(*worker_, socket_.identity(), ctx_);
   }
 
   std::unique_ptr<dataplane::Worker> worker_;
@@ -188,7 +189,7 @@ TEST_F(PipelineTest, GrpcTimeoutOfAPlainRequestIsIgnored) {
   ctx_.request = request("/public/x");
   ctx_.request.headers.add("grpc-timeout", "1m");
   ctx_.started = dataplane::Clock::now();
-  EXPECT_EQ(dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_), std::nullopt);
+  EXPECT_EQ(runPhases(*worker_, socket_.identity(), ctx_), std::nullopt);
   EXPECT_FALSE(ctx_.grpc);
   EXPECT_FALSE(ctx_.deadline.has_value());
 }

@@ -14,6 +14,7 @@
 #include "../loopback.h"
 #include "dataplane/event/worker.h"
 #include "dataplane/pipeline/pipeline.h"
+#include "run_phases.h"
 
 namespace gatehouse::testing {
 namespace {
@@ -48,7 +49,7 @@ class RetryTest : public ::testing::Test {
     ctx_.reset();
     ctx_.request = request("/r");
     ctx_.started = Clock::now();
-    ASSERT_EQ(dataplane::runRequestPhases(*worker_, socket_.identity(), ctx_), std::nullopt);
+    ASSERT_EQ(runPhases(*worker_, socket_.identity(), ctx_), std::nullopt);
   }
 
   static snapshot::RetryPolicy policy(std::vector<uint16_t> codes, uint32_t attempts, uint32_t backoff_ms) {

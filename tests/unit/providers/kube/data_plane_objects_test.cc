@@ -150,6 +150,13 @@ TEST(RenderDataPlane, TracingWithoutSamplingAndPerRouteLabelsOnPassOnlyWhatIsGiv
             (Json{"--otlp-endpoint", "http://c", "--metrics-per-route-labels", "true"}));
 }
 
+TEST(RenderDataPlane, ParametersRateLimitRedisBecomesTheDataPlanesRedisFlags) {
+  EXPECT_EQ(observabilityArgsOf({{"rateLimit", {{"redis", {{"address", "redis.infra.svc:6379"}, {"timeout", "20ms"}}}}}}),
+            (Json{"--rate-limit-redis", "redis.infra.svc:6379", "--rate-limit-redis-timeout", "20ms"}));
+  EXPECT_EQ(observabilityArgsOf({{"rateLimit", {{"redis", {{"address", "[fd00::7]:6380"}}}}}}),
+            (Json{"--rate-limit-redis", "[fd00::7]:6380"}));
+}
+
 TEST(RenderDataPlane, NoObservabilityParametersAddNoFlags) {
   EXPECT_EQ(observabilityArgsOf({{"replicas", 2}}), Json::array());
 }
