@@ -312,7 +312,9 @@ asio::awaitable<bool> H1Connection<Stream>::serveOne() {
 // buffered for an h2c cluster. False: close the connection.
 template <class Stream>
 asio::awaitable<bool> H1Connection<Stream>::serveRequest(RequestContext& ctx, const Framing& framing) {
-  if (std::optional<gh::Response> answer = co_await runRequestPhases(worker_, acceptor_->identity(), ctx)) {
+  std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx);
+  if (!answer && ctx.phases_pending) answer = co_await runPendingPhases(worker_, ctx);
+  if (answer) {
     if (ctx.error && ctx.error->kind == ErrorKind::InvalidPath) {
       co_await sendLocal(400, true, false);
       co_return false;

@@ -726,7 +726,9 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if constexpr (kTls) ctx.server_name = tls::serverName(stream_.native_handle());
 
     // ctx pins the generation current now until the response has ended.
-    if (std::optional<gh::Response> answer = co_await runRequestPhases(worker_, acceptor_->identity(), ctx)) {
+    std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx);
+    if (!answer && ctx.phases_pending) answer = co_await runPendingPhases(worker_, ctx);
+    if (answer) {
       co_return finishLocal(*stream, *answer, head_method);
     }
     if (ctx.fault_delay) co_await policies::waitFaultDelay(worker_, ctx);

@@ -95,28 +95,45 @@ http::Response errorResponse(const RequestContext& ctx, const ProxyError& error)
   return ctx.grpc ? grpcLocalResponse(error) : localResponse(error.status());
 }
 
-asio::awaitable<std::optional<http::Response>> runRequestPhases(Worker& worker, std::string_view socket_identity,
-                                                                 RequestContext& ctx) {
+namespace {
+
+// The phases after the policy phase: a filter's own answer, backend, request filters, endpoint.
+std::optional<http::Response> runPhasesAfterPolicies(Worker& worker, RequestContext& ctx) {
+  // A filter's own answer (a redirect) comes before any backend is considered.
+  if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
+    return answer;
+  }
+  if (auto error = selectBackend(worker, ctx)) {
+    ctx.error = *error;
+    return errorResponse(ctx, *error);
+  }
+  applyRequestFilters(worker, ctx);
+  selectEndpoint(worker, ctx);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx) {
   auto failed = [&](ProxyError error) {
     ctx.error = error;
     return errorResponse(ctx, error);
   };
   if (worker.readsTraceContext()) observe::startTrace(worker, ctx);
   ctx.grpc = isGrpcRequest(ctx.request);
-  if (auto error = normalise(worker.options(), ctx)) co_return failed(*error);
-  if (auto error = route(worker, socket_identity, ctx)) co_return failed(*error);
-  // Most rules have no policy: their requests skip the policy coroutine (and its frame).
+  if (auto error = normalise(worker.options(), ctx)) return failed(*error);
+  if (auto error = route(worker, socket_identity, ctx)) return failed(*error);
   if (!ctx.listener->policies.empty() || !ctx.rule->policies.empty()) {
-    if (std::optional<http::Response> answer = co_await policies::applyRequestPolicies(worker, ctx)) co_return answer;
+    if (std::optional<http::Response> answer = policies::applyRequestPolicies(worker, ctx)) return answer;
+    if (ctx.phases_pending) return std::nullopt;
   }
-  // A filter's own answer (a redirect) comes before any backend is considered.
-  if (std::optional<http::Response> answer = filters::answerFor(ctx.rule->filters, ctx.entry->match.path, ctx.request)) {
-    co_return answer;
-  }
-  if (auto error = selectBackend(worker, ctx)) co_return failed(*error);
-  applyRequestFilters(worker, ctx);
-  selectEndpoint(worker, ctx);
-  co_return std::nullopt;
+  return runPhasesAfterPolicies(worker, ctx);
+}
+
+asio::awaitable<std::optional<http::Response>> runPendingPhases(Worker& worker, RequestContext& ctx) {
+  ctx.phases_pending = false;
+  if (std::optional<http::Response> answer = co_await policies::applyGlobalPolicies(worker, ctx)) co_return answer;
+  co_return runPhasesAfterPolicies(worker, ctx);
 }
 
 bool hasResponseFilters(const RequestContext& ctx) {

@@ -36,10 +36,12 @@ using RequestLogHook = std::function<void(const RequestContext&)>;
 // normalise .. upstream selection. nullopt: the request goes upstream (ctx.rule, ctx.backend,
 // ctx.cluster, ctx.endpoint, ctx.deadline and ctx.mirrors are set and the request filters have
 // been applied). Otherwise the answer to write: ctx.error says which failure, or none for a
-// redirect. `socket_identity`: the snapshot Socket the connection was accepted on. Awaitable for
-// the global rate limit's round trip to Redis; without one it completes without suspending.
-boost::asio::awaitable<std::optional<http::Response>> runRequestPhases(Worker& worker, std::string_view socket_identity,
-                                                                       RequestContext& ctx);
+// redirect. `socket_identity`: the snapshot Socket the connection was accepted on.
+// A request under a global rate limit needs a round trip to Redis: the phases stop there with
+// ctx.phases_pending set, and the codec co_awaits runPendingPhases() for the rest. Every other
+// request runs without a coroutine frame.
+std::optional<http::Response> runRequestPhases(Worker& worker, std::string_view socket_identity, RequestContext& ctx);
+boost::asio::awaitable<std::optional<http::Response>> runPendingPhases(Worker& worker, RequestContext& ctx);
 
 // The text/plain answer the gateway writes for `status` ("Not Found\n").
 http::Response localResponse(uint16_t status);

@@ -62,6 +62,8 @@ struct RequestContext {
   observe::RequestTrace trace;
   // A FaultInjectionPolicy's delay, waited for before the first upstream attempt.
   std::optional<Clock::duration> fault_delay;
+  // runRequestPhases() stopped at the global rate limit: runPendingPhases() asks Redis and goes on.
+  bool phases_pending = false;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -98,6 +100,7 @@ struct RequestContext {
     retries = 0;
     trace.reset();
     fault_delay.reset();
+    phases_pending = false;
     status = 0;
     error.reset();
   }

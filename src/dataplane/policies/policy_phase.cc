@@ -110,7 +110,7 @@ std::optional<http::Response> fault(Worker& worker, const snap::FaultInjection& 
 
 }  // namespace
 
-boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worker& worker, RequestContext& ctx) {
+std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx) {
   snap::Policies policies = ctx.listener->policies;
   policies.overlay(ctx.rule->policies);
   // The local limit first: it costs no round trip, and a request it refuses takes no global token.
@@ -118,18 +118,23 @@ boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worke
     const auto& limiters = ctx.generation->local_rate_limiters;
     if (*index < limiters.size())
       if (auto answer = localRateLimit(ctx.generation->snapshot->local_rate_limits[*index], *limiters[*index], ctx))
-        co_return answer;
+        return answer;
   }
-  if (const auto& index = policies.global_rate_limit) {
-    const auto& limiters = ctx.generation->global_rate_limiters;
-    if (*index < limiters.size()) {
-      std::optional<http::Response> answer = co_await globalRateLimit(worker, *limiters[*index], ctx);
-      if (answer) co_return answer;
-    }
+  if (const auto& index = policies.global_rate_limit; index && *index < ctx.generation->global_rate_limiters.size()) {
+    ctx.phases_pending = true;
+    return std::nullopt;
   }
-  if (policies.fault)
-    if (auto answer = fault(worker, *policies.fault, ctx)) co_return answer;
-  co_return std::nullopt;
+  if (policies.fault) return fault(worker, *policies.fault, ctx);
+  return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<http::Response>> applyGlobalPolicies(Worker& worker, RequestContext& ctx) {
+  snap::Policies policies = ctx.listener->policies;
+  policies.overlay(ctx.rule->policies);
+  std::optional<http::Response> answer =
+      co_await globalRateLimit(worker, *ctx.generation->global_rate_limiters[*policies.global_rate_limit], ctx);
+  if (!answer && policies.fault) answer = fault(worker, *policies.fault, ctx);
+  co_return answer;
 }
 
 boost::asio::awaitable<void> waitFaultDelay(Worker& worker, RequestContext& ctx) {

@@ -22,8 +22,12 @@ class Worker;
 
 namespace gatehouse::dataplane::policies {
 
-// nullopt: the request goes on; else the answer to write.
-boost::asio::awaitable<std::optional<http::Response>> applyRequestPolicies(Worker& worker, RequestContext& ctx);
+// The policy phase up to the global rate limit. nullopt: the request goes on, or, with
+// ctx.phases_pending set, must still pass applyGlobalPolicies(); else the answer to write.
+std::optional<http::Response> applyRequestPolicies(Worker& worker, RequestContext& ctx);
+// The rest of the phase for a request applyRequestPolicies() left pending: the global rate
+// limit (a round trip to Redis), then fault injection.
+boost::asio::awaitable<std::optional<http::Response>> applyGlobalPolicies(Worker& worker, RequestContext& ctx);
 
 // Waits out ctx.fault_delay, if any: a codec calls it once the request phases let the request
 // through, before it opens the exchange, and only when ctx.fault_delay is set (a coroutine frame
