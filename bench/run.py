@@ -156,13 +156,16 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                            "nginx worker_processes 1, upstream keepalive"),
                   P.Target("haproxy", "127.0.0.1", p.haproxy, ha.pid,
                            "HAProxy mode http, nbthread 1, http-reuse always")]
-            ghl = ghn = ghr = None
+            ghl = ghn = ghr = ghg = redis = None
             if gh:
                 tg.append(P.Target("gatehouse", T.GATEHOUSE_ADDRESS, p.gatehouse, gh.pid,
                                    "Gatehouse --workers 1, one HTTPRoute"))
                 ghl, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, access_log=True)
                 ghn, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, no_metrics=True)
-                ghr, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, rate_limit=True)
+                ghr, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, rate_limit="local")
+                redis = T.start_redis(tmp, p)
+                procs.append(redis)
+                ghg, _ = T.start_gatehouse_proxy(ctx.gatehouse, tmp, p, rate_limit="global")
             if ghl:
                 procs.append(ghl)
                 tg.append(P.Target("gatehouse-log", T.GATEHOUSE_LOG_ADDRESS, p.gatehouse, ghl.pid,
@@ -176,8 +179,13 @@ def section_proxy_and_tls(ctx, want_http, want_tls):
                 tg.append(P.Target("gatehouse-ratelimit", T.GATEHOUSE_RATE_LIMIT_ADDRESS, p.gatehouse, ghr.pid,
                                    "the same with a local RateLimitPolicy on the route that never limits",
                                    idle=False))
+            if ghg:
+                procs.append(ghg)
+                tg.append(P.Target("gatehouse-ratelimit-global", T.GATEHOUSE_GLOBAL_RATE_LIMIT_ADDRESS, p.gatehouse,
+                                   ghg.pid, "the same with a global RateLimitPolicy (Redis on the load core) "
+                                   "that never limits", idle=False))
             results["proxy"] = P.run_http(ctx, tg, bpid)
-            for extra in (ghl, ghn, ghr):
+            for extra in (ghl, ghn, ghr, ghg, redis):
                 if extra:
                     extra.stop()
                     procs.remove(extra)
@@ -281,7 +289,7 @@ def main():
                  "the other)")
 
     if not args.no_install:
-        common.ensure_tools(["nginx", "haproxy", "wrk", "h2load", "taskset", "openssl"])
+        common.ensure_tools(["nginx", "haproxy", "wrk", "h2load", "taskset", "openssl", "redis-server"])
     common.raise_nofile()
     common.pin_self(T.LOAD_CPU)
     if args.rt:

@@ -24,6 +24,7 @@ TOOL_PACKAGES = {
     "taskset": "util-linux",
     "chrt": "util-linux",
     "openssl": "openssl",
+    "redis-server": "redis-server",
 }
 TOOL_PATHS = {
     "nginx": "/usr/sbin/nginx",
@@ -33,6 +34,7 @@ TOOL_PATHS = {
     "taskset": "/usr/bin/taskset",
     "chrt": "/usr/bin/chrt",
     "openssl": "/usr/bin/openssl",
+    "redis-server": "/usr/bin/redis-server",
 }
 
 

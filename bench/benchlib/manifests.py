@@ -80,12 +80,13 @@ def route_doc(name, service, hostnames=None, path_prefix="/", header_value=None,
             "metadata": {"name": name, "namespace": NS}, "spec": spec}
 
 
-def rate_limit_doc(name, route, requests, window):
-    """A RateLimitPolicy (gatehouse.dev) with a local limit on every rule of the HTTPRoute `route`."""
+def rate_limit_doc(name, route, requests, window, scope="local"):
+    """A RateLimitPolicy (gatehouse.dev) with a `scope` ("local" or "global") limit on every rule
+    of the HTTPRoute `route`."""
     return {"apiVersion": "gatehouse.dev/v1alpha1", "kind": "RateLimitPolicy",
             "metadata": {"name": name, "namespace": NS},
             "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route}],
-                     "local": {"requests": requests, "window": window}}}
+                     scope: {"requests": requests, "window": window}}}
 
 
 def grpc_route_doc(name, service, hostnames, port=80):

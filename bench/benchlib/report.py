@@ -261,6 +261,12 @@ def markdown(res):
              "that no request reaches (every request takes a token from the shared bucket and passes), "
              "measured in the same rounds.",
              ("gatehouse", "Gatehouse"), ("gatehouse-ratelimit", "Gatehouse + local rate limit")),
+            ("Cost of a globally rate-limited route",
+             "A fifth Gatehouse, identical but for a RateLimitPolicy with a global limit that no request "
+             "reaches: every request asks Redis (Debian's redis-server on the load core, loopback) "
+             "through the worker's pipelined connection. The proxy CPU is Gatehouse's alone; Redis's "
+             "shows in the foreign load.",
+             ("gatehouse", "Gatehouse"), ("gatehouse-ratelimit-global", "Gatehouse + global rate limit")),
             ("Cost of the access log",
              "A second Gatehouse, identical but for `--access-log` to a file on tmpfs (one JSON line "
              "per request), measured in the same rounds. Metrics are on in both (and in every other "

@@ -8,7 +8,7 @@ import time
 import urllib.request
 
 from . import manifests
-from .common import Proc, http_get, log, tool, wait_http
+from .common import Proc, http_get, log, port_free, tool, wait_http
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(os.path.dirname(HERE), "templates")
@@ -39,6 +39,8 @@ class Ports:
         self.admin_log = base + 61  # section 1's second Gatehouse (access log on)
         self.admin_no_metrics = base + 62  # section 1's third Gatehouse (request metrics off)
         self.admin_rate_limit = base + 63  # section 1's fourth Gatehouse (a rate-limited route)
+        self.admin_global_rate_limit = base + 64  # section 1's fifth Gatehouse (a globally limited route)
+        self.redis = base + 65  # the fifth Gatehouse's Redis
         # L4 section: its backend, then nginx stream, HAProxy mode tcp, Gatehouse.
         self.l4_backend_http = base + 70
         self.l4_backend_tls = base + 71
@@ -123,6 +125,19 @@ def start_haproxy(d, ports, cpu=PROXY_CPU):
     return p
 
 
+def start_redis(d, ports, cpu=LOAD_CPU):
+    """Debian's redis-server for the globally limited Gatehouse: loopback, no persistence, on the
+    load core (its CPU is not the proxy's)."""
+    p = Proc("redis", [tool("redis-server"), "--port", str(ports.redis), "--bind", "127.0.0.1", "--save", "",
+                       "--appendonly", "no", "--dir", d], cpu=cpu, log_path=os.path.join(d, "redis.out"))
+    deadline = time.monotonic() + 15
+    while port_free("127.0.0.1", ports.redis):
+        if time.monotonic() > deadline or not p.alive():
+            raise RuntimeError(f"redis-server did not listen on {ports.redis}:\n{p.tail()}")
+        time.sleep(0.05)
+    return p
+
+
 def start_haproxy_tcp(d, ports, cpu=PROXY_CPU):
     p = haproxy_proc("haproxy-tcp", d, "haproxy-tcp.cfg", "haproxy-tcp.cfg", cpu,
                      port=ports.haproxy_tcp, backend_port=ports.backend_a)
@@ -136,7 +151,8 @@ GATEHOUSE_ADDRESS = "127.0.1.1"      # fixed Gateway address (spec.addresses)
 GATEHOUSE_LOG_ADDRESS = "127.0.1.2"  # section 1's second Gatehouse (access log on)
 GATEHOUSE_NO_METRICS_ADDRESS = "127.0.1.3"  # section 1's third Gatehouse (request metrics off)
 GATEHOUSE_RATE_LIMIT_ADDRESS = "127.0.1.4"  # section 1's fourth Gatehouse (a rate-limited route)
-# A local limit no benchmark reaches (a token every nanosecond): every request is checked and allowed.
+GATEHOUSE_GLOBAL_RATE_LIMIT_ADDRESS = "127.0.1.5"  # section 1's fifth Gatehouse (a globally limited route)
+# A limit no benchmark reaches (a token every nanosecond): every request is checked and allowed.
 RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW = 1_000_000_000, "1s"
 GATEHOUSE_POOL = "127.0.1.0/24"      # --address-pool
 PROXY_HOST = "proxy.bench.test"      # Host header every proxy target receives in section 1/2
@@ -200,19 +216,23 @@ def gatehouse_missing(binary):
 
 
 def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_log=False, no_metrics=False,
-                          rate_limit=False):
+                          rate_limit=None):
     """Section 1/2 target: one Gateway (HTTP listener, plus an HTTPS listener for section 2) with
     one HTTPRoute to a Service whose EndpointSlice points at the nginx backend. Section 1 never
     sees the HTTPS listener, so an unsupported HTTPS listener cannot spoil the HTTP figures.
     access_log: a second instance (own address and admin port) writing the access log to a file
-    in `d`; no_metrics: a third with --request-metrics false; rate_limit: a fourth whose route has a
-    RateLimitPolicy (local) that never limits. Returns (Gatehouse, error)."""
+    in `d`; no_metrics: a third with --request-metrics false; rate_limit "local" or "global": a
+    fourth (fifth) whose route has a RateLimitPolicy that never limits, the global one asking the
+    Redis of start_redis(). Returns (Gatehouse, error)."""
     if access_log:
         name, address, admin = "gatehouse-log", GATEHOUSE_LOG_ADDRESS, ports.admin_log
     elif no_metrics:
         name, address, admin = "gatehouse-nometrics", GATEHOUSE_NO_METRICS_ADDRESS, ports.admin_no_metrics
-    elif rate_limit:
+    elif rate_limit == "local":
         name, address, admin = "gatehouse-ratelimit", GATEHOUSE_RATE_LIMIT_ADDRESS, ports.admin_rate_limit
+    elif rate_limit == "global":
+        name, address, admin = ("gatehouse-ratelimit-global", GATEHOUSE_GLOBAL_RATE_LIMIT_ADDRESS,
+                                ports.admin_global_rate_limit)
     else:
         name = "gatehouse-https" if https else "gatehouse-http"
         address, admin = GATEHOUSE_ADDRESS, ports.admin
@@ -226,12 +246,14 @@ def start_gatehouse_proxy(binary, d, ports, https=False, cpu=PROXY_CPU, access_l
     docs = [manifests.route_doc("proxy", "backend", [PROXY_HOST], "/")]
     docs += manifests.service_docs("backend", 80, "127.0.0.1", ports.backend_a)
     if rate_limit:
-        docs.append(manifests.rate_limit_doc("proxy", "proxy", RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW))
+        docs.append(manifests.rate_limit_doc("proxy", "proxy", RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW, rate_limit))
     from .common import atomic_write
     atomic_write(os.path.join(cfg, "route-proxy.yaml"), manifests.dump(docs))
     extra = ("--access-log", os.path.join(d, "access.log")) if access_log else ()
     if no_metrics:
         extra = ("--request-metrics", "false")
+    if rate_limit == "global":
+        extra = ("--rate-limit-redis", f"127.0.0.1:{ports.redis}")
     g = Gatehouse(binary, cfg, admin, workers=1, cpu=cpu,
                   log_path=os.path.join(d, f"{name}.out"), extra_args=extra)
     if g.wait_ready(60) is None:

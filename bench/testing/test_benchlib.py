@@ -199,6 +199,19 @@ class AccessLogCostTest(unittest.TestCase):
         self.assertIn("| proxy CPU µs / request | 10.0 | 10.2 | 1.02× |", md)
         self.assertNotIn("### Cost of the access log", md)
 
+    def test_global_rate_limit_table(self):
+        res = {"config": {}, "sections": {"proxy": {
+            "gatehouse": {"rps": 1000.0, "proxy_cpu_us_per_req": 10.0, "errors": 0},
+            "gatehouse-ratelimit-global": {"rps": 700.0, "proxy_cpu_us_per_req": 13.0, "errors": 0}}}}
+        md = report.markdown(res)
+        self.assertIn("### Cost of a globally rate-limited route", md)
+        self.assertIn("| proxy CPU µs / request | 10.0 | 13.0 | 1.30× |", md)
+        self.assertNotIn("### Cost of a rate-limited route", md)
+        doc = manifests.rate_limit_doc("proxy", "proxy", 5, "1s", "global")
+        self.assertEqual(doc["spec"]["global"], {"requests": 5, "window": "1s"})
+        self.assertNotIn("local", doc["spec"])
+        self.assertEqual(len(set(targets.Ports(18000).all_local())), len(targets.Ports(18000).all_local()))
+
     def test_rate_limit_policy_targets_the_route_and_never_limits_a_benchmark(self):
         doc = manifests.rate_limit_doc("proxy", "proxy", targets.RATE_LIMIT_REQUESTS, targets.RATE_LIMIT_WINDOW)
         self.assertEqual(doc["spec"]["targetRefs"],
