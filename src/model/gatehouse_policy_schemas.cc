@@ -59,16 +59,33 @@ Schema GlobalRateLimit() { return RateLimit().prop("failureMode", Str().oneOf({"
 
 Schema Percentage() { return Int().min(0).max(100).def(100); }
 
+// A policy's settings are defaults (GEP-713), which a policy on a more specific target replaces;
+// under `overrides` the same settings win over every more specific target's. One or the other.
+Schema WithOverrides(const std::vector<std::pair<std::string, Schema>>& fields, const std::string& required) {
+  auto any = [fields](const json& self) {
+    for (const auto& [name, schema] : fields)
+      if (has(self, name)) return true;
+    return false;
+  };
+  Schema spec = Obj({{"targetRefs", PolicyTargetRefs()}}).required({"targetRefs"});
+  Schema overrides = Obj({});
+  for (const auto& [name, schema] : fields) {
+    spec = spec.prop(name, schema);
+    overrides = overrides.prop(name, schema);
+  }
+  return spec.prop("overrides", overrides.rule(any, required))
+      .rule([any](const json& self) { return any(self) || has(self, "overrides"); }, required)
+      .rule([any](const json& self) { return !(any(self) && has(self, "overrides")); },
+            "defaults or overrides: set these either at the top of spec or under spec.overrides, not both");
+}
+
 }  // namespace
 
 const Node& rateLimitPolicy() {
-  static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
-                                   Obj({{"targetRefs", PolicyTargetRefs()},
-                                        {"local", LocalRateLimit()},
-                                        {"global", GlobalRateLimit()}})
-                                       .required({"targetRefs"})
-                                       .rule([](const json& self) { return has(self, "local") || has(self, "global"); },
-                                             "a limit is required: set local, global or both"));
+  static const Schema s =
+      TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
+               WithOverrides({{"local", LocalRateLimit()}, {"global", GlobalRateLimit()}},
+                             "a limit is required: set local, global or both"));
   return s.node();
 }
 
@@ -80,10 +97,8 @@ const Node& faultInjectionPolicy() {
   static const Schema delay = Obj({{"percentage", Percentage()}, {"fixedDelay", Duration()}})
                                   .required({"fixedDelay"});
   static const Schema s = TopLevel(ObjectMeta(NameRule::Dns1123Subdomain),
-                                   Obj({{"targetRefs", PolicyTargetRefs()}, {"abort", abort}, {"delay", delay}})
-                                       .required({"targetRefs"})
-                                       .rule([](const json& self) { return has(self, "abort") || has(self, "delay"); },
-                                             "at least one of abort and delay is required"));
+                                   WithOverrides({{"abort", abort}, {"delay", delay}},
+                                                 "at least one of abort and delay is required"));
   return s.node();
 }
 

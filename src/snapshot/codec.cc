@@ -214,6 +214,8 @@ class Encoder {
   void policies(const Policies& p) {
     optionalU32(p.local_rate_limit);
     optionalU32(p.global_rate_limit);
+    flag(p.rate_limit_overrides);
+    flag(p.fault_overrides);
     flag(p.fault.has_value());
     if (!p.fault) return;
     flag(p.fault->abort.has_value());
@@ -716,6 +718,8 @@ class Decoder {
     if (!failed() && p.global_rate_limit && *p.global_rate_limit >= global_rate_limits_)
       fail("globalRateLimit", "global rate limit " + std::to_string(*p.global_rate_limit) + " out of range (" +
                                   std::to_string(global_rate_limits_) + ")");
+    p.rate_limit_overrides = flag("rateLimitOverrides");
+    p.fault_overrides = flag("faultOverrides");
     if (!flag("fault")) return p;
     FaultInjection& fault = p.fault.emplace();
     if (flag("abort")) {

@@ -10,7 +10,7 @@
 namespace gatehouse::snapshot {
 
 // Bumped on any change to the byte layout; decode() refuses every other version.
-inline constexpr uint32_t kCodecFormatVersion = 10;
+inline constexpr uint32_t kCodecFormatVersion = 11;
 
 // Deterministic: equal snapshots (exact hosts in any insertion order) give equal bytes, so a
 // sender can skip a snapshot that encodes as the last one did. Derived state (RE2 objects,

@@ -157,6 +157,8 @@ json policies(const Snapshot& snapshot, const Policies& p) {
     if (const auto& d = p.fault->delay) jf["delay"] = {{"percentage", d->percentage}, {"delayMs", d->delay_ms}};
     out["fault"] = jf;
   }
+  if (p.rate_limit_overrides) out["rateLimitOverrides"] = true;
+  if (p.fault_overrides) out["faultOverrides"] = true;
   return out;
 }
 

@@ -219,15 +219,24 @@ struct Policies {
   std::optional<uint32_t> local_rate_limit;   // index into Snapshot::local_rate_limits
   std::optional<uint32_t> global_rate_limit;  // index into Snapshot::global_rate_limits
   std::optional<FaultInjection> fault;
+  // The member came from a policy's spec.overrides (GEP-713): a more specific one does not
+  // replace it.
+  bool rate_limit_overrides = false;
+  bool fault_overrides = false;
   bool empty() const { return !local_rate_limit && !global_rate_limit && !fault; }
-  // Each member `specific` sets replaces this one's. Local and global limits come from one
-  // RateLimitPolicy, so a more specific policy replaces both (an unset one included).
+  // Each member `specific` sets replaces this one's, unless this one overrides. Local and global
+  // limits come from one RateLimitPolicy, so a more specific policy replaces both (an unset one
+  // included).
   void overlay(const Policies& specific) {
-    if (specific.local_rate_limit || specific.global_rate_limit) {
+    if (!rate_limit_overrides && (specific.local_rate_limit || specific.global_rate_limit)) {
       local_rate_limit = specific.local_rate_limit;
       global_rate_limit = specific.global_rate_limit;
+      rate_limit_overrides = specific.rate_limit_overrides;
     }
-    if (specific.fault) fault = specific.fault;
+    if (!fault_overrides && specific.fault) {
+      fault = specific.fault;
+      fault_overrides = specific.fault_overrides;
+    }
   }
   bool operator==(const Policies&) const = default;
 };

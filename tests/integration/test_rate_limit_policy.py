@@ -178,5 +178,35 @@ class RateLimitPolicyChangesTest(GatehouseTestCase):
         self.assertEqual([self.get_status("/a") for _ in range(4)], [200, 200, 200, 429])
         self.assertEqual(self.get_status("/b"), 200)
 
+
+class OverridesTest(GatehouseTestCase):
+    """GEP-713 overrides: a Gateway's limit under spec.overrides wins over the route's default
+    limit (a route policy could otherwise lift it); a default on the Gateway does not."""
+
+    @classmethod
+    def configure(cls, gh):
+        cls.echo = gh.start_echo("echo-1")
+        ceiling = rate_limit_policy("ceiling", [target("Gateway", "gw", "strict")], 2, "1h")
+        ceiling["spec"]["overrides"] = {"local": ceiling["spec"].pop("local")}
+        gh.write("00-world.yaml", [
+            gateway_class(), gateway("gw", [listener("strict", PORT), listener("lenient", ADMIN_PORT)]),
+            *backend_service("echo", [cls.echo.ip]),
+            http_route("generous", [rule([backend_ref("echo")])], hostnames=[HOST]),
+            rate_limit_policy("route-default", [target("HTTPRoute", "generous")], 100, "1h"),
+            ceiling,
+            rate_limit_policy("gateway-default", [target("Gateway", "gw", "lenient")], 2, "1h"),
+        ])
+        gh.sync()
+        cls.ip = gateway_address(gh, "gw")
+
+    def test_the_gateways_override_beats_the_routes_default(self):
+        answers = [request(self.ip, PORT, "/", host=HOST) for _ in range(3)]
+        self.assertEqual([a.status for a in answers], [200, 200, 429])
+        self.assertEqual(answers[2].header("RateLimit-Policy"), '"ceiling";q=2;w=3600')
+
+    def test_the_gateways_default_yields_to_the_routes(self):
+        self.assertEqual([request(self.ip, ADMIN_PORT, "/", host=HOST).status for _ in range(5)], [200] * 5)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,9 +8,12 @@ namespace gatehouse::model {
 
 namespace {
 
-void decodeTargets(const nlohmann::json& spec, Policy& out) {
+// The targets, and the object holding the settings: spec itself (defaults) or spec.overrides.
+const nlohmann::json& decodeTargets(const nlohmann::json& spec, Policy& out) {
   for (const auto& t : arr(spec, "targetRefs"))
     out.target_refs.push_back({str(t, "group"), str(t, "kind"), str(t, "name"), decoding::optionalString(t, "sectionName")});
+  out.overrides = has(spec, "overrides");
+  return out.overrides ? obj(spec, "overrides") : spec;
 }
 
 uint32_t u32(const nlohmann::json& j, const char* key, uint32_t fallback) {
@@ -34,8 +37,7 @@ void decodeLimit(const nlohmann::json& limit, RateLimitPolicy::Limit& out) {
 
 std::shared_ptr<const TypedObject> decodeRateLimitPolicy(const nlohmann::json& object) {
   auto out = std::make_shared<RateLimitPolicy>();
-  const nlohmann::json& spec = obj(object, "spec");
-  decodeTargets(spec, *out);
+  const nlohmann::json& spec = decodeTargets(obj(object, "spec"), *out);
   if (has(spec, "local")) {
     const nlohmann::json& local = obj(spec, "local");
     RateLimitPolicy::Local l;
@@ -55,8 +57,7 @@ std::shared_ptr<const TypedObject> decodeRateLimitPolicy(const nlohmann::json& o
 
 std::shared_ptr<const TypedObject> decodeFaultInjectionPolicy(const nlohmann::json& object) {
   auto out = std::make_shared<FaultInjectionPolicy>();
-  const nlohmann::json& spec = obj(object, "spec");
-  decodeTargets(spec, *out);
+  const nlohmann::json& spec = decodeTargets(obj(object, "spec"), *out);
   if (has(spec, "abort")) {
     const nlohmann::json& abort = obj(spec, "abort");
     out->abort = FaultInjectionPolicy::Abort{u32(abort, "percentage", 100), optionalU32(abort, "httpStatus"),

@@ -26,6 +26,9 @@ struct PolicyTargetRef {
 
 struct Policy : TypedObject {
   std::vector<PolicyTargetRef> target_refs;
+  // GEP-713: the settings are defaults (a policy on a more specific target replaces them), or,
+  // given under spec.overrides, win over every more specific target's.
+  bool overrides = false;
 };
 
 // RateLimitPolicy: a token bucket of `requests` per `window`, per target, optionally one bucket

@@ -30,6 +30,7 @@ class FaultInjectionPolicyKind : public PolicyKind {
           static_cast<uint32_t>(std::min<uint64_t>(d->fixed_delay_ms, std::numeric_limits<uint32_t>::max()))};
     }
     into.fault = std::move(fault);
+    into.fault_overrides = spec.overrides;
   }
 };
 

@@ -37,6 +37,7 @@ class RateLimitPolicyKind : public PolicyKind {
   void compile(const model::Resource& policy, const PolicyTarget& target, snap::Policies& into,
                PolicyTables& tables) const override {
     const auto& spec = *policy.as<model::RateLimitPolicy>();
+    into.rate_limit_overrides = spec.overrides;
     if (spec.local) {
       auto limit = compileLimit<snap::LocalRateLimit>(policy, target, *spec.local);
       limit.max_keys = spec.local->max_keys;

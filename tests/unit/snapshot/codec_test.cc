@@ -42,6 +42,7 @@ RouteTablePtr routeTable(const std::string& route) {
   full.policies.local_rate_limit = 1;
   full.policies.global_rate_limit = 0;
   full.policies.fault = FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}};
+  full.policies.rate_limit_overrides = true;
   full.backends.push_back(WeightedBackend{0, 7, everyFilter(5)});
   full.backends.push_back(WeightedBackend{3, 1, {}});
   full.total_weight = 8;
@@ -91,6 +92,7 @@ Snapshot everyField() {
   https.client_validation = ClientValidation{"CA-BUNDLE", false};
   https.policies.local_rate_limit = 0;
   https.policies.fault = FaultInjection{std::nullopt, FaultInjection::Delay{100, 5}};
+  https.policies.fault_overrides = true;
   Listener other{"other/gw2", "http", "other.example", {}, {}};
   other.hosts.setExact("other.example", routeTable("other/r"));
   other.backend_client_certificate = TlsCertificate{"CLIENT-CERT", "CLIENT-KEY"};
@@ -162,6 +164,7 @@ TEST(SnapshotCodec, RoundTripKeepsSocketsListenersAndHosts) {
   EXPECT_EQ(d->sockets[5].listeners[0].client_validation, (ClientValidation{"CA-2", true}));
   EXPECT_EQ(https.policies.local_rate_limit, 0u);
   EXPECT_EQ(https.policies.fault, (FaultInjection{std::nullopt, FaultInjection::Delay{100, 5}}));
+  EXPECT_EQ(std::make_pair(https.policies.rate_limit_overrides, https.policies.fault_overrides), std::make_pair(false, true));
   EXPECT_TRUE(http.policies.empty());
   EXPECT_EQ(d->local_rate_limits, everyField().local_rate_limits);
   EXPECT_EQ(d->global_rate_limits, everyField().global_rate_limits);
@@ -223,6 +226,7 @@ TEST(SnapshotCodec, RoundTripRebuildsRegexesAndFilters) {
   EXPECT_EQ(full.policies.local_rate_limit, 1u);
   EXPECT_EQ(full.policies.global_rate_limit, 0u);
   EXPECT_EQ(full.policies.fault, (FaultInjection{FaultInjection::Abort{25, 503, 14}, FaultInjection::Delay{10, 250}}));
+  EXPECT_EQ(std::make_pair(full.policies.rate_limit_overrides, full.policies.fault_overrides), std::make_pair(true, false));
   EXPECT_TRUE(t.rules[1].policies.empty());
   EXPECT_EQ(full.total_weight, 8u);
   ASSERT_EQ(full.filters.size(), 6u);
@@ -269,7 +273,7 @@ TEST(SnapshotCodec, EncodingDoesNotDependOnExactHostInsertionOrder) {
 }
 
 TEST(SnapshotCodec, EmptySnapshotIsTwelveBytes) {
-  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x00", 12));
+  EXPECT_EQ(encode(Snapshot{}), std::string("GHSN\x0b\x00\x00\x00\x00\x00\x00\x00", 12));
   auto d = decode(encode(Snapshot{}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value()->clusters.size(), 0u);
@@ -285,7 +289,7 @@ TEST(SnapshotCodecErrors, MissingHeader) {
 
 TEST(SnapshotCodecErrors, OtherFormatVersion) {
   EXPECT_EQ(decodeError(std::string("GHSN\x01\x00\x00\x00\x00\x00", 10)),
-            "snapshot decode: format: format version 1 is not supported (this build reads version 10) (at byte 4)");
+            "snapshot decode: format: format version 1 is not supported (this build reads version 11) (at byte 4)");
 }
 
 TEST(SnapshotCodecErrors, EveryTruncationIsAnError) {
@@ -299,25 +303,25 @@ TEST(SnapshotCodecErrors, TrailingBytes) {
 }
 
 TEST(SnapshotCodecErrors, OverlongVarint) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a") + std::string(9, '\xff') + "\x02"),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b") + std::string(9, '\xff') + "\x02"),
             "snapshot decode: version: number exceeds 64 bits (at byte 5)");
 }
 
 TEST(SnapshotCodecErrors, CountBeyondInput) {
   // One route table claimed to hold 1000 rules, with 2 bytes left.
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x01\xe8\x07\x00\x00", 15)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x01\xe8\x07\x00\x00", 15)),
             "snapshot decode: routeTables[0].rules: count 1000 exceeds the 2 bytes left (at byte 11)");
 }
 
 TEST(SnapshotCodecErrors, StringBeyondInput) {
   // One socket whose address claims 100 bytes.
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x64pq", 15)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x00\x01\x64pq", 15)),
             "snapshot decode: sockets[0].address: string of 100 bytes exceeds the 2 bytes left (at byte 12)");
 }
 
 TEST(SnapshotCodecErrors, TooManyClusterSlots) {
   // 2^20 + 1 slots, none present: per-slot state would need memory the input never paid for.
-  const std::string bytes("GHSN\x0a\x00\x81\x80\x40\x00\x00\x00\x00\x00", 14);
+  const std::string bytes("GHSN\x0b\x00\x81\x80\x40\x00\x00\x00\x00\x00", 14);
   EXPECT_EQ(decodeError(bytes), "snapshot decode: clusters.slots: value 1048577 exceeds 1048576 (at byte 6)");
   auto decoded = decode(bytes, DecodeLimits{.max_cluster_slots = 1u << 21});
   ASSERT_TRUE(decoded.ok());
@@ -326,17 +330,17 @@ TEST(SnapshotCodecErrors, TooManyClusterSlots) {
 
 TEST(SnapshotCodecErrors, ClusterSlotOutOfRange) {
   // Two slots, one cluster, after two empty ones.
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x02\x01\x02", 9)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x02\x01\x02", 9)),
             "snapshot decode: clusters.gap: slot 2 out of range (2 slots) (at byte 8)");
 }
 
 TEST(SnapshotCodecErrors, MoreClustersThanSlots) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x01\x02\x00\x00\x00\x00\x00\x00", 14)),
             "snapshot decode: clusters.present: 2 clusters do not fit in 1 slots (at byte 7)");
 }
 
 TEST(SnapshotCodecErrors, EndpointPortBeyond16Bits) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x01\x01\x00\x00\x00\x01\x00\x80\x80\x04\x00\x00", 19)),
             "snapshot decode: clusters[0].endpoints[0].port: value 65536 exceeds 65535 (at byte 13)");
 }
 
@@ -347,7 +351,7 @@ TEST(SnapshotCodecErrors, BackendClusterOutOfRange) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[3].rules[1].backends[0].cluster: cluster 71 out of range (71 slots) (at byte "
-            "2469)");
+            "2483)");
 }
 
 TEST(SnapshotCodecErrors, LocalRateLimitOutOfRange) {
@@ -406,7 +410,7 @@ TEST(SnapshotCodecErrors, EntryRuleOutOfRange) {
   s.sockets.push_back({"0.0.0.0", 80, Transport::Tcp, ListenerKind::HttpConnectionManager, {{"ns/gw", "l", "", {}, {}}}});
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
-            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 552)");
+            "snapshot decode: routeTables[0].entries[2].rule: rule 2 out of range (2 rules) (at byte 556)");
 }
 
 TEST(SnapshotCodecErrors, BadRegex) {
@@ -418,7 +422,7 @@ TEST(SnapshotCodecErrors, BadRegex) {
   s.sockets[0].listeners[0].hosts.any = table;
   EXPECT_EQ(decodeError(encode(s)),
             "snapshot decode: routeTables[0].entries[0].path.value: bad regular expression \"/a(\": missing ): /a( (at "
-            "byte 40)");
+            "byte 42)");
 }
 
 Snapshot withPathRegexes(const std::vector<std::string>& patterns) {
@@ -440,7 +444,7 @@ TEST(SnapshotCodecErrors, RegexProgramsBeyondTheBudget) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().message,
             "snapshot decode: routeTables[0].entries[2].path.value: regular expressions exceed 150 compiled "
-            "instructions in total (at byte 72)");
+            "instructions in total (at byte 74)");
 }
 
 TEST(SnapshotCodec, EqualPatternsShareOneCompiledRegex) {
@@ -478,20 +482,20 @@ TEST(SnapshotCodecErrors, PresenceFlagNeitherZeroNorOne) {
 
 TEST(SnapshotCodecErrors, RouteTableReferenceOutOfRange) {
   // One socket, one listener whose catch-all names table 3 of 0.
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 24)),
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04", 24)),
             "snapshot decode: sockets[0].listeners[0].anyHost: route table 3 out of range (0 tables) (at byte 23)");
 }
 
 TEST(SnapshotCodecErrors, DuplicateExactHost) {
   // One empty route table; one listener with exact host "a" twice.
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x02\x01" "a\x01\x01" "a\x01\x00\x00",
                                     32)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[1].host: duplicate exact host \"a\" (at byte 27)");
 }
 
 TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x01\x01" "a\x00\x00\x00",
                                     27)),
             "snapshot decode: sockets[0].listeners[0].exactHosts[0].table: exact host \"a\" has no route table (at byte "
@@ -499,7 +503,7 @@ TEST(SnapshotCodecErrors, ExactHostWithoutTable) {
 }
 
 TEST(SnapshotCodecErrors, WildcardHostWithoutTable) {
-  EXPECT_EQ(decodeError(std::string("GHSN\x0a\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+  EXPECT_EQ(decodeError(std::string("GHSN\x0b\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00"
                                     "\x00\x01\x04.a.b\x00\x00",
                                     30)),
             "snapshot decode: sockets[0].listeners[0].wildcardHosts[0].table: wildcard host \"*.a.b\" has no route "
