@@ -199,12 +199,14 @@ class DeployManifestsTest(unittest.TestCase):
         [version] = crd["spec"]["versions"]
         self.assertEqual((version["name"], version["served"], version["storage"]), ("v1alpha1", True, True))
         spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
-        self.assertEqual(sorted(spec), ["accessLog", "annotations", "metrics", "replicas", "resources", "serviceType",
-                                        "tracing"])
+        self.assertEqual(sorted(spec), ["accessLog", "annotations", "metrics", "rateLimit", "replicas", "resources",
+                                        "serviceType", "tracing"])
         self.assertEqual(spec["serviceType"]["enum"], ["ClusterIP", "NodePort", "LoadBalancer"])
         self.assertEqual(sorted(spec["accessLog"]["properties"]), ["fields", "path", "sampling"])
         self.assertEqual(sorted(spec["tracing"]["properties"]), ["otlpEndpoint", "sampling"])
         self.assertEqual(spec["metrics"]["properties"]["perRouteLabels"]["type"], "boolean")
+        redis = spec["rateLimit"]["properties"]["redis"]
+        self.assertEqual((sorted(redis["properties"]), redis["required"]), (["address", "timeout"], ["address"]))
 
     def test_requests_cpu_and_memory_and_limits_memory_only(self):
         self.assertEqual(self.container["resources"], {
