@@ -58,11 +58,6 @@ bool plain(std::string_view value) {
          std::all_of(value.begin(), value.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
 }
 
-std::string identity(const snapshot::GlobalRateLimit& c) {
-  return c.policy + '\n' + c.target + '\n' + std::to_string(c.requests) + '\n' + std::to_string(c.window_ms) + '\n' +
-         std::to_string(static_cast<int>(c.key)) + '\n' + c.header + '\n' + (c.fail_closed ? "closed" : "open");
-}
-
 bool isInteger(const RespValue& v) { return v.type == RespValue::Type::Integer && v.integer >= 0; }
 
 // The script's answer, or Failed for anything else (an error reply included).
@@ -133,39 +128,17 @@ boost::asio::awaitable<GlobalRateLimiter::Decision> GlobalRateLimiter::acquire(r
   co_return d;
 }
 
+std::string GlobalRateLimiter::identity(const snapshot::GlobalRateLimit& c) {
+  return c.policy + '\n' + c.target + '\n' + std::to_string(c.requests) + '\n' + std::to_string(c.window_ms) + '\n' +
+         std::to_string(static_cast<int>(c.key)) + '\n' + c.header + '\n' + (c.fail_closed ? "closed" : "open");
+}
+
 GlobalRateLimiter::Counts GlobalRateLimiter::counts() const {
   Counts c;
   c.allowed = allowed_.load(std::memory_order_relaxed);
   c.limited = limited_.load(std::memory_order_relaxed);
   (config_.fail_closed ? c.failed_closed : c.failed_open) = failed_.load(std::memory_order_relaxed);
   return c;
-}
-
-std::vector<std::shared_ptr<GlobalRateLimiter>> GlobalRateLimiters::resolve(const snapshot::Snapshot& snapshot) {
-  std::lock_guard lock(mu_);
-  std::unordered_map<std::string, std::shared_ptr<GlobalRateLimiter>> kept;
-  std::vector<std::shared_ptr<GlobalRateLimiter>> out;
-  for (const auto& config : snapshot.global_rate_limits) {
-    const std::string id = identity(config);
-    auto it = kept.find(id);
-    if (it == kept.end()) {
-      auto old = by_identity_.find(id);
-      it = kept.emplace(id, old != by_identity_.end() ? old->second : std::make_shared<GlobalRateLimiter>(config)).first;
-    }
-    out.push_back(it->second);
-  }
-  by_identity_ = std::move(kept);
-  return out;
-}
-
-std::vector<std::shared_ptr<const GlobalRateLimiter>> GlobalRateLimiters::current() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<const GlobalRateLimiter>> out;
-  for (const auto& [id, limiter] : by_identity_) out.push_back(limiter);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(a->config().policy, a->config().target) < std::tie(b->config().policy, b->config().target);
-  });
-  return out;
 }
 
 }  // namespace gatehouse::dataplane::policies

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/policies/limiter_registry.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::redis {
@@ -35,6 +36,8 @@ namespace gatehouse::dataplane::policies {
 class GlobalRateLimiter {
  public:
   explicit GlobalRateLimiter(snapshot::GlobalRateLimit config);
+  // Equal for equal policy, target and settings (LimiterRegistry keeps the limiter then).
+  static std::string identity(const snapshot::GlobalRateLimit& config);
 
   struct Decision {
     enum class Outcome : uint8_t { Allowed, Limited, Failed };  // Failed: Redis gave no decision
@@ -67,16 +70,7 @@ class GlobalRateLimiter {
 const std::string& globalRateLimitScript();
 const std::string& globalRateLimitScriptSha();
 
-// Every global rate limit of the process, by identity, like LocalRateLimiters (its counters live
-// as long as the limit). Control thread only (DataPlane::apply).
-class GlobalRateLimiters {
- public:
-  std::vector<std::shared_ptr<GlobalRateLimiter>> resolve(const snapshot::Snapshot& snapshot);
-  std::vector<std::shared_ptr<const GlobalRateLimiter>> current() const;
-
- private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<GlobalRateLimiter>> by_identity_;
-};
+// Every global rate limit of the process: a new snapshot keeps the counters of the limits it keeps.
+using GlobalRateLimiters = LimiterRegistry<GlobalRateLimiter, &snapshot::Snapshot::global_rate_limits>;
 
 }  // namespace gatehouse::dataplane::policies

@@ -19,12 +19,12 @@ int64_t intervalOf(const snapshot::LocalRateLimit& c) {
   return std::max<int64_t>(1, window / std::max<uint32_t>(1, c.requests));
 }
 
-std::string identity(const snapshot::LocalRateLimit& c) {
+}  // namespace
+
+std::string LocalRateLimiter::identity(const snapshot::LocalRateLimit& c) {
   return c.policy + '\n' + c.target + '\n' + std::to_string(c.requests) + '\n' + std::to_string(c.window_ms) + '\n' +
          std::to_string(static_cast<int>(c.key)) + '\n' + c.header + '\n' + std::to_string(c.max_keys);
 }
-
-}  // namespace
 
 LocalRateLimiter::LocalRateLimiter(snapshot::LocalRateLimit config)
     : config_(std::move(config)),
@@ -99,33 +99,6 @@ size_t LocalRateLimiter::keys() const {
     n += shard->tat.size();
   }
   return n;
-}
-
-std::vector<std::shared_ptr<LocalRateLimiter>> LocalRateLimiters::resolve(const snapshot::Snapshot& snapshot) {
-  std::lock_guard lock(mu_);
-  std::unordered_map<std::string, std::shared_ptr<LocalRateLimiter>> kept;
-  std::vector<std::shared_ptr<LocalRateLimiter>> out;
-  for (const auto& config : snapshot.local_rate_limits) {
-    const std::string id = identity(config);
-    auto it = kept.find(id);
-    if (it == kept.end()) {
-      auto old = by_identity_.find(id);
-      it = kept.emplace(id, old != by_identity_.end() ? old->second : std::make_shared<LocalRateLimiter>(config)).first;
-    }
-    out.push_back(it->second);
-  }
-  by_identity_ = std::move(kept);
-  return out;
-}
-
-std::vector<std::shared_ptr<const LocalRateLimiter>> LocalRateLimiters::current() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<const LocalRateLimiter>> out;
-  for (const auto& [id, limiter] : by_identity_) out.push_back(limiter);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(a->config().policy, a->config().target) < std::tie(b->config().policy, b->config().target);
-  });
-  return out;
 }
 
 }  // namespace gatehouse::dataplane::policies

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dataplane/policies/limiter_registry.h"
 #include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::policies {
@@ -30,6 +31,8 @@ class LocalRateLimiter {
   using Clock = std::chrono::steady_clock;
 
   explicit LocalRateLimiter(snapshot::LocalRateLimit config);
+  // Equal for equal policy, target and settings (LimiterRegistry keeps the limiter then).
+  static std::string identity(const snapshot::LocalRateLimit& config);
 
   struct Decision {
     bool allowed = true;
@@ -64,19 +67,7 @@ class LocalRateLimiter {
   size_t per_shard_ = 0;
 };
 
-// Every local rate limit of the process, by identity (policy, target and settings), so that a new
-// snapshot keeps the buckets of the limits it keeps. Control thread only (DataPlane::apply).
-class LocalRateLimiters {
- public:
-  // The limiters of `snapshot`, in the order of its local_rate_limits; limits no longer there
-  // are forgotten (requests still on an older generation keep theirs until they end).
-  std::vector<std::shared_ptr<LocalRateLimiter>> resolve(const snapshot::Snapshot& snapshot);
-  // The current limiters (for metrics).
-  std::vector<std::shared_ptr<const LocalRateLimiter>> current() const;
-
- private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<LocalRateLimiter>> by_identity_;
-};
+// Every local rate limit of the process: a new snapshot keeps the buckets of the limits it keeps.
+using LocalRateLimiters = LimiterRegistry<LocalRateLimiter, &snapshot::Snapshot::local_rate_limits>;
 
 }  // namespace gatehouse::dataplane::policies
