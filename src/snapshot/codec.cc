@@ -185,15 +185,21 @@ class Encoder {
     varint(c.max_age);
   }
 
+  // What a local and a global limit share, in this order.
+  template <class Limit>
+  void rateLimitFields(const Limit& l) {
+    string(l.policy);
+    string(l.target);
+    varint(l.requests);
+    varint(l.window_ms);
+    varint(static_cast<uint64_t>(l.key));
+    string(l.header);
+  }
+
   void localRateLimits() {
     varint(snapshot_.local_rate_limits.size());
     for (const LocalRateLimit& l : snapshot_.local_rate_limits) {
-      string(l.policy);
-      string(l.target);
-      varint(l.requests);
-      varint(l.window_ms);
-      varint(static_cast<uint64_t>(l.key));
-      string(l.header);
+      rateLimitFields(l);
       varint(l.max_keys);
     }
   }
@@ -201,12 +207,7 @@ class Encoder {
   void globalRateLimits() {
     varint(snapshot_.global_rate_limits.size());
     for (const GlobalRateLimit& g : snapshot_.global_rate_limits) {
-      string(g.policy);
-      string(g.target);
-      varint(g.requests);
-      varint(g.window_ms);
-      varint(static_cast<uint64_t>(g.key));
-      string(g.header);
+      rateLimitFields(g);
       flag(g.fail_closed);
     }
   }
@@ -671,17 +672,23 @@ class Decoder {
     return r;
   }
 
+  // What a local and a global limit share (Encoder::rateLimitFields).
+  template <class Limit>
+  void rateLimitFields(Limit& l) {
+    l.policy = string("policy");
+    l.target = string("target");
+    l.requests = static_cast<uint32_t>(varint("requests", kMaxU32));
+    l.window_ms = varint("windowMs", kAnyU64);
+    l.key = enumeration("key", LocalRateLimit::Key::Header);
+    l.header = string("header");
+  }
+
   void localRateLimits(std::vector<LocalRateLimit>& out) {
     const uint64_t n = count("localRateLimits");
     for (uint64_t i = 0; i < n && !failed(); ++i) {
       Scope s(*this, "localRateLimits", i);
       LocalRateLimit& l = out.emplace_back();
-      l.policy = string("policy");
-      l.target = string("target");
-      l.requests = static_cast<uint32_t>(varint("requests", kMaxU32));
-      l.window_ms = varint("windowMs", kAnyU64);
-      l.key = enumeration("key", LocalRateLimit::Key::Header);
-      l.header = string("header");
+      rateLimitFields(l);
       l.max_keys = static_cast<uint32_t>(varint("maxKeys", kMaxU32));
       if (!failed() && (l.requests == 0 || l.window_ms == 0 || l.max_keys == 0))
         fail("requests", "a local rate limit needs requests, windowMs and maxKeys above 0");
@@ -694,12 +701,7 @@ class Decoder {
     for (uint64_t i = 0; i < n && !failed(); ++i) {
       Scope s(*this, "globalRateLimits", i);
       GlobalRateLimit& g = out.emplace_back();
-      g.policy = string("policy");
-      g.target = string("target");
-      g.requests = static_cast<uint32_t>(varint("requests", kMaxU32));
-      g.window_ms = varint("windowMs", kAnyU64);
-      g.key = enumeration("key", GlobalRateLimit::Key::Header);
-      g.header = string("header");
+      rateLimitFields(g);
       g.fail_closed = flag("failClosed");
       if (!failed() && (g.requests == 0 || g.window_ms == 0))
         fail("requests", "a global rate limit needs requests and windowMs above 0");
@@ -707,17 +709,19 @@ class Decoder {
     global_rate_limits_ = n;
   }
 
+  // An optional index into a table of `size` entries.
+  std::optional<uint32_t> tableIndex(const char* field, const std::string& what, uint64_t size) {
+    std::optional<uint32_t> index = optionalU32(field);
+    if (!failed() && index && *index >= size)
+      fail(field, what + " " + std::to_string(*index) + " out of range (" + std::to_string(size) + ")");
+    return index;
+  }
+
   Policies policies() {
     Scope s(*this, "policies");
     Policies p;
-    p.local_rate_limit = optionalU32("localRateLimit");
-    if (!failed() && p.local_rate_limit && *p.local_rate_limit >= local_rate_limits_)
-      fail("localRateLimit", "local rate limit " + std::to_string(*p.local_rate_limit) + " out of range (" +
-                                 std::to_string(local_rate_limits_) + ")");
-    p.global_rate_limit = optionalU32("globalRateLimit");
-    if (!failed() && p.global_rate_limit && *p.global_rate_limit >= global_rate_limits_)
-      fail("globalRateLimit", "global rate limit " + std::to_string(*p.global_rate_limit) + " out of range (" +
-                                  std::to_string(global_rate_limits_) + ")");
+    p.local_rate_limit = tableIndex("localRateLimit", "local rate limit", local_rate_limits_);
+    p.global_rate_limit = tableIndex("globalRateLimit", "global rate limit", global_rate_limits_);
     p.rate_limit_overrides = flag("rateLimitOverrides");
     p.fault_overrides = flag("faultOverrides");
     if (!flag("fault")) return p;
