@@ -1,6 +1,5 @@
 #include "dataplane/observe/collector_connection.h"
 
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -12,6 +11,7 @@
 #include "dataplane/observe/span_exporter.h"
 #include "dataplane/tls/openssl_error.h"
 #include "dataplane/tls/stream.h"
+#include "snapshot/snapshot.h"
 
 namespace gatehouse::dataplane::observe {
 namespace {
@@ -39,19 +39,13 @@ int connectTo(const CollectorUrl& url, std::chrono::milliseconds timeout) {
   return fd;
 }
 
-bool isIpAddress(const std::string& host) {
-  in6_addr a6{};
-  in_addr a4{};
-  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
-}
-
 // A client SSL on `fd` that checks the certificate names `host`; handshaken, or null.
 SSL* handshake(SSL_CTX* ctx, int fd, const std::string& host) {
   SSL* ssl = SSL_new(ctx);
   if (ssl == nullptr) return nullptr;
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   bool named = false;
-  if (isIpAddress(host)) {
+  if (snapshot::Endpoint(host, 0).family != snapshot::Endpoint::Family::Invalid) {  // an IP literal
     named = X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;  // no SNI for an address (RFC 6066)
   } else {
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
