@@ -111,6 +111,9 @@ class GlobalRateLimitTest(GlobalLimitCase):
         self.assertEqual(limited.header("RateLimit"), '"rl-shared";r=0;t=60')
         self.assertEqual(limited.header("Retry-After"), "15")  # one request per 60 s / 4
         self.assertEqual(limited.text, "Too Many Requests\n")
+        # Admitted requests see the shared bucket drain, whichever replica answers.
+        self.assertEqual([a.header("RateLimit") for a in answers[:4]],
+                         [f'"rl-shared";r={3 - i};t={15 * (i + 1)}' for i in range(4)])
         series = ('gatehouse_global_rate_limit_decisions_total{policy="default/rl-shared",'
                   'target="HTTPRoute/default/global/shared"')
         # Each replica counts its own decisions: A made requests 1, 3, 5 (allowed, allowed, limited).
@@ -137,10 +140,16 @@ class GlobalRateLimitTest(GlobalLimitCase):
         # The local limit (3 per replica) stops replica A's 4th request before it takes a global token.
         first = [self.get("/both", 0) for _ in range(4)]
         self.assertEqual([a.status for a in first], [200, 200, 200, 429])
+        # An admitted request reports the limit with fewer requests left: here the local one.
+        self.assertEqual([(a.header("RateLimit-Policy"), a.header("RateLimit")) for a in first[:3]],
+                         [('"rl-both";q=3;w=3600', f'"rl-both";r={2 - i};t={1200 * (i + 1)}') for i in range(3)])
         self.assertEqual(first[3].header("RateLimit-Policy"), '"rl-both";q=3;w=3600')
         # Replica B's local bucket is full, but the global one (5) has 2 tokens left.
         second = [self.get("/both", 1) for _ in range(3)]
         self.assertEqual([a.status for a in second], [200, 200, 429])
+        # B's first request leaves 2 local tokens but 1 global one: the global limit is reported.
+        self.assertEqual((second[0].header("RateLimit-Policy"), second[0].header("RateLimit")),
+                         ('"rl-both";q=5;w=3600', '"rl-both";r=1;t=2880'))
         self.assertEqual(second[2].header("RateLimit-Policy"), '"rl-both";q=5;w=3600')
 
     def test_keys_expire_when_their_bucket_is_full_again(self):

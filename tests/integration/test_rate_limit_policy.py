@@ -24,11 +24,14 @@ from policy_helpers import rate_limit_policy, target  # noqa: E402
 PORT = 8080
 ADMIN_PORT = 8081
 HOST = "limited.example.com"
-RULES = ["burst", "per-client", "per-key", "refill", "shared", "metrics", "free"]
+RULES = ["burst", "per-client", "per-key", "refill", "shared", "metrics", "free", "quiet"]
+# A response filter sees the RateLimit headers and can remove them.
+QUIET = [{"type": "ResponseHeaderModifier", "responseHeaderModifier": {"remove": ["RateLimit", "RateLimit-Policy"]}}]
 
 
 def named_rule(name: str) -> dict:
-    return dict(rule([backend_ref("echo")], matches=[path_match("/" + name)]), name=name)
+    filters = QUIET if name == "quiet" else None
+    return dict(rule([backend_ref("echo")], matches=[path_match("/" + name)], filters=filters), name=name)
 
 
 def from_address(ip: str, port: int, path: str, source: str) -> Response:
@@ -59,6 +62,7 @@ def world(echo_ip: str) -> list:
         rate_limit_policy("rl-shared", [target("HTTPRoute", "limited", "shared")], 10, "1h"),
         rate_limit_policy("rl-metrics", [target("HTTPRoute", "limited", "metrics")], 4, "1h"),
         rate_limit_policy("rl-admin", [target("Gateway", "gw", "admin")], 3, "1h"),
+        rate_limit_policy("rl-quiet", [target("HTTPRoute", "limited", "quiet")], 2, "1h"),
     ]
 
 
@@ -87,6 +91,19 @@ class RateLimitPolicyTest(GatehouseTestCase):
         self.assertEqual(limited.header("Retry-After"), "720")  # one request per 3600 s / 5
         self.assertEqual(limited.text, "Too Many Requests\n")
         self.assertEqual(self.echo.requests_seen().count("/burst"), 5)
+        # Each admitted request's response tells what is left: one token refills every 720 s.
+        self.assertEqual([(a.header("RateLimit-Policy"), a.header("RateLimit"), a.header("Retry-After"))
+                          for a in answers[:5]],
+                         [('"rl-burst";q=5;w=3600', f'"rl-burst";r={4 - i};t={720 * (i + 1)}', None)
+                          for i in range(5)])
+
+    def test_a_response_filter_can_remove_the_ratelimit_headers(self):
+        answers = [self.get("/quiet") for _ in range(3)]
+        self.assertEqual([a.status for a in answers], [200, 200, 429])
+        self.assertEqual([(a.header("RateLimit-Policy"), a.header("RateLimit")) for a in answers[:2]],
+                         [(None, None)] * 2)
+        # The gateway's own 429 is not filtered.
+        self.assertEqual(answers[2].header("RateLimit"), '"rl-quiet";r=0;t=3600')
 
     def test_client_addresses_have_their_own_buckets(self):
         first = [from_address(self.ip, PORT, "/per-client", "127.0.0.1").status for _ in range(3)]
@@ -112,7 +129,8 @@ class RateLimitPolicyTest(GatehouseTestCase):
         self.assertEqual(sorted(codes), [200] * 10 + [429] * 20)
 
     def test_unlimited_rules_and_other_listeners_are_not_counted(self):
-        self.assertEqual(self.statuses("/free", 20), [200] * 20)
+        answers = [self.get("/free") for _ in range(20)]
+        self.assertEqual([(a.status, a.header("RateLimit")) for a in answers], [(200, None)] * 20)
 
     def test_a_listener_limit_covers_the_routes_on_that_listener(self):
         self.assertEqual(self.statuses("/", 5, port=ADMIN_PORT, host="console.example.com"), [200] * 3 + [429] * 2)

@@ -286,7 +286,7 @@ void H1Connection<Stream>::appendResponseHead(const gh::ResponseHead& head, cons
     if (head.chunked && gh::equalsIgnoreCase(name, "content-length")) return false;
     return !(connection_field && gh::listContainsToken(*connection_field, name));
   };
-  if (!hasResponseFilters(ctx)) {
+  if (!changesResponse(ctx)) {
     for (const gh::Header& field : head.headers) {
       if (forwarded(field.name)) appendField(active_->out, field.name, field.value);
     }

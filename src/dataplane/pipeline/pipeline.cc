@@ -140,7 +140,10 @@ bool hasResponseFilters(const RequestContext& ctx) {
   return filters::hasResponseFilters(ctx.rule->filters) || filters::hasResponseFilters(ctx.backend->filters);
 }
 
+bool changesResponse(const RequestContext& ctx) { return ctx.rate_limit || hasResponseFilters(ctx); }
+
 void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
+  if (ctx.rate_limit) policies::addRateLimitHeaders(*ctx.rate_limit, response.headers);
   filters::applyResponseFilters(ctx.rule->filters, ctx.request, response);
   filters::applyResponseFilters(ctx.backend->filters, ctx.request, response);
 }

@@ -49,9 +49,12 @@ http::Response localResponse(uint16_t status);
 // request the trailers-only gRPC answer (pipeline/grpc.h).
 http::Response errorResponse(const RequestContext& ctx, const ProxyError& error);
 
-// Response filters: the rule's, then the backendRef's. hasResponseFilters() lets a codec keep
-// its fast path (copying the upstream head through) when there is nothing to apply.
+// The response phase: the RateLimit headers of the quota the request was admitted under, then
+// response filters, the rule's and the backendRef's (which can remove those headers).
+// changesResponse() lets a codec keep its fast path (copying the upstream head through) when
+// there is nothing to apply; hasResponseFilters() says whether a filter reads the request.
 bool hasResponseFilters(const RequestContext& ctx);
+bool changesResponse(const RequestContext& ctx);
 void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 
 // The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by

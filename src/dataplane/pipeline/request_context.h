@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,16 @@ struct ConnectionCounts;
 }
 
 using Clock = std::chrono::steady_clock;
+
+// What is left of a rate limit's quota after a request (policies/policy_phase.h): the RateLimit
+// headers of its answer.
+struct RateLimitQuota {
+  const std::string* policy = nullptr;  // "namespace/name", in the snapshot `generation` pins
+  uint32_t requests = 0;
+  uint64_t window_ms = 0;
+  uint32_t remaining = 0;
+  std::chrono::nanoseconds reset{};  // until the bucket is full again
+};
 
 struct RequestContext {
   // ---- set by the codec ----
@@ -64,6 +75,9 @@ struct RequestContext {
   std::optional<Clock::duration> fault_delay;
   // runRequestPhases() stopped at the global rate limit: runPendingPhases() asks Redis and goes on.
   bool phases_pending = false;
+  // The tightest rate limit the request was admitted under: its RateLimit headers go on the
+  // upstream's response.
+  std::optional<RateLimitQuota> rate_limit;
 
   // ---- the outcome, for the log hook ----
   uint16_t status = 0;
@@ -101,6 +115,7 @@ struct RequestContext {
     trace.reset();
     fault_delay.reset();
     phases_pending = false;
+    rate_limit.reset();
     status = 0;
     error.reset();
   }

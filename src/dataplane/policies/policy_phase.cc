@@ -34,29 +34,19 @@ http::Response grpcAnswer(uint8_t status, std::string_view message) {
   return response;
 }
 
-// draft-ietf-httpapi-ratelimit-headers: the quota policy (q requests per w seconds) and what is
-// left of it (r, and t seconds until it is whole again), named by the policy's name; then
-// Retry-After. A local and a global limit answer alike.
-struct Limited {
-  const std::string& policy;  // namespace/name
-  uint32_t requests;
-  uint64_t window_ms;
-  uint32_t remaining;
-  std::chrono::nanoseconds reset, retry_after;
-};
-
-http::Response limitedAnswer(const RequestContext& ctx, const Limited& l) {
+http::Response limitedAnswer(const RequestContext& ctx, const RateLimitQuota& quota,
+                             std::chrono::nanoseconds retry_after) {
   http::Response response = ctx.grpc ? grpcAnswer(static_cast<uint8_t>(GrpcStatus::ResourceExhausted),
                                                   "gateway: rate limited")
                                      : localResponse(429);
-  const std::string policy(std::string_view(l.policy).substr(l.policy.find('/') + 1));
-  const uint64_t window = std::max<uint64_t>(1, (l.window_ms + 999) / 1000);
-  response.headers.add("RateLimit-Policy",
-                       "\"" + policy + "\";q=" + std::to_string(l.requests) + ";w=" + std::to_string(window));
-  response.headers.add("RateLimit", "\"" + policy + "\";r=" + std::to_string(l.remaining) +
-                                        ";t=" + std::to_string(ceilSeconds(l.reset)));
-  response.headers.add("Retry-After", std::to_string(std::max<uint64_t>(1, ceilSeconds(l.retry_after))));
+  addRateLimitHeaders(quota, response.headers);
+  response.headers.add("Retry-After", std::to_string(std::max<uint64_t>(1, ceilSeconds(retry_after))));
   return response;
+}
+
+// An admitted request answers with the quota it leaves the fewest requests of.
+void admitted(RequestContext& ctx, const RateLimitQuota& quota) {
+  if (!ctx.rate_limit || quota.remaining < ctx.rate_limit->remaining) ctx.rate_limit = quota;
 }
 
 // The bucket a request counts in: none for Key::Target, else its client address or the value of
@@ -69,23 +59,27 @@ std::string bucketKey(snap::LocalRateLimit::Key key, const std::string& header, 
 }
 
 std::optional<http::Response> localRateLimit(const snap::LocalRateLimit& limit, LocalRateLimiter& limiter,
-                                             const RequestContext& ctx) {
+                                             RequestContext& ctx) {
   const LocalRateLimiter::Decision d =
       limiter.acquire(bucketKey(limit.key, limit.header, ctx), LocalRateLimiter::Clock::now());
-  if (d.allowed) return std::nullopt;
-  return limitedAnswer(ctx, {limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset, d.retry_after});
+  const RateLimitQuota quota{&limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset};
+  if (!d.allowed) return limitedAnswer(ctx, quota, d.retry_after);
+  admitted(ctx, quota);
+  return std::nullopt;
 }
 
 boost::asio::awaitable<std::optional<http::Response>> globalRateLimit(Worker& worker, GlobalRateLimiter& limiter,
-                                                                      const RequestContext& ctx) {
+                                                                      RequestContext& ctx) {
   const snap::GlobalRateLimit& limit = limiter.config();
   const GlobalRateLimiter::Decision d =
       co_await limiter.acquire(worker.redis(), bucketKey(limit.key, limit.header, ctx));
+  const RateLimitQuota quota{&limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset};
   switch (d.outcome) {
     case GlobalRateLimiter::Decision::Outcome::Allowed:
+      admitted(ctx, quota);
       co_return std::nullopt;
     case GlobalRateLimiter::Decision::Outcome::Limited:
-      co_return limitedAnswer(ctx, {limit.policy, limit.requests, limit.window_ms, d.remaining, d.reset, d.retry_after});
+      co_return limitedAnswer(ctx, quota, d.retry_after);
     case GlobalRateLimiter::Decision::Outcome::Failed:
       break;
   }
@@ -142,6 +136,23 @@ boost::asio::awaitable<void> waitFaultDelay(Worker& worker, RequestContext& ctx)
   boost::asio::steady_timer timer(worker.io());
   timer.expires_after(*ctx.fault_delay);
   co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
+// draft-ietf-httpapi-ratelimit-headers: the quota policy (q requests per w seconds) and what is
+// left of it (r, and t seconds until it is whole again), named by the policy's name. A local and
+// a global limit answer alike.
+void addRateLimitHeaders(const RateLimitQuota& quota, http::Headers& headers) {
+  const std::string_view name = std::string_view(*quota.policy).substr(quota.policy->find('/') + 1);
+  const uint64_t window = std::max<uint64_t>(1, (quota.window_ms + 999) / 1000);
+  std::string value;
+  value.reserve(name.size() + 32);
+  value.append("\"").append(name).append("\";q=").append(std::to_string(quota.requests));
+  value.append(";w=").append(std::to_string(window));
+  headers.add("RateLimit-Policy", value);
+  value.clear();
+  value.append("\"").append(name).append("\";r=").append(std::to_string(quota.remaining));
+  value.append(";t=").append(std::to_string(ceilSeconds(quota.reset)));
+  headers.add("RateLimit", std::move(value));
 }
 
 }  // namespace gatehouse::dataplane::policies
