@@ -11,9 +11,16 @@
 # instructions and allocations per request (bench/callgrind_counts.py; TOP=N also lists the N
 # functions that allocate most), and leaves the profile in $OUT (default /tmp/profile_h2) for
 # callgrind_annotate.
+#
+# The relay of bodies over HTTP/2 both ways (gRPC streaming's path): UPSTREAM=h2c makes the
+# backend nginx speak h2c (the Service port's appProtocol kubernetes.io/h2c); RESPONSE=N answers
+# every request with a static body of N bytes instead of "ok"; UPLOAD=N sends a body of N bytes
+# with every request (h2load -d; nginx reads it whole before it answers, as a gRPC backend does).
 set -euo pipefail
 
 BIN=$(readlink -f "${1:?usage: $0 BINARY [h2c|tls] [REQUESTS]}")
+backend_h2="" app_protocol=""
+if [[ ${UPSTREAM:-} == h2c ]]; then backend_h2=" http2" app_protocol=", appProtocol: kubernetes.io/h2c"; fi
 MODE=${2:-h2c}
 N=${3:-10000}
 OUT=${OUT:-/tmp/profile_h2}
@@ -37,9 +44,29 @@ http {
   access_log off;
   keepalive_requests 1000000000;
   client_body_temp_path $OUT/nginx/body;
-  server { listen 127.0.0.1:$BACKEND_PORT; location / { return 200 "ok"; } }
+  client_body_buffer_size 1m;
+  server {
+    listen 127.0.0.1:$BACKEND_PORT${backend_h2};
+    root $OUT/nginx/root;
+    mirror /drain;
+    mirror_request_body on;
+    location = /drain { internal; return 204; }
+    location = / { return 200 "ok"; }
+    location / { error_page 405 =200 \$uri; }
+  }
 }
 EOF
+mkdir -p "$OUT/nginx/root"
+path=/
+if [[ -n ${RESPONSE:-} ]]; then
+  head -c "$RESPONSE" /dev/zero | tr '\0' x >"$OUT/nginx/root/body"
+  path=/body
+fi
+h2load_body=()
+if [[ -n ${UPLOAD:-} ]]; then
+  head -c "$UPLOAD" /dev/zero | tr '\0' y >"$OUT/upload"
+  h2load_body=(-d "$OUT/upload")
+fi
 nginx -c "$OUT/nginx/nginx.conf" -p "$OUT/nginx" 2>"$OUT/nginx/stderr" &
 pids+=($!)
 
@@ -88,7 +115,7 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {name: backend, namespace: bench}
-spec: {ports: [{name: http, port: 80, protocol: TCP, targetPort: $BACKEND_PORT}]}
+spec: {ports: [{name: http, port: 80, protocol: TCP, targetPort: $BACKEND_PORT$app_protocol}]}
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -104,7 +131,7 @@ valgrind --tool=callgrind --instr-atstart=no --dump-instr=no --callgrind-out-fil
 gh_pid=$!
 pids+=($gh_pid)
 
-url="$scheme://$ADDRESS:$GW_PORT/"
+url="$scheme://$ADDRESS:$GW_PORT$path"
 for _ in $(seq 600); do
   code=$(curl -sk -o /dev/null -w '%{http_code}' "$url" || true)
   [[ $code == 200 ]] && break
@@ -115,6 +142,7 @@ done
 # CLIENTS x STREAMS streams in flight (bench/run.py's HTTP/2 section uses 50 x 10); over TLS
 # h2load negotiates h2 by ALPN.
 h2load_args=(-c"${CLIENTS:-10}" -m"${STREAMS:-10}")
+h2load_args+=("${h2load_body[@]}")
 h2load "${h2load_args[@]}" -n 1000 "$url" >"$OUT/warmup.txt"
 callgrind_control -i on "$gh_pid" >/dev/null 2>&1
 callgrind_control -z "$gh_pid" >/dev/null 2>&1

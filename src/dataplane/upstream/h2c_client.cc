@@ -605,8 +605,12 @@ asio::awaitable<Outcome> H2cStreaming::readBody(std::string& out, size_t max, bo
     if (!co_await wait(call_.signal)) co_return ProxyError::of(ErrorKind::TimedOut);
   }
   const size_t take = std::min(max, call_.in.size());
-  out.append(call_.in, 0, take);
-  call_.in.erase(0, take);
+  if (out.empty() && take == call_.in.size()) {
+    out.swap(call_.in);  // the usual case, without a copy; each side keeps the other's capacity
+  } else {
+    out.append(call_.in, 0, take);
+    call_.in.erase(0, take);
+  }
   if (take > 0 && session_->state_ == H2cSession::State::Ready) {
     nghttp2_session_consume(session_->session_, id_, take);
     session_->flush();
