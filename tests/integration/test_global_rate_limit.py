@@ -101,7 +101,12 @@ class GlobalRateLimitTest(GlobalLimitCase):
         rate_limit_policy("rl-both", on("both"), 3, "1h", global_limit=limit(5, "1h")),
         rate_limit_policy("rl-ttl", on("ttl"), global_limit=limit(3, "1m")),
         rate_limit_policy("rl-flush", on("flush"), global_limit=limit(5, "1h")),
+        rate_limit_policy("rl-rpc", [target("GRPCRoute", "rpc")], global_limit=limit(2, "1h")),
     ]
+    extra = [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+              "metadata": {"name": "rpc", "namespace": "default"},
+              "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["grpc.example.com"],
+                       "rules": [{"backendRefs": [backend_ref("echo")]}]}}]
 
     def test_two_replicas_share_one_limit(self):
         answers = [self.get("/shared", replica=i % 2) for i in range(6)]
@@ -151,6 +156,16 @@ class GlobalRateLimitTest(GlobalLimitCase):
         self.assertEqual((second[0].header("RateLimit-Policy"), second[0].header("RateLimit")),
                          ('"rl-both";q=5;w=3600', '"rl-both";r=1;t=2880'))
         self.assertEqual(second[2].header("RateLimit-Policy"), '"rl-both";q=5;w=3600')
+
+    def test_grpc_calls_carry_the_headers_then_get_resource_exhausted(self):
+        # Over HTTP/2 to both replicas: the headers of the upstream's answer, then the gateway's.
+        calls = [test_grpc.raw_grpc_call(self.replica[i % 2][1], "/any.Service/Method")[0] for i in range(3)]
+        self.assertEqual([h[":status"] for h in calls], ["200"] * 3)
+        self.assertEqual([(h.get("ratelimit-policy"), h.get("ratelimit")) for h in calls[:2]],
+                         [('"rl-rpc";q=2;w=3600', '"rl-rpc";r=1;t=1800'),
+                          ('"rl-rpc";q=2;w=3600', '"rl-rpc";r=0;t=3600')])
+        self.assertEqual((calls[2]["grpc-status"], calls[2]["ratelimit"], calls[2]["retry-after"]),
+                         ("8", '"rl-rpc";r=0;t=3600', "1800"))
 
     def test_keys_expire_when_their_bucket_is_full_again(self):
         key = "gatehouse:rl:default/rl-ttl:HTTPRoute/default/global/ttl:3/60000"
