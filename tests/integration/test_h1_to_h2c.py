@@ -42,7 +42,7 @@ class H2Backend:
     """An h2c upstream (python-h2; a thread per connection and one per response, flow control
     respected). GET /download/<n>[?nolength]: n pattern bytes, with content-length unless nolength.
     POST /upload: JSON {length, sha256, trailers, te} once the body ended. GET /slow: "first
-    piece", then "second piece" once `release` is set. GET /trailers: "hello", then trailers
+    piece", then "second piece" once `release` is set (any path ending in /hold: never). GET /trailers: "hello", then trailers
     x-checksum. GET /reset/<n>: content-length 2n, n bytes, then RST_STREAM. /flaky/<key>: 503
     the first time for a key, then 200 with JSON {attempt, length, sha256}. `resets`: the paths of
     the streams the gateway reset."""
@@ -53,6 +53,7 @@ class H2Backend:
         self.resets = []
         self.attempts = collections.Counter()
         self.release = threading.Event()
+        self.hold = threading.Event()  # never set: /.../hold answers its first piece only
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -151,9 +152,9 @@ class H2Backend:
                 body = json.dumps({"length": stream["length"], "sha256": stream["hash"].hexdigest(),
                                    "trailers": stream["trailers"], "te": stream["headers"].get("te")}).encode()
                 send([(":status", "200"), ("content-length", str(len(body)))], body, end=True)
-            elif path == "/slow":
+            elif path == "/slow" or path.endswith("/hold"):
                 send([(":status", "200"), ("content-type", "text/plain")], b"first piece")
-                self.release.wait(WAIT)
+                (self.release if path == "/slow" else self.hold).wait(WAIT)
                 send(data=b"second piece", end=True)
             elif path == "/trailers":
                 send([(":status", "200")], b"hello", end=True, trailers=[("x-checksum", "5d41")])
@@ -262,13 +263,15 @@ class H1ToH2cTest(GatehouseTestCase):
                     "appProtocol": "kubernetes.io/h2c"}
         flaky = rule([backend_ref("h2")], matches=[path_match("/flaky")])
         flaky["retry"] = {"codes": [503], "attempts": 2, "backoff": "1ms"}
+        timeout = rule([backend_ref("h2")], matches=[path_match("/timeout")])
+        timeout["timeouts"] = {"request": "1s"}
         gh.write("00-infra.yaml", [
             gateway_class(),
             gateway("gw", [listener("http", PORT, "HTTP")]),
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "h2", "namespace": "default"},
              "spec": {"ports": [h2c_port]}},
             endpoint_slice("h2", [backend_ip]),
-            http_route("h2", hostnames=[HOST], rules=[flaky, rule([backend_ref("h2")])]),
+            http_route("h2", hostnames=[HOST], rules=[flaky, timeout, rule([backend_ref("h2")])]),
         ])
         gh.sync()
         cls.ip = gateway_address(gh, "gw")
@@ -341,6 +344,16 @@ class H1ToH2cTest(GatehouseTestCase):
         self.assertFalse(self.backend.release.is_set())  # the rest is still held by the backend
         self.backend.release.set()
         self.assertEqual(conn.chunked_body(), (b"first piecesecond piece", {}))
+
+    def test_request_timeout_cuts_a_response_still_streaming(self):
+        conn = self.connect()
+        conn.send(get("/timeout/hold"))
+        started = time.monotonic()
+        status, headers = conn.head()
+        self.assertEqual((status, headers.get("transfer-encoding")), (200, "chunked"))
+        self.assertEqual(conn.until_close(), b"b\r\nfirst piece\r\n")  # no last chunk: cut short
+        self.assertLess(time.monotonic() - started, 5)
+        wait_until(lambda: "/timeout/hold" in self.backend.resets, timeout=5, what="the upstream stream reset")
 
     def test_response_trailers_reach_a_client_that_sent_te_trailers(self):
         conn = self.connect()
