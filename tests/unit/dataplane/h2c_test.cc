@@ -47,6 +47,7 @@ class H2cTest : public ::testing::Test {
     t.rule(kH1, {M().prefix("/h1")});
     t.rule(kH2cDown, {M().prefix("/down")});
     t.rule(kH1, {M().prefix("/mirror")}, mirror);
+    t.rule(kH2c, {M().prefix("/tomirror")}, snapshot::Filters{snapshot::RequestMirror{kH1, 100, 100}});
     auto s = snapshotWith({socketWith(t.build(), port_)},
                           {h2cCluster("ns/h2c:8081", {h2_.endpoint()}), clusterOf("ns/h1:80", {h1_.endpoint()}),
                            h2cCluster("ns/down:8081", {{"127.0.0.1", freePort()}})});
@@ -180,6 +181,19 @@ TEST_F(H2cTest, MirrorToAnH2cBackend) {
   for (int i = 0; i < 400 && h2_.requests() == 0; ++i) std::this_thread::sleep_for(5ms);
   ASSERT_EQ(h2_.received().size(), 1u);
   EXPECT_TRUE(h2_.received()[0].starts_with("h2 GET http gateway.example /mirror/m\n")) << h2_.received()[0];
+}
+
+TEST_F(H2cTest, ChunkedBodyToAnH2cBackendIsMirroredDecoded) {
+  apply();
+  Client client(port_);
+  client.send("POST /tomirror HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  Reply r = client.read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.ends_with("\n\nabcde")) << r.body;
+  for (int i = 0; i < 400 && h1_.requests() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(h1_.received().size(), 1u);
+  EXPECT_TRUE(h1_.received()[0].starts_with("a POST /tomirror\n")) << h1_.received()[0];
+  EXPECT_TRUE(h1_.received()[0].ends_with("\n\nabcde")) << h1_.received()[0];
 }
 
 }  // namespace
