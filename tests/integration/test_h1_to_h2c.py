@@ -45,7 +45,7 @@ class H2Backend:
     piece", then "second piece" once `release` is set (any path ending in /hold: never). GET /trailers: "hello", then trailers
     x-checksum. GET /reset/<n>: content-length 2n, n bytes, then RST_STREAM. /flaky/<key>: 503
     the first time for a key, then 200 with JSON {attempt, length, sha256}. `resets`: the paths of
-    the streams the gateway reset."""
+    the streams the gateway reset. POST /early: 413 at once, then RST_STREAM NO_ERROR."""
 
     def __init__(self, ip: str, port: int = 3000):
         self.sock = socket.create_server((ip, port), backlog=64)
@@ -94,6 +94,9 @@ class H2Backend:
         if isinstance(event, h2.events.RequestReceived):
             streams[event.stream_id] = {"headers": dict(event.headers), "hash": hashlib.sha256(), "length": 0,
                                         "trailers": {}, "reset": False}
+            if dict(event.headers)[":path"] == "/early":  # answered at once, the body refused
+                conn.send_headers(event.stream_id, [(":status", "413"), ("content-length", "0")], end_stream=True)
+                conn.reset_stream(event.stream_id, error_code=0)
         elif isinstance(event, h2.events.DataReceived):
             stream = streams[event.stream_id]
             stream["hash"].update(event.data)
@@ -390,6 +393,15 @@ class H1ToH2cTest(GatehouseTestCase):
         received = conn.until_close()
         self.assertLessEqual(len(received), 100000)
         self.assertEqual(received, pattern(100000)[:len(received)])
+
+    def test_upstream_answering_before_the_body_ended_gets_its_answer_through(self):
+        conn = self.connect()
+        conn.send(f"POST /early HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {20 * MIB}\r\n\r\n".encode()
+                  + pattern(128 * 1024))
+        status, headers = conn.head()
+        # The rest of the body is not read: the connection closes after the answer.
+        self.assertEqual((status, headers.get("content-length"), headers.get("connection")), (413, "0", "close"))
+        self.assertEqual(conn.until_close(), b"")
 
     def test_keep_alive_serves_requests_in_turn(self):
         client = KeepAliveClient(self.ip, PORT)
