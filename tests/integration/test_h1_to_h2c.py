@@ -396,8 +396,18 @@ class H1ToH2cTest(GatehouseTestCase):
 
     def test_upstream_answering_before_the_body_ended_gets_its_answer_through(self):
         conn = self.connect()
-        conn.send(f"POST /early HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {20 * MIB}\r\n\r\n".encode()
-                  + pattern(128 * 1024))
+        conn.send(f"POST /early HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {20 * MIB}\r\n\r\n".encode())
+
+        def send_body():  # as a client does: the body keeps coming while the answer is read
+            try:
+                for _ in range(20 * 16):
+                    conn.sock.sendall(pattern(64 * 1024))
+            except OSError:
+                pass
+
+        sender = threading.Thread(target=send_body, daemon=True)
+        sender.start()
+        self.addCleanup(sender.join, WAIT)
         status, headers = conn.head()
         # The rest of the body is not read: the connection closes after the answer.
         self.assertEqual((status, headers.get("content-length"), headers.get("connection")), (413, "0", "close"))
