@@ -8,9 +8,11 @@
 //   the upstream gave one, else chunked (close-delimited for HTTP/1.0), the h2 trailers as a
 //   trailer section for a client that sent "TE: trailers". A response cut short closes the
 //   connection: the client sees it truncated, never completed.
-// Retries as with HTTP/1.1 upstreams (pipeline/retry.h): before any response byte went out, with
-// the body kept (decoded) while it fits kMaxReplayBody. Memory per request: one read buffer's
-// worth of body each way plus the stream's window.
+// As with HTTP/1.1 upstreams, the body is relayed before the response is read: an upstream that
+// answers early is heard once its stream stops taking the body (or the client's body ends).
+// Retries as there too (pipeline/retry.h): before any response byte went out, with the body kept
+// (decoded) while it fits kMaxReplayBody. Memory per request: a read buffer of body on its way up,
+// kResponsePiece on its way down, plus the stream's window (h2c_client.h).
 #include <algorithm>
 #include <array>
 #include <charconv>
