@@ -385,6 +385,16 @@ class H1ToH2cTest(GatehouseTestCase):
         conn.close()
         wait_until(lambda: path in self.backend.resets, timeout=10, what="the upstream stream reset")
 
+    def test_client_leaving_while_the_upstream_is_silent_resets_the_stream_at_once(self):
+        path = f"/leave-{uuid.uuid4().hex}/hold"  # the backend holds the rest for WAIT seconds
+        conn = ChunkedReader(self.ip, PORT)
+        conn.send(get(path))
+        self.assertEqual(conn.head()[0], 200)
+        while b"first piece" not in conn.buf:
+            self.assertTrue(conn.fill())
+        conn.close()
+        wait_until(lambda: path in self.backend.resets, timeout=3, what="the upstream stream reset")
+
     def test_upstream_reset_mid_body_truncates_the_response(self):
         conn = self.connect()
         conn.send(get("/reset/100000"))

@@ -337,8 +337,9 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
   asio::awaitable<H2cBodyRelay> relayBodyToH2c(const Framing& framing, H2cRequestBody& body,
                                                upstream::StreamingExchange& exchange);
   asio::awaitable<bool> relayH2cResponse(RequestContext& ctx, const Framing& framing,
-                                         upstream::StreamingExchange& exchange, upstream::StreamedResponseHead& head,
-                                         bool request_read);
+                                         const std::shared_ptr<upstream::StreamingExchange>& exchange,
+                                         upstream::StreamedResponseHead& head, bool request_read);
+  void watchClientLeaving(std::weak_ptr<upstream::StreamingExchange> exchange);
 
   // ---- WebSocket tunnel (h1_websocket_tunnel.cc) -----------------------------------------------
   asio::awaitable<void> splice();

@@ -13,8 +13,11 @@
 // Retries as there too (pipeline/retry.h): before any response byte went out, with the body kept
 // (decoded) while it fits kMaxReplayBody. Memory per request: a read buffer of body on its way up,
 // kResponsePiece on its way down, plus the stream's window (h2c_client.h).
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -155,7 +158,7 @@ asio::awaitable<bool> H1Connection<Stream>::proxyH2c(RequestContext& ctx, const 
     }
     co_return co_await answerError(*error, answer);
   }
-  co_return co_await relayH2cResponse(ctx, framing, *exchange, head, body.read);
+  co_return co_await relayH2cResponse(ctx, framing, exchange, head, body.read);
 }
 
 // Client -> stream: the body decoded one read at a time, kept for a retry while it fits
@@ -235,9 +238,10 @@ asio::awaitable<H2cBodyRelay> H1Connection<Stream>::relayBodyToH2c(const Framing
 // kResponsePiece per write. False: close the connection.
 template <class Stream>
 asio::awaitable<bool> H1Connection<Stream>::relayH2cResponse(RequestContext& ctx, const Framing& framing,
-                                                             upstream::StreamingExchange& exchange,
+                                                             const std::shared_ptr<upstream::StreamingExchange>& stream,
                                                              upstream::StreamedResponseHead& head,
                                                              bool request_read) {
+  upstream::StreamingExchange& exchange = *stream;
   gh::Response reply;
   reply.status = head.status;
   reply.headers = std::move(head.headers);
@@ -275,6 +279,17 @@ asio::awaitable<bool> H1Connection<Stream>::relayH2cResponse(RequestContext& ctx
     co_return keep;
   }
 
+  // The whole request was read: what the client sends now is its next request, or its FIN.
+  struct Watch {
+    tcp::socket& socket;
+    bool armed;
+    ~Watch() {
+      error_code ignored;
+      if (armed) socket.cancel(ignored);
+    }
+  } watch{downstream(), request_read};
+  if (request_read) watchClientLeaving(stream);
+
   uint64_t remaining = length.value_or(0);
   std::string piece;
   std::string chunk_head;
@@ -286,7 +301,7 @@ asio::awaitable<bool> H1Connection<Stream>::relayH2cResponse(RequestContext& ctx
     wait_ = Wait::None;
     if (const Outcome outcome = co_await exchange.readBody(piece, kResponsePiece, done, trailers); outcome) {
       // Reset or lost mid-body: the client sees the connection close before the end.
-      ctx.error = *outcome;
+      if (!client_gone_) ctx.error = *outcome;
       exchange.cancel();
       co_return false;
     }
@@ -331,6 +346,22 @@ asio::awaitable<bool> H1Connection<Stream>::relayH2cResponse(RequestContext& ctx
   }
   ctx.deadline.reset();
   co_return keep;
+}
+
+// A client that leaves while the upstream is silent (long polling, server-sent events) resets
+// the stream at once, not at the next write: a readiness wait whose FIN cancels the exchange.
+// Bytes instead (a pipelined request, a TLS record) end the watch; the response goes on.
+template <class Stream>
+void H1Connection<Stream>::watchClientLeaving(std::weak_ptr<upstream::StreamingExchange> exchange) {
+  downstream().async_wait(tcp::socket::wait_read, [self = this->shared_from_this(),
+                                                   exchange = std::move(exchange)](error_code ec) {
+    if (ec) return;
+    char byte;
+    const ssize_t n = ::recv(self->downstream().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) return;
+    self->client_gone_ = true;
+    if (std::shared_ptr<upstream::StreamingExchange> stream = exchange.lock()) stream->cancel();
+  });
 }
 
 template asio::awaitable<bool> H1Connection<tcp::socket>::proxyH2c(RequestContext&, const Framing&);
