@@ -142,15 +142,4 @@ void MirrorTap::body(std::string_view raw, bool last) {
   }
 }
 
-void MirrorTap::decodedBody(std::string_view data) {
-  if (finished_) return;
-  if (data.size() > mirrors_.limits().max_body) {
-    giveUp();
-    return;
-  }
-  request_.body.assign(data);
-  finished_ = true;
-  mirrors_.send(std::move(targets_), std::move(request_));
-}
-
 }  // namespace gatehouse::filters

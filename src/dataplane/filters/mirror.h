@@ -93,8 +93,9 @@ class Mirrors {
   std::shared_ptr<State> state_;  // shared with in-flight copies (they may outlive this object)
 };
 
-// One request's pending copies while its body streams through the HTTP/1.1 proxy: the body bytes
-// are teed (as relayed, the chunked framing decoded) and the copies go once the body ended.
+// One request's pending copies while its body streams through the HTTP/1.1 proxy (to an HTTP/1.1
+// or h2c upstream): the body bytes are teed (as relayed, the chunked framing decoded) and the
+// copies go once the body ended.
 class MirrorTap {
  public:
   // For the `targets` Mirrors::choose() picked; nullptr when there are none (or the body is known
@@ -106,8 +107,6 @@ class MirrorTap {
   // Body bytes as relayed (raw chunked framing for chunked requests); `last` when the body ended.
   // Calls after the copies went (or were given up) are ignored.
   void body(std::string_view raw, bool last);
-  // The whole decoded body at once.
-  void decodedBody(std::string_view data);
 
  private:
   MirrorTap(Mirrors& mirrors, std::vector<MirrorTarget> targets, upstream::BufferedRequest request,

@@ -46,8 +46,10 @@ ChunkedResult ChunkedDecoder::run(std::string_view input, bool stop_after_data) 
     const bool in_size_line = state_ <= State::ExtAfterQuoted;
     if (in_size_line && c != '\r' && ++line_bytes_ > limits_.max_chunk_line_bytes)
       return fail(i, "chunk-size line too long");
-    const bool in_trailers = state_ >= State::TrailerLineStart;
-    if (in_trailers && ++trailer_bytes_ > limits_.max_trailer_bytes) return fail(i, "trailer section too large");
+    if (state_ >= State::TrailerLineStart) {
+      if (++trailer_bytes_ > limits_.max_trailer_bytes) return fail(i, "trailer section too large");
+      if (trailers_ != nullptr) trailers_->push_back(c);
+    }
 
     switch (state_) {
       case State::SizeStart: {

@@ -7,6 +7,7 @@
 // Errors are reported in the result; the decoder then stays failed until reset().
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gatehouse::http {
@@ -43,6 +44,10 @@ class ChunkedDecoder {
   // Consumes framing up to and including the next run of chunk data (in `data`), or all of the
   // input when it holds no data. Call again with the unconsumed rest until it is empty.
   ChunkedResult decode(std::string_view input) { return run(input, /*stop_after_data=*/true); }
+
+  // Appends the trailer section's bytes (field lines and the final CRLF, as received) to `sink`
+  // as they are consumed; null: not kept (the relay forwards them verbatim).
+  void keepTrailers(std::string* sink) { trailers_ = sink; }
 
   bool done() const { return state_ == State::Done; }
   bool failed() const { return state_ == State::Error; }
@@ -85,6 +90,7 @@ class ChunkedDecoder {
   size_t line_bytes_ = 0;     // bytes of the current chunk-size line
   size_t trailer_bytes_ = 0;  // bytes of the trailer section so far
   size_t trailer_count_ = 0;
+  std::string* trailers_ = nullptr;
   std::string_view error_reason_;
 };
 

@@ -274,6 +274,9 @@ asio::awaitable<bool> H1Connection<Stream>::serveOne() {
         gh::equalsIgnoreCase(field.name, "content-length") ||
         (framing.expect_continue && gh::equalsIgnoreCase(field.name, "expect")) ||
         (connection_field && gh::listContainsToken(*connection_field, field.name))) {
+      if (field.name.size() == 2 && gh::equalsIgnoreCase(field.name, "te")) {
+        framing.te_trailers = gh::listContainsToken(field.value, "trailers");
+      }
       continue;
     }
     if (field.name.size() == 15 && forwarded_for == SIZE_MAX && gh::equalsIgnoreCase(field.name, "x-forwarded-for")) {
@@ -308,8 +311,8 @@ asio::awaitable<bool> H1Connection<Stream>::serveOne() {
   co_return keep_open;
 }
 
-// The pipeline's phases up to the exchange, then the exchange: streamed over HTTP/1.1, or
-// buffered for an h2c cluster. False: close the connection.
+// The pipeline's phases up to the exchange, then the exchange: with an HTTP/1.1 upstream, or
+// an h2c one. False: close the connection.
 template <class Stream>
 asio::awaitable<bool> H1Connection<Stream>::serveRequest(RequestContext& ctx, const Framing& framing) {
   std::optional<gh::Response> answer = runRequestPhases(worker_, acceptor_->identity(), ctx);

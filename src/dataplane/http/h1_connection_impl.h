@@ -3,8 +3,10 @@
 // and the TLS stream, implemented in four files by responsibility:
 //   h1_connection.cc          the connection loop (hot and cold idle waits, closing) and reading
 //                             a request head into the pipeline's RequestContext
-//   h1_upstream_exchange.cc   the exchange with the upstream: the request streamed over a pooled
-//                             HTTP/1.1 connection with the rule's retries, or buffered for h2c
+//   h1_upstream_exchange.cc   the exchange with an HTTP/1.1 upstream: the request streamed over a
+//                             pooled connection with the rule's retries, the response relayed back
+//   h1_h2c_exchange.cc        the same with an h2c (or h2 over TLS) upstream, streamed both ways
+//                             through an upstream::StreamingExchange
 //   h1_websocket_tunnel.cc    an upgraded connection's bytes, both ways until either side closes
 //   h1_local_answers.cc       the responses the gateway writes itself (errors, redirects)
 // This header holds the state they share and the plumbing they all use (deadlines, buffers,
@@ -36,6 +38,11 @@
 #include "dataplane/tls/stream.h"
 #include "dataplane/upstream/connection.h"
 #include "snapshot/snapshot.h"
+
+namespace gatehouse::dataplane::upstream {
+class StreamingExchange;
+struct StreamedResponseHead;
+}  // namespace gatehouse::dataplane::upstream
 
 namespace gatehouse::dataplane::h1 {
 
@@ -86,6 +93,16 @@ struct Framing {
   bool websocket = false;
   bool head_method = false;
   bool http10 = false;  // an HTTP/1.0 client wants "Connection: keep-alive" to keep the connection
+  bool te_trailers = false;  // "TE: trailers": the client takes a trailer section (h2c upstreams' trailers)
+};
+
+// The request body on its way to an h2c stream, and how its relay ended (h1_h2c_exchange.cc).
+struct H2cRequestBody;
+enum class H2cBodyRelay : uint8_t {
+  Done,       // the whole body went to the stream (endBody)
+  Stopped,    // the stream took no more (it failed, or the upstream answered early)
+  ClientGone, // the client closed or its body timed out
+  Broken,     // an invalid chunked body
 };
 
 enum class Wait : uint8_t { None, Handshake, Header, Connect, Upstream, Body, Tunnel, Closing };
@@ -314,8 +331,15 @@ class H1Connection final : public net::ConnectionBase, public std::enable_shared
                           bool http10);
   asio::awaitable<bool> relayResponse(const gh::ResponseHead& head, size_t head_bytes, const Framing& framing,
                                       RequestContext& ctx);
-  asio::awaitable<uint16_t> readWholeBody(const Framing& framing, std::string& body, size_t limit);
+
+  // ---- the upstream exchange over h2c (h1_h2c_exchange.cc) -------------------------------------
   asio::awaitable<bool> proxyH2c(RequestContext& ctx, const Framing& framing);
+  asio::awaitable<H2cBodyRelay> relayBodyToH2c(const Framing& framing, H2cRequestBody& body,
+                                               upstream::StreamingExchange& exchange);
+  asio::awaitable<bool> relayH2cResponse(RequestContext& ctx, const Framing& framing,
+                                         const std::shared_ptr<upstream::StreamingExchange>& exchange,
+                                         upstream::StreamedResponseHead& head, bool request_read);
+  void watchClientLeaving(std::weak_ptr<upstream::StreamingExchange> exchange);
 
   // ---- WebSocket tunnel (h1_websocket_tunnel.cc) -----------------------------------------------
   asio::awaitable<void> splice();

@@ -1,9 +1,8 @@
-// The exchange of an HTTP/1.1 request with its upstream. Streamed over HTTP/1.1: the request
-// head and body relayed from the connection's read buffer on a pooled (or new) upstream
-// connection, with the rule's retries (pipeline/retry.h) while a copy of the body is kept, then
-// the response head (response filters applied) and body relayed back from the upstream buffer;
-// a 101 answer to a WebSocket upgrade becomes a tunnel (h1_websocket_tunnel.cc). Buffered for an
-// h2c cluster: the whole body read, one exchange through pipeline.h's exchangeBuffered().
+// The exchange of an HTTP/1.1 request with an HTTP/1.1 upstream: the request head and body
+// relayed from the connection's read buffer on a pooled (or new) upstream connection, with the
+// rule's retries (pipeline/retry.h) while a copy of the body is kept, then the response head
+// (response filters applied) and body relayed back from the upstream buffer; a 101 answer to a
+// WebSocket upgrade becomes a tunnel (h1_websocket_tunnel.cc). h2c upstreams: h1_h2c_exchange.cc.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -17,7 +16,6 @@
 #include "dataplane/pipeline/pipeline.h"
 #include "dataplane/pipeline/retry.h"
 #include "dataplane/upstream/connector.h"
-#include "dataplane/upstream/h2c_client.h"
 
 namespace gatehouse::dataplane::h1 {
 
@@ -398,108 +396,9 @@ asio::awaitable<bool> H1Connection<Stream>::relayResponse(const gh::ResponseHead
   co_return !close;
 }
 
-// ---- h2c upstreams (buffered exchange; see upstream/h2c_client.h) ---------------------------
-
-// Reads the whole request body (decoded) into `body`. 0 when done; 413 when it is over
-// `limit`; 400 for a broken chunked body; 1 when the client went away.
-template <class Stream>
-asio::awaitable<uint16_t> H1Connection<Stream>::readWholeBody(const Framing& framing, std::string& body,
-                                                              size_t limit) {
-  if (framing.framing == gh::BodyFraming::None) co_return 0;
-  if (framing.framing == gh::BodyFraming::ContentLength && framing.content_length > limit) co_return 413;
-  gh::ChunkedDecoder decoder;
-  uint64_t remaining = framing.content_length;
-  bool sent_continue = false;
-  for (;;) {
-    if (framing.framing == gh::BodyFraming::ContentLength) {
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, end_ - begin_));
-      body.append(buf_.get() + begin_, take);
-      begin_ += take;
-      remaining -= take;
-      if (remaining == 0) co_return 0;
-    } else {
-      while (begin_ != end_ && !decoder.done()) {
-        gh::ChunkedResult r = decoder.decode(buffered());
-        if (r.error()) co_return 400;
-        body.append(r.data);
-        begin_ += r.consumed;
-        if (body.size() > limit) co_return 413;
-      }
-      if (decoder.done()) co_return 0;
-    }
-    if (framing.expect_continue && !sent_continue) {
-      sent_continue = true;
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (failed(co_await writeDownstream(asio::buffer(kContinue)))) co_return 1;
-    }
-    begin_ = end_ = 0;
-    setDeadlineIn(Wait::Body, options().timeouts.body_idle);
-    auto [ec, n] = co_await readDownstream(buf_.get(), capacity());
-    if (ec) co_return 1;
-    end_ = static_cast<uint32_t>(n);
-  }
-}
-
-template <class Stream>
-asio::awaitable<bool> H1Connection<Stream>::proxyH2c(RequestContext& ctx, const Framing& framing) {
-  static constexpr size_t kMaxBufferedBody = 1024 * 1024;
-  static constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
-  upstream::BufferedRequest out;
-  out.has_body = framing.framing != gh::BodyFraming::None;
-  if (uint16_t status = co_await readWholeBody(framing, out.body, kMaxBufferedBody)) {
-    if (status == 1) co_return false;
-    Framing failed = framing;
-    failed.keep_alive = false;
-    failed.framing = gh::BodyFraming::None;
-    linger_ = true;
-    if (status == 413) co_return co_await answerError(ProxyError::of(ErrorKind::RequestTooLarge), failed);
-    co_return co_await answerLocal(status, failed);
-  }
-  if (active_->mirror) active_->mirror->decodedBody(out.body);
-  gh::Request& request = ctx.request;
-  // Method, authority and path stay in the context for the log phase; the headers too when a
-  // response filter reads the request (CORS).
-  out.method = request.method;
-  out.authority = request.authority;
-  out.path = request.path;
-  out.headers = hasResponseFilters(ctx) ? request.headers : std::move(request.headers);
-  wait_ = Wait::None;  // the exchange keeps its own deadline
-  upstream::BufferedResponse response;
-  const std::optional<ProxyError> error = co_await exchangeBuffered(worker_, ctx, out, response, kMaxResponseBody);
-  ctx.deadline.reset();
-  Framing answered = framing;
-  answered.framing = gh::BodyFraming::None;  // the body has been read
-  if (error) co_return co_await answerError(*error, answered);
-
-  gh::Response reply;
-  reply.status = response.status;
-  reply.headers = std::move(response.headers);
-  applyResponsePhase(ctx, reply);
-  ctx.status = reply.status;
-  const bool keep = framing.keep_alive && !draining_ && !acceptor_->closed();
-  active_->out.clear();
-  appendStatusLine(active_->out, reply.status, gh::reasonPhrase(reply.status));
-  for (const auto& [name, value] : reply.headers.fields()) appendField(active_->out, name, value);
-  const bool bodyless = reply.status < 200 || reply.status == 204 || reply.status == 304;
-  if (!bodyless && !framing.head_method) {
-    appendField(active_->out, "Content-Length", std::to_string(response.body.size()));
-  }
-  if (!keep) {
-    appendField(active_->out, "Connection", "close");
-  } else if (framing.http10) {
-    appendField(active_->out, "Connection", "keep-alive");
-  }
-  active_->out.append("\r\n");
-  setDeadlineIn(Wait::Body, options().timeouts.body_idle);
-  const size_t body_bytes = framing.head_method || bodyless ? 0 : response.body.size();
-  std::array<asio::const_buffer, 2> bufs{asio::buffer(active_->out), asio::buffer(response.body.data(), body_bytes)};
-  if (failed(co_await writeDownstream(bufs))) co_return false;
-  co_return keep;
-}
-
 template asio::awaitable<bool> H1Connection<tcp::socket>::proxy(RequestContext&, const Framing&);
-template asio::awaitable<bool> H1Connection<tcp::socket>::proxyH2c(RequestContext&, const Framing&);
+template asio::awaitable<void> H1Connection<tcp::socket>::retryAfter(Clock::duration, const AttemptOutcome&);
 template asio::awaitable<bool> H1Connection<tls::Stream>::proxy(RequestContext&, const Framing&);
-template asio::awaitable<bool> H1Connection<tls::Stream>::proxyH2c(RequestContext&, const Framing&);
+template asio::awaitable<void> H1Connection<tls::Stream>::retryAfter(Clock::duration, const AttemptOutcome&);
 
 }  // namespace gatehouse::dataplane::h1

@@ -148,33 +148,6 @@ void applyResponsePhase(const RequestContext& ctx, http::Response& response) {
   filters::applyResponseFilters(ctx.backend->filters, ctx.request, response);
 }
 
-asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
-                                                            upstream::BufferedRequest& request,
-                                                            upstream::BufferedResponse& response, size_t max_body) {
-  // The whole body is at hand: retried while it fits the replay bound, like the streamed codecs.
-  const bool replayable = retriesBodyOf(ctx, request.body.size());
-  for (;;) {
-    upstream::ExchangeOptions options;
-    options.max_body = max_body;
-    options.replay_stale = !replayable;
-    options.deadline = Clock::now() + worker.options().timeouts.body_idle;
-    if (ctx.deadline) options.deadline = std::min(options.deadline, *ctx.deadline);
-    observe::beginAttempt(worker, ctx, request.headers);
-    AttemptOutcome attempt;
-    // if/else, not `c ? co_await a : co_await b`: GCC 12 miscompiles that for an Outcome result.
-    if (ctx.cluster->protocol == snapshot::UpstreamProtocol::H2c || ctx.grpc) {
-      attempt.error = co_await worker.h2c().exchange(*ctx.endpoint, ctx.upstream_tls, request, response, options);
-    } else {
-      attempt.error = co_await upstream::exchangeH1(worker, *ctx.endpoint, ctx.upstream_tls, request, response, options);
-    }
-    if (!attempt.error) attempt.status = response.status;
-    const std::optional<Clock::duration> delay = replayable ? retryDelay(worker, ctx, attempt) : std::nullopt;
-    if (!delay) co_return attempt.error;
-    response = {};
-    co_await beginRetry(worker, ctx, *delay, attempt);
-  }
-}
-
 asio::awaitable<std::optional<ProxyError>> openStreamingExchange(Worker& worker, RequestContext& ctx,
                                                                  upstream::StreamedRequest& request,
                                                                  std::shared_ptr<upstream::StreamingExchange>& exchange) {

@@ -6,8 +6,8 @@
 //
 // A codec parses its wire format into RequestContext::request, runs runRequestPhases(), and then
 // either writes the local answer it returns (an error or a redirect) or exchanges the request
-// with ctx.endpoint: HTTP/1.1 relays the body itself, HTTP/2 streams it through openStreamingExchange(), and
-// buffered paths (h2c from HTTP/1.1) use exchangeBuffered().
+// with ctx.endpoint: HTTP/1.1 relays the body itself to an HTTP/1.1 upstream; HTTP/2, and HTTP/1.1
+// to an h2c upstream, stream it through openStreamingExchange().
 // It applies applyResponsePhase() to the response head and calls logPhase() once the response
 // ended. Codecs own only wire formats, framing and connection state; every routing and
 // filtering decision is made here once.
@@ -57,19 +57,11 @@ bool hasResponseFilters(const RequestContext& ctx);
 bool changesResponse(const RequestContext& ctx);
 void applyResponsePhase(const RequestContext& ctx, http::Response& response);
 
-// The exchange with ctx.endpoint as one buffered request and response, over HTTP/1.1 or h2c by
-// the cluster's protocol (gRPC requests always over h2c: gRPC needs HTTP/2). Deadline: ctx.deadline, at most `idle` from now (a buffered exchange
-// shows no progress to measure). Failed attempts are retried as the rule says (pipeline/retry.h)
-// while the body fits kMaxReplayBody. nullopt when a response arrived. Each attempt puts its trace
-// context into `request`'s headers (observe/tracing.h), as do the two functions below.
-boost::asio::awaitable<std::optional<ProxyError>> exchangeBuffered(Worker& worker, RequestContext& ctx,
-                                                                   upstream::BufferedRequest& request,
-                                                                   upstream::BufferedResponse& response,
-                                                                   size_t max_body);
-
 // The exchange with ctx.endpoint as a streamed one (upstream/streaming.h), over HTTP/1.1 or h2c
-// as exchangeBuffered() chooses; the request head is on its way when it returns. Deadline:
-// ctx.deadline for the whole exchange; each wait for the upstream is bounded by body_idle.
+// by the cluster's protocol (gRPC requests always over h2c: gRPC needs HTTP/2); the request head
+// is on its way when it returns. Each attempt puts its trace context into `request`'s headers
+// (observe/tracing.h). Deadline: ctx.deadline for the whole exchange; each wait for the upstream
+// is bounded by body_idle.
 boost::asio::awaitable<std::optional<ProxyError>> openStreamingExchange(
     Worker& worker, RequestContext& ctx, upstream::StreamedRequest& request,
     std::shared_ptr<upstream::StreamingExchange>& exchange);

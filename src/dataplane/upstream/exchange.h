@@ -1,8 +1,8 @@
 #pragma once
 // Buffered upstream exchanges: one whole request (head + body in memory) out, one whole response
 // (or only its head, the body drained) back. Used where the request body is already at hand and
-// bounded: request mirrors (fire and forget) and HTTP/1.1 clients of h2c upstreams. The HTTP/1.1
-// relay streams in http/h1_upstream_exchange.cc, downstream HTTP/2 through upstream/streaming.h.
+// bounded: request mirrors (fire and forget). Client requests stream: HTTP/1.1 to HTTP/1.1 in
+// http/h1_upstream_exchange.cc, the others through upstream/streaming.h.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>

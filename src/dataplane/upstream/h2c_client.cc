@@ -14,6 +14,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <optional>
+#include <system_error>
 #include <vector>
 
 #include "dataplane/event/worker.h"
@@ -114,6 +116,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     bool out_deferred = false;  // nghttp2 waits for nghttp2_session_resume_data
     http::Headers out_trailers;
     std::string in;
+    std::optional<uint64_t> content_length;  // the final head's content-length
   };
 
   asio::awaitable<void> run();
@@ -152,6 +155,10 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
       call->response->status = status;
     } else if (!n.empty() && n[0] != ':' && !isConnectionSpecific(n)) {
       call->response->headers.add(std::string(n), std::string(v));
+    } else if (n == "content-length") {  // nghttp2 checks it against the DATA received
+      uint64_t length = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+      if (ec == std::errc() && end == v.data() + v.size()) call->content_length = length;
     }
     return 0;
   }
@@ -175,6 +182,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     } else {  // 1xx: the final head follows
       call->response->status = 0;
       call->response->headers = http::Headers{};
+      call->content_length.reset();
     }
     return 0;
   }
@@ -595,6 +603,7 @@ asio::awaitable<Outcome> H2cStreaming::readHead(StreamedResponseHead& head) {
   if (outcome) co_return outcome;
   head.status = response_.status;
   head.headers = std::move(response_.headers);
+  head.content_length = call_.content_length;
   head.ended = call_.remote_ended && call_.in.empty() && response_.trailers.size() == 0;
   co_return std::nullopt;
 }

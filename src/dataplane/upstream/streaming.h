@@ -31,7 +31,7 @@ struct StreamedRequest {
 struct StreamedResponseHead {
   uint16_t status = 0;
   http::Headers headers;                   // hop-by-hop and framing fields removed
-  std::optional<uint64_t> content_length;  // HTTP/1.1 upstream with a Content-Length
+  std::optional<uint64_t> content_length;  // the upstream's Content-Length (h2c: content-length field)
   bool ended = false;  // known already: no body and no trailers follow (readBody() still ends it)
 };
 

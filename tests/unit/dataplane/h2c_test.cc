@@ -47,6 +47,7 @@ class H2cTest : public ::testing::Test {
     t.rule(kH1, {M().prefix("/h1")});
     t.rule(kH2cDown, {M().prefix("/down")});
     t.rule(kH1, {M().prefix("/mirror")}, mirror);
+    t.rule(kH2c, {M().prefix("/tomirror")}, snapshot::Filters{snapshot::RequestMirror{kH1, 100, 100}});
     auto s = snapshotWith({socketWith(t.build(), port_)},
                           {h2cCluster("ns/h2c:8081", {h2_.endpoint()}), clusterOf("ns/h1:80", {h1_.endpoint()}),
                            h2cCluster("ns/down:8081", {{"127.0.0.1", freePort()}})});
@@ -84,10 +85,27 @@ TEST_F(H2cTest, RequestBodyGoesAsData) {
   Reply r = client.read();
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.body.ends_with("content-length: 5\n\nhello")) << r.body;
-  client.send("POST /h2 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  // Chunked: streamed as it comes, so without a length; the trailers follow the body.
+  client.send(
+      "POST /h2 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n"
+      "0\r\nX-Sum: 5\r\n\r\n");
   r = client.read();
   EXPECT_EQ(r.status, 200);
-  EXPECT_TRUE(r.body.ends_with("content-length: 5\n\nabcde")) << r.body;
+  EXPECT_TRUE(r.body.ends_with("x-forwarded-proto: http\nx-sum: 5\n\nabcde")) << r.body;
+}
+
+TEST_F(H2cTest, LargeBodiesStreamBothWays) {
+  apply();
+  Client client(port_);
+  // Over the 1 MiB request and 8 MiB response bounds of the buffered exchange of old.
+  std::string body(9 * 1024 * 1024, 'x');
+  for (size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>('a' + i / 4096 % 26);
+  client.send("POST /h2 HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  client.send(body);
+  Reply r = client.read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.ends_with("\n\n" + body)) << r.body.size();
+  EXPECT_EQ(client.get("/h2/again").status, 200);  // keep-alive
 }
 
 TEST_F(H2cTest, RequestsShareOneBackendConnectionAsStreams) {
@@ -163,6 +181,19 @@ TEST_F(H2cTest, MirrorToAnH2cBackend) {
   for (int i = 0; i < 400 && h2_.requests() == 0; ++i) std::this_thread::sleep_for(5ms);
   ASSERT_EQ(h2_.received().size(), 1u);
   EXPECT_TRUE(h2_.received()[0].starts_with("h2 GET http gateway.example /mirror/m\n")) << h2_.received()[0];
+}
+
+TEST_F(H2cTest, ChunkedBodyToAnH2cBackendIsMirroredDecoded) {
+  apply();
+  Client client(port_);
+  client.send("POST /tomirror HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  Reply r = client.read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.ends_with("\n\nabcde")) << r.body;
+  for (int i = 0; i < 400 && h1_.requests() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(h1_.received().size(), 1u);
+  EXPECT_TRUE(h1_.received()[0].starts_with("a POST /tomirror\n")) << h1_.received()[0];
+  EXPECT_TRUE(h1_.received()[0].ends_with("\n\nabcde")) << h1_.received()[0];
 }
 
 }  // namespace

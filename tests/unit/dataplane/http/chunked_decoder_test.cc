@@ -201,6 +201,36 @@ TEST(ChunkedDecoder, RejectsTooManyTrailerFields) {
   EXPECT_EQ(relayAll("0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits), "Error(15, too many trailer fields)");
 }
 
+TEST(ChunkedDecoder, KeepsTheTrailerSectionWhenAsked) {
+  const std::string body = "3\r\nabc\r\n0\r\nX-Sum: 1\r\nX-Two: a b\r\n\r\n";
+  for (size_t piece : {size_t{1}, size_t{4}, body.size()}) {
+    ChunkedDecoder decoder;
+    std::string trailers;
+    decoder.keepTrailers(&trailers);
+    std::string data;
+    for (size_t start = 0; start < body.size(); start += piece) {
+      std::string_view rest = std::string_view(body).substr(start, piece);
+      while (!rest.empty()) {
+        const ChunkedResult r = decoder.decode(rest);
+        data.append(r.data);
+        rest.remove_prefix(r.consumed);
+        ASSERT_FALSE(r.error());
+      }
+    }
+    EXPECT_TRUE(decoder.done());
+    EXPECT_EQ(data, "abc");
+    EXPECT_EQ(trailers, "X-Sum: 1\r\nX-Two: a b\r\n\r\n") << piece;
+  }
+}
+
+TEST(ChunkedDecoder, KeepsNoTrailerBytesOfABodyWithoutTrailers) {
+  ChunkedDecoder decoder;
+  std::string trailers;
+  decoder.keepTrailers(&trailers);
+  EXPECT_EQ(describe(decoder.relay(kBody)), "Done(" + std::to_string(kBody.size()) + ")");
+  EXPECT_EQ(trailers, "\r\n");
+}
+
 TEST(ChunkedDecoder, DefaultLimits) {
   const ChunkedLimits limits;
   EXPECT_EQ(limits.max_chunk_line_bytes, 4096u);
