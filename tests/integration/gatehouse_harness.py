@@ -232,6 +232,31 @@ class RawConnection:
         self.sock.close()
 
 
+class ThreadedBackend:
+    """A test backend on its own listening socket: each connection served by `_serve(conn)`, which
+    a subclass defines, on a thread of its own. Call start() at the end of __init__."""
+
+    def __init__(self, ip: str, port: int = 3000, backlog: int = 128):
+        self.sock = socket.create_server((ip, port), backlog=backlog)
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket):
+        raise NotImplementedError
+
+    def stop(self):
+        self.sock.close()
+
+
 def run_tool(args: list, timeout: float = 30, input: Optional[bytes] = None) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, timeout=timeout, input=input)
 

@@ -25,8 +25,8 @@ import h2.exceptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
-    SANITIZED, WAIT, GatehouseTestCase, KeepAliveClient, backend_ref, endpoint_slice, gateway, gateway_address,
-    gateway_class, http_route, listener, path_match, request, rule, wait_until)
+    SANITIZED, WAIT, GatehouseTestCase, KeepAliveClient, ThreadedBackend, backend_ref, endpoint_slice, gateway,
+    gateway_address, gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from h2_frames import rss_kib  # noqa: E402
 
 PORT = 8080
@@ -38,7 +38,7 @@ def pattern(n: int) -> bytes:
     return (bytes(range(256)) * (n // 256 + 1))[:n]
 
 
-class H2Backend:
+class H2Backend(ThreadedBackend):
     """An h2c upstream (python-h2; a thread per connection and one per response, flow control
     respected). GET /download/<n>[?nolength]: n pattern bytes, with content-length unless nolength.
     POST /upload: JSON {length, sha256, trailers, te} once the body ended. GET /slow: "first
@@ -48,21 +48,13 @@ class H2Backend:
     the streams the gateway reset. POST /early: 413 at once, then RST_STREAM NO_ERROR."""
 
     def __init__(self, ip: str, port: int = 3000):
-        self.sock = socket.create_server((ip, port), backlog=64)
+        super().__init__(ip, port, backlog=64)
         self.lock = threading.Lock()
         self.resets = []
         self.attempts = collections.Counter()
         self.release = threading.Event()
         self.hold = threading.Event()  # never set: /.../hold answers its first piece only
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self.start()
 
     def _serve(self, sock):
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
@@ -181,9 +173,6 @@ class H2Backend:
                 send([(":status", "404"), ("content-length", "0")], end=True)
         except (OSError, h2.exceptions.H2Error):
             pass
-
-    def stop(self):
-        self.sock.close()
 
 
 class ChunkedReader:

@@ -24,8 +24,8 @@ import hpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatehouse_harness import (  # noqa: E402
-    SANITIZED, WAIT, GatehouseTestCase, backend_ref, backend_service, endpoint_slice, gateway, gateway_address, gateway_class,
-    http_route, listener, path_match, rule, run_tool, wait_until)
+    SANITIZED, WAIT, GatehouseTestCase, ThreadedBackend, backend_ref, backend_service, endpoint_slice, gateway,
+    gateway_address, gateway_class, http_route, listener, path_match, rule, run_tool, wait_until)
 from h2_frames import (  # noqa: E402
     ACK, DATA, PING, PREFACE, RST_STREAM, HEADERS, END_HEADERS, END_STREAM, SETTINGS, SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE,
     RawH2, frame, request_block, rss_kib)
@@ -40,24 +40,16 @@ def pattern(n: int) -> bytes:
     return (bytes(range(256)) * (n // 256 + 1))[:n]
 
 
-class BigBackend:
+class BigBackend(ThreadedBackend):
     """An HTTP/1.1 upstream answering GET /big/<n> with n pattern bytes (Content-Length), one thread
     per connection; counts requests and the connections still open."""
 
     def __init__(self, ip: str, port: int = 3000):
-        self.sock = socket.create_server((ip, port), backlog=256)
+        super().__init__(ip, port, backlog=256)
         self.lock = threading.Lock()
         self.requests = 0
         self.open = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self.start()
 
     def _serve(self, conn):
         with self.lock:
@@ -81,9 +73,6 @@ class BigBackend:
             with self.lock:
                 self.open -= 1
             conn.close()
-
-    def stop(self):
-        self.sock.close()
 
 
 class ChatServer:
@@ -129,25 +118,17 @@ class ChatServer:
         self.server.stop(0)
 
 
-class FrameRecordingBackend:
+class FrameRecordingBackend(ThreadedBackend):
     """An h2c upstream speaking raw frames: records (type, flags, length) of each frame a request
     stream brings and the reads they came in, and answers every request with a unary gRPC OK
     (HEADERS, one DATA, trailers) once the request ended; a request for method Break gets the
     HEADERS and part of a message, then the connection closes."""
 
     def __init__(self, ip: str, port: int = 3000):
-        self.sock = socket.create_server((ip, port))
+        super().__init__(ip, port)
         self.frames = []  # (type, flags, length) on request streams, in order
         self.reads = []   # per read: the request-stream frames it completed
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self.start()
 
     def _serve(self, conn):
         encoder, decoder = hpack.Encoder(), hpack.Decoder()
@@ -199,9 +180,6 @@ class FrameRecordingBackend:
             pass
         finally:
             conn.close()
-
-    def stop(self):
-        self.sock.close()
 
 
 class H2StreamingTest(GatehouseTestCase):
