@@ -206,7 +206,7 @@ void RedisClient::fail(uint64_t connection, const std::string& why) {
   ++connection_;  // the coroutines of this connection stop when they resume
   if (link_) {
     // Not closed here: an operation in flight may still run an OpenSSL step on the SSL and fd; the
-    // last coroutine holding the link frees both. Shut down, the fd makes any such step fail.
+    // last coroutine holding the link frees both. Shutting the socket down makes such a step fail.
     boost::system::error_code ignored;
     link_->socket().cancel(ignored);
     link_->socket().shutdown(tcp::socket::shutdown_both, ignored);
