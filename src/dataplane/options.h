@@ -90,8 +90,8 @@ struct Options {
   // HTTP request and upstream-attempt series (--request-metrics); off, /metrics keeps the
   // connection, byte, TLS and control-plane series (and the benchmark measures what they cost).
   bool request_metrics = true;
-  // The Redis of global rate limits (--rate-limit-redis, --rate-limit-redis-timeout): each worker
-  // keeps one connection to it.
+  // The Redis of global rate limits (--rate-limit-redis, --rate-limit-redis-timeout, its AUTH and
+  // TLS flags): each worker keeps one connection to it.
   redis::RedisOptions rate_limit_redis;
 };
 

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "dataplane/policies/redis/redis_auth.h"
+#include "dataplane/policies/redis/redis_tls.h"
 #include "model/duration.h"
 
 namespace gatehouse::main {
@@ -42,6 +44,35 @@ void addRateLimitFlags(CLI::App& command, RateLimitFlags& flags) {
         return model::parseDurationMs(v).value_or(0) > 0 ? "" : "not a positive duration: " + v;
       })
       ->needs(redis);
+  auto* password = command
+                       .add_option("--rate-limit-redis-password-file", flags.redis_password_file,
+                                   "File holding the password Redis's AUTH takes (trailing newline stripped; read "
+                                   "again at every connect, so a rotated Secret needs no restart)")
+                       ->needs(redis);
+  command
+      .add_option("--rate-limit-redis-username", flags.redis_username,
+                  "Redis 6 ACL user to AUTH as (default: Redis's default user)")
+      ->needs(password);
+  auto* tls = command
+                  .add_flag("--rate-limit-redis-tls", flags.redis_tls,
+                            "TLS to Redis; its certificate is always verified")
+                  ->needs(redis);
+  command
+      .add_option("--rate-limit-redis-ca-file", flags.redis_ca_file,
+                  "CA bundle (PEM) Redis's certificate must chain to (default: the system's trust store)")
+      ->needs(tls);
+  command
+      .add_option("--rate-limit-redis-server-name", flags.redis_server_name,
+                  "The name Redis's certificate must carry, also the SNI (default: the host of --rate-limit-redis)")
+      ->needs(tls);
+  auto* cert = command
+                   .add_option("--rate-limit-redis-cert-file", flags.redis_cert_file,
+                               "Client certificate (PEM, chain after the leaf) for Redis's mutual TLS")
+                   ->needs(tls);
+  auto* key = command.add_option("--rate-limit-redis-key-file", flags.redis_key_file, "Its private key (PEM)")
+                  ->needs(tls)
+                  ->needs(cert);
+  cert->needs(key);
 }
 
 Result<bool> applyRateLimitFlags(const RateLimitFlags& flags, dataplane::Options& options) {
@@ -50,6 +81,21 @@ Result<bool> applyRateLimitFlags(const RateLimitFlags& flags, dataplane::Options
   const auto timeout = model::parseDurationMs(flags.redis_timeout).value_or(0);
   if (timeout == 0) return Error{"--rate-limit-redis-timeout " + flags.redis_timeout + ": not a positive duration"};
   options.rate_limit_redis.timeout = std::chrono::milliseconds(timeout);
+  if (!flags.redis_password_file.empty()) {
+    // Checked now, so a wrong path is a startup error rather than a refused connection.
+    if (auto password = dataplane::redis::readPasswordFile(flags.redis_password_file); !password)
+      return Error{"--rate-limit-redis-password-file " + password.error().message};
+    options.rate_limit_redis.password_file = flags.redis_password_file;
+    options.rate_limit_redis.username = flags.redis_username;
+  }
+  if (flags.redis_tls) {
+    const dataplane::redis::RedisTlsFiles files{
+        flags.redis_server_name.empty() ? options.rate_limit_redis.host : flags.redis_server_name, flags.redis_ca_file,
+        flags.redis_cert_file, flags.redis_key_file};
+    auto tls = dataplane::redis::RedisTls::load(files);
+    if (!tls) return tls.error();
+    options.rate_limit_redis.tls = std::move(tls.value());
+  }
   return true;
 }
 

@@ -19,6 +19,10 @@ const Node& gatehouseParameters() {
                                                "method", "authority", "path", "status", "bytes_received", "bytes_sent",
                                                "duration_ms", "upstream_duration_ms", "upstream_failure",
                                                "upstream_attempts", "trace_id", "client_address"});
+  // A key of a Secret or ConfigMap in the Gateway's namespace, where its data plane runs.
+  const Schema key_ref =
+      Obj({{"name", gwapi::SectionName()}, {"key", Str().minLen(1).maxLen(253).pattern("^[-._a-zA-Z0-9]+$")}})
+          .required({"name", "key"});
   static const Schema s = TopLevel(
       ObjectMeta(NameRule::Dns1123Subdomain),
       Obj({{"replicas", Int().min(0)},
@@ -31,11 +35,20 @@ const Node& gatehouseParameters() {
             Obj({{"path", Str().pattern("^(-|(/[^/]+)+/[^/]+)$")}, {"fields", Arr(access_log_field).minItems(1).set()}, {"sampling", share}})},
            {"tracing", Obj({{"otlpEndpoint", Str().pattern("^https?://")}, {"sampling", share}}).required({"otlpEndpoint"})},
            {"metrics", Obj({{"perRouteLabels", Bool()}, {"requests", Bool()}})},
-           // The data plane's --rate-limit-redis and --rate-limit-redis-timeout (docs/policies.md).
+           // The data plane's --rate-limit-redis* flags; the provisioner mounts the Secrets and the
+           // ConfigMap named here (docs/policies.md).
            {"rateLimit",
-            Obj({{"redis", Obj({{"address", Str().pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)")},
-                                {"timeout", gwapi::Duration()}})
-                               .required({"address"})}})}}));
+            Obj({{"redis",
+                  Obj({{"address", Str().pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)")},
+                       {"timeout", gwapi::Duration()},
+                       {"username", Str().minLen(1).maxLen(256).pattern("^[!-~]+$")},
+                       {"passwordSecretRef", key_ref},
+                       {"tls", Obj({{"caCertificateRef", key_ref},
+                                    {"serverName", Str().minLen(1).maxLen(253).pattern("^[A-Za-z0-9.:-]+$")},
+                                    {"clientCertificateRef", Obj({{"name", gwapi::SectionName()}}).required({"name"})}})}})
+                      .required({"address"})
+                      .rule([](const json& self) { return !self.contains("username") || self.contains("passwordSecretRef"); },
+                            "username needs passwordSecretRef")}})}}));
   return s.node();
 }
 

@@ -3,13 +3,16 @@ the Deployments the controller creates as local processes, on loopback pod IPs, 
 LoadBalancer Services an ingress address, as a cloud's load-balancer controller would.
 
 Per pod: the container's args with `$(VAR)` expanded from its env (`value`, or `fieldRef`
-`status.podIP` / `metadata.namespace` / `metadata.name`), the env as given, and each projected
+`status.podIP` / `metadata.namespace` / `metadata.name`), the env as given, each projected
 serviceAccountToken volume written as a file (a real TokenRequest for the pod's ServiceAccount,
-with the volume's audience); since nothing is mounted, an argument that names a path under a
-volume's mountPath is rewritten to the file's real place. The image is mapped to a local binary."""
+with the volume's audience), and the `items` of each secret and configMap volume written from the
+pod's namespace's object as it is when the pod starts; since nothing is mounted, an argument that
+names a path under a volume's mountPath is rewritten to the file's real place. The image is
+mapped to a local binary."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -112,6 +115,7 @@ class Kubelet:
                 if sat:
                     with open(os.path.join(target, sat["path"]), "w") as f:
                         f.write(self._token(ns, spec["serviceAccountName"], sat["audience"], sat["expirationSeconds"]))
+            self._write_items(ns, volumes[m["name"]], target)
             mounts[m["mountPath"]] = target
         args = []
         for a in container.get("args", []):
@@ -126,6 +130,25 @@ class Kubelet:
                                 stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return Pod(name, ip, proc, log_path, deployment["metadata"]["generation"])
+
+    def _write_items(self, ns: str, volume: dict, target: str):
+        """A secret or configMap volume's items (key -> path) into `target`."""
+        if "secret" in volume:
+            source, kind, name = volume["secret"], "Secret", volume["secret"]["secretName"]
+        elif "configMap" in volume:
+            source, kind, name = volume["configMap"], "ConfigMap", volume["configMap"]["name"]
+        else:
+            return
+        obj = self.fake.get("v1", kind, ns, name)
+        if obj is None:
+            raise OSError(f"{kind} {ns}/{name} of a pod volume: not found")
+        for item in source.get("items", []):
+            if kind == "Secret":
+                content = base64.b64decode(obj["data"][item["key"]])
+            else:
+                content = obj["data"][item["key"]].encode()
+            with open(os.path.join(target, item["path"]), "wb") as f:
+                f.write(content)
 
     def _token(self, ns: str, account: str, audience: str, seconds: int) -> str:
         path = self.fake.resource_path("v1", "ServiceAccount", ns, account) + "/token"

@@ -3,6 +3,7 @@ traffic) and per-Gateway `gatehouse dataplane` processes fed over the config str
 fake API server. The data planes authenticate with a projected-style service-account token
 (TokenRequest, audience gatehouse.dev/config-stream) that the controller checks with TokenReview."""
 
+import base64
 import os
 import shutil
 import socket
@@ -20,7 +21,8 @@ from gatehouse_harness import (BIN, ROOT, SANITIZER_REPORT, EchoBackend, backend
                                gateway, gateway_class, http_route, listener, path_match, request, rule, wait_until)
 from kube_harness import Api, KubeGatehouse, start_fake  # noqa: E402
 from policy_helpers import limit, rate_limit_policy, target  # noqa: E402
-from redis_server import RedisServer  # noqa: E402
+from redis_server import RedisServer, RedisTls  # noqa: E402
+from test_backend_tls import make_ca, make_server  # noqa: E402
 from test_tracing import OtlpReceiver  # noqa: E402
 
 sys.path.insert(0, ROOT)
@@ -425,6 +427,65 @@ class TestProvisioning(ProvisionedTest):
             wait_until(lambda: request(pod.ip, 8080, "/hello").status == 200, what=f"{pod.name} serving")
         codes = [request(pods[i % 2].ip, 8080, "/limited").status for i in range(6)]
         self.assertEqual(codes, [200] * 4 + [429] * 2)
+
+    def test_parameters_redis_password_and_mutual_tls_come_from_the_gateways_namespace(self):
+        pki = tempfile.mkdtemp(prefix="gatehouse-itest-redis-pki-")
+        self.addCleanup(shutil.rmtree, pki, True)
+        ca = make_ca(pki, "redis")
+        server = make_server(pki, "server", ca, "DNS:redis.test")
+        client = make_server(pki, "client", ca, "DNS:gatehouse", usage="clientAuth")
+        redis = RedisServer(password="from-a-secret", tls=RedisTls(*server, ca[0], auth_clients=True, client=client))
+        self.addCleanup(redis.close)
+        redis.start()
+        self.install_parameters_crd()
+        with open(os.path.join(ROOT, "deploy", "crds", "gatehouse.dev_ratelimitpolicies.yaml")) as f:
+            self.fake.apply(yaml.safe_load(f))
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+
+        def b64(data: bytes) -> str:
+            return base64.b64encode(data).decode()
+
+        self.fake.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-auth", "namespace": "default"},
+                         "data": {"pw": b64(b"from-a-secret\n")}})
+        self.fake.apply({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                         "metadata": {"name": "redis-client", "namespace": "default"},
+                         "data": {"tls.crt": b64(read(client[0])), "tls.key": b64(read(client[1]))}})
+        self.fake.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "redis-ca", "namespace": "default"},
+                         "data": {"ca.pem": read(ca[0]).decode()}})
+        self.fake.apply({"apiVersion": "gatehouse.dev/v1alpha1", "kind": "GatehouseParameters",
+                         "metadata": {"name": "secured", "namespace": "default"},
+                         "spec": {"rateLimit": {"redis": {
+                             "address": redis.address,
+                             "passwordSecretRef": {"name": "redis-auth", "key": "pw"},
+                             "tls": {"caCertificateRef": {"name": "redis-ca", "key": "ca.pem"}, "serverName": "redis.test",
+                                     "clientCertificateRef": {"name": "redis-client"}}}}}})
+        gw = gateway("gw", [listener("http", 8080)])
+        gw["spec"]["infrastructure"] = {"parametersRef": {"group": "gatehouse.dev", "kind": "GatehouseParameters",
+                                                          "name": "secured"}}
+        limited = dict(rule([backend_ref("echo")], [path_match("/limited")]), name="limited")
+        for obj in [gateway_class(), gw, *backend_service("echo", [self.echo.ip]),
+                    http_route("r", [limited, rule([backend_ref("echo")], [path_match("/")])]),
+                    rate_limit_policy("secured", [target("HTTPRoute", "r", "limited")],
+                                      global_limit=limit(2, "1h", failureMode="Closed"))]:
+            self.api.apply(obj)
+        self.gh.start()
+        pod_spec = self.object("Deployment", "apps/v1", "gatehouse-gw")["spec"]["template"]["spec"]
+        mounted = "/var/run/secrets/gatehouse-redis"
+        self.assertEqual(pod_spec["containers"][0]["args"][11:], [
+            "--rate-limit-redis", redis.address, "--rate-limit-redis-password-file", f"{mounted}/password/password",
+            "--rate-limit-redis-tls", "--rate-limit-redis-ca-file", f"{mounted}/ca/ca.crt",
+            "--rate-limit-redis-server-name", "redis.test", "--rate-limit-redis-cert-file", f"{mounted}/client/tls.crt",
+            "--rate-limit-redis-key-file", f"{mounted}/client/tls.key"])
+        self.assertEqual([v["name"] for v in pod_spec["volumes"]],
+                         ["config-stream-token", "redis-password", "redis-ca", "redis-client-certificate"])
+        wait_until(lambda: self.programmed().get("status") == "True", what="Gateway Programmed=True")
+        pod = self.kubelet.pods_of("default", "gatehouse-gw")[0]
+        wait_until(lambda: request(pod.ip, 8080, "/hello").status == 200, what=f"{pod.name} serving")
+        self.assertEqual([request(pod.ip, 8080, "/limited").status for _ in range(3)], [200, 200, 429])
+        self.assertNotIn("from-a-secret", pod.log())
 
     def test_a_gateway_leaving_the_class_loses_its_data_plane_and_one_not_accepted_gets_none(self):
         self.install_parameters_crd()

@@ -206,7 +206,18 @@ class DeployManifestsTest(unittest.TestCase):
         self.assertEqual(sorted(spec["tracing"]["properties"]), ["otlpEndpoint", "sampling"])
         self.assertEqual(spec["metrics"]["properties"]["perRouteLabels"]["type"], "boolean")
         redis = spec["rateLimit"]["properties"]["redis"]
-        self.assertEqual((sorted(redis["properties"]), redis["required"]), (["address", "timeout"], ["address"]))
+        self.assertEqual((sorted(redis["properties"]), redis["required"]),
+                         (["address", "passwordSecretRef", "timeout", "tls", "username"], ["address"]))
+        self.assertEqual(redis["x-kubernetes-validations"], [
+            {"message": "username needs passwordSecretRef", "rule": "!has(self.username) || has(self.passwordSecretRef)"}])
+        password = redis["properties"]["passwordSecretRef"]
+        self.assertEqual((sorted(password["properties"]), password["required"]), (["key", "name"], ["name", "key"]))
+        tls = redis["properties"]["tls"]["properties"]
+        self.assertEqual(sorted(tls), ["caCertificateRef", "clientCertificateRef", "serverName"])
+        self.assertEqual((sorted(tls["caCertificateRef"]["properties"]), tls["caCertificateRef"]["required"]),
+                         (["key", "name"], ["name", "key"]))
+        self.assertEqual((sorted(tls["clientCertificateRef"]["properties"]), tls["clientCertificateRef"]["required"]),
+                         (["name"], ["name"]))
 
     def test_requests_cpu_and_memory_and_limits_memory_only(self):
         self.assertEqual(self.container["resources"], {

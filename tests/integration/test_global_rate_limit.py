@@ -59,13 +59,14 @@ class GlobalLimitCase(unittest.TestCase):
             raise unittest.SkipTest(f"no gatehouse binary at {BIN} (set GATEHOUSE_BIN)")
         if not os.access(REDIS_SERVER, os.X_OK):
             raise unittest.SkipTest("no redis-server (scripts/setup.sh installs it)")
-        cls.redis = RedisServer()
+        cls.redis = cls.make_redis()
         cls.addClassCleanup(cls.redis.close)
         cls.redis.start()
         cls.replica = []
         for i in range(cls.replicas):
             gh = Gatehouse(f"{cls.__module__}.{cls.__name__}.{i}", workers=cls.workers,
-                           serve_args=("--rate-limit-redis", cls.redis.address, "--rate-limit-redis-timeout", "200ms"))
+                           serve_args=("--rate-limit-redis", cls.redis.address, "--rate-limit-redis-timeout", "200ms",
+                                       *cls.redis_args(i)))
             cls.addClassCleanup(cls._stop, gh)
             gh.start()
             echo = gh.start_echo("echo-1")
@@ -74,6 +75,15 @@ class GlobalLimitCase(unittest.TestCase):
             if gh.errors():
                 raise AssertionError(f"configuration errors: {gh.errors()}")
             cls.replica.append((gh, gateway_address(gh, "gw")))
+
+    @classmethod
+    def make_redis(cls) -> RedisServer:
+        return RedisServer()
+
+    @classmethod
+    def redis_args(cls, replica: int) -> tuple:
+        """More --rate-limit-redis-* flags for replica `replica`."""
+        return ()
 
     @staticmethod
     def _stop(gh):

@@ -150,7 +150,7 @@ SSL* UpstreamContext::newSsl(Alpn alpn, std::string_view endpoint) const {
   static const unsigned char kH2[] = {2, 'h', '2'};
   if (alpn == Alpn::H2) {
     SSL_set_alpn_protos(ssl, kH2, sizeof kH2);
-  } else {
+  } else if (alpn == Alpn::Http11) {
     SSL_set_alpn_protos(ssl, kHttp11, sizeof kHttp11);
   }
   return ssl;

@@ -38,8 +38,8 @@ class UpstreamContext : public std::enable_shared_from_this<UpstreamContext> {
   UpstreamContext(const UpstreamContext&) = delete;
   UpstreamContext& operator=(const UpstreamContext&) = delete;
 
-  // What the connection carries: the one ALPN protocol offered.
-  enum class Alpn : uint8_t { Http11, H2 };
+  // What the connection carries: the one ALPN protocol offered (None: no ALPN, e.g. to Redis).
+  enum class Alpn : uint8_t { Http11, H2, None };
   // A client-side SSL with the SNI, the verification and ALPN set. Caller owns it. With an
   // `endpoint` ("ip:port"), it resumes the last session this context got from that endpoint for
   // that ALPN (the server's certificate was verified when the session was made, by this

@@ -11,6 +11,12 @@ namespace {
 constexpr const char* kTokenDir = "/var/run/secrets/gatehouse";
 // The data plane's admin API (/healthz, /ready) on the pod IP, where kubelet's probes go.
 constexpr int kAdminPort = 15021;
+// spec.rateLimit.redis's Secrets and ConfigMap, each a read-only volume of its own. A Secret
+// volume (no subPath) follows the Secret: a rotated password reaches the file, which the data
+// plane reads again at its next connect.
+constexpr const char* kRedisPasswordDir = "/var/run/secrets/gatehouse-redis/password";
+constexpr const char* kRedisCaDir = "/var/run/secrets/gatehouse-redis/ca";
+constexpr const char* kRedisClientDir = "/var/run/secrets/gatehouse-redis/client";
 
 Json stringMap(const Json& from) {
   Json out = Json::object();
@@ -45,6 +51,71 @@ Json metadata(const DataPlaneSpec& spec, const std::string& name) {
              {"blockOwnerDeletion", true}}}}};
 }
 
+// spec.rateLimit.redis, or null.
+const Json* redisParams(const Json& params) {
+  const auto limits = params.find("rateLimit");
+  if (limits == params.end() || !limits->is_object()) return nullptr;
+  const auto redis = limits->find("redis");
+  if (redis == limits->end() || !redis->is_object() || !redis->contains("address")) return nullptr;
+  return &*redis;
+}
+
+void addRedisArgs(const Json& redis, std::vector<std::string>& args) {
+  args.insert(args.end(), {"--rate-limit-redis", redis.value("address", "")});
+  if (const auto timeout = redis.find("timeout"); timeout != redis.end() && timeout->is_string())
+    args.insert(args.end(), {"--rate-limit-redis-timeout", timeout->get<std::string>()});
+  if (redis.contains("passwordSecretRef")) {
+    if (const auto user = redis.find("username"); user != redis.end() && user->is_string())
+      args.insert(args.end(), {"--rate-limit-redis-username", user->get<std::string>()});
+    args.insert(args.end(), {"--rate-limit-redis-password-file", std::string(kRedisPasswordDir) + "/password"});
+  }
+  const auto tls = redis.find("tls");
+  if (tls == redis.end() || !tls->is_object()) return;
+  args.emplace_back("--rate-limit-redis-tls");
+  if (tls->contains("caCertificateRef"))
+    args.insert(args.end(), {"--rate-limit-redis-ca-file", std::string(kRedisCaDir) + "/ca.crt"});
+  if (const auto name = tls->find("serverName"); name != tls->end() && name->is_string())
+    args.insert(args.end(), {"--rate-limit-redis-server-name", name->get<std::string>()});
+  if (tls->contains("clientCertificateRef")) {
+    args.insert(args.end(), {"--rate-limit-redis-cert-file", std::string(kRedisClientDir) + "/tls.crt",
+                             "--rate-limit-redis-key-file", std::string(kRedisClientDir) + "/tls.key"});
+  }
+}
+
+// The volume `name` with `source` (a secret or configMap volume source), mounted read-only on `dir`.
+void mountReadOnly(Json& container, Json& volumes, const std::string& name, const char* dir, Json source) {
+  container["volumeMounts"].push_back({{"name", name}, {"mountPath", dir}, {"readOnly", true}});
+  Json volume = {{"name", name}};
+  volume.update(source);
+  volumes.push_back(std::move(volume));
+}
+
+// The files addRedisArgs() names: each key of a Secret or ConfigMap in the Gateway's namespace
+// (a pod mounts only its own namespace's), at a fixed path.
+void mountRedisFiles(const Json& redis, Json& container, Json& volumes) {
+  if (const auto ref = redis.find("passwordSecretRef"); ref != redis.end() && ref->is_object()) {
+    mountReadOnly(container, volumes, "redis-password", kRedisPasswordDir,
+                  {{"secret",
+                    {{"secretName", ref->value("name", "")},
+                     {"items", Json::array({{{"key", ref->value("key", "")}, {"path", "password"}}})}}}});
+  }
+  const auto tls = redis.find("tls");
+  if (tls == redis.end() || !tls->is_object()) return;
+  if (const auto ref = tls->find("caCertificateRef"); ref != tls->end() && ref->is_object()) {
+    mountReadOnly(container, volumes, "redis-ca", kRedisCaDir,
+                  {{"configMap",
+                    {{"name", ref->value("name", "")},
+                     {"items", Json::array({{{"key", ref->value("key", "")}, {"path", "ca.crt"}}})}}}});
+  }
+  if (const auto ref = tls->find("clientCertificateRef"); ref != tls->end() && ref->is_object()) {
+    mountReadOnly(container, volumes, "redis-client-certificate", kRedisClientDir,
+                  {{"secret",
+                    {{"secretName", ref->value("name", "")},
+                     {"items", Json::array({{{"key", "tls.crt"}, {"path", "tls.crt"}},
+                                            {{"key", "tls.key"}, {"path", "tls.key"}}})}}}});
+  }
+}
+
 // GatehouseParameters' accessLog, tracing, metrics and rateLimit as the data plane's flags (the
 // schema has checked their types and ranges).
 std::vector<std::string> observabilityArgs(const Json& params) {
@@ -73,15 +144,7 @@ std::vector<std::string> observabilityArgs(const Json& params) {
     if (const auto requests = metrics->find("requests"); requests != metrics->end() && requests->is_boolean())
       args.insert(args.end(), {"--request-metrics", requests->get<bool>() ? "true" : "false"});
   }
-  if (const auto limits = params.find("rateLimit"); limits != params.end() && limits->is_object()) {
-    if (const auto redis = limits->find("redis"); redis != limits->end() && redis->is_object()) {
-      if (const auto address = redis->find("address"); address != redis->end() && address->is_string()) {
-        args.insert(args.end(), {"--rate-limit-redis", address->get<std::string>()});
-        if (const auto timeout = redis->find("timeout"); timeout != redis->end() && timeout->is_string())
-          args.insert(args.end(), {"--rate-limit-redis-timeout", timeout->get<std::string>()});
-      }
-    }
-  }
+  if (const Json* redis = redisParams(params)) addRedisArgs(*redis, args);
   return args;
 }
 
@@ -142,6 +205,7 @@ std::vector<Json> renderDataPlane(const DataPlaneSpec& spec) {
     container["volumeMounts"].push_back({{"name", "access-log"}, {"mountPath", path.substr(0, path.rfind('/'))}});
     volumes.push_back({{"name", "access-log"}, {"emptyDir", Json::object()}});
   }
+  if (const Json* redis = redisParams(params)) mountRedisFiles(*redis, container, volumes);
   Json pod = {{"serviceAccountName", name},
               {"automountServiceAccountToken", false},
               // Listeners below 1024 without root (see deploy/deployment.yaml).

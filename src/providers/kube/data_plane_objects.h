@@ -32,7 +32,8 @@ struct DataPlaneSpec {
 // container's), annotations (added to all three, after the Gateway's own), accessLog, tracing,
 // metrics and rateLimit (the container's --access-log*, --otlp-endpoint, --trace-sampling,
 // --metrics-per-route-labels and --rate-limit-redis* flags; accessLog's path defaults to "-",
-// stdout). The Gateway's static
+// stdout; rateLimit.redis's password Secret, CA ConfigMap and client certificate Secret are
+// mounted read-only, from the Gateway's namespace). The Gateway's static
 // addresses become the Service's externalIPs: the cluster routes them to the data plane on every
 // node, whatever the Service's type, and no cloud-specific field is guessed.
 std::vector<model::Json> renderDataPlane(const DataPlaneSpec& spec);

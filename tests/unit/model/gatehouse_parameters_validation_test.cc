@@ -32,7 +32,15 @@ spec:
     perRouteLabels: false
     requests: true
   rateLimit:
-    redis: {address: "redis.infra.svc:6379", timeout: 20ms}
+    redis:
+      address: "redis.infra.svc:6379"
+      timeout: 20ms
+      username: limiter
+      passwordSecretRef: {name: redis-auth, key: password}
+      tls:
+        caCertificateRef: {name: redis-ca, key: ca.crt}
+        serverName: redis.example
+        clientCertificateRef: {name: redis-client}
 )y");
 }
 
@@ -97,7 +105,19 @@ INSTANTIATE_TEST_SUITE_P(
              {{"spec.rateLimit.redis.address",
                "should match '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'"}}},
         Case{"RedisTimeoutNotADuration", {{"/spec/rateLimit/redis/timeout", "50"}},
-             {{"spec.rateLimit.redis.timeout", "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'"}}}),
+             {{"spec.rateLimit.redis.timeout", "should match '^([0-9]{1,5}(h|m|s|ms)){1,4}$'"}}},
+        Case{"RedisUsernameWithoutPassword", {{"/spec/rateLimit/redis/passwordSecretRef", removed()}},
+             {{"spec.rateLimit.redis", "username needs passwordSecretRef"}}},
+        Case{"RedisPasswordSecretRefWithoutKey", {{"/spec/rateLimit/redis/passwordSecretRef/key", removed()}},
+             {{"spec.rateLimit.redis.passwordSecretRef.key", "Required value"}}},
+        Case{"RedisPasswordKeyWithASlash", {{"/spec/rateLimit/redis/passwordSecretRef/key", "../token"}},
+             {{"spec.rateLimit.redis.passwordSecretRef.key", "should match '^[-._a-zA-Z0-9]+$'"}}},
+        Case{"RedisCaCertificateRefWithoutName", {{"/spec/rateLimit/redis/tls/caCertificateRef/name", removed()}},
+             {{"spec.rateLimit.redis.tls.caCertificateRef.name", "Required value"}}},
+        Case{"RedisClientCertificateRefWithAKey", {{"/spec/rateLimit/redis/tls/clientCertificateRef/key", "tls.crt"}},
+             {{"spec.rateLimit.redis.tls.clientCertificateRef.key", "unknown field"}}},
+        Case{"RedisTlsInsecureSwitch", {{"/spec/rateLimit/redis/tls/insecureSkipVerify", true}},
+             {{"spec.rateLimit.redis.tls.insecureSkipVerify", "unknown field"}}}),
     caseName);
 
 }  // namespace

@@ -6,6 +6,9 @@
 // connect_timeout; when it fails or breaks (or a reply is not valid RESP2, or the oldest call
 // waited dead_after for a reply), every call in flight fails with Error, and calls fail at once
 // until the backoff (doubling up to max_backoff) has passed, when the next call connects again.
+// With options.tls the connection is TLS (handshaken within connect_timeout too); with a
+// password file, AUTH goes first, pipelined with the first calls, and an error reply to it
+// fails the connection like any other failure. Neither adds anything to a call once connected.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +23,10 @@
 #include "dataplane/policies/redis/redis_call_counts.h"
 #include "dataplane/policies/redis/redis_options.h"
 #include "dataplane/policies/redis/resp.h"
+
+namespace gatehouse::dataplane::upstream {
+class Connection;
+}
 
 namespace gatehouse::dataplane::redis {
 
@@ -50,9 +57,14 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
     RedisReply reply;
   };
 
+  using Link = std::shared_ptr<upstream::Connection>;
+
   boost::asio::awaitable<void> connect(uint64_t connection);
-  boost::asio::awaitable<void> readLoop(uint64_t connection);
-  boost::asio::awaitable<void> writeLoop(uint64_t connection);
+  // Each holds the connection it works on: an SSL is freed only once no operation uses it.
+  boost::asio::awaitable<void> readLoop(uint64_t connection, Link link);
+  boost::asio::awaitable<void> writeLoop(uint64_t connection, Link link);
+  // Redis accepted the connection (and AUTH): the backoff starts over.
+  void accepted();
   void startWriting();
   void complete(Pending& pending, RedisReply reply);
   // Ends connection `connection` (if still current): closes it, fails every call in flight and
@@ -61,8 +73,9 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
 
   boost::asio::io_context& io_;
   const RedisOptions options_;
-  boost::asio::ip::tcp::socket socket_;
+  Link link_;  // the current attempt's
   State state_ = State::Idle;
+  bool authenticating_ = false;  // the next reply is AUTH's
   uint64_t connection_ = 0;  // bumped per attempt: a coroutine of an older one stops
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_;

@@ -157,6 +157,66 @@ TEST(RenderDataPlane, ParametersRateLimitRedisBecomesTheDataPlanesRedisFlags) {
             (Json{"--rate-limit-redis", "[fd00::7]:6380"}));
 }
 
+Json redisWithAuthAndTls() {
+  return {{"rateLimit",
+           {{"redis",
+             {{"address", "redis.infra.svc:6380"},
+              {"username", "limiter"},
+              {"passwordSecretRef", {{"name", "redis-auth"}, {"key", "password"}}},
+              {"tls",
+               {{"caCertificateRef", {{"name", "redis-ca"}, {"key", "ca.pem"}}},
+                {"serverName", "redis.example"},
+                {"clientCertificateRef", {{"name", "redis-client"}}}}}}}}}};
+}
+
+TEST(RenderDataPlane, RedisAuthAndTlsBecomeFlagsNamingTheMountedFiles) {
+  EXPECT_EQ(observabilityArgsOf(redisWithAuthAndTls()),
+            (Json{"--rate-limit-redis", "redis.infra.svc:6380", "--rate-limit-redis-username", "limiter",
+                  "--rate-limit-redis-password-file", "/var/run/secrets/gatehouse-redis/password/password",
+                  "--rate-limit-redis-tls", "--rate-limit-redis-ca-file", "/var/run/secrets/gatehouse-redis/ca/ca.crt",
+                  "--rate-limit-redis-server-name", "redis.example", "--rate-limit-redis-cert-file",
+                  "/var/run/secrets/gatehouse-redis/client/tls.crt", "--rate-limit-redis-key-file",
+                  "/var/run/secrets/gatehouse-redis/client/tls.key"}));
+  // TLS alone: the system's trust store, the address's host as the server name.
+  EXPECT_EQ(observabilityArgsOf({{"rateLimit", {{"redis", {{"address", "r:6379"}, {"tls", Json::object()}}}}}}),
+            (Json{"--rate-limit-redis", "r:6379", "--rate-limit-redis-tls"}));
+}
+
+TEST(RenderDataPlane, RedisSecretsAndConfigMapAreMountedReadOnlyFromTheGatewaysNamespace) {
+  auto spec = webSpec();
+  spec.parameters = redisWithAuthAndTls();
+  const Json pod = renderDataPlane(spec)[1]["spec"]["template"]["spec"];
+  const Json mounts = pod["containers"][0]["volumeMounts"];
+  ASSERT_EQ(mounts.size(), 4u);
+  EXPECT_EQ(mounts[1], (Json{{"name", "redis-password"}, {"mountPath", "/var/run/secrets/gatehouse-redis/password"},
+                             {"readOnly", true}}));
+  EXPECT_EQ(mounts[2],
+            (Json{{"name", "redis-ca"}, {"mountPath", "/var/run/secrets/gatehouse-redis/ca"}, {"readOnly", true}}));
+  EXPECT_EQ(mounts[3], (Json{{"name", "redis-client-certificate"},
+                             {"mountPath", "/var/run/secrets/gatehouse-redis/client"},
+                             {"readOnly", true}}));
+  // Volumes name no namespace: a pod's Secrets and ConfigMaps are those of its own, the Gateway's.
+  ASSERT_EQ(pod["volumes"].size(), 4u);
+  const Json password_items = Json::array({{{"key", "password"}, {"path", "password"}}});
+  EXPECT_EQ(pod["volumes"][1], (Json{{"name", "redis-password"},
+                                     {"secret", {{"secretName", "redis-auth"}, {"items", password_items}}}}));
+  const Json ca_items = Json::array({{{"key", "ca.pem"}, {"path", "ca.crt"}}});
+  EXPECT_EQ(pod["volumes"][2], (Json{{"name", "redis-ca"}, {"configMap", {{"name", "redis-ca"}, {"items", ca_items}}}}));
+  const Json client_items =
+      Json::array({{{"key", "tls.crt"}, {"path", "tls.crt"}}, {{"key", "tls.key"}, {"path", "tls.key"}}});
+  EXPECT_EQ(pod["volumes"][3], (Json{{"name", "redis-client-certificate"},
+                                     {"secret", {{"secretName", "redis-client"}, {"items", client_items}}}}));
+  EXPECT_EQ(renderDataPlane(spec)[1]["metadata"]["namespace"], "infra");
+}
+
+TEST(RenderDataPlane, RedisWithoutAuthOrTlsMountsNothing) {
+  auto spec = webSpec();
+  spec.parameters = {{"rateLimit", {{"redis", {{"address", "r:6379"}}}}}};
+  const Json pod = renderDataPlane(spec)[1]["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["containers"][0]["volumeMounts"].size(), 1u);
+  EXPECT_EQ(pod["volumes"].size(), 1u);
+}
+
 TEST(RenderDataPlane, NoObservabilityParametersAddNoFlags) {
   EXPECT_EQ(observabilityArgsOf({{"replicas", 2}}), Json::array());
 }

@@ -1,7 +1,8 @@
 // RedisClient against a scripted server on a loopback socket, in one io_context: pipelined calls
 // matched to their replies in order, a malformed reply failing the calls in flight and the
 // connection opened again after the backoff, a timed-out call whose late reply is dropped, and a
-// refused connection failing at once during the backoff.
+// refused connection failing at once during the backoff; AUTH sent first, a refused AUTH failing
+// the calls, and the password file read again at the next connect.
 #include "dataplane/policies/redis/redis_client.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "dataplane/policies/redis/redis_auth.h"
+#include "redis_test_files.h"
 
 namespace gatehouse::dataplane::redis {
 namespace {
@@ -28,8 +32,9 @@ class RedisClientTest : public ::testing::Test {
  protected:
   RedisClientTest() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
 
-  std::shared_ptr<RedisClient> client(std::chrono::milliseconds timeout = 1000ms) {
+  std::shared_ptr<RedisClient> client(std::chrono::milliseconds timeout = 1000ms, std::string password_file = "") {
     RedisOptions options;
+    options.password_file = std::move(password_file);
     options.host = "127.0.0.1";
     options.port = acceptor_.local_endpoint().port();
     options.timeout = timeout;
@@ -42,6 +47,13 @@ class RedisClientTest : public ::testing::Test {
   static asio::awaitable<std::string> readCommands(tcp::socket& socket, size_t n) {
     const size_t size = echo().size();
     std::string in(n * size, '\0');
+    co_await asio::async_read(socket, asio::buffer(in), asio::use_awaitable);
+    co_return in;
+  }
+
+  // Reads exactly `expected`'s size from `socket`; what came.
+  static asio::awaitable<std::string> readExactly(tcp::socket& socket, const std::string& expected) {
+    std::string in(expected.size(), '\0');
     co_await asio::async_read(socket, asio::buffer(in), asio::use_awaitable);
     co_return in;
   }
@@ -176,6 +188,69 @@ TEST_F(RedisClientTest, ARefusedConnectionFailsAtOnce) {
   });
   EXPECT_EQ(results, (std::vector<Result>{Result::Error, Result::Error, Result::Error}));
   EXPECT_EQ(redis->counts().error, 3u);
+}
+
+TEST_F(RedisClientTest, AuthGoesFirstPipelinedWithTheCalls) {
+  RedisTestFiles files;
+  auto redis = client(1000ms, files.write("password", "s3cret\n"));
+  const std::string expected = authCommand("", "s3cret") + echo();
+  std::string got;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    tcp::socket socket = co_await acceptor_.async_accept(asio::use_awaitable);
+    got = co_await readExactly(socket, expected);
+    co_await write(socket, "+OK\r\n:5\r\n");
+    co_await asio::steady_timer(io_, 200ms).async_wait(asio::use_awaitable);
+  }, asio::detached);
+  RedisReply reply;
+  run([&]() -> asio::awaitable<void> { reply = co_await redis->call(echo()); });
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(reply.result, Result::Ok);
+  EXPECT_EQ(reply.value, (RespValue{RespValue::Type::Integer, "", 5, {}}));
+  EXPECT_EQ(redis->counts().ok, 1u);
+}
+
+TEST_F(RedisClientTest, ARefusedAuthFailsTheCallsAndTheNextConnectReadsThePasswordAgain) {
+  RedisTestFiles files;
+  const std::string password_file = files.write("password", "old\n");
+  auto redis = client(1000ms, password_file);
+  std::string first, second;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    tcp::socket one = co_await acceptor_.async_accept(asio::use_awaitable);
+    first = co_await readExactly(one, authCommand("", "old") + echo());
+    // The call's own reply (NOAUTH) is never taken for its answer.
+    co_await write(one, "-WRONGPASS invalid username-password pair or user is disabled.\r\n-NOAUTH Authentication "
+                        "required.\r\n");
+    tcp::socket two = co_await acceptor_.async_accept(asio::use_awaitable);
+    second = co_await readExactly(two, authCommand("", "new") + echo());
+    co_await write(two, "+OK\r\n:1\r\n");
+    co_await asio::steady_timer(io_, 200ms).async_wait(asio::use_awaitable);
+  }, asio::detached);
+  std::vector<Result> results;
+  run([&]() -> asio::awaitable<void> {
+    results.push_back((co_await redis->call(echo())).result);
+    files.write("password", "new\n");  // the rotated Secret
+    co_await asio::steady_timer(io_, 80ms).async_wait(asio::use_awaitable);  // past the 50 ms backoff
+    results.push_back((co_await redis->call(echo())).result);
+  });
+  EXPECT_EQ(first, authCommand("", "old") + echo());
+  EXPECT_EQ(second, authCommand("", "new") + echo());
+  EXPECT_EQ(results, (std::vector<Result>{Result::Error, Result::Ok}));
+  EXPECT_EQ(redis->counts().error, 1u);
+  EXPECT_EQ(redis->counts().ok, 1u);
+}
+
+TEST_F(RedisClientTest, AnUnreadablePasswordFileFailsTheCallWithoutConnecting) {
+  RedisTestFiles files;
+  auto redis = client(1000ms, files.path("missing"));
+  bool accepted = false;
+  acceptor_.async_accept([&](boost::system::error_code ec, tcp::socket) { accepted = !ec; });
+  RedisReply reply;
+  run([&]() -> asio::awaitable<void> {
+    reply = co_await redis->call(echo());
+    acceptor_.cancel();
+  });
+  EXPECT_EQ(reply.result, Result::Error);
+  EXPECT_FALSE(accepted);
 }
 
 }  // namespace
