@@ -22,6 +22,7 @@
 
 #include "dataplane/event/worker.h"
 #include "dataplane/filters/mirror.h"
+#include "dataplane/http/h2_data_frame.h"
 #include "dataplane/http/h2_server_session.h"
 #include "dataplane/http/message.h"
 #include "dataplane/net/acceptor.h"
@@ -634,10 +635,8 @@ class H2Connection final : public net::ConnectionBase, public std::enable_shared
     if (stream == nullptr || stream->response_body.size() - stream->sent < length) {
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    self->wbuf_.append(reinterpret_cast<const char*>(header), 9);
-    if (frame->data.padlen > 0) self->wbuf_.push_back(static_cast<char>(frame->data.padlen - 1));
-    self->wbuf_.append(stream->response_body, stream->sent, length);
-    if (frame->data.padlen > 1) self->wbuf_.append(frame->data.padlen - 1, '\0');
+    const std::string_view body = std::string_view(stream->response_body).substr(stream->sent, length);
+    gh::appendDataFrame(self->wbuf_, *frame, header, body);
     stream->sent += length;
     stream->ctx.bytes_sent += length;
     if (stream->sent == stream->response_body.size()) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dataplane/event/worker.h"
+#include "dataplane/http/h2_data_frame.h"
 #include "dataplane/upstream/connector.h"
 #include "dataplane/upstream/streaming.h"
 
@@ -254,10 +255,7 @@ class H2cSession : public std::enable_shared_from_this<H2cSession> {
     if (self->wbuf_.size() >= kMaxWriteBatch) return NGHTTP2_ERR_WOULDBLOCK;
     Call* call = self->find(frame->hd.stream_id);
     if (call == nullptr || unsent(*call).size() < length) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    self->wbuf_.append(reinterpret_cast<const char*>(header), 9);
-    if (frame->data.padlen > 0) self->wbuf_.push_back(static_cast<char>(frame->data.padlen - 1));
-    self->wbuf_.append(unsent(*call).substr(0, length));
-    if (frame->data.padlen > 1) self->wbuf_.append(frame->data.padlen - 1, '\0');
+    http::appendDataFrame(self->wbuf_, *frame, header, unsent(*call).substr(0, length));
     call->body_sent += length;
     if (call->streamed && call->body_sent == call->out.size()) {
       call->out.clear();
